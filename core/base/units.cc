@@ -112,14 +112,25 @@ absl::StatusOr<uint64_t> parse_size(std::string_view text) {
 }
 
 std::string format_duration(std::chrono::nanoseconds d) {
-  int64_t ns = d.count();
-  int64_t mag = ns < 0 ? -ns : ns;
+  // Exact: the value in the largest unit it reaches, with trailing zero decimals trimmed.
+  const int64_t ns = d.count();
+  const uint64_t mag = ns < 0 ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
   if (mag == 0) return "0s";
-  if (mag % 1'000'000'000 == 0) return absl::StrCat(ns / 1'000'000'000, "s");
-  if (mag >= 1'000'000'000) return absl::StrFormat("%.3fs", static_cast<double>(ns) / 1e9);
-  if (mag % 1'000'000 == 0) return absl::StrCat(ns / 1'000'000, "ms");
-  if (mag >= 1'000'000) return absl::StrFormat("%.3fms", static_cast<double>(ns) / 1e6);
-  if (mag % 1'000 == 0) return absl::StrCat(ns / 1'000, "us");
+  struct Scale {
+    uint64_t ns;
+    int decimals;
+    const char* suffix;
+  };
+  static constexpr Scale kScales[] = {
+      {1'000'000'000, 9, "s"}, {1'000'000, 6, "ms"}, {1'000, 3, "us"}, {1, 0, "ns"}};
+  for (const Scale& s : kScales) {
+    if (mag < s.ns && s.ns != 1) continue;
+    std::string out = absl::StrCat(ns < 0 ? "-" : "", mag / s.ns);
+    std::string frac = absl::StrFormat("%0*d", s.decimals, mag % s.ns);
+    while (!frac.empty() && frac.back() == '0') frac.pop_back();
+    if (!frac.empty()) absl::StrAppend(&out, ".", frac);
+    return absl::StrCat(out, s.suffix);
+  }
   return absl::StrCat(ns, "ns");
 }
 
