@@ -23,3 +23,24 @@ function(cairn_test)
   add_test(NAME ${T_NAME} COMMAND ${T_NAME})
   set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}")
 endfunction()
+
+# cairn_proto(target a.proto ...): compile schemas into `target`. Paths are relative to
+# the calling folder; generated code lands under the build tree at the same relative path
+# from the project root, so core/wire/x.proto is included as "core/wire/x.pb.h".
+function(cairn_proto target)
+  foreach(proto IN LISTS ARGN)
+    get_filename_component(abs ${proto} ABSOLUTE)
+    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${abs})
+    string(REGEX REPLACE "\\.proto$" "" stem ${rel})
+    set(out_h ${PROJECT_BINARY_DIR}/${stem}.pb.h)
+    set(out_cc ${PROJECT_BINARY_DIR}/${stem}.pb.cc)
+    add_custom_command(
+      OUTPUT ${out_h} ${out_cc}
+      COMMAND protobuf::protoc -I${PROJECT_SOURCE_DIR} --cpp_out=${PROJECT_BINARY_DIR} ${abs}
+      DEPENDS ${abs} protobuf::protoc
+      COMMENT "protoc ${rel}" VERBATIM)
+    target_sources(${target} PRIVATE ${out_cc} ${out_h})
+    # Generated code is not ours: keep our warning flags off it.
+    set_source_files_properties(${out_cc} PROPERTIES COMPILE_OPTIONS "-w")
+  endforeach()
+endfunction()
