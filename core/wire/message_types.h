@@ -1,0 +1,21 @@
+// The registry of message types. Each core module owns a range so that the numbers, which
+// appear in frames on the wire and in traces, never collide and never change meaning.
+#pragma once
+
+#include <string_view>
+
+#include "core/runtime/message.h"
+
+namespace cairn::wire {
+
+// 0x01xx: membership (core/membership), schema core/wire/membership.proto.
+inline constexpr MessageType kHeartbeat = 0x0101;
+inline constexpr MessageType kGossip = 0x0102;
+inline constexpr MessageType kSyncRequest = 0x0103;
+inline constexpr MessageType kSyncResponse = 0x0104;
+// 0x02xx: raft (core/raft). 0x03xx: storage. 0x04xx: meta. 0x05xx: client.
+
+// A short stable name for traces and logs ("heartbeat"), or "unknown".
+std::string_view message_type_name(MessageType type);
+
+}  // namespace cairn::wire
