@@ -1,0 +1,33 @@
+#include "core/membership/options.h"
+
+namespace cairn::membership {
+
+absl::Status MembershipOptions::validate() const {
+  if (heartbeat_interval <= Duration(0)) {
+    return absl::InvalidArgumentError("heartbeat interval must be positive");
+  }
+  if (monitors < 1) return absl::InvalidArgumentError("monitors must be at least 1");
+  if (suspect_timeout < Duration(0)) {
+    return absl::InvalidArgumentError("suspect timeout must not be negative");
+  }
+  if (retransmit_mult < 1) return absl::InvalidArgumentError("retransmit_mult must be at least 1");
+  if (max_updates_per_message < 1) {
+    return absl::InvalidArgumentError("max_updates_per_message must be at least 1");
+  }
+  if (anti_entropy_interval < Duration(0)) {
+    return absl::InvalidArgumentError("anti-entropy interval must not be negative");
+  }
+  if (!(detector.phi_threshold > 0)) {
+    return absl::InvalidArgumentError("phi threshold must be positive");
+  }
+  if (detector.window < 1) return absl::InvalidArgumentError("detector window must be at least 1");
+  if (detector.min_std_dev <= Duration(0)) {
+    return absl::InvalidArgumentError("min_std_dev must be positive");
+  }
+  if (detector.acceptable_pause < Duration(0)) {
+    return absl::InvalidArgumentError("acceptable pause must not be negative");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cairn::membership
