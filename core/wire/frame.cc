@@ -1,0 +1,228 @@
+#include "core/wire/frame.h"
+
+#include <cstring>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/base/assert.h"
+#include "core/wire/crc32c.h"
+
+namespace cairn::wire {
+namespace {
+
+constexpr size_t kCrcOffset = 28;
+
+void put_u16(char* p, uint16_t v) {
+  for (int i = 0; i < 2; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+void put_u32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+void put_u64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+uint64_t get_le(const char* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+const std::string& payload_bytes(const Message& m) {
+  static const std::string kEmpty;
+  return m.payload.bytes ? *m.payload.bytes : kEmpty;
+}
+
+}  // namespace
+
+std::string_view frame_error_name(FrameError error) {
+  switch (error) {
+    case FrameError::kNone:
+      return "none";
+    case FrameError::kBadMagic:
+      return "bad magic";
+    case FrameError::kUnknownVersion:
+      return "unknown version";
+    case FrameError::kUnknownFlags:
+      return "unknown flags";
+    case FrameError::kLengthOverLimit:
+      return "length over limit";
+    case FrameError::kCrcMismatch:
+      return "crc mismatch";
+    case FrameError::kTruncated:
+      return "truncated";
+  }
+  return "unknown";
+}
+
+absl::Status check_frameable(const Message& message, const FrameLimits& limits) {
+  if (message.payload.virtual_bytes != 0) {
+    return absl::InvalidArgumentError("a virtual payload cannot be sent over a real transport");
+  }
+  if (message.header.size() > limits.max_header_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("protobuf header of ", message.header.size(), " bytes is over the limit"));
+  }
+  if (payload_bytes(message).size() > limits.max_payload_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("payload of ", payload_bytes(message).size(), " bytes is over the limit"));
+  }
+  return absl::OkStatus();
+}
+
+std::array<char, kFrameHeaderSize> encode_frame_header(const Message& message,
+                                                       const FrameMeta& meta) {
+  const std::string& payload = payload_bytes(message);
+  CAIRN_ASSERT(message.payload.virtual_bytes == 0);
+  CAIRN_ASSERT(message.header.size() <= UINT32_MAX && payload.size() <= UINT32_MAX);
+  CAIRN_ASSERT((meta.flags & ~kKnownFlags) == 0);
+  std::array<char, kFrameHeaderSize> h{};
+  put_u32(&h[0], kFrameMagic);
+  h[4] = static_cast<char>(kFrameVersion);
+  h[5] = static_cast<char>(meta.flags);
+  put_u16(&h[6], message.type);
+  put_u32(&h[8], static_cast<uint32_t>(message.header.size()));
+  put_u32(&h[12], static_cast<uint32_t>(payload.size()));
+  put_u32(&h[16], meta.sequence);
+  put_u64(&h[20], meta.timestamp_us);
+  uint32_t crc = crc32c(h.data(), kCrcOffset);
+  crc = crc32c(message.header.data(), message.header.size(), crc);
+  if ((meta.flags & kFlagPayloadUnchecked) == 0) crc = crc32c(payload.data(), payload.size(), crc);
+  put_u32(&h[kCrcOffset], crc);
+  return h;
+}
+
+std::string encode_frame(const Message& message, const FrameMeta& meta) {
+  const auto h = encode_frame_header(message, meta);
+  std::string out(h.data(), h.size());
+  out += message.header;
+  out += payload_bytes(message);
+  return out;
+}
+
+absl::Status FrameDecoder::fail(FrameError error, std::string message) {
+  CAIRN_ASSERT(error != FrameError::kNone);
+  error_ = error;
+  const std::string text = absl::StrCat(std::string(frame_error_name(error)), ": ", message);
+  status_ = (error == FrameError::kCrcMismatch || error == FrameError::kTruncated)
+                ? absl::DataLossError(text)
+                : absl::InvalidArgumentError(text);
+  return status_;
+}
+
+std::span<char> FrameDecoder::want() {
+  if (error_ != FrameError::kNone || ready_) return {};
+  if (!in_body_) return {header_buf_.data() + header_got_, kFrameHeaderSize - header_got_};
+  std::string& pb = frame_.message.header;
+  if (body_got_ < pb.size()) return {pb.data() + body_got_, pb.size() - body_got_};
+  const size_t at = body_got_ - pb.size();
+  CAIRN_ASSERT(at < payload_.size());  // a finished body is never left pending
+  return {payload_.data() + at, payload_.size() - at};
+}
+
+absl::Status FrameDecoder::commit(size_t n) {
+  CAIRN_ASSERT(n <= want().size());
+  if (n == 0) return status_;
+  if (!in_body_) {
+    header_got_ += n;
+    if (header_got_ < kFrameHeaderSize) return absl::OkStatus();
+    return parse_header();
+  }
+  body_got_ += n;
+  if (body_got_ < frame_.message.header.size() + payload_.size()) return absl::OkStatus();
+  return finish_body();
+}
+
+absl::Status FrameDecoder::parse_header() {
+  const char* h = header_buf_.data();
+  const auto magic = static_cast<uint32_t>(get_le(h, 4));
+  if (magic != kFrameMagic) return fail(FrameError::kBadMagic, absl::StrFormat("0x%08x", magic));
+  const auto version = static_cast<uint8_t>(h[4]);
+  if (version != kFrameVersion) {
+    return fail(FrameError::kUnknownVersion, absl::StrCat("version ", version));
+  }
+  const auto flags = static_cast<uint8_t>(h[5]);
+  if ((flags & ~kKnownFlags) != 0) {
+    return fail(FrameError::kUnknownFlags, absl::StrFormat("flags 0x%02x", flags));
+  }
+  const auto header_bytes = static_cast<uint32_t>(get_le(h + 8, 4));
+  const auto payload_bytes = static_cast<uint32_t>(get_le(h + 12, 4));
+  if (header_bytes > limits_.max_header_bytes) {
+    return fail(FrameError::kLengthOverLimit,
+                absl::StrCat("protobuf header of ", header_bytes, " bytes, limit ",
+                             limits_.max_header_bytes));
+  }
+  if (payload_bytes > limits_.max_payload_bytes) {
+    return fail(
+        FrameError::kLengthOverLimit,
+        absl::StrCat("payload of ", payload_bytes, " bytes, limit ", limits_.max_payload_bytes));
+  }
+  frame_ = Frame{};
+  frame_.meta.flags = flags;
+  frame_.meta.sequence = static_cast<uint32_t>(get_le(h + 16, 4));
+  frame_.meta.timestamp_us = get_le(h + 20, 8);
+  frame_.message.type = static_cast<MessageType>(get_le(h + 6, 2));
+  frame_.message.header.resize(header_bytes);
+  payload_.resize(payload_bytes);
+  expected_crc_ = static_cast<uint32_t>(get_le(h + kCrcOffset, 4));
+  in_body_ = true;
+  body_got_ = 0;
+  if (header_bytes == 0 && payload_bytes == 0) return finish_body();
+  return absl::OkStatus();
+}
+
+absl::Status FrameDecoder::finish_body() {
+  uint32_t crc = crc32c(header_buf_.data(), kCrcOffset);
+  crc = crc32c(frame_.message.header.data(), frame_.message.header.size(), crc);
+  if ((frame_.meta.flags & kFlagPayloadUnchecked) == 0) {
+    crc = crc32c(payload_.data(), payload_.size(), crc);
+  }
+  if (crc != expected_crc_) {
+    return fail(FrameError::kCrcMismatch,
+                absl::StrFormat("computed 0x%08x, frame says 0x%08x", crc, expected_crc_));
+  }
+  if (!payload_.empty()) {
+    frame_.message.payload.bytes = std::make_shared<const std::string>(std::move(payload_));
+  }
+  payload_ = std::string();
+  in_body_ = false;
+  header_got_ = 0;
+  body_got_ = 0;
+  ready_ = true;
+  ++frames_decoded_;
+  return absl::OkStatus();
+}
+
+Frame FrameDecoder::take() {
+  CAIRN_ASSERT(ready_);
+  ready_ = false;
+  return std::exchange(frame_, Frame{});
+}
+
+absl::Status FrameDecoder::feed(const char* data, size_t size, std::vector<Frame>* out) {
+  CAIRN_ASSERT(out != nullptr);
+  size_t used = 0;
+  while (error_ == FrameError::kNone) {
+    if (ready_) out->push_back(take());
+    if (used == size) break;
+    const std::span<char> dst = want();
+    const size_t n = std::min(dst.size(), size - used);
+    std::memcpy(dst.data(), data + used, n);
+    used += n;
+    if (absl::Status s = commit(n); !s.ok()) return s;
+  }
+  return status_;
+}
+
+absl::Status FrameDecoder::finish() {
+  if (error_ != FrameError::kNone) return status_;
+  if (mid_frame()) {
+    return fail(FrameError::kTruncated,
+                in_body_ ? absl::StrCat("stream ended ", body_got_, " bytes into a frame's body")
+                         : absl::StrCat("stream ended after ", header_got_, " header bytes"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cairn::wire

@@ -1,0 +1,133 @@
+// The frame: how a Message travels over a byte stream (TCP, or a shared-memory ring).
+//
+// A frame is a fixed 32-byte little-endian header, then the Message's protobuf header
+// (`header_bytes` long), then its raw payload (`payload_bytes` long):
+//
+//   offset size field
+//        0    4 magic          "CARN" (0x4E524143 read as little-endian uint32)
+//        4    1 version        kFrameVersion (1); any other value is refused
+//        5    1 flags          bit 0 kFlagPayloadUnchecked; other bits must be zero
+//        6    2 type           MessageType (core/wire/message_types.h)
+//        8    4 header_bytes   length of the protobuf header that follows
+//       12    4 payload_bytes  length of the raw payload after it
+//       16    4 sequence       per-connection frame counter (wraps at 2^32)
+//       20    8 timestamp_us   sender's clock when encoded, microseconds
+//       28    4 crc32c         CRC32C of bytes [0, 28) ++ protobuf header ++ payload
+//                              (++ payload left out when kFlagPayloadUnchecked is set)
+//
+// Lengths are checked against FrameLimits as soon as the 32 bytes are in, so a corrupt
+// length never makes a receiver allocate or wait for gigabytes. The decoder is
+// incremental and pull-based: it says where the next bytes go (want()) and never asks
+// for more than the current frame still needs, so it never reads past a frame's end and
+// payload bytes land directly in their final string. Every error is sticky and names
+// its kind; after one, the stream is unusable and the connection must be closed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/runtime/message.h"
+
+namespace cairn::wire {
+
+inline constexpr uint32_t kFrameMagic = 0x4E524143u;  // "CARN"
+inline constexpr uint8_t kFrameVersion = 1;
+inline constexpr size_t kFrameHeaderSize = 32;
+static_assert(kFrameHeaderSize == kFrameHeaderBytes);
+// The payload is not covered by the CRC: for transports whose bytes never leave the
+// host's memory (the shared-memory ring), where checksumming 1 MiB payloads costs more
+// than it protects.
+inline constexpr uint8_t kFlagPayloadUnchecked = 0x01;
+inline constexpr uint8_t kKnownFlags = kFlagPayloadUnchecked;
+
+struct FrameLimits {
+  uint32_t max_header_bytes = 1u << 20;    // 1 MiB of protobuf header
+  uint32_t max_payload_bytes = 64u << 20;  // 64 MiB of payload
+};
+
+// Per-frame fields that are not part of the Message.
+struct FrameMeta {
+  uint32_t sequence = 0;
+  uint64_t timestamp_us = 0;
+  uint8_t flags = 0;
+};
+
+struct Frame {
+  FrameMeta meta;
+  Message message;
+};
+
+enum class FrameError {
+  kNone,
+  kBadMagic,
+  kUnknownVersion,
+  kUnknownFlags,
+  kLengthOverLimit,
+  kCrcMismatch,
+  kTruncated,
+};
+std::string_view frame_error_name(FrameError error);
+
+// InvalidArgument if `message` cannot be framed: virtual payload bytes (they exist only in
+// simulation) or lengths over `limits`.
+absl::Status check_frameable(const Message& message, const FrameLimits& limits);
+
+// The 32-byte header for `message`, CRC included. REQUIRES: check_frameable() is OK.
+// Send it followed by message.header and the payload bytes (scatter-gather: no copy).
+std::array<char, kFrameHeaderSize> encode_frame_header(const Message& message,
+                                                       const FrameMeta& meta);
+// The whole frame in one string (tests, tools; transports gather the three pieces).
+std::string encode_frame(const Message& message, const FrameMeta& meta);
+
+class FrameDecoder {
+ public:
+  explicit FrameDecoder(FrameLimits limits = {}) : limits_(limits) {}
+
+  // Where the next bytes must be written. Empty while a decoded frame waits in take() or
+  // after an error. Never longer than what the current frame still needs.
+  std::span<char> want();
+  // `n` bytes were written at want().data(). REQUIRES: n <= want().size().
+  // Returns the (sticky) error if the frame turned out bad.
+  absl::Status commit(size_t n);
+
+  bool has_frame() const { return ready_; }
+  // REQUIRES: has_frame().
+  Frame take();
+
+  // Copies from [data, data + size), decoding every complete frame into `out`. Stops at
+  // the first error and returns it (frames decoded before it are in `out`).
+  absl::Status feed(const char* data, size_t size, std::vector<Frame>* out);
+  // At end of stream: OK between frames, kTruncated in the middle of one.
+  absl::Status finish();
+
+  FrameError error() const { return error_; }
+  const absl::Status& status() const { return status_; }
+  // True when some bytes of a frame have arrived but not the whole of it.
+  bool mid_frame() const { return header_got_ > 0 || in_body_; }
+  uint64_t frames_decoded() const { return frames_decoded_; }
+
+ private:
+  absl::Status fail(FrameError error, std::string message);
+  absl::Status parse_header();
+  absl::Status finish_body();
+
+  FrameLimits limits_;
+  std::array<char, kFrameHeaderSize> header_buf_{};
+  size_t header_got_ = 0;
+  bool in_body_ = false;
+  size_t body_got_ = 0;  // bytes of protobuf header + payload received so far
+  uint32_t expected_crc_ = 0;
+  Frame frame_;
+  bool ready_ = false;
+  std::string payload_;  // becomes frame_.message.payload.bytes when complete
+  FrameError error_ = FrameError::kNone;
+  absl::Status status_;
+  uint64_t frames_decoded_ = 0;
+};
+
+}  // namespace cairn::wire

@@ -1,0 +1,187 @@
+#include "core/wire/frame.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cairn::wire {
+namespace {
+
+Message make_message(MessageType type, std::string header, std::string payload) {
+  Message m;
+  m.type = type;
+  m.header = std::move(header);
+  if (!payload.empty()) m.payload.bytes = std::make_shared<const std::string>(std::move(payload));
+  return m;
+}
+
+std::string payload_of(const Message& m) { return m.payload.bytes ? *m.payload.bytes : ""; }
+
+TEST(Frame, HeaderLayoutIsLittleEndianAndDocumented) {
+  const Message m = make_message(0x0102, "hdr", "payload!");
+  const auto h = encode_frame_header(m, FrameMeta{7, 0x0102030405060708ull, 0});
+  EXPECT_EQ(std::string(h.data(), 4), "CARN");
+  EXPECT_EQ(h[4], 1);
+  EXPECT_EQ(h[6], 0x02);
+  EXPECT_EQ(h[7], 0x01);
+  EXPECT_EQ(h[8], 3);   // protobuf header length
+  EXPECT_EQ(h[12], 8);  // payload length
+  EXPECT_EQ(h[16], 7);  // sequence
+  EXPECT_EQ(h[20], 0x08);
+  EXPECT_EQ(h[27], 0x01);
+}
+
+TEST(Frame, RoundTripsOneByteAtATime) {
+  const Message m = make_message(0x0101, "a protobuf header", std::string(1000, 'x'));
+  const std::string bytes = encode_frame(m, FrameMeta{42, 123456, 0});
+  FrameDecoder d;
+  std::vector<Frame> out;
+  for (char c : bytes) ASSERT_TRUE(d.feed(&c, 1, &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].message.type, 0x0101);
+  EXPECT_EQ(out[0].message.header, m.header);
+  EXPECT_EQ(payload_of(out[0].message), payload_of(m));
+  EXPECT_EQ(out[0].meta.sequence, 42u);
+  EXPECT_EQ(out[0].meta.timestamp_us, 123456u);
+  EXPECT_TRUE(d.finish().ok());
+}
+
+TEST(Frame, EmptyFrameRoundTrips) {
+  const std::string bytes = encode_frame(make_message(9, "", ""), FrameMeta{});
+  FrameDecoder d;
+  std::vector<Frame> out;
+  ASSERT_TRUE(d.feed(bytes.data(), bytes.size(), &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].message.type, 9);
+  EXPECT_FALSE(out[0].message.payload.bytes);
+}
+
+TEST(Frame, WantNeverReachesPastTheFrame) {
+  const std::string a = encode_frame(make_message(1, "h", "p1"), FrameMeta{});
+  FrameDecoder d;
+  size_t offered = 0;
+  while (!d.has_frame()) {
+    auto dst = d.want();
+    ASSERT_LE(offered + dst.size(), a.size());
+    std::memcpy(dst.data(), a.data() + offered, dst.size());
+    offered += dst.size();
+    ASSERT_TRUE(d.commit(dst.size()).ok());
+  }
+  EXPECT_EQ(offered, a.size());
+  EXPECT_TRUE(d.want().empty());  // nothing more until the frame is taken
+}
+
+struct Corruption {
+  size_t offset;
+  char value;
+  FrameError expected;
+};
+
+TEST(Frame, EachKindOfBadFrameGivesItsError) {
+  const std::string good = encode_frame(make_message(1, "header", "payload"), FrameMeta{});
+  const std::vector<Corruption> cases = {
+      {0, 'X', FrameError::kBadMagic},          {4, 2, FrameError::kUnknownVersion},
+      {5, 0x40, FrameError::kUnknownFlags},     {15, 0x7F, FrameError::kLengthOverLimit},
+      {11, 0x7F, FrameError::kLengthOverLimit}, {good.size() - 1, '?', FrameError::kCrcMismatch},
+      {16, 9, FrameError::kCrcMismatch},
+  };
+  for (const auto& c : cases) {
+    std::string bad = good;
+    bad[c.offset] = c.value;
+    FrameDecoder d;
+    std::vector<Frame> out;
+    const absl::Status s = d.feed(bad.data(), bad.size(), &out);
+    EXPECT_FALSE(s.ok()) << c.offset;
+    EXPECT_EQ(d.error(), c.expected) << c.offset << " " << s;
+    EXPECT_TRUE(out.empty());
+    EXPECT_TRUE(d.want().empty());  // sticky
+  }
+}
+
+TEST(Frame, TruncationIsReportedAtEndOfStream) {
+  const std::string good = encode_frame(make_message(1, "header", "payload"), FrameMeta{});
+  for (size_t cut : {size_t{1}, size_t{31}, size_t{32}, good.size() - 1}) {
+    FrameDecoder d;
+    std::vector<Frame> out;
+    ASSERT_TRUE(d.feed(good.data(), cut, &out).ok());
+    EXPECT_TRUE(out.empty());
+    EXPECT_FALSE(d.finish().ok());
+    EXPECT_EQ(d.error(), FrameError::kTruncated);
+  }
+}
+
+TEST(Frame, UncheckedPayloadSkipsOnlyThePayload) {
+  std::string bytes =
+      encode_frame(make_message(1, "hdr", "data"), FrameMeta{0, 0, kFlagPayloadUnchecked});
+  bytes.back() = 'X';  // payload changes: still accepted
+  FrameDecoder d;
+  std::vector<Frame> out;
+  EXPECT_TRUE(d.feed(bytes.data(), bytes.size(), &out).ok());
+  bytes[kFrameHeaderSize] = 'H';  // protobuf header changes: refused
+  FrameDecoder d2;
+  EXPECT_EQ(d2.feed(bytes.data(), bytes.size(), &out).code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(Frame, VirtualPayloadIsNotFrameable) {
+  Message m;
+  m.payload.virtual_bytes = 10;
+  EXPECT_FALSE(check_frameable(m, FrameLimits{}).ok());
+}
+
+RC_GTEST_PROP(Frame, StreamsOfFramesRoundTripInAnyChunking,
+              (const std::vector<std::string>& headers, const std::string& payload,
+               uint8_t chunk)) {
+  std::string stream;
+  std::vector<Message> sent;
+  uint32_t seq = 0;
+  for (const auto& h : headers) {
+    sent.push_back(make_message(static_cast<MessageType>(h.size()), h, payload + h));
+    stream += encode_frame(sent.back(), FrameMeta{seq++, 5, 0});
+  }
+  FrameDecoder d;
+  std::vector<Frame> out;
+  const size_t step = 1 + chunk;
+  for (size_t at = 0; at < stream.size(); at += step) {
+    RC_ASSERT(d.feed(stream.data() + at, std::min(step, stream.size() - at), &out).ok());
+  }
+  RC_ASSERT(d.finish().ok());
+  RC_ASSERT(out.size() == sent.size());
+  for (size_t i = 0; i < sent.size(); ++i) {
+    RC_ASSERT(out[i].message.type == sent[i].type);
+    RC_ASSERT(out[i].message.header == sent[i].header);
+    RC_ASSERT(payload_of(out[i].message) == payload_of(sent[i]));
+    RC_ASSERT(out[i].meta.sequence == i);
+  }
+}
+
+// Arbitrary bytes, possibly starting with a valid frame prefix and then damaged or cut:
+// the decoder yields frames or one clear error, never crashes, never reads past the input
+// (the input lives in an exactly sized heap buffer, so ASan builds catch any over-read).
+RC_GTEST_PROP(Frame, ArbitraryBytesGiveFramesOrAClearError,
+              (const std::string& junk, bool start_valid, uint16_t cut, uint16_t flip_at)) {
+  std::string input;
+  if (start_valid) input = encode_frame(make_message(3, "hh", junk), FrameMeta{});
+  input += junk;
+  if (!input.empty() && flip_at % 3 == 0) input[flip_at % input.size()] ^= 0x20;
+  input.resize(std::min<size_t>(input.size(), cut));
+  auto exact = std::make_unique<char[]>(input.size() + 1);
+  std::memcpy(exact.get(), input.data(), input.size());
+  FrameDecoder d(FrameLimits{4096, 1u << 16});
+  std::vector<Frame> out;
+  const absl::Status fed = d.feed(exact.get(), input.size(), &out);
+  const absl::Status end = d.finish();
+  if (fed.ok() && end.ok()) {
+    RC_ASSERT(d.error() == FrameError::kNone);
+    RC_ASSERT(out.size() == d.frames_decoded());
+  } else {
+    RC_ASSERT(d.error() != FrameError::kNone);
+    RC_ASSERT(!d.status().message().empty());
+    RC_ASSERT(d.want().empty());
+  }
+}
+
+}  // namespace
+}  // namespace cairn::wire
