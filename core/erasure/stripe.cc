@@ -100,13 +100,14 @@ EncodedStripe encode_stripe(const Codec& codec, absl::Span<const uint8_t> chunk)
   for (size_t i = 0; i < n; ++i) {
     Shard& shard = stripe.shards[i];
     shard.index = static_cast<int>(i);
-    shard.bytes.assign(shard_bytes, 0);  // zeros are the recorded padding
     if (i < k) {
       const size_t begin = std::min(chunk.size(), i * shard_bytes);
       const size_t len = std::min(chunk.size() - begin, shard_bytes);
-      if (len > 0) std::memcpy(shard.bytes.data(), chunk.data() + begin, len);
+      shard.bytes.assign(chunk.begin() + begin, chunk.begin() + begin + len);
+      shard.bytes.resize(shard_bytes, 0);  // zeros are the recorded padding
       data[i] = shard.bytes.data();
     } else {
+      shard.bytes.resize(shard_bytes);
       parity[i - k] = shard.bytes.data();
     }
   }
