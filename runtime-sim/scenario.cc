@@ -1,0 +1,237 @@
+#include "runtime-sim/scenario.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/base/units.h"
+#include "core/runtime/rng.h"
+
+namespace cairn::sim {
+namespace {
+
+absl::Status error_at(const Scenario& s, int line, const std::string& message) {
+  if (line > 0) return absl::InvalidArgumentError(absl::StrCat(s.file, ":", line, ": ", message));
+  return absl::InvalidArgumentError(absl::StrCat(s.file, ": ", message));
+}
+
+std::string names(const std::vector<NodeId>& ids) {
+  return absl::StrCat(
+      "[",
+      absl::StrJoin(ids, ", ", [](std::string* out, NodeId id) { absl::StrAppend(out, "n", id); }),
+      "]");
+}
+
+bool valid_probability(double p) { return p >= 0 && p <= 1; }
+
+absl::Status validate_fault(const Scenario& s, const Fault& f) {
+  if (f.at < Duration(0) || f.at > s.duration) {
+    return error_at(
+        s, f.line,
+        absl::StrCat("fault at ", format_duration(f.at), " is outside the run (duration ",
+                     format_duration(s.duration), ")"));
+  }
+  if (f.kind == FaultKind::kPause && f.length <= Duration(0)) {
+    return error_at(s, f.line, "a pause needs a positive 'for'");
+  }
+  if (!valid_probability(f.link.loss) || !valid_probability(f.link.duplicate) ||
+      !valid_probability(f.probability)) {
+    return error_at(s, f.line, "probabilities must be in [0, 1]");
+  }
+  if (f.link.delay < Duration(0) || f.link.jitter < Duration(0) || f.length < Duration(0)) {
+    return error_at(s, f.line, "durations must not be negative");
+  }
+  auto known = [&](NodeId n) { return n >= 1 && n <= s.nodes.size(); };
+  for (const auto* list : {&f.nodes, &f.from, &f.to}) {
+    for (NodeId n : *list) {
+      if (!known(n)) return error_at(s, f.line, absl::StrCat("no node n", n));
+    }
+  }
+  for (const auto& g : f.groups) {
+    for (NodeId n : g) {
+      if (!known(n)) return error_at(s, f.line, absl::StrCat("no node n", n));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const NodeSpec* Scenario::find(const std::string& node_name) const {
+  for (const auto& n : nodes) {
+    if (n.name == node_name) return &n;
+  }
+  return nullptr;
+}
+
+std::vector<NodeId> Scenario::node_ids() const {
+  std::vector<NodeId> out;
+  for (const auto& n : nodes) out.push_back(n.id);
+  return out;
+}
+
+const std::vector<std::string>& known_checks() {
+  static const std::vector<std::string> kChecks{"detection_time", "false_suspicions",
+                                                "false_deaths",   "recovery_time",
+                                                "heal_time",      "converged"};
+  return kChecks;
+}
+
+std::string fault_kind_name(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::kCrash:
+      return "crash";
+    case FaultKind::kRestart:
+      return "restart";
+    case FaultKind::kPartition:
+      return "partition";
+    case FaultKind::kHeal:
+      return "heal";
+    case FaultKind::kLink:
+      return "link";
+    case FaultKind::kPause:
+      return "pause";
+    case FaultKind::kSlowDisk:
+      return "slow_disk";
+    case FaultKind::kTornWrites:
+      return "torn_writes";
+  }
+  return "unknown";
+}
+
+absl::Status validate(const Scenario& s) {
+  if (s.nodes.empty()) return error_at(s, 0, "the platform needs at least one node");
+  for (size_t i = 0; i < s.nodes.size(); ++i) {
+    if (s.nodes[i].id != i + 1) return error_at(s, 0, "node ids must be 1..n in order");
+  }
+  if (s.link.bandwidth_bytes_per_s <= 0) return error_at(s, 0, "link bandwidth must be positive");
+  if (s.link.latency < Duration(0)) return error_at(s, 0, "link latency must not be negative");
+  if (!valid_probability(s.network.loss) || !valid_probability(s.network.duplicate)) {
+    return error_at(s, 0, "network probabilities must be in [0, 1]");
+  }
+  if (auto st = s.membership.validate(); !st.ok()) return error_at(s, 0, std::string(st.message()));
+  // Replay crashes and restarts in time order: each must make sense when it happens.
+  std::map<NodeId, Duration> down_since;
+  for (const Fault& f : s.faults) {
+    if (auto st = validate_fault(s, f); !st.ok()) return st;
+    for (NodeId n : f.nodes) {
+      if (f.kind == FaultKind::kCrash) {
+        if (down_since.contains(n)) {
+          return error_at(s, f.line,
+                          absl::StrCat("n", n, " is already down at ", format_duration(f.at),
+                                       " (crashed at ", format_duration(down_since[n]), ")"));
+        }
+        down_since[n] = f.at;
+      } else if (f.kind == FaultKind::kRestart) {
+        if (!down_since.contains(n)) {
+          return error_at(s, f.line,
+                          absl::StrCat("n", n, " is not down at ", format_duration(f.at),
+                                       ": nothing to restart"));
+        }
+        down_since.erase(n);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+void draw_random_faults(Scenario& s, uint64_t seed) {
+  Rng rng(Rng::derive(seed, 0xfa017));
+  const RandomFaultSpec& r = s.random_faults;
+  auto draw = [&](Duration lo, Duration hi) {
+    return Duration(rng.between(lo.count(), std::max(lo, hi).count()));
+  };
+  // Down intervals per node, so that drawn crashes never overlap each other or fixed ones.
+  std::map<NodeId, std::vector<std::pair<Duration, Duration>>> down;
+  std::map<NodeId, Duration> since;
+  for (const Fault& f : s.faults) {
+    for (NodeId n : f.nodes) {
+      if (f.kind == FaultKind::kCrash) since[n] = f.at;
+      if (f.kind == FaultKind::kRestart) down[n].push_back({since[n], f.at}), since.erase(n);
+    }
+  }
+  for (auto& [n, t] : since) down[n].push_back({t, s.duration});
+  for (int i = 0; i < r.crashes; ++i) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      const NodeId n = s.nodes[rng.below(s.nodes.size())].id;
+      const Duration at = draw(r.crash_from, r.crash_to);
+      const Duration back = at + draw(r.downtime_min, r.downtime_max);
+      bool overlaps = false;
+      for (auto [a, b] : down[n]) overlaps |= at <= b && a <= back;
+      if (overlaps) continue;
+      down[n].push_back({at, back});
+      s.faults.push_back(Fault{.at = at, .kind = FaultKind::kCrash, .nodes = {n}});
+      if (back < s.duration) {
+        s.faults.push_back(Fault{.at = back, .kind = FaultKind::kRestart, .nodes = {n}});
+      }
+      break;
+    }
+  }
+  for (int i = 0; i < r.partitions && s.nodes.size() >= 2; ++i) {
+    const Duration at = draw(r.partition_from, r.partition_to);
+    const Duration end = at + draw(r.partition_min, r.partition_max);
+    std::vector<NodeId> ids = s.node_ids(), minority;
+    const size_t k = 1 + rng.below(ids.size() / 2);
+    for (size_t j = 0; j < k; ++j) {
+      const size_t pick = rng.below(ids.size());
+      minority.push_back(ids[pick]);
+      ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(pick));
+    }
+    std::sort(minority.begin(), minority.end());
+    s.faults.push_back(Fault{.at = at, .kind = FaultKind::kPartition, .groups = {minority, ids}});
+    if (end < s.duration) s.faults.push_back(Fault{.at = end, .kind = FaultKind::kHeal});
+  }
+  std::stable_sort(s.faults.begin(), s.faults.end(),
+                   [](const Fault& a, const Fault& b) { return a.at < b.at; });
+}
+
+std::string describe_faults(const Scenario& s) {
+  std::string out;
+  for (const Fault& f : s.faults) {
+    absl::StrAppend(&out, "  - {at: ", format_duration(f.at), ", ", fault_kind_name(f.kind));
+    switch (f.kind) {
+      case FaultKind::kPartition:
+        absl::StrAppend(
+            &out, ": [",
+            absl::StrJoin(f.groups, ", ",
+                          [](std::string* o, const auto& g) { absl::StrAppend(o, names(g)); }),
+            "]", f.one_way ? ", one_way: true" : "");
+        break;
+      case FaultKind::kHeal:
+        absl::StrAppend(&out, ": all");
+        break;
+      case FaultKind::kLink:
+        absl::StrAppend(&out, ": {loss: ", f.link.loss, ", duplicate: ", f.link.duplicate,
+                        ", delay: ", format_duration(f.link.delay),
+                        ", jitter: ", format_duration(f.link.jitter), "}");
+        break;
+      case FaultKind::kTornWrites:
+        absl::StrAppend(&out, ": ", f.probability);
+        break;
+      default:
+        absl::StrAppend(&out, ": ", names(f.nodes));
+    }
+    if (f.length > Duration(0)) absl::StrAppend(&out, ", for: ", format_duration(f.length));
+    if (f.kind == FaultKind::kSlowDisk) absl::StrAppend(&out, ", factor: ", f.factor);
+    absl::StrAppend(&out, "}\n");
+  }
+  return out;
+}
+
+Scenario make_cluster_scenario(const std::string& name, size_t n, Duration duration) {
+  Scenario s;
+  s.name = name;
+  s.file = "<generated>";
+  s.duration = duration;
+  s.zones = {"a", "b", "c"};
+  for (size_t i = 1; i <= n; ++i) {
+    s.nodes.push_back(NodeSpec{static_cast<NodeId>(i),
+                               absl::StrCat("n", i),
+                               s.zones[(i - 1) % s.zones.size()],
+                               {"membership"}});
+  }
+  return s;
+}
+
+}  // namespace cairn::sim

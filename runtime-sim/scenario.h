@@ -1,0 +1,124 @@
+// A scenario: what cairn-sim runs. Parsed from YAML and validated before anything runs.
+//
+// Every mistake — unknown key, wrong type, impossible value, a fault naming a node that
+// does not exist — is reported as `file:line: message`, and parsing stops at the first
+// one. The struct is also built directly by property tests (no YAML involved), so
+// validate() holds the rules that do not depend on the text. Random faults are drawn
+// from the seed by draw_random_faults(), so a (scenario, seed) pair fixes every fault.
+// The scenario format is documented in docs/scenarios.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/membership/options.h"
+#include "core/runtime/message.h"
+#include "core/runtime/time.h"
+
+namespace cairn::sim {
+
+struct NodeSpec {
+  NodeId id = kNoNode;
+  std::string name;  // "n<id>"
+  std::string zone;
+  std::vector<std::string> roles;
+};
+
+struct LinkSpec {
+  double bandwidth_bytes_per_s = 125e6;  // 1 Gbps
+  Duration latency = std::chrono::microseconds(250);
+};
+
+struct DiskSpec {
+  double read_bytes_per_s = 500e6;
+  double write_bytes_per_s = 300e6;
+  Duration sync_latency = std::chrono::microseconds(200);
+};
+
+// Per-message faults on links, probabilities in [0, 1].
+struct LinkFaults {
+  double loss = 0;
+  double duplicate = 0;
+  Duration delay = Duration(0);   // added to every message
+  Duration jitter = Duration(0);  // plus a uniform draw in [0, jitter]: reorders messages
+  bool operator==(const LinkFaults&) const = default;
+};
+
+enum class FaultKind { kCrash, kRestart, kPartition, kHeal, kLink, kPause, kSlowDisk, kTornWrites };
+
+struct Fault {
+  Duration at = Duration(0);
+  FaultKind kind = FaultKind::kCrash;
+  int line = 0;                             // where it was written (0: drawn at random)
+  std::vector<NodeId> nodes;                // crash, restart, pause, slow_disk targets
+  std::vector<std::vector<NodeId>> groups;  // partition: groups that cannot talk
+  bool one_way = false;                     // partition: only groups[0] -> others blocked
+  std::vector<NodeId> from, to;             // link faults: empty means every node
+  LinkFaults link;
+  Duration length = Duration(0);  // pause: how long; link, slow disk: 0 = for good
+  double factor = 1;              // slow disk: I/O takes factor times longer
+  double probability = 0;         // torn writes: chance per file at a crash
+};
+
+struct CheckSpec {
+  std::optional<Duration> max_duration;  // detection_time, recovery_time, heal_time
+  std::optional<int64_t> max_count;      // false_suspicions, false_deaths
+  Duration window = std::chrono::seconds(10);
+  int line = 0;
+};
+
+struct RandomFaultSpec {
+  int crashes = 0;
+  Duration crash_from = Duration(0), crash_to = Duration(0);
+  Duration downtime_min = std::chrono::seconds(5), downtime_max = std::chrono::seconds(20);
+  int partitions = 0;
+  Duration partition_from = Duration(0), partition_to = Duration(0);
+  Duration partition_min = std::chrono::seconds(5), partition_max = std::chrono::seconds(20);
+};
+
+struct Scenario {
+  std::string name;
+  std::string file;  // for messages; "<generated>" when built in code
+  std::string description;
+  uint64_t seed = 1;
+  Duration duration = std::chrono::seconds(60);
+  std::vector<std::string> zones{"a"};
+  std::vector<NodeSpec> nodes;
+  LinkSpec link;
+  DiskSpec disk;
+  double cpu_flops = 1e9;
+  LinkFaults network;  // faults on every link from the start
+  membership::MembershipOptions membership;
+  std::vector<Fault> faults;  // sorted by time
+  RandomFaultSpec random_faults;
+  std::map<std::string, CheckSpec> checks;
+  Duration metrics_interval = std::chrono::seconds(1);
+
+  const NodeSpec* find(const std::string& name) const;
+  std::vector<NodeId> node_ids() const;
+};
+
+// Names of the checks cairn-sim knows.
+const std::vector<std::string>& known_checks();
+
+absl::StatusOr<Scenario> parse_scenario_file(const std::string& path);
+absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std::string& file);
+
+// Rules on the struct itself (e.g. a crash of a node that is already down).
+absl::Status validate(const Scenario& scenario);
+
+// Adds the faults of scenario.random_faults, drawn from `seed`, to scenario.faults.
+void draw_random_faults(Scenario& scenario, uint64_t seed);
+
+// A readable, YAML-like rendering of the fault schedule (for shrunk test cases).
+std::string describe_faults(const Scenario& scenario);
+std::string fault_kind_name(FaultKind kind);
+
+// A scenario of `n` membership nodes with defaults, for tests and benchmarks.
+Scenario make_cluster_scenario(const std::string& name, size_t n, Duration duration);
+
+}  // namespace cairn::sim

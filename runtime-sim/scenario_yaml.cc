@@ -1,0 +1,447 @@
+// YAML -> Scenario. Strict: every key is known, every value has the right type and unit.
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/base/units.h"
+#include "runtime-sim/scenario.h"
+
+namespace cairn::sim {
+namespace {
+
+// Parse errors travel as this exception inside this file only; parse_scenario_text turns
+// it into a Status before returning.
+struct ParseError {
+  int line;
+  std::string message;
+};
+
+[[noreturn]] void fail(const YAML::Node& node, std::string message) {
+  throw ParseError{node.Mark().line + 1, std::move(message)};
+}
+
+void only_keys(const YAML::Node& map, const std::string& where,
+               std::initializer_list<const char*> allowed) {
+  if (!map.IsMap()) fail(map, absl::StrCat(where, " must be a mapping"));
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const std::string key = it->first.as<std::string>();
+    bool ok = false;
+    for (const char* a : allowed) ok |= key == a;
+    if (!ok) {
+      std::vector<std::string> names(allowed.begin(), allowed.end());
+      fail(it->first, absl::StrCat("unknown key '", key, "' in ", where,
+                                   " (known: ", absl::StrJoin(names, ", "), ")"));
+    }
+  }
+}
+
+std::string scalar(const YAML::Node& n, const std::string& what) {
+  if (!n.IsScalar()) fail(n, absl::StrCat(what, " must be a single value"));
+  return n.Scalar();
+}
+
+Duration duration(const YAML::Node& n, const std::string& what) {
+  auto d = parse_duration(scalar(n, what));
+  if (!d.ok()) fail(n, absl::StrCat(what, ": ", std::string(d.status().message())));
+  return *d;
+}
+
+double bandwidth(const YAML::Node& n, const std::string& what) {
+  auto b = parse_bandwidth(scalar(n, what));
+  if (!b.ok()) fail(n, absl::StrCat(what, ": ", std::string(b.status().message())));
+  if (*b <= 0) fail(n, absl::StrCat(what, " must be positive"));
+  return *b;
+}
+
+double number(const YAML::Node& n, const std::string& what, double lo, double hi) {
+  const std::string s = scalar(n, what);
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size()) {
+    fail(n, absl::StrCat(what, " must be a number, got '", s, "'"));
+  }
+  if (v < lo || v > hi) fail(n, absl::StrCat(what, " must be in [", lo, ", ", hi, "], got ", s));
+  return v;
+}
+
+int64_t integer(const YAML::Node& n, const std::string& what, int64_t lo, int64_t hi) {
+  const std::string s = scalar(n, what);
+  char* end = nullptr;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || end != s.c_str() + s.size()) {
+    fail(n, absl::StrCat(what, " must be a whole number, got '", s, "'"));
+  }
+  if (v < lo || v > hi) fail(n, absl::StrCat(what, " must be in [", lo, ", ", hi, "], got ", s));
+  return v;
+}
+
+std::vector<std::string> string_list(const YAML::Node& n, const std::string& what) {
+  std::vector<std::string> out;
+  if (n.IsScalar()) return {n.Scalar()};
+  if (!n.IsSequence()) fail(n, absl::StrCat(what, " must be a list"));
+  for (const auto& item : n) out.push_back(scalar(item, what));
+  return out;
+}
+
+// Pairs of [min, max] durations, e.g. downtime: [5s, 20s].
+std::pair<Duration, Duration> duration_range(const YAML::Node& n, const std::string& what) {
+  if (!n.IsSequence() || n.size() != 2) fail(n, absl::StrCat(what, " must be [min, max]"));
+  auto lo = duration(n[0], what), hi = duration(n[1], what);
+  if (lo > hi) fail(n, absl::StrCat(what, ": min is above max"));
+  return {lo, hi};
+}
+
+class ScenarioReader {
+ public:
+  explicit ScenarioReader(Scenario& s) : s_(s) {}
+
+  void read(const YAML::Node& root) {
+    only_keys(root, "the scenario",
+              {"name", "description", "seed", "duration", "platform", "network", "membership",
+               "faults", "random_faults", "checks", "metrics"});
+    if (!root["name"]) fail(root, "the scenario needs a 'name'");
+    s_.name = scalar(root["name"], "name");
+    if (root["description"]) s_.description = scalar(root["description"], "description");
+    if (root["seed"]) s_.seed = static_cast<uint64_t>(integer(root["seed"], "seed", 0, INT64_MAX));
+    if (!root["duration"]) fail(root, "the scenario needs a 'duration' (e.g. 120s)");
+    s_.duration = duration(root["duration"], "duration");
+    if (s_.duration <= Duration(0)) fail(root["duration"], "duration must be positive");
+    if (!root["platform"]) fail(root, "the scenario needs a 'platform'");
+    read_platform(root["platform"]);
+    if (root["network"]) s_.network = read_link_faults(root["network"], "network");
+    if (root["membership"]) read_membership(root["membership"]);
+    if (root["faults"]) read_faults(root["faults"]);
+    if (root["random_faults"]) read_random_faults(root["random_faults"]);
+    if (root["checks"]) read_checks(root["checks"]);
+    if (root["metrics"]) {
+      only_keys(root["metrics"], "metrics", {"interval"});
+      s_.metrics_interval = duration(root["metrics"]["interval"], "metrics interval");
+      if (s_.metrics_interval <= Duration(0)) {
+        fail(root["metrics"]["interval"], "metrics interval must be positive");
+      }
+    }
+  }
+
+ private:
+  void read_platform(const YAML::Node& p) {
+    only_keys(p, "platform", {"zones", "nodes", "link", "disk", "cpu"});
+    if (p["zones"]) s_.zones = string_list(p["zones"], "zones");
+    if (s_.zones.empty()) fail(p["zones"], "zones must not be empty");
+    if (!p["nodes"]) fail(p, "platform needs 'nodes' (e.g. [{count: 5}])");
+    const YAML::Node& groups = p["nodes"];
+    if (!groups.IsSequence()) fail(groups, "nodes must be a list of groups like {count: 5}");
+    for (const auto& g : groups) read_node_group(g);
+    if (s_.nodes.empty()) fail(groups, "the platform needs at least one node");
+    if (p["link"]) {
+      only_keys(p["link"], "link", {"bandwidth", "latency"});
+      if (p["link"]["bandwidth"]) {
+        s_.link.bandwidth_bytes_per_s = bandwidth(p["link"]["bandwidth"], "link bandwidth");
+      }
+      if (p["link"]["latency"]) s_.link.latency = duration(p["link"]["latency"], "link latency");
+    }
+    if (p["disk"]) {
+      only_keys(p["disk"], "disk", {"read", "write", "sync"});
+      if (p["disk"]["read"]) s_.disk.read_bytes_per_s = bandwidth(p["disk"]["read"], "disk read");
+      if (p["disk"]["write"]) {
+        s_.disk.write_bytes_per_s = bandwidth(p["disk"]["write"], "disk write");
+      }
+      if (p["disk"]["sync"]) s_.disk.sync_latency = duration(p["disk"]["sync"], "disk sync");
+    }
+    if (p["cpu"]) s_.cpu_flops = read_flops(p["cpu"]);
+  }
+
+  double read_flops(const YAML::Node& n) {
+    const std::string s = scalar(n, "cpu");
+    static const std::pair<const char*, double> kUnits[] = {
+        {"Tf", 1e12}, {"Gf", 1e9}, {"Mf", 1e6}, {"kf", 1e3}, {"f", 1}};
+    for (const auto& [suffix, factor] : kUnits) {
+      const std::string suf(suffix);
+      if (s.size() > suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0) {
+        char* end = nullptr;
+        const std::string num = s.substr(0, s.size() - suf.size());
+        const double v = std::strtod(num.c_str(), &end);
+        if (end == num.c_str() + num.size() && v > 0) return v * factor;
+      }
+    }
+    fail(n, absl::StrCat("cpu must be a positive speed like 1Gf or 500Mf, got '", s, "'"));
+  }
+
+  void read_node_group(const YAML::Node& g) {
+    only_keys(g, "a node group", {"count", "roles", "zone"});
+    if (!g["count"]) fail(g, "a node group needs 'count'");
+    const int64_t count = integer(g["count"], "count", 1, 100000);
+    std::vector<std::string> roles{"membership"};
+    if (g["roles"]) roles = string_list(g["roles"], "roles");
+    for (const auto& r : roles) {
+      if (r != "membership") {
+        fail(g["roles"], absl::StrCat("unknown role '", r, "' (available: membership)"));
+      }
+    }
+    std::string zone = "spread";
+    if (g["zone"]) zone = scalar(g["zone"], "zone");
+    if (zone != "spread" && std::find(s_.zones.begin(), s_.zones.end(), zone) == s_.zones.end()) {
+      fail(g["zone"], absl::StrCat("unknown zone '", zone,
+                                   "' (zones: ", absl::StrJoin(s_.zones, ", "), ", or spread)"));
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      NodeSpec n;
+      n.id = static_cast<NodeId>(s_.nodes.size() + 1);
+      n.name = absl::StrCat("n", n.id);
+      n.zone = zone == "spread" ? s_.zones[(n.id - 1) % s_.zones.size()] : zone;
+      n.roles = roles;
+      s_.nodes.push_back(n);
+    }
+  }
+
+  LinkFaults read_link_faults(const YAML::Node& n, const std::string& where) {
+    only_keys(n, where, {"loss", "duplicate", "delay", "jitter"});
+    LinkFaults f;
+    if (n["loss"]) f.loss = number(n["loss"], "loss", 0, 1);
+    if (n["duplicate"]) f.duplicate = number(n["duplicate"], "duplicate", 0, 1);
+    if (n["delay"]) f.delay = duration(n["delay"], "delay");
+    if (n["jitter"]) f.jitter = duration(n["jitter"], "jitter");
+    return f;
+  }
+
+  void read_membership(const YAML::Node& m) {
+    only_keys(
+        m, "membership",
+        {"heartbeat", "monitors", "phi_threshold", "window", "min_std_dev", "acceptable_pause",
+         "suspect_timeout", "gossip_fanout", "retransmit_mult", "anti_entropy"});
+    auto& o = s_.membership;
+    if (m["heartbeat"]) {
+      o.heartbeat_interval = duration(m["heartbeat"], "heartbeat");
+      o.detector.first_interval = o.heartbeat_interval;
+    }
+    if (m["monitors"]) o.monitors = static_cast<size_t>(integer(m["monitors"], "monitors", 1, 64));
+    if (m["phi_threshold"]) {
+      o.detector.phi_threshold = number(m["phi_threshold"], "phi_threshold", 0.1, 1000);
+    }
+    if (m["window"]) {
+      o.detector.window = static_cast<size_t>(integer(m["window"], "window", 1, 100000));
+    }
+    if (m["min_std_dev"]) o.detector.min_std_dev = duration(m["min_std_dev"], "min_std_dev");
+    if (m["acceptable_pause"]) {
+      o.detector.acceptable_pause = duration(m["acceptable_pause"], "acceptable_pause");
+    }
+    if (m["suspect_timeout"]) o.suspect_timeout = duration(m["suspect_timeout"], "suspect_timeout");
+    if (m["gossip_fanout"]) {
+      o.gossip_fanout = static_cast<size_t>(integer(m["gossip_fanout"], "gossip_fanout", 0, 64));
+    }
+    if (m["retransmit_mult"]) {
+      o.retransmit_mult =
+          static_cast<size_t>(integer(m["retransmit_mult"], "retransmit_mult", 1, 64));
+    }
+    if (m["anti_entropy"]) o.anti_entropy_interval = duration(m["anti_entropy"], "anti_entropy");
+    if (auto st = o.validate(); !st.ok()) fail(m, std::string(st.message()));
+  }
+
+  NodeId node_ref(const YAML::Node& n) {
+    const std::string name = scalar(n, "a node name");
+    const NodeSpec* spec = s_.find(name);
+    if (spec == nullptr) {
+      fail(n, absl::StrCat("no node named '", name, "' (nodes are n1..n", s_.nodes.size(), ")"));
+    }
+    return spec->id;
+  }
+
+  std::vector<NodeId> node_list(const YAML::Node& n) {
+    if (n.IsScalar() && n.Scalar() == "all") return s_.node_ids();
+    std::vector<NodeId> out;
+    if (n.IsScalar()) return {node_ref(n)};
+    if (!n.IsSequence()) fail(n, "expected a node name, a list of node names, or 'all'");
+    for (const auto& item : n) out.push_back(node_ref(item));
+    return out;
+  }
+
+  void read_faults(const YAML::Node& list) {
+    if (!list.IsSequence()) fail(list, "faults must be a list like [{at: 20s, crash: n3}]");
+    for (const auto& f : list) s_.faults.push_back(read_fault(f));
+  }
+
+  Fault read_fault(const YAML::Node& f) {
+    only_keys(f, "a fault",
+              {"at", "crash", "restart", "partition", "one_way", "heal", "link", "from", "to",
+               "pause", "for", "slow_disk", "factor", "torn_writes"});
+    Fault out;
+    out.line = f.Mark().line + 1;
+    if (!f["at"]) fail(f, "a fault needs 'at' (when it happens, e.g. at: 20s)");
+    out.at = duration(f["at"], "at");
+    int actions = 0;
+    for (const char* a :
+         {"crash", "restart", "partition", "heal", "link", "pause", "slow_disk", "torn_writes"}) {
+      actions += f[a] ? 1 : 0;
+    }
+    if (actions != 1) {
+      fail(f,
+           "a fault needs exactly one of crash, restart, partition, heal, link, pause, "
+           "slow_disk, torn_writes");
+    }
+    if (f["crash"]) {
+      out.kind = FaultKind::kCrash;
+      out.nodes = node_list(f["crash"]);
+    } else if (f["restart"]) {
+      out.kind = FaultKind::kRestart;
+      out.nodes = node_list(f["restart"]);
+    } else if (f["partition"]) {
+      read_partition(f, out);
+    } else if (f["heal"]) {
+      out.kind = FaultKind::kHeal;
+      if (scalar(f["heal"], "heal") != "all") fail(f["heal"], "heal takes 'all'");
+    } else if (f["link"]) {
+      out.kind = FaultKind::kLink;
+      out.link = read_link_faults(f["link"], "link faults");
+      if (f["from"]) out.from = node_list(f["from"]);
+      if (f["to"]) out.to = node_list(f["to"]);
+    } else if (f["pause"]) {
+      out.kind = FaultKind::kPause;
+      out.nodes = node_list(f["pause"]);
+      if (!f["for"]) fail(f, "a pause needs 'for' (how long the node freezes)");
+    } else if (f["slow_disk"]) {
+      out.kind = FaultKind::kSlowDisk;
+      out.nodes = node_list(f["slow_disk"]);
+      if (!f["factor"]) fail(f, "slow_disk needs 'factor' (e.g. factor: 10)");
+      out.factor = number(f["factor"], "factor", 1, 1e6);
+    } else if (f["torn_writes"]) {
+      out.kind = FaultKind::kTornWrites;
+      out.probability = number(f["torn_writes"], "torn_writes", 0, 1);
+    }
+    if (f["for"]) out.length = duration(f["for"], "for");
+    for (const char* key : {"one_way", "from", "to", "for", "factor"}) {
+      if (!f[key]) continue;
+      const bool fits = (std::string(key) == "one_way" && out.kind == FaultKind::kPartition) ||
+                        ((std::string(key) == "from" || std::string(key) == "to") &&
+                         out.kind == FaultKind::kLink) ||
+                        (std::string(key) == "for" && out.kind != FaultKind::kCrash &&
+                         out.kind != FaultKind::kRestart && out.kind != FaultKind::kHeal) ||
+                        (std::string(key) == "factor" && out.kind == FaultKind::kSlowDisk);
+      if (!fits) {
+        fail(f[key],
+             absl::StrCat("'", key, "' does not apply to a ", fault_kind_name(out.kind), " fault"));
+      }
+    }
+    return out;
+  }
+
+  void read_partition(const YAML::Node& f, Fault& out) {
+    out.kind = FaultKind::kPartition;
+    const YAML::Node& p = f["partition"];
+    if (!p.IsSequence() || p.size() < 2) {
+      fail(p, "partition takes two or more groups, e.g. [[n1, n2], [n3, n4, n5]]");
+    }
+    std::set<NodeId> seen;
+    for (const auto& g : p) {
+      auto group = node_list(g);
+      for (NodeId n : group) {
+        if (!seen.insert(n).second) fail(g, absl::StrCat("n", n, " is in two partition groups"));
+      }
+      out.groups.push_back(group);
+    }
+    if (f["one_way"]) {
+      const std::string v = scalar(f["one_way"], "one_way");
+      if (v != "true" && v != "false") fail(f["one_way"], "one_way must be true or false");
+      out.one_way = v == "true";
+    }
+  }
+
+  void read_random_faults(const YAML::Node& r) {
+    only_keys(r, "random_faults", {"crashes", "partitions"});
+    auto& spec = s_.random_faults;
+    if (const auto& c = r["crashes"]) {
+      only_keys(c, "random crashes", {"count", "between", "downtime"});
+      spec.crashes = static_cast<int>(integer(c["count"], "count", 0, 10000));
+      std::tie(spec.crash_from, spec.crash_to) =
+          c["between"] ? duration_range(c["between"], "between")
+                       : std::pair<Duration, Duration>(Duration(0), s_.duration);
+      if (c["downtime"]) {
+        std::tie(spec.downtime_min, spec.downtime_max) = duration_range(c["downtime"], "downtime");
+      }
+    }
+    if (const auto& p = r["partitions"]) {
+      only_keys(p, "random partitions", {"count", "between", "length"});
+      spec.partitions = static_cast<int>(integer(p["count"], "count", 0, 10000));
+      std::tie(spec.partition_from, spec.partition_to) =
+          p["between"] ? duration_range(p["between"], "between")
+                       : std::pair<Duration, Duration>(Duration(0), s_.duration);
+      if (p["length"]) {
+        std::tie(spec.partition_min, spec.partition_max) = duration_range(p["length"], "length");
+      }
+    }
+  }
+
+  void read_checks(const YAML::Node& c) {
+    if (!c.IsMap()) fail(c, "checks must be a mapping like {detection_time: {max: 5s}}");
+    for (auto it = c.begin(); it != c.end(); ++it) {
+      const std::string name = it->first.as<std::string>();
+      const auto& known = known_checks();
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        fail(it->first,
+             absl::StrCat("unknown check '", name, "' (known: ", absl::StrJoin(known, ", "), ")"));
+      }
+      s_.checks[name] = read_check(name, it->second);
+    }
+  }
+
+  CheckSpec read_check(const std::string& name, const YAML::Node& n) {
+    CheckSpec spec;
+    spec.line = n.Mark().line + 1;
+    const bool is_count = name == "false_suspicions" || name == "false_deaths";
+    const bool is_time = name == "detection_time" || name == "recovery_time" || name == "heal_time";
+    if (n.IsNull()) {
+      if (is_count || is_time) fail(n, absl::StrCat(name, " needs {max: ...}"));
+      return spec;
+    }
+    if (is_count) {
+      only_keys(n, name, {"max", "window"});
+      if (!n["max"]) fail(n, absl::StrCat(name, " needs 'max' (a count)"));
+      spec.max_count = integer(n["max"], "max", 0, INT64_MAX);
+      if (n["window"]) spec.window = duration(n["window"], "window");
+    } else if (is_time) {
+      only_keys(n, name, {"max"});
+      if (!n["max"]) fail(n, absl::StrCat(name, " needs 'max' (a duration)"));
+      spec.max_duration = duration(n["max"], "max");
+    } else {
+      only_keys(n, name, {});
+    }
+    return spec;
+  }
+
+  Scenario& s_;
+};
+
+}  // namespace
+
+absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std::string& file) {
+  Scenario s;
+  s.file = file;
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (!root.IsMap()) {
+      return absl::InvalidArgumentError(absl::StrCat(file, ":1: a scenario must be a mapping"));
+    }
+    ScenarioReader(s).read(root);
+  } catch (const ParseError& e) {
+    return absl::InvalidArgumentError(absl::StrCat(file, ":", e.line, ": ", e.message));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file, ":", e.mark.line + 1, ": YAML syntax error: ", e.msg));
+  }
+  std::stable_sort(s.faults.begin(), s.faults.end(),
+                   [](const Fault& a, const Fault& b) { return a.at < b.at; });
+  if (auto st = validate(s); !st.ok()) return st;
+  return s;
+}
+
+absl::StatusOr<Scenario> parse_scenario_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open scenario file"));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return parse_scenario_text(buf.str(), path);
+}
+
+}  // namespace cairn::sim

@@ -1,0 +1,264 @@
+#include "runtime-sim/sim_node.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "core/base/assert.h"
+#include "core/membership/membership.h"
+#include "runtime-sim/sim_world.h"
+
+namespace sg4 = simgrid::s4u;
+
+namespace cairn::sim {
+
+// The simulated disk: MemDisk for contents and crash semantics, SimGrid's disk model for
+// how long reads and writes take, the scenario's sync latency for fsync.
+class SimNode::SimDisk final : public Disk {
+ public:
+  explicit SimDisk(SimNode& n) : n_(n) {}
+
+  void write(const std::string& name, std::string bytes, Done done) override {
+    const uint64_t size = bytes.size();
+    io(size, false,
+       [done = std::move(done), st = n_.mem_disk_.write(name, std::move(bytes))] { done(st); });
+  }
+  void append(const std::string& name, std::string bytes, Done done) override {
+    io(bytes.size(), false,
+       [done = std::move(done), st = n_.mem_disk_.append(name, bytes)] { done(st); });
+  }
+  void read(const std::string& name, ReadDone done) override {
+    auto size = n_.mem_disk_.read(name);
+    io(size.ok() ? size->size() : 0, true,
+       [this, name, done = std::move(done)] { done(n_.mem_disk_.read(name)); });
+  }
+  void sync(const std::string& name, Done done) override {
+    // Durable only once the sync completes: a crash before then loses the data.
+    n_.after(sync_latency(),
+             [this, name, done = std::move(done)] { done(n_.mem_disk_.sync(name)); });
+  }
+  void rename(const std::string& from, const std::string& to, Done done) override {
+    n_.after(Duration(0),
+             [done = std::move(done), st = n_.mem_disk_.rename(from, to)] { done(st); });
+  }
+  void remove(const std::string& name, Done done) override {
+    n_.after(Duration(0), [done = std::move(done), st = n_.mem_disk_.remove(name)] { done(st); });
+  }
+  void sync_dir(Done done) override {
+    n_.after(sync_latency(), [this, done = std::move(done)] {
+      n_.mem_disk_.sync_dir();
+      done(absl::OkStatus());
+    });
+  }
+  void list(const std::string& prefix, ListDone done) override {
+    n_.after(Duration(0),
+             [this, prefix, done = std::move(done)] { done(n_.mem_disk_.list(prefix)); });
+  }
+
+ private:
+  Duration sync_latency() const {
+    const double ns = static_cast<double>(n_.world_.scenario().disk.sync_latency.count());
+    return Duration(static_cast<int64_t>(std::llround(ns * n_.disk_factor_)));
+  }
+  void io(uint64_t bytes, bool read, Callback done) {
+    const auto size =
+        static_cast<sg_size_t>(std::llround(static_cast<double>(bytes) * n_.disk_factor_));
+    if (size == 0) {
+      n_.after(Duration(0), std::move(done));
+      return;
+    }
+    sg4::IoPtr op = read ? n_.sg_disk_->read_async(size) : n_.sg_disk_->write_async(size);
+    n_.await(op, std::move(done));
+  }
+  SimNode& n_;
+};
+
+class SimNode::SimLog final : public Log {
+ public:
+  explicit SimLog(SimNode& n) : n_(n) {}
+  void write(LogLevel level, std::string_view text) override {
+    if (!enabled(level)) return;
+    std::fprintf(stderr, "[%s] %s %s: %.*s\n", format_time(n_.now()).c_str(), n_.spec_.name.c_str(),
+                 std::string(log_level_name(level)).c_str(), static_cast<int>(text.size()),
+                 text.data());
+  }
+  void event(Event e) override { n_.world_.record(n_.now(), n_.spec_.id, e); }
+  bool enabled(LogLevel level) const override {
+    return n_.world_.verbose() || level >= LogLevel::kWarn;
+  }
+
+ private:
+  SimNode& n_;
+};
+
+SimNode::SimNode(World& world, const NodeSpec& spec, sg4::Host* host, sg4::Disk* disk,
+                 uint64_t seed)
+    : world_(world),
+      spec_(spec),
+      host_(host),
+      sg_disk_(disk),
+      mailbox_(sg4::Mailbox::by_name(spec.name)),
+      rng_(Rng::derive(seed, spec.id)),
+      fault_rng_(Rng::derive(seed, (uint64_t{1} << 32) | spec.id)),
+      disk_(std::make_unique<SimDisk>(*this)),
+      log_(std::make_unique<SimLog>(*this)) {}
+
+SimNode::~SimNode() = default;
+
+Time SimNode::now() const { return World::now(); }
+
+TimerId SimNode::after(Duration delay, Callback fn) {
+  const TimerId id = next_timer_++;
+  const Time due = now() + std::max(delay, Duration(0));
+  timers_.emplace(std::make_pair(due, id), std::move(fn));
+  timer_due_[id] = due;
+  return id;
+}
+
+void SimNode::cancel(TimerId id) {
+  auto it = timer_due_.find(id);
+  if (it == timer_due_.end()) return;
+  timers_.erase({it->second, id});
+  timer_due_.erase(it);
+}
+
+void SimNode::send(NodeId to, Message message) {
+  NetworkStats& stats = world_.stats();
+  ++stats.sent;
+  stats.bytes += message.wire_size();
+  if (to == kNoNode || to > world_.scenario().nodes.size()) return;
+  const Delivery d = world_.network().decide(spec_.id, to, fault_rng_);
+  if (d.copies == 0) {
+    ++(world_.network().blocked(spec_.id, to) ? stats.blocked : stats.lost);
+    return;
+  }
+  const Time sent_at = now();
+  if (d.copies == 2) {
+    ++stats.duplicated;
+    after(d.second_delay, [this, to, message, sent_at] { put(to, message, sent_at); });
+  }
+  if (d.extra_delay > Duration(0)) {
+    after(d.extra_delay, [this, to, message = std::move(message), sent_at]() mutable {
+      put(to, std::move(message), sent_at);
+    });
+  } else {
+    put(to, std::move(message), sent_at);
+  }
+}
+
+void SimNode::put(NodeId to, Message message, Time sent_at) {
+  const uint64_t size = message.wire_size();
+  auto* e = new Envelope{spec_.id, to, std::move(message), sent_at};
+  world_.track(e);
+  world_.mailbox(to)->put_init(e, size)->detach();
+}
+
+void SimNode::compute(Cost cost, Callback work, Callback done) {
+  auto finish = [work = std::move(work), done = std::move(done)] {
+    if (work) work();
+    if (done) done();
+  };
+  if (cost.flops <= 0) {
+    after(Duration(0), std::move(finish));
+    return;
+  }
+  await(sg4::this_actor::exec_async(cost.flops), std::move(finish));
+}
+
+void SimNode::await(sg4::ActivityPtr activity, Callback done) {
+  pending_.push_back(Pending{std::move(activity), std::move(done)});
+}
+
+void SimNode::boot() {
+  CAIRN_ASSERT(!up_);
+  up_ = true;
+  booted_at_ = now();
+  paused_until_ = Time{};
+  node_ = std::make_unique<Node>(*this);
+  if (std::find(spec_.roles.begin(), spec_.roles.end(), "membership") != spec_.roles.end()) {
+    auto st = node_->add(std::make_unique<membership::Membership>(
+        *this, world_.scenario().membership, world_.scenario().node_ids()));
+    CAIRN_ASSERT(st.ok());
+  }
+  actor_ = sg4::Actor::create(spec_.name, host_, [this] {
+    node_->start();
+    loop();
+  });
+}
+
+void SimNode::crash(const CrashDamage& damage) {
+  CAIRN_ASSERT(up_);
+  up_ = false;
+  // The actor is blocked in its wait (actors run one at a time), so nothing of the node
+  // is on its stack but the wait itself: dropping the node's state here is safe.
+  actor_->kill();
+  actor_ = nullptr;
+  node_.reset();
+  timers_.clear();
+  timer_due_.clear();
+  pending_.clear();
+  recv_ = nullptr;
+  recv_buf_ = nullptr;
+  mem_disk_.crash(fault_rng_, damage);
+}
+
+void SimNode::fire_due_timers() {
+  while (!timers_.empty() && timers_.begin()->first.first <= now()) {
+    auto it = timers_.begin();
+    Callback fn = std::move(it->second);
+    timer_due_.erase(it->first.second);
+    timers_.erase(it);
+    fn();
+    node_->check_invariants();
+  }
+}
+
+void SimNode::receive(Envelope* e) {
+  world_.untrack(e);
+  std::unique_ptr<Envelope> owned(e);
+  NetworkStats& stats = world_.stats();
+  if (e->sent_at < booted_at_) {
+    ++stats.stale;  // sent to an earlier life of this node
+    return;
+  }
+  if (world_.network().blocked(e->from, spec_.id)) {
+    ++stats.blocked;  // a partition began while it was in flight
+    return;
+  }
+  ++stats.delivered;
+  node_->deliver(e->from, e->message);
+  node_->check_invariants();
+}
+
+void SimNode::loop() {
+  std::vector<sg4::ActivityPtr> waiting;
+  while (true) {
+    fire_due_timers();
+    if (!recv_) recv_ = mailbox_->get_async<Envelope>(&recv_buf_);
+    waiting.clear();
+    waiting.push_back(recv_);
+    for (const Pending& p : pending_) waiting.push_back(p.activity);
+    double timeout = -1;
+    if (!timers_.empty()) {
+      timeout = std::max(0.0, to_seconds(timers_.begin()->first.first - now()));
+    }
+    ssize_t index = -1;
+    try {
+      index = sg4::Activity::wait_any_for(waiting, timeout);
+    } catch (const simgrid::TimeoutException&) {
+      index = -1;
+    }
+    if (paused_until_ > now()) sg4::this_actor::sleep_until(to_seconds(paused_until_));
+    if (index == 0) {
+      Envelope* e = recv_buf_;
+      recv_ = nullptr;
+      receive(e);
+    } else if (index > 0) {
+      Pending p = std::move(pending_[static_cast<size_t>(index - 1)]);
+      pending_.erase(pending_.begin() + (index - 1));
+      p.done();
+      node_->check_invariants();
+    }
+  }
+}
+
+}  // namespace cairn::sim

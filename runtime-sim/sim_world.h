@@ -1,0 +1,86 @@
+// The inside of run_scenario(): the state shared by every simulated node and the fault
+// injector. Not part of the public interface (see world.h).
+#pragma once
+
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <simgrid/s4u.hpp>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "core/check/detection.h"
+#include "runtime-sim/network_faults.h"
+#include "runtime-sim/sim_node.h"
+#include "runtime-sim/trace.h"
+#include "runtime-sim/world.h"
+
+namespace cairn::sim {
+
+struct NetworkStats {
+  uint64_t sent = 0;
+  uint64_t delivered = 0;
+  uint64_t lost = 0;     // dropped by a loss probability
+  uint64_t blocked = 0;  // dropped by a partition
+  uint64_t duplicated = 0;
+  uint64_t stale = 0;  // arrived at a node that crashed after it was sent
+  uint64_t bytes = 0;
+};
+
+class World {
+ public:
+  World(const Scenario& scenario, const RunOptions& options);
+  ~World();
+
+  RunResult run();
+
+  // For SimNode.
+  simgrid::s4u::Mailbox* mailbox(NodeId id) { return mailboxes_.at(id - 1); }
+  const NetworkFaults& network() const { return network_; }
+  NetworkStats& stats() { return stats_; }
+  void record(Time at, NodeId node, const Event& event);
+  void track(Envelope* e) { in_flight_.insert(e); }
+  void untrack(Envelope* e) { in_flight_.erase(e); }
+  bool verbose() const { return options_.verbose; }
+  const Scenario& scenario() const { return scenario_; }
+  static Time now();
+
+ private:
+  using Action = std::function<void()>;
+
+  void build_platform();
+  void schedule(Time at, Action action);
+  void controller();
+  void apply(const Fault& fault);
+  void sample_metrics();
+  void crash(NodeId id);
+  void restart(NodeId id);
+  void disturb(const std::vector<NodeId>& nodes);
+  void undisturb_all();
+  void finish();
+  std::map<std::string, CheckResult> judge(Time end) const;
+  void record_fault(const Fault& fault);
+
+  Scenario scenario_;
+  RunOptions options_;
+  std::unique_ptr<simgrid::s4u::Engine> engine_;
+  std::vector<std::unique_ptr<SimNode>> nodes_;
+  std::vector<simgrid::s4u::Mailbox*> mailboxes_;
+  simgrid::s4u::Host* controller_host_ = nullptr;
+  NetworkFaults network_;
+  NetworkStats stats_;
+  std::unique_ptr<Trace> trace_;
+  std::FILE* metrics_csv_ = nullptr;
+  std::multimap<std::pair<Time, uint64_t>, Action> actions_;
+  uint64_t action_seq_ = 0;
+  std::unordered_set<Envelope*> in_flight_;
+  check::GroundTruth truth_;
+  std::vector<check::Observation> observations_;
+  std::map<NodeId, Time> disturbed_since_;
+  CrashDamage damage_;
+};
+
+}  // namespace cairn::sim

@@ -1,0 +1,302 @@
+#include "runtime-sim/world.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/base/assert.h"
+#include "runtime-sim/sim_world.h"
+
+namespace sg4 = simgrid::s4u;
+
+namespace cairn::sim {
+namespace {
+
+std::vector<std::string> engine_args() {
+  std::vector<std::string> args{"cairn-sim", "--log=root.thres:critical",
+                                "--cfg=network/model:CM02"};
+#if defined(CAIRN_SANITIZE)
+  // Raw contexts switch stacks behind AddressSanitizer's back.
+  args.push_back("--cfg=contexts/factory:thread");
+#endif
+  return args;
+}
+
+}  // namespace
+
+bool RunResult::all_pass() const {
+  for (const auto& [name, c] : checks) {
+    if (!c.pass) return false;
+  }
+  return true;
+}
+
+Time World::now() {
+  return Time(Duration(static_cast<int64_t>(std::llround(sg4::Engine::get_clock() * 1e9))));
+}
+
+World::World(const Scenario& scenario, const RunOptions& options)
+    : scenario_(scenario),
+      options_(options),
+      network_(scenario.network),
+      truth_(scenario.node_ids()) {
+  std::vector<std::string> args = engine_args();
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  engine_ = std::make_unique<sg4::Engine>(&argc, argv.data());
+  std::string trace_path;
+  if (!options_.out_dir.empty()) {
+    std::filesystem::create_directories(options_.out_dir);
+    trace_path = options_.out_dir + "/events.jsonl";
+    metrics_csv_ = std::fopen((options_.out_dir + "/metrics.csv").c_str(), "w");
+    if (metrics_csv_ != nullptr) std::fputs("time_s,node,metric,value\n", metrics_csv_);
+  }
+  trace_ = std::make_unique<Trace>(trace_path);
+  build_platform();
+}
+
+World::~World() {
+  for (Envelope* e : in_flight_) delete e;
+  if (metrics_csv_ != nullptr) std::fclose(metrics_csv_);
+}
+
+void World::build_platform() {
+  // A star: every node hangs off the core by its own full-duplex link, whose latency is
+  // half the scenario's, so that node-to-node latency is the scenario's.
+  auto* zone = sg4::create_star_zone("cairn");
+  const double half_latency = to_seconds(scenario_.link.latency) / 2;
+  for (const NodeSpec& spec : scenario_.nodes) {
+    sg4::Host* host = zone->create_host(spec.name, scenario_.cpu_flops);
+    host->set_property("zone", spec.zone);
+    sg4::Disk* disk = host->create_disk(spec.name + "-disk", scenario_.disk.read_bytes_per_s,
+                                        scenario_.disk.write_bytes_per_s);
+    disk->seal();
+    host->seal();
+    const sg4::Link* link =
+        zone->create_split_duplex_link(spec.name + "-link", scenario_.link.bandwidth_bytes_per_s)
+            ->set_latency(half_latency)
+            ->seal();
+    zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr,
+                    {{link, sg4::LinkInRoute::Direction::UP}}, true);
+    mailboxes_.push_back(sg4::Mailbox::by_name(spec.name));
+    nodes_.push_back(std::make_unique<SimNode>(*this, spec, host, disk, scenario_.seed));
+  }
+  controller_host_ = zone->create_host("controller", 1e9)->seal();
+  zone->seal();
+}
+
+void World::record(Time at, NodeId node, const Event& event) {
+  trace_->record(at, node == kNoNode ? "sim" : scenario_.nodes[node - 1].name, event);
+  if (event.kind != "member_state") return;
+  const EventField* target = event.find("target");
+  const EventField* state = event.find("state");
+  if (target == nullptr || state == nullptr) return;
+  const auto& t = std::get<std::string>(target->value);
+  const auto& s = std::get<std::string>(state->value);
+  uint32_t id = 0;
+  if (t.size() < 2 || !absl::SimpleAtoi(t.substr(1), &id)) return;
+  const auto st = s == "dead"      ? membership::State::kDead
+                  : s == "suspect" ? membership::State::kSuspect
+                                   : membership::State::kAlive;
+  observations_.push_back({at, node, id, st});
+}
+
+void World::schedule(Time at, Action action) {
+  actions_.emplace(std::make_pair(at, action_seq_++), std::move(action));
+}
+
+void World::record_fault(const Fault& f) {
+  Event e{"fault", {{"fault", fault_kind_name(f.kind)}}};
+  std::string targets;
+  for (NodeId n : f.nodes) absl::StrAppend(&targets, targets.empty() ? "" : " ", "n", n);
+  for (const auto& g : f.groups) {
+    absl::StrAppend(&targets, targets.empty() ? "" : " | ");
+    for (size_t i = 0; i < g.size(); ++i) absl::StrAppend(&targets, i ? " " : "", "n", g[i]);
+  }
+  if (!targets.empty()) e.fields.push_back({"targets", targets});
+  if (f.line > 0) e.fields.push_back({"line", int64_t{f.line}});
+  record(now(), kNoNode, e);
+}
+
+void World::crash(NodeId id) {
+  SimNode& n = *nodes_[id - 1];
+  if (!n.up()) return;
+  n.crash(damage_);
+  truth_.crash(id, now());
+}
+
+void World::restart(NodeId id) {
+  SimNode& n = *nodes_[id - 1];
+  if (n.up()) return;
+  truth_.restart(id, now());
+  // A fresh node believes everyone alive until told otherwise.
+  for (NodeId t : scenario_.node_ids()) {
+    if (t != id) observations_.push_back({now(), id, t, membership::State::kAlive});
+  }
+  n.boot();
+}
+
+void World::disturb(const std::vector<NodeId>& nodes) {
+  for (NodeId n : nodes) disturbed_since_.try_emplace(n, now());
+}
+
+void World::undisturb_all() {
+  for (auto [n, since] : disturbed_since_) truth_.disturb(n, since, now());
+  disturbed_since_.clear();
+}
+
+void World::apply(const Fault& f) {
+  record_fault(f);
+  switch (f.kind) {
+    case FaultKind::kCrash:
+      for (NodeId n : f.nodes) crash(n);
+      break;
+    case FaultKind::kRestart:
+      for (NodeId n : f.nodes) restart(n);
+      break;
+    case FaultKind::kPartition:
+      network_.partition(f.groups, f.one_way);
+      for (const auto& g : f.groups) disturb(g);
+      break;
+    case FaultKind::kHeal:
+      network_.heal();
+      undisturb_all();
+      truth_.heal(now());
+      break;
+    case FaultKind::kLink: {
+      const uint64_t rule = network_.add_rule(f.from, f.to, f.link);
+      if (f.length > Duration(0))
+        schedule(now() + f.length, [this, rule] { network_.remove_rule(rule); });
+      break;
+    }
+    case FaultKind::kPause:
+      for (NodeId n : f.nodes) {
+        nodes_[n - 1]->pause_until(now() + f.length);
+        truth_.disturb(n, now(), now() + f.length);
+      }
+      break;
+    case FaultKind::kSlowDisk:
+      for (NodeId n : f.nodes) {
+        nodes_[n - 1]->set_disk_factor(f.factor);
+        if (f.length > Duration(0)) {
+          schedule(now() + f.length, [this, n] { nodes_[n - 1]->set_disk_factor(1); });
+        }
+      }
+      break;
+    case FaultKind::kTornWrites:
+      damage_.torn_write_probability = f.probability;
+      damage_.corrupt_probability = f.probability / 2;
+      break;
+  }
+}
+
+void World::sample_metrics() {
+  if (metrics_csv_ != nullptr) {
+    const std::string t = format_time(now());
+    for (auto& n : nodes_) {
+      std::fprintf(metrics_csv_, "%s,%s,up,%d\n", t.c_str(), n->spec().name.c_str(),
+                   n->up() ? 1 : 0);
+      for (const auto& [name, value] : n->metrics().snapshot()) {
+        std::fprintf(metrics_csv_, "%s,%s,%s,%s\n", t.c_str(), n->spec().name.c_str(), name.c_str(),
+                     json_number(value).c_str());
+      }
+    }
+  }
+  schedule(now() + scenario_.metrics_interval, [this] { sample_metrics(); });
+}
+
+void World::controller() {
+  for (const Fault& f : scenario_.faults) schedule(Time(f.at), [this, f] { apply(f); });
+  schedule(Time(Duration(0)), [this] { sample_metrics(); });
+  const Time end(scenario_.duration);
+  while (!actions_.empty() && actions_.begin()->first.first < end) {
+    auto it = actions_.begin();
+    const Time at = it->first.first;
+    Action action = std::move(it->second);
+    actions_.erase(it);
+    if (at > now()) sg4::this_actor::sleep_until(to_seconds(at));
+    action();
+  }
+  if (end > now()) sg4::this_actor::sleep_until(to_seconds(end));
+  finish();
+}
+
+void World::finish() {
+  if (metrics_csv_ != nullptr) {
+    actions_.clear();
+    sample_metrics();
+    actions_.clear();
+  }
+  for (auto& n : nodes_) {
+    if (n->up()) n->crash(CrashDamage{});  // end of run: stop every actor
+  }
+}
+
+RunResult World::run() {
+  const auto wall_start = std::chrono::steady_clock::now();
+  record(now(), kNoNode,
+         Event{"run_start",
+               {{"scenario", scenario_.name},
+                {"seed", static_cast<int64_t>(scenario_.seed)},
+                {"nodes", static_cast<int64_t>(scenario_.nodes.size())}}});
+  for (auto& n : nodes_) n->boot();
+  sg4::Actor::create("controller", controller_host_, [this] { controller(); });
+  engine_->run();
+  const Time end = now();
+  undisturb_all();
+  record(end, kNoNode, Event{"run_end", {}});
+
+  RunResult r;
+  r.scenario = scenario_.name;
+  r.seed = scenario_.seed;
+  r.sim_time_s = to_seconds(end);
+  r.events = trace_->events();
+  r.trace_hash = trace_->finish();
+  r.checks = judge(end);
+  r.fault_plan = describe_faults(scenario_);
+  r.metrics["messages_sent"] = static_cast<double>(stats_.sent);
+  r.metrics["messages_delivered"] = static_cast<double>(stats_.delivered);
+  r.metrics["messages_lost"] = static_cast<double>(stats_.lost);
+  r.metrics["messages_blocked"] = static_cast<double>(stats_.blocked);
+  r.metrics["messages_duplicated"] = static_cast<double>(stats_.duplicated);
+  r.metrics["messages_stale"] = static_cast<double>(stats_.stale);
+  r.metrics["bytes_sent"] = static_cast<double>(stats_.bytes);
+  for (auto& n : nodes_) {
+    for (const auto& [name, value] : n->metrics().snapshot()) {
+      if (name.find("sent") != std::string::npos || name.find("raised") != std::string::npos ||
+          name.find("declared") != std::string::npos ||
+          name.find("refutations") != std::string::npos) {
+        r.metrics[name] += value;
+      }
+    }
+  }
+  r.wall_time_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return r;
+}
+
+std::map<std::string, CheckResult> World::judge(Time end) const {
+  check::DetectionChecker checker(truth_, observations_, end);
+  std::map<std::string, CheckResult> out;
+  for (const auto& [name, spec] : scenario_.checks) {
+    check::Verdict v;
+    if (name == "detection_time") v = checker.detection_time(*spec.max_duration);
+    if (name == "recovery_time") v = checker.recovery_time(*spec.max_duration);
+    if (name == "heal_time") v = checker.heal_time(*spec.max_duration);
+    if (name == "false_suspicions") v = checker.false_suspicions(*spec.max_count, spec.window);
+    if (name == "false_deaths") v = checker.false_deaths(*spec.max_count, spec.window);
+    if (name == "converged") v = checker.converged(std::chrono::seconds(20));
+    out[name] = CheckResult{v.pass, v.judged, v.detail, v.figures};
+  }
+  return out;
+}
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  World world(scenario, options);
+  return world.run();
+}
+
+}  // namespace cairn::sim

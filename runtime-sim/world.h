@@ -1,0 +1,48 @@
+// Runs one scenario in SimGrid: builds the platform, starts every node's services on its
+// own actor and host, applies the fault schedule, samples metrics, records the trace,
+// and judges the scenario's checks.
+//
+// SimGrid allows one clean engine per process: run_scenario() may be called once per
+// process (tests fork a child per run, see fork_runner.h). Same scenario and seed give a
+// byte-identical trace and the same trace_hash.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/check/detection.h"
+#include "runtime-sim/scenario.h"
+
+namespace cairn::sim {
+
+struct RunOptions {
+  std::string out_dir;   // empty: write no files (the trace is still hashed)
+  bool verbose = false;  // print node log lines to stderr
+};
+
+struct CheckResult {
+  bool pass = true;
+  bool judged = true;
+  std::string detail;
+  std::map<std::string, double> figures;
+};
+
+struct RunResult {
+  std::string scenario;
+  uint64_t seed = 0;
+  double sim_time_s = 0;
+  double wall_time_s = 0;
+  std::string trace_hash;
+  uint64_t events = 0;
+  std::map<std::string, CheckResult> checks;
+  std::map<std::string, double> metrics;  // run-wide totals
+  std::string fault_plan;                 // describe_faults() of what was applied
+
+  bool all_pass() const;
+};
+
+// REQUIRES: validate(scenario).ok(); no other run in this process before.
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
+
+}  // namespace cairn::sim

@@ -1,0 +1,93 @@
+#include "runtime-sim/world.h"
+
+#include <gtest/gtest.h>
+
+#include "runtime-sim/fork_runner.h"
+
+namespace cairn::sim {
+namespace {
+
+using std::chrono::seconds;
+
+Scenario crash_and_restart(uint64_t seed) {
+  Scenario s = make_cluster_scenario("crash-restart", 5, seconds(60));
+  s.seed = seed;
+  s.faults = {Fault{.at = seconds(20), .kind = FaultKind::kCrash, .nodes = {3}},
+              Fault{.at = seconds(35), .kind = FaultKind::kRestart, .nodes = {3}}};
+  s.checks["detection_time"].max_duration = seconds(5);
+  s.checks["recovery_time"].max_duration = seconds(5);
+  s.checks["false_suspicions"].max_count = 0;
+  s.checks["converged"] = CheckSpec{};
+  return s;
+}
+
+TEST(SimRuntime, CrashIsDetectedAndRestartRecognized) {
+  auto r = run_scenario_in_child(crash_and_restart(7), RunOptions{});
+  ASSERT_TRUE(r.ok()) << r.status();
+  for (const auto& [name, c] : r->checks) {
+    EXPECT_TRUE(c.pass) << name << ": " << c.detail;
+    EXPECT_TRUE(c.judged) << name << ": " << c.detail;
+  }
+  EXPECT_EQ(r->checks["detection_time"].figures["count"], 4);  // four observers
+  EXPECT_GT(r->metrics["messages_delivered"], 5 * 3 * 50);
+  EXPECT_DOUBLE_EQ(r->sim_time_s, 60);
+}
+
+TEST(SimRuntime, SameSeedSameTraceOtherSeedOtherTrace) {
+  auto a = run_scenario_in_child(crash_and_restart(7), RunOptions{});
+  auto b = run_scenario_in_child(crash_and_restart(7), RunOptions{});
+  auto c = run_scenario_in_child(crash_and_restart(8), RunOptions{});
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->trace_hash, b->trace_hash);
+  EXPECT_NE(a->trace_hash, c->trace_hash);
+  EXPECT_EQ(a->trace_hash.size(), 64u);
+}
+
+TEST(SimRuntime, PartitionIsDetectedAndHealed) {
+  Scenario s = make_cluster_scenario("partition", 5, seconds(80));
+  s.faults = {
+      Fault{.at = seconds(20), .kind = FaultKind::kPartition, .groups = {{1, 2}, {3, 4, 5}}},
+      Fault{.at = seconds(40), .kind = FaultKind::kHeal}};
+  s.checks["heal_time"].max_duration = seconds(10);
+  s.checks["false_deaths"].max_count = 0;
+  s.checks["converged"] = CheckSpec{};
+  auto r = run_scenario_in_child(s, RunOptions{});
+  ASSERT_TRUE(r.ok()) << r.status();
+  for (const auto& [name, c] : r->checks) EXPECT_TRUE(c.pass) << name << ": " << c.detail;
+  EXPECT_GT(r->metrics["messages_blocked"], 0);
+  EXPECT_GT(r->metrics["membership_deaths_declared"], 0);
+}
+
+TEST(SimRuntime, HeavyLossCausesFalseSuspicionsThatTheCheckCatches) {
+  Scenario s = make_cluster_scenario("lossy", 5, seconds(60));
+  s.network.loss = 0.3;
+  s.checks["false_suspicions"].max_count = 0;
+  auto r = run_scenario_in_child(s, RunOptions{});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->checks["false_suspicions"].pass);
+  EXPECT_GT(r->metrics["messages_lost"], 0);
+}
+
+TEST(SimRuntime, ForkRunnerReportsAChildThatDies) {
+  auto r = run_in_child([]() -> std::string { std::abort(); });
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(std::string(r.status().message()).find("signal"), std::string::npos);
+}
+
+TEST(SimRuntime, ResultEncodingRoundTrips) {
+  RunResult r;
+  r.scenario = "x";
+  r.seed = 3;
+  r.trace_hash = "ab";
+  r.checks["c"] = CheckResult{false, true, "detail with\ttab", {{"max_s", 1.5}}};
+  r.metrics["m"] = 2;
+  auto back = decode_result(encode_result(r));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->checks["c"].pass, false);
+  EXPECT_EQ(back->checks["c"].figures["max_s"], 1.5);
+  EXPECT_EQ(back->metrics["m"], 2);
+  EXPECT_FALSE(decode_result("garbage").ok());
+}
+
+}  // namespace
+}  // namespace cairn::sim
