@@ -1,0 +1,62 @@
+// One running node of cairnd: its AsioRuntime, transports, HTTP endpoints and services.
+//
+// start() builds everything from a NodeConfig, binds the ports (failing with a status,
+// not an exception, if one is taken) and starts the node's loop; stop() closes the
+// sockets, stops the loop and waits for in-flight disk and compute work. Services are the
+// same core sources cairn-sim runs; this file only wires them to the real world.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/runtime/service.h"
+#include "runtime-real/asio_runtime.h"
+#include "runtime-real/config.h"
+#include "runtime-real/http_server.h"
+#include "runtime-real/tcp_transport.h"
+
+namespace cairn::real {
+
+class ShmTransport;
+
+class NodeHost {
+ public:
+  static absl::StatusOr<std::unique_ptr<NodeHost>> start(const NodeConfig& config,
+                                                         asio::thread_pool& workers,
+                                                         std::shared_ptr<spdlog::logger> logger);
+  ~NodeHost();
+
+  void stop();
+  uint16_t port() const { return port_; }
+  uint16_t http_port() const { return http_port_; }
+  AsioRuntime& runtime() { return *rt_; }
+
+  // What the HTTP endpoints serve (loop thread only).
+  std::string metrics_text();
+  std::string membership_text();
+
+ private:
+  NodeHost() = default;
+  absl::Status build(const NodeConfig& config, asio::thread_pool& workers,
+                     std::shared_ptr<spdlog::logger> logger);
+  void route(NodeId to, Message message);
+
+  NodeConfig config_;
+  std::unique_ptr<AsioRuntime> rt_;
+  std::unique_ptr<TcpTransport> tcp_;
+  std::unique_ptr<ShmTransport> shm_;
+  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<Node> node_;
+  uint16_t port_ = 0;
+  uint16_t http_port_ = 0;
+  bool stopped_ = false;
+};
+
+// Prometheus text exposition of a metrics snapshot: `cairn_<name>{node="n3"} value`.
+std::string prometheus_text(NodeId node, const std::map<std::string, double>& snapshot);
+
+// A stable identity for "this host" (boot id and host name) for same-host detection.
+std::string this_host_id();
+
+}  // namespace cairn::real

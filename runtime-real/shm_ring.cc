@@ -1,0 +1,198 @@
+#include "runtime-real/shm_ring.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/base/assert.h"
+#include "runtime-real/posix_files.h"
+
+namespace cairn::real {
+namespace {
+
+constexpr uint64_t kRingMagic = 0x474E495252494143ull;  // "CAIRRING"
+constexpr size_t kHeaderPage = 4096;
+
+void futex_wait(std::atomic<uint32_t>* word, uint32_t seen, int timeout_ms) {
+  timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+  ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, seen, &ts, nullptr, 0);
+}
+
+void futex_wake(std::atomic<uint32_t>* word) {
+  ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE, 1, nullptr, nullptr, 0);
+}
+
+}  // namespace
+
+struct ShmRing::Header {
+  uint64_t magic;
+  uint64_t capacity;
+  uint64_t creator_pid;
+  alignas(64) std::atomic<uint64_t> head;  // written by the producer only
+  alignas(64) std::atomic<uint64_t> tail;  // written by the consumer only
+  alignas(64) std::atomic<uint32_t> data_seq;
+  std::atomic<uint32_t> consumer_waiting;
+  alignas(64) std::atomic<uint32_t> space_seq;
+  std::atomic<uint32_t> producer_waiting;
+  alignas(64) std::atomic<uint32_t> closed;
+};
+static_assert(sizeof(std::atomic<uint64_t>) == 8 && std::atomic<uint64_t>::is_always_lock_free);
+
+ShmRing::ShmRing(std::string name, void* base, size_t mapped, uint64_t capacity)
+    : name_(std::move(name)),
+      base_(base),
+      mapped_(mapped),
+      capacity_(capacity),
+      header_(static_cast<Header*>(base)),
+      data_(static_cast<char*>(base) + kHeaderPage) {
+  static_assert(sizeof(Header) <= kHeaderPage);
+}
+
+ShmRing::~ShmRing() { ::munmap(base_, mapped_); }
+
+absl::StatusOr<std::unique_ptr<ShmRing>> ShmRing::create(const std::string& name,
+                                                         uint64_t capacity) {
+  CAIRN_ASSERT(capacity >= 4096 && (capacity & (capacity - 1)) == 0);
+  const int fd = ::shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return absl::AlreadyExistsError(name);
+    return errno_status(errno, "shm_open " + name);
+  }
+  const size_t size = kHeaderPage + capacity;
+  // posix_fallocate reserves the pages now, so a full /dev/shm is an error here rather
+  // than a SIGBUS on first touch.
+  const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(size));
+  void* base =
+      err == 0 ? ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+  const int map_err = errno;
+  ::close(fd);
+  if (err != 0 || base == MAP_FAILED) {
+    ::shm_unlink(name.c_str());
+    return errno_status(err != 0 ? err : map_err, "map shm " + name);
+  }
+  auto* h = new (base) Header{};
+  h->magic = kRingMagic;
+  h->capacity = capacity;
+  h->creator_pid = static_cast<uint64_t>(::getpid());
+  return std::unique_ptr<ShmRing>(new ShmRing(name, base, size, capacity));
+}
+
+absl::StatusOr<std::unique_ptr<ShmRing>> ShmRing::open(const std::string& name) {
+  const int fd = ::shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) return errno_status(errno, "shm_open " + name);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || static_cast<size_t>(st.st_size) <= kHeaderPage) {
+    ::close(fd);
+    return absl::InvalidArgumentError(absl::StrCat(name, " is not a ring (size)"));
+  }
+  const auto size = static_cast<size_t>(st.st_size);
+  void* base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (base == MAP_FAILED) return errno_status(errno, "mmap " + name);
+  const auto* h = static_cast<const Header*>(base);
+  if (h->magic != kRingMagic || h->capacity + kHeaderPage != size) {
+    ::munmap(base, size);
+    return absl::InvalidArgumentError(absl::StrCat(name, " is not a ring (header)"));
+  }
+  return std::unique_ptr<ShmRing>(new ShmRing(name, base, size, h->capacity));
+}
+
+void ShmRing::unlink(const std::string& name) { ::shm_unlink(name.c_str()); }
+
+std::string ShmRing::make_name(uint32_t from, uint32_t to) {
+  static std::atomic<uint64_t> counter{0};
+  return absl::StrCat("/cairn-", ::getpid(), "-", from, "-", to, "-", counter.fetch_add(1));
+}
+
+int ShmRing::sweep_dead_segments() {
+  DIR* d = ::opendir("/dev/shm");
+  if (d == nullptr) return 0;
+  int removed = 0;
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if (!n.starts_with("cairn-")) continue;
+    const size_t dash = n.find('-', 6);
+    int pid = 0;
+    if (dash == std::string::npos || !absl::SimpleAtoi(n.substr(6, dash - 6), &pid)) continue;
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
+      if (::shm_unlink(("/" + n).c_str()) == 0) ++removed;
+    }
+  }
+  ::closedir(d);
+  return removed;
+}
+
+size_t ShmRing::write_some(const char* data, size_t size) {
+  const uint64_t head = header_->head.load(std::memory_order_relaxed);
+  const uint64_t tail = header_->tail.load(std::memory_order_acquire);
+  const size_t n = std::min<uint64_t>(size, capacity_ - (head - tail));
+  if (n == 0) return 0;
+  const size_t at = head & (capacity_ - 1);
+  const size_t first = std::min<size_t>(n, capacity_ - at);
+  std::memcpy(data_ + at, data, first);
+  std::memcpy(data_, data + first, n - first);
+  header_->head.store(head + n, std::memory_order_seq_cst);
+  if (header_->consumer_waiting.load(std::memory_order_seq_cst) != 0) {
+    header_->data_seq.fetch_add(1);
+    futex_wake(&header_->data_seq);
+  }
+  return n;
+}
+
+void ShmRing::wait_for_space(int timeout_ms) {
+  const uint32_t seen = header_->space_seq.load();
+  header_->producer_waiting.store(1, std::memory_order_seq_cst);
+  const uint64_t used =
+      header_->head.load(std::memory_order_relaxed) - header_->tail.load(std::memory_order_seq_cst);
+  if (used == capacity_ && !closed()) futex_wait(&header_->space_seq, seen, timeout_ms);
+  header_->producer_waiting.store(0);
+}
+
+std::span<const char> ShmRing::readable() const {
+  const uint64_t tail = header_->tail.load(std::memory_order_relaxed);
+  const uint64_t head = header_->head.load(std::memory_order_acquire);
+  const size_t at = tail & (capacity_ - 1);
+  return {data_ + at, std::min<size_t>(head - tail, capacity_ - at)};
+}
+
+void ShmRing::consume(size_t n) {
+  const uint64_t tail = header_->tail.load(std::memory_order_relaxed);
+  CAIRN_ASSERT(n <= header_->head.load(std::memory_order_acquire) - tail);
+  header_->tail.store(tail + n, std::memory_order_seq_cst);
+  if (header_->producer_waiting.load(std::memory_order_seq_cst) != 0) {
+    header_->space_seq.fetch_add(1);
+    futex_wake(&header_->space_seq);
+  }
+}
+
+void ShmRing::wait_for_data(int timeout_ms) {
+  const uint32_t seen = header_->data_seq.load();
+  header_->consumer_waiting.store(1, std::memory_order_seq_cst);
+  const bool empty = header_->head.load(std::memory_order_seq_cst) ==
+                     header_->tail.load(std::memory_order_relaxed);
+  if (empty && !closed()) futex_wait(&header_->data_seq, seen, timeout_ms);
+  header_->consumer_waiting.store(0);
+}
+
+void ShmRing::close() {
+  header_->closed.store(1);
+  header_->data_seq.fetch_add(1);
+  futex_wake(&header_->data_seq);
+  header_->space_seq.fetch_add(1);
+  futex_wake(&header_->space_seq);
+}
+
+bool ShmRing::closed() const { return header_->closed.load() != 0; }
+
+}  // namespace cairn::real
