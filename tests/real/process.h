@@ -1,0 +1,27 @@
+// Helpers for real-cluster tests: child processes, free loopback ports, bounded waits.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace cairn::real::testing {
+
+// fork + exec `argv`, stdout and stderr appended to `log_path`. Returns the pid.
+pid_t spawn(const std::vector<std::string>& argv, const std::string& log_path);
+// Waits up to `timeout` for `pid` to exit; its exit code, 128+signal, or -1 on timeout.
+int wait_exit(pid_t pid, std::chrono::milliseconds timeout);
+// True if `pid` has exited (reaps it).
+bool exited(pid_t pid, int* code);
+// `n` distinct ports that were free on 127.0.0.1 a moment ago (the kernel picked them).
+std::vector<uint16_t> free_ports(int n);
+bool port_is_free(uint16_t port);
+// Polls `done` every 20 ms until it is true or `timeout` passes; returns its last value.
+bool wait_until(std::chrono::milliseconds timeout, const std::function<bool()>& done);
+// Output of `argv` (stdout), and its exit code in *code.
+std::string run_capture(const std::vector<std::string>& argv, int* code);
+
+}  // namespace cairn::real::testing
