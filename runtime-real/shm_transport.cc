@@ -18,7 +18,12 @@ constexpr Duration kOfferTimeout = std::chrono::seconds(2);
 }
 
 ShmTransport::ShmTransport(AsioRuntime& rt, TcpTransport& tcp, ShmOptions options)
-    : rt_(rt), tcp_(tcp), options_(options), host_id_(this_host_id()) {
+    : rt_(rt),
+      tcp_(tcp),
+      options_(options),
+      host_id_(this_host_id()),
+      frames_sent_(&rt.metrics().counter("transport_shm_frames_sent")),
+      bytes_sent_(&rt.metrics().counter("transport_shm_bytes_sent")) {
   options_.ring_bytes = std::bit_ceil(std::max<uint64_t>(options_.ring_bytes, 4096));
   tcp_.set_hello_handler(
       [this](NodeId from, const std::string& host, uint64_t pid) { on_hello(from, host, pid); });
@@ -62,7 +67,12 @@ bool ShmTransport::wants(NodeId to, const Message& message) {
 absl::Status ShmTransport::send(NodeId to, const Message& message) {
   auto it = peers_.find(to);
   if (it == peers_.end() || !it->second.writer) return absl::UnavailableError("no shm ring");
-  return it->second.writer->push(message);
+  absl::Status s = it->second.writer->push(message);
+  if (s.ok()) {
+    frames_sent_->add();
+    bytes_sent_->add(static_cast<int64_t>(message.wire_size()));
+  }
+  return s;
 }
 
 void ShmTransport::offer(NodeId to, Peer& peer) {

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "core/runtime/message.h"
+#include "core/runtime/metrics.h"
 
 namespace cairn::real {
 
@@ -72,6 +73,8 @@ class ShmTransport {
   std::string host_id_;
   std::map<NodeId, Peer> peers_;
   bool closed_ = false;
+  Counter* frames_sent_;
+  Counter* bytes_sent_;
 };
 
 }  // namespace cairn::real
