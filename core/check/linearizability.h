@@ -1,0 +1,50 @@
+// Linearizability checker for client histories of a key-value store (core/check).
+//
+// Wing & Gong's search with Lowe's memoization (as in Porcupine): operations are placed
+// one at a time in an order consistent with real time, backtracking on a wrong guess, and
+// a (set of placed operations, state) pair already explored is never explored again. The
+// history is partitioned by key (linearizability is compositional), and the search is
+// bounded by a step budget per key, so a hard history yields kUnknown instead of hanging —
+// deterministically, since the budget counts steps, not time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cairn::check {
+
+enum class KvOpKind { kGet, kPut, kCas, kDelete };
+
+struct KvOperation {
+  uint64_t client = 0;
+  KvOpKind kind = KvOpKind::kGet;
+  std::string key;
+  std::string value;     // put, cas: the new value
+  std::string expected;  // cas: the value it must find
+  // Output, meaningful only when `ret` is set. get: ok = found, output = value; put: ok;
+  // cas: ok = swapped; delete: ok = existed.
+  bool ok = false;
+  std::string output;
+  uint64_t call = 0;            // logical times, unique across the history
+  std::optional<uint64_t> ret;  // nullopt: no answer seen (may or may not have happened)
+};
+
+std::string describe(const KvOperation& op);
+
+enum class Verdict { kLinearizable, kNotLinearizable, kUnknown };
+const char* verdict_name(Verdict v);
+
+struct LinearizabilityResult {
+  Verdict verdict = Verdict::kLinearizable;
+  std::string key;          // the first key that is not linearizable (or unknown)
+  std::string explanation;  // its operations, for a human
+  uint64_t steps = 0;       // search steps spent over all keys
+};
+
+// REQUIRES: call < *ret for every answered operation.
+LinearizabilityResult check_kv_linearizable(const std::vector<KvOperation>& history,
+                                            uint64_t max_steps_per_key = 2'000'000);
+
+}  // namespace cairn::check

@@ -1,0 +1,102 @@
+#include "core/raft/kv_state_machine.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/base/assert.h"
+
+namespace cairn::raft {
+
+absl::StatusOr<std::optional<wire::KvResult>> KvStateMachine::apply(const wire::Entry& e) {
+  CAIRN_ASSERT(e.index() == applied_index_ + 1);
+  applied_index_ = e.index();
+  if (e.type() != wire::ENTRY_NORMAL || e.data().empty()) return std::nullopt;
+  wire::KvCommand c;
+  if (!c.ParseFromString(e.data())) {
+    return absl::InvalidArgumentError(absl::StrCat("kv: entry ", e.index(), " is no command"));
+  }
+  if (c.client_id() != 0) {
+    auto it = sessions_.find(c.client_id());
+    if (it != sessions_.end() && c.sequence() <= it->second.sequence()) {
+      // A retry of a command already applied: answer as the first time, change nothing.
+      it->second.set_last_index(e.index());
+      return std::optional<wire::KvResult>(it->second.result());
+    }
+  }
+  const wire::KvResult r = execute(c);
+  if (c.client_id() != 0) remember(c, r);
+  return std::optional<wire::KvResult>(r);
+}
+
+wire::KvResult KvStateMachine::execute(const wire::KvCommand& c) {
+  wire::KvResult r;
+  auto it = data_.find(c.key());
+  r.set_found(it != data_.end());
+  switch (c.op()) {
+    case wire::KV_GET:
+      r.set_ok(r.found());
+      if (r.found()) r.set_value(it->second);
+      break;
+    case wire::KV_PUT:
+      data_[c.key()] = c.value();
+      r.set_ok(true);
+      break;
+    case wire::KV_CAS:
+      if (r.found()) r.set_value(it->second);
+      r.set_ok(r.found() && it->second == c.expected());
+      if (r.ok()) it->second = c.value();
+      break;
+    case wire::KV_DELETE:
+      r.set_ok(r.found());
+      if (r.found()) data_.erase(it);
+      break;
+    default:
+      break;
+  }
+  return r;
+}
+
+void KvStateMachine::remember(const wire::KvCommand& c, const wire::KvResult& r) {
+  if (sessions_.count(c.client_id()) == 0 && sessions_.size() >= max_sessions_) {
+    auto oldest = sessions_.begin();
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+      if (it->second.last_index() < oldest->second.last_index()) oldest = it;
+    }
+    sessions_.erase(oldest);
+  }
+  wire::KvSession& s = sessions_[c.client_id()];
+  s.set_client_id(c.client_id());
+  s.set_sequence(c.sequence());
+  *s.mutable_result() = r;
+  s.set_last_index(applied_index_);
+  CAIRN_ASSERT(sessions_.size() <= max_sessions_);
+}
+
+std::optional<std::string> KvStateMachine::get(const std::string& key) const {
+  auto it = data_.find(key);
+  if (it == data_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string KvStateMachine::snapshot() const {
+  wire::KvSnapshot snap;
+  snap.set_applied_index(applied_index_);
+  for (const auto& [key, value] : data_) {
+    wire::KvPair* p = snap.add_pairs();
+    p->set_key(key);
+    p->set_value(value);
+  }
+  for (const auto& [id, session] : sessions_) *snap.add_sessions() = session;
+  return snap.SerializeAsString();
+}
+
+absl::Status KvStateMachine::restore(const std::string& data) {
+  wire::KvSnapshot snap;
+  if (!snap.ParseFromString(data)) return absl::DataLossError("kv: unreadable snapshot");
+  data_.clear();
+  sessions_.clear();
+  for (const wire::KvPair& p : snap.pairs()) data_[p.key()] = p.value();
+  for (const wire::KvSession& s : snap.sessions()) sessions_[s.client_id()] = s;
+  applied_index_ = snap.applied_index();
+  return absl::OkStatus();
+}
+
+}  // namespace cairn::raft

@@ -1,0 +1,122 @@
+// Single-server membership changes with learners (dissertation §4.1-4.2) and leadership
+// transfer (§3.10). A change takes effect on every node when it applies the entry.
+#include "absl/strings/str_cat.h"
+#include "core/base/assert.h"
+#include "core/raft/raft.h"
+
+namespace cairn::raft {
+
+absl::StatusOr<uint64_t> Raft::propose_conf_change(const wire::ConfChange& change) {
+  if (role_ != Role::kLeader) {
+    return absl::UnavailableError(absl::StrCat("raft: not the leader; try node ", leader_));
+  }
+  if (change.node() == kNoNode) return absl::InvalidArgumentError("raft: node id 0");
+  if (pending_conf_index_ > log_.applied()) {
+    return absl::FailedPreconditionError("raft: an earlier configuration change is pending");
+  }
+  if (change.type() == wire::CONF_REMOVE_NODE && voters_.size() == 1 &&
+      voters_.count(change.node()) != 0) {
+    return absl::FailedPreconditionError("raft: cannot remove the last voter");
+  }
+  if (lead_transferee_ != kNoNode) {
+    return absl::UnavailableError("raft: leadership transfer in progress");
+  }
+  append_entry(wire::ENTRY_CONF_CHANGE, change.SerializeAsString());
+  pending_conf_index_ = log_.last_index();
+  return log_.last_index();
+}
+
+void Raft::add_progress(NodeId id) {
+  if (progress_.count(id) != 0) return;
+  Progress pr(log_.last_index() + 1, config_.max_inflight_appends, config_.max_inflight_bytes);
+  pr.recent_active = true;  // give a new member one election timeout to answer
+  if (id == config_.id) pr.match = log_.last_index();
+  progress_.emplace(id, std::move(pr));
+}
+
+void Raft::apply_conf_change(const wire::ConfChange& change) {
+  const NodeId node = change.node();
+  switch (change.type()) {
+    case wire::CONF_ADD_VOTER:
+      learners_.erase(node);
+      voters_.insert(node);
+      break;
+    case wire::CONF_ADD_LEARNER:
+      if (voters_.count(node) == 0) learners_.insert(node);
+      break;
+    case wire::CONF_REMOVE_NODE:
+      voters_.erase(node);
+      learners_.erase(node);
+      break;
+    default:
+      return;
+  }
+  if (role_ != Role::kLeader) return;
+  if (!is_voter()) {  // the leader removed itself: let the others elect a successor
+    become_follower(term_, kNoNode);
+    return;
+  }
+  if (voters_.count(node) != 0 || learners_.count(node) != 0) {
+    add_progress(node);
+  } else {
+    progress_.erase(node);
+    if (lead_transferee_ == node) lead_transferee_ = kNoNode;
+  }
+  if (maybe_commit()) broadcast_append();
+  if (node != config_.id && progress_.count(node) != 0) {
+    maybe_send_append(node, /*send_if_empty=*/true);
+  }
+}
+
+void Raft::set_configuration(const wire::ConfState& conf) {
+  voters_.clear();
+  learners_.clear();
+  voters_.insert(conf.voters().begin(), conf.voters().end());
+  learners_.insert(conf.learners().begin(), conf.learners().end());
+}
+
+wire::ConfState Raft::conf_state() const {
+  wire::ConfState conf;
+  for (NodeId id : voters_) conf.add_voters(id);
+  for (NodeId id : learners_) conf.add_learners(id);
+  return conf;
+}
+
+const Progress* Raft::progress(NodeId peer) const {
+  if (role_ != Role::kLeader) return nullptr;
+  auto it = progress_.find(peer);
+  return it == progress_.end() ? nullptr : &it->second;
+}
+
+bool Raft::caught_up(NodeId peer, uint64_t max_lag) const {
+  const Progress* pr = progress(peer);
+  return pr != nullptr && pr->match + max_lag >= log_.last_index();
+}
+
+absl::Status Raft::transfer_leadership(NodeId target) {
+  if (role_ != Role::kLeader) {
+    return absl::UnavailableError(absl::StrCat("raft: not the leader; try node ", leader_));
+  }
+  if (target == config_.id) return absl::OkStatus();
+  if (voters_.count(target) == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("raft: node ", target, " is not a voter"));
+  }
+  lead_transferee_ = target;
+  election_elapsed_ = 0;  // the transfer must finish within one election timeout
+  const Progress& pr = progress_.at(target);
+  if (pr.match == log_.last_index()) {
+    send_timeout_now(target);
+  } else {
+    maybe_send_append(target, /*send_if_empty=*/true);
+  }
+  return absl::OkStatus();
+}
+
+void Raft::send_timeout_now(NodeId to) {
+  wire::Message m;
+  m.set_type(wire::MSG_TIMEOUT_NOW);
+  m.set_to(to);
+  send(std::move(m));
+}
+
+}  // namespace cairn::raft
