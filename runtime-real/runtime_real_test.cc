@@ -200,14 +200,17 @@ TEST(ShmTransport, LargeMessagesMoveToSharedMemoryAndLeaveNoSegment) {
   ASSERT_TRUE(testing::wait_until(5s, [&] { return a.count() == 1; }));
   int64_t via_shm = 0;
   size_t sent = 0;
-  ASSERT_TRUE(testing::wait_until(10s, [&] {
+  // One message at a time, so the ring's offer and answer never wait behind a full queue.
+  ASSERT_TRUE(testing::wait_until(20s, [&] {
     a.rt.run_sync([&] {
       a.rt.send(2, big_message(3 << 20, static_cast<char>('a' + sent % 26)));  // > ring size
       ++sent;
       via_shm = a.rt.metrics().counter("transport_shm_frames_sent").value();
     });
+    testing::wait_until(5s, [&] { return b.count() == sent; });
     return via_shm >= 2;
-  }));
+  })) << "sent " << sent << ", received " << b.count() << "\n"
+      << prometheus_text(1, a.rt.metrics().snapshot());
   ASSERT_TRUE(testing::wait_until(10s, [&] { return b.count() == sent; }));
   {
     absl::MutexLock lock(&b.mu);
