@@ -75,7 +75,8 @@ Message big_message(size_t bytes, char fill) {
 
 TEST(AsioRuntime, TimersFireInOrderOnTheLoopAndCancelWorks) {
   asio::thread_pool pool(2);
-  AsioRuntime rt(1, temp_dir(), pool, make_process_logger(LogLevel::kWarn), 1);
+  const std::string dir = temp_dir();
+  AsioRuntime rt(1, dir, pool, make_process_logger(LogLevel::kWarn), 1);
   rt.start();
   std::vector<int> order;
   std::promise<void> done;
@@ -95,6 +96,7 @@ TEST(AsioRuntime, TimersFireInOrderOnTheLoopAndCancelWorks) {
   rt.stop();
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
   pool.join();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(FileDisk, OperationsCompleteInOrderAndPersist) {
