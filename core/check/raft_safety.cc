@@ -41,14 +41,14 @@ void RaftSafetyChecker::on_leader(uint64_t node, uint64_t term, uint64_t snapsho
 }
 
 bool RaftSafetyChecker::check_completeness(const Leader& leader, const LogRecord& c) {
-  if (c.term >= leader.term || c.index <= leader.snapshot_index) return true;
+  if (c.commit_term >= leader.term || c.index <= leader.snapshot_index) return true;
   auto it = leader.log.find(c.index);
   if (it != leader.log.end() && it->second.term == c.term && it->second.digest == c.digest) {
     return true;
   }
   violation(absl::StrCat("leader completeness: leader ", leader.node, " of term ", leader.term,
-                         " lacks entry (", c.index, ", ", c.term,
-                         ") committed in an earlier term"));
+                         " lacks entry (", c.index, ", ", c.term, ") committed by term ",
+                         c.commit_term));
   return false;
 }
 
@@ -66,17 +66,19 @@ void RaftSafetyChecker::on_append(uint64_t node, uint64_t index, uint64_t term, 
   }
 }
 
-void RaftSafetyChecker::on_commit(uint64_t node, uint64_t index, uint64_t term, uint64_t digest) {
-  auto [it, inserted] = committed_.try_emplace(index, LogRecord{index, term, digest});
-  if (inserted) {
-    for (auto l = leaders_.upper_bound(term); l != leaders_.end(); ++l) {
-      if (!check_completeness(l->second, it->second)) break;
-    }
-    return;
-  }
-  if (it->second.term != term || it->second.digest != digest) {
+void RaftSafetyChecker::on_commit(uint64_t node, uint64_t index, uint64_t term, uint64_t digest,
+                                  uint64_t node_term) {
+  auto [it, inserted] = committed_.try_emplace(index, LogRecord{index, term, digest, node_term});
+  if (!inserted && (it->second.term != term || it->second.digest != digest)) {
     violation(absl::StrCat("state machine safety: node ", node, " committed (", index, ", ", term,
                            ") but (", index, ", ", it->second.term, ") was committed before"));
+    return;
+  }
+  if (!inserted && node_term >= it->second.commit_term) return;
+  // A tighter bound on the commit term: leaders of later terms must hold the entry.
+  it->second.commit_term = node_term;
+  for (auto l = leaders_.upper_bound(node_term); l != leaders_.end(); ++l) {
+    if (!check_completeness(l->second, it->second)) break;
   }
 }
 

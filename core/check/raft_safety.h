@@ -25,6 +25,9 @@ struct LogRecord {
   uint64_t index = 0;
   uint64_t term = 0;
   uint64_t digest = 0;
+  // Committed entries only: the term in which the entry became committed, or an upper
+  // bound on it (the smallest term of any node when it learned the commit).
+  uint64_t commit_term = 0;
 };
 
 class RaftSafetyChecker {
@@ -34,8 +37,10 @@ class RaftSafetyChecker {
   void on_leader(uint64_t node, uint64_t term, uint64_t snapshot_index, std::vector<LogRecord> log);
   // `node` wrote the entry (index, term) whose predecessor has `prev_term`.
   void on_append(uint64_t node, uint64_t index, uint64_t term, uint64_t prev_term, uint64_t digest);
-  // `node` learned that the entry at `index` is committed.
-  void on_commit(uint64_t node, uint64_t index, uint64_t term, uint64_t digest);
+  // `node`, whose current term is `node_term`, learned that the entry at `index` is
+  // committed. Leader Completeness is checked against leaders of terms > node_term only:
+  // an entry of an old term may be committed in a later one (§5.4.2).
+  void on_commit(uint64_t node, uint64_t index, uint64_t term, uint64_t digest, uint64_t node_term);
   // `node`'s state machine applied the entry at `index`.
   void on_apply(uint64_t node, uint64_t index, uint64_t digest);
   // `node` lost its volatile state (crash) or loaded a snapshot ending at `index`.

@@ -5,7 +5,9 @@
 namespace cairn::raft {
 
 void Raft::start_election(bool pre_vote, bool force) {
-  if (!is_voter()) return;
+  // After a restart the configuration is the snapshot's until the driver re-applies the
+  // committed log; campaigning with a stale voter set could count the wrong majority.
+  if (!is_voter() || has_unapplied_conf_change()) return;
   uint64_t election_term = 0;
   wire::MessageType type;
   if (pre_vote) {

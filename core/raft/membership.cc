@@ -51,11 +51,12 @@ void Raft::apply_conf_change(const wire::ConfChange& change) {
     default:
       return;
   }
-  if (role_ != Role::kLeader) return;
-  if (!is_voter()) {  // the leader removed itself: let the others elect a successor
+  if (!is_voter() && role_ != Role::kFollower) {
+    // A leader (or candidate) that was removed steps aside; the others elect a successor.
     become_follower(term_, kNoNode);
     return;
   }
+  if (role_ != Role::kLeader) return;
   if (voters_.count(node) != 0 || learners_.count(node) != 0) {
     add_progress(node);
   } else {
@@ -66,6 +67,13 @@ void Raft::apply_conf_change(const wire::ConfChange& change) {
   if (node != config_.id && progress_.count(node) != 0) {
     maybe_send_append(node, /*send_if_empty=*/true);
   }
+}
+
+bool Raft::has_unapplied_conf_change() const {
+  for (uint64_t i = log_.applied() + 1; i <= log_.commit(); ++i) {
+    if (log_.at(i).type() == wire::ENTRY_CONF_CHANGE) return true;
+  }
+  return false;
 }
 
 void Raft::set_configuration(const wire::ConfState& conf) {

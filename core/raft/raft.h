@@ -128,6 +128,8 @@ class Raft {
   // membership.cc
   void apply_conf_change(const wire::ConfChange& change);
   void set_configuration(const wire::ConfState& conf);
+  // A committed configuration change not yet applied: our voter set may be stale.
+  bool has_unapplied_conf_change() const;
   wire::ConfState conf_state() const;
   void add_progress(NodeId id);
   void send_timeout_now(NodeId to);

@@ -1,6 +1,8 @@
 #include "core/raft/testing/cluster_harness.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
@@ -15,7 +17,8 @@ uint64_t entry_digest(const wire::Entry& e) {
 
 }  // namespace
 
-Cluster::Cluster(const ClusterOptions& options) : options_(options), rng_(options.seed) {
+Cluster::Cluster(const ClusterOptions& options)
+    : options_(options), rng_(options.seed), trace_(std::getenv("CAIRN_TRACE") != nullptr) {
   for (NodeId id = 1; id <= total_nodes(); ++id) {
     slots_[id] = std::make_unique<Slot>();
     group_[id] = 0;
@@ -131,6 +134,10 @@ void Cluster::record_leader(NodeId id) {
     const wire::Entry& e = r.log().at(i);
     log.push_back({e.index(), e.term(), entry_digest(e)});
   }
+  if (trace_) {
+    std::fprintf(stderr, "[%lu] n%lu leader term %lu log %lu..%lu commit %lu\n", now_, id, r.term(),
+                 r.log().first_index(), r.log().last_index(), r.log().commit());
+  }
   safety_.on_leader(id, r.term(), r.log().snapshot_index(), std::move(log));
 }
 
@@ -190,7 +197,8 @@ void Cluster::handle_ready(NodeId id) {
 void Cluster::apply_committed(NodeId id, const wire::Entry& e) {
   Slot& s = slot(id);
   const uint64_t digest = entry_digest(e);
-  safety_.on_commit(id, e.index(), e.term(), digest);
+  if (trace_) std::fprintf(stderr, "[%lu] n%lu apply (%lu,%lu)\n", now_, id, e.index(), e.term());
+  safety_.on_commit(id, e.index(), e.term(), digest, s.raft->term());
   absl::StatusOr<std::optional<wire::KvResult>> result = s.kv->apply(e);
   CAIRN_ASSERT(result.ok());
   safety_.on_apply(id, e.index(), digest);

@@ -150,6 +150,7 @@ class Cluster {
   uint64_t next_read_id_ = 0;
   uint64_t completed_ops_ = 0;
   uint64_t delivered_ = 0;
+  bool trace_ = false;  // CAIRN_TRACE set: print elections and applies to stderr
   check::RaftSafetyChecker safety_;
   std::vector<check::KvOperation> history_;
   std::vector<std::vector<std::string>> values_;  // per key: values written so far

@@ -1,0 +1,78 @@
+#include "core/check/linearizability.h"
+
+#include <gtest/gtest.h>
+
+namespace cairn::check {
+namespace {
+
+KvOperation op(KvOpKind kind, uint64_t call, std::optional<uint64_t> ret, bool ok,
+               std::string value = "", std::string output = "", std::string key = "k") {
+  KvOperation o;
+  o.kind = kind;
+  o.key = std::move(key);
+  o.value = value;
+  o.expected = value;
+  o.ok = ok;
+  o.output = std::move(output);
+  o.call = call;
+  o.ret = ret;
+  return o;
+}
+
+TEST(Linearizability, SequentialHistoryIsLinearizable) {
+  std::vector<KvOperation> h = {op(KvOpKind::kPut, 1, 2, true, "a"),
+                                op(KvOpKind::kGet, 3, 4, true, "", "a"),
+                                op(KvOpKind::kDelete, 5, 6, true), op(KvOpKind::kGet, 7, 8, false)};
+  EXPECT_EQ(check_kv_linearizable(h).verdict, Verdict::kLinearizable);
+}
+
+TEST(Linearizability, StaleReadAfterAWriteReturnedIsNot) {
+  std::vector<KvOperation> h = {op(KvOpKind::kPut, 1, 2, true, "a"),
+                                op(KvOpKind::kPut, 3, 4, true, "b"),
+                                op(KvOpKind::kGet, 5, 6, true, "", "a")};
+  const LinearizabilityResult r = check_kv_linearizable(h);
+  EXPECT_EQ(r.verdict, Verdict::kNotLinearizable);
+  EXPECT_EQ(r.key, "k");
+  EXPECT_FALSE(r.explanation.empty());
+}
+
+TEST(Linearizability, ConcurrentOperationsMayTakeEffectInEitherOrder) {
+  std::vector<KvOperation> h = {
+      op(KvOpKind::kPut, 1, 10, true, "a"), op(KvOpKind::kPut, 2, 9, true, "b"),
+      op(KvOpKind::kGet, 11, 12, true, "", "a"), op(KvOpKind::kGet, 13, 14, true, "", "a")};
+  EXPECT_EQ(check_kv_linearizable(h).verdict, Verdict::kLinearizable);
+}
+
+TEST(Linearizability, PendingWriteMayOrMayNotHaveHappened) {
+  std::vector<KvOperation> seen = {op(KvOpKind::kPut, 1, std::nullopt, false, "a"),
+                                   op(KvOpKind::kGet, 2, 3, true, "", "a")};
+  EXPECT_EQ(check_kv_linearizable(seen).verdict, Verdict::kLinearizable);
+  std::vector<KvOperation> unseen = {op(KvOpKind::kPut, 1, std::nullopt, false, "a"),
+                                     op(KvOpKind::kGet, 2, 3, false)};
+  EXPECT_EQ(check_kv_linearizable(unseen).verdict, Verdict::kLinearizable);
+}
+
+TEST(Linearizability, CompareAndSetMustAgreeWithTheValue) {
+  std::vector<KvOperation> h = {op(KvOpKind::kPut, 1, 2, true, "a"),
+                                op(KvOpKind::kCas, 3, 4, true, "b")};  // expected "b" != "a"
+  EXPECT_EQ(check_kv_linearizable(h).verdict, Verdict::kNotLinearizable);
+}
+
+TEST(Linearizability, KeysAreCheckedIndependently) {
+  std::vector<KvOperation> h = {op(KvOpKind::kPut, 1, 2, true, "a", "", "x"),
+                                op(KvOpKind::kGet, 3, 4, true, "", "a", "x"),
+                                op(KvOpKind::kGet, 5, 6, false, "", "", "y")};
+  EXPECT_EQ(check_kv_linearizable(h).verdict, Verdict::kLinearizable);
+}
+
+TEST(Linearizability, ExhaustedBudgetSaysUnknownInsteadOfHanging) {
+  std::vector<KvOperation> h;
+  for (uint64_t i = 0; i < 40; ++i) {
+    h.push_back(op(KvOpKind::kPut, i + 1, 1000 + i, true, "v" + std::to_string(i)));
+  }
+  h.push_back(op(KvOpKind::kGet, 2000, 2001, true, "", "nobody wrote this"));
+  EXPECT_EQ(check_kv_linearizable(h, /*max_steps_per_key=*/500).verdict, Verdict::kUnknown);
+}
+
+}  // namespace
+}  // namespace cairn::check
