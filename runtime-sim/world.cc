@@ -16,7 +16,7 @@ namespace {
 
 std::vector<std::string> engine_args() {
   std::vector<std::string> args{"cairn-sim", "--log=root.thres:critical",
-                                "--cfg=network/model:CM02"};
+                                "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0"};
 #if defined(CAIRN_SANITIZE)
   // Raw contexts switch stacks behind AddressSanitizer's back.
   args.push_back("--cfg=contexts/factory:thread");

@@ -33,28 +33,28 @@ MemberTable::MemberTable(NodeId self, const std::vector<NodeId>& members)
   CAIRN_ASSERT(std::binary_search(members_.begin(), members_.end(), self));
   for (NodeId n : members_) {
     CAIRN_ASSERT(n != kNoNode);
-    records_[n] = Record{.node = n, .state = State::kAlive, .incarnation = 0};
+    index_[n] = records_.size();
+    records_.push_back(Record{.node = n, .state = State::kAlive, .incarnation = 0});
   }
+  counts_[static_cast<size_t>(State::kAlive)] = records_.size();
 }
 
 std::optional<Record> MemberTable::merge(const Record& incoming) {
-  auto it = records_.find(incoming.node);
-  if (it == records_.end()) return std::nullopt;
-  if (!Record::supersedes(incoming, it->second)) return std::nullopt;
-  Record previous = it->second;
-  it->second = incoming;
+  auto it = index_.find(incoming.node);
+  if (it == index_.end()) return std::nullopt;
+  Record& current = records_[it->second];
+  if (!Record::supersedes(incoming, current)) return std::nullopt;
+  Record previous = current;
+  current = incoming;
+  --counts_[static_cast<size_t>(previous.state)];
+  ++counts_[static_cast<size_t>(incoming.state)];
   return previous;
 }
 
 const Record& MemberTable::get(NodeId node) const {
-  auto it = records_.find(node);
-  CAIRN_ASSERT(it != records_.end());
-  return it->second;
-}
-
-size_t MemberTable::count(State state) const {
-  return static_cast<size_t>(std::count_if(
-      records_.begin(), records_.end(), [&](const auto& kv) { return kv.second.state == state; }));
+  auto it = index_.find(node);
+  CAIRN_ASSERT(it != index_.end());
+  return records_[it->second];
 }
 
 }  // namespace cairn::membership

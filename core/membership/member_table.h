@@ -8,12 +8,13 @@
 // A node is the only one that raises its own incarnation (to refute, or on restart).
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/runtime/message.h"
 
 namespace cairn::membership {
@@ -40,17 +41,20 @@ class MemberTable {
   // table changed. Records about unknown nodes are ignored (nullopt).
   std::optional<Record> merge(const Record& incoming);
   const Record& get(NodeId node) const;
-  bool contains(NodeId node) const { return records_.contains(node); }
-  // Sorted by node id.
-  const std::map<NodeId, Record>& records() const { return records_; }
+  bool contains(NodeId node) const { return index_.contains(node); }
+  // One record per member, sorted by node id.
+  const std::vector<Record>& records() const { return records_; }
   const std::vector<NodeId>& members() const { return members_; }
   NodeId self() const { return self_; }
-  size_t count(State state) const;
+  // O(1): counts are kept as records change.
+  size_t count(State state) const { return counts_[static_cast<size_t>(state)]; }
 
  private:
   NodeId self_;
   std::vector<NodeId> members_;  // sorted
-  std::map<NodeId, Record> records_;
+  std::vector<Record> records_;  // parallel to members_
+  absl::flat_hash_map<NodeId, size_t> index_;
+  std::array<size_t, 3> counts_{};
 };
 
 }  // namespace cairn::membership

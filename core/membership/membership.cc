@@ -80,8 +80,11 @@ std::vector<MessageType> Membership::message_types() const {
 void Membership::start() {
   // The incarnation survives restarts so that "alive again" outranks "dead" everywhere.
   rt_.disk().read(kIncarnationFile, [this](absl::StatusOr<std::string> stored) {
+    // A first start is incarnation 0, which everyone assumes already (no news to spread);
+    // each restart raises it, so that "alive again" outranks every older "dead".
     uint64_t previous = 0;
-    if (stored.ok() && !absl::SimpleAtoi(*stored, &previous)) {
+    if (!stored.ok()) return begin(0);
+    if (!absl::SimpleAtoi(*stored, &previous)) {
       rt_.log().warn(absl::StrCat("ignoring unreadable ", kIncarnationFile));
       previous = 0;
     }
@@ -114,11 +117,13 @@ void Membership::begin(uint64_t incarnation) {
 }
 
 void Membership::anti_entropy() {
-  std::vector<NodeId> peers;
-  for (NodeId n : table_.members()) {
-    if (n != rt_.self() && table_.get(n).state != State::kDead) peers.push_back(n);
+  const auto& ring = table_.members();
+  for (int tries = 0; tries < 16 && ring.size() > 1; ++tries) {
+    const NodeId peer = ring[rt_.rng().below(ring.size())];
+    if (peer == rt_.self() || table_.get(peer).state == State::kDead) continue;
+    send_sync(wire::kSyncRequest, peer);
+    break;
   }
-  if (!peers.empty()) send_sync(wire::kSyncRequest, peers[rt_.rng().below(peers.size())]);
   sync_timer_ = rt_.after(options_.anti_entropy_interval, [this] { anti_entropy(); });
 }
 
@@ -140,15 +145,16 @@ void Membership::send_heartbeats() {
 }
 
 void Membership::send_gossip(size_t fanout) {
-  std::vector<NodeId> peers;
-  for (NodeId n : table_.members()) {
-    if (n != rt_.self() && table_.get(n).state != State::kDead) peers.push_back(n);
-  }
-  for (size_t i = 0; i < fanout && !peers.empty() && !pending_.empty(); ++i) {
-    const size_t pick = rt_.rng().below(peers.size());
-    const NodeId to = peers[pick];
-    peers[pick] = peers.back();
-    peers.pop_back();
+  // Random peers not believed dead, drawn by rejection so that a message costs O(fanout)
+  // rather than O(n); bounded tries keep a mostly-dead cluster from spinning.
+  const auto& ring = table_.members();
+  std::vector<NodeId> chosen;
+  for (size_t tries = 0; chosen.size() < fanout && tries < 8 * fanout + 8; ++tries) {
+    if (pending_.empty()) break;
+    const NodeId to = ring[rt_.rng().below(ring.size())];
+    if (to == rt_.self() || table_.get(to).state == State::kDead) continue;
+    if (std::find(chosen.begin(), chosen.end(), to) != chosen.end()) continue;
+    chosen.push_back(to);
     wire::MembershipMessage m;
     m.set_sender_incarnation(incarnation_);
     fill_updates(m);
@@ -161,10 +167,10 @@ void Membership::send_sync(MessageType type, NodeId to) {
   // Only records that differ from the default (alive, incarnation 0) carry information.
   wire::MembershipMessage m;
   m.set_sender_incarnation(incarnation_);
-  for (const auto& [node, r] : table_.records()) {
+  for (const Record& r : table_.records()) {
     if (r.state == State::kAlive && r.incarnation == 0) continue;
     auto* u = m.add_updates();
-    u->set_node(node);
+    u->set_node(r.node);
     u->set_state(to_wire(r.state));
     u->set_incarnation(r.incarnation);
   }
@@ -365,7 +371,9 @@ void Membership::check_invariants() const {
   CAIRN_ASSERT(me.incarnation == incarnation_);
   CAIRN_ASSERT(pending_.size() <= table_.members().size());
   CAIRN_ASSERT(successors_.size() == predecessors_.size());
-  for (const auto& [node, p] : pending_) CAIRN_ASSERT(p.transmits < retransmit_limit_);
+  CAIRN_ASSERT(table_.count(State::kAlive) + table_.count(State::kSuspect) +
+                   table_.count(State::kDead) ==
+               table_.members().size());
   for (const auto& [node, timer] : suspect_timers_) {
     CAIRN_ASSERT(table_.get(node).state == State::kSuspect);
   }
