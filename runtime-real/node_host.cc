@@ -135,9 +135,9 @@ std::string NodeHost::membership_text() {
   std::string out = absl::StrCat("# membership as seen by n", config_.node, "\n");
   auto* m = node_ ? node_->find<membership::Membership>() : nullptr;
   if (m == nullptr) return out + "# this node runs no membership role\n";
-  for (const auto& [id, record] : m->table().records()) {
-    absl::StrAppend(&out, "n", id, " ", std::string(membership::state_name(record.state)), " ",
-                    record.incarnation, "\n");
+  for (const membership::Record& record : m->table().records()) {
+    absl::StrAppend(&out, "n", record.node, " ", std::string(membership::state_name(record.state)),
+                    " ", record.incarnation, "\n");
   }
   return out;
 }
