@@ -84,7 +84,12 @@ wire::HardState Raft::hard_state() const {
 
 void Raft::reset_randomized_timeout() {
   const auto base = static_cast<uint64_t>(config_.election_ticks);
-  randomized_election_timeout_ = static_cast<int>(base + rng_.below(base));
+  if (config_.election_jitter_ticks < 0) {
+    randomized_election_timeout_ = static_cast<int>(base + rng_.below(base));
+    return;
+  }
+  const auto jitter = static_cast<uint64_t>(config_.election_jitter_ticks);
+  randomized_election_timeout_ = static_cast<int>(base + (jitter > 0 ? rng_.below(jitter + 1) : 0));
 }
 
 void Raft::reset(uint64_t term) {

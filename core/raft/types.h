@@ -34,6 +34,9 @@ struct Config {
   // configuration. Every node, including one that joins later, gets the same list.
   std::vector<NodeId> peers;
   int election_ticks = 10;  // the timeout is drawn uniformly from [election, 2*election)
+  // >= 0: draw the timeout from [election_ticks, election_ticks + election_jitter_ticks]
+  // instead (0: a fixed timeout; used to reproduce the Raft paper's Figure 16).
+  int election_jitter_ticks = -1;
   int heartbeat_ticks = 1;
   bool pre_vote = true;
   bool check_quorum = true;
