@@ -14,6 +14,9 @@ inline constexpr MessageType kGossip = 0x0102;
 inline constexpr MessageType kSyncRequest = 0x0103;
 inline constexpr MessageType kSyncResponse = 0x0104;
 // 0x02xx: raft (core/raft). 0x03xx: storage. 0x04xx: meta. 0x05xx: client.
+// 0xFFxx: reserved for the real runtime's transports among themselves (hello, shared-
+// memory offer and answer: runtime-real/transport_types.h); never delivered to services.
+inline constexpr MessageType kTransportControlFirst = 0xFF00;
 
 // A short stable name for traces and logs ("heartbeat"), or "unknown".
 std::string_view message_type_name(MessageType type);
