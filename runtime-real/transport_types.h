@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/runtime/message.h"
+#include "core/wire/message_types.h"
 
 namespace cairn::real {
 
@@ -10,6 +11,6 @@ inline constexpr MessageType kTransportHello = 0xFF01;
 inline constexpr MessageType kShmOffer = 0xFF02;
 inline constexpr MessageType kShmAnswer = 0xFF03;
 
-inline bool is_transport_control(MessageType type) { return type >= 0xFF00; }
+inline bool is_transport_control(MessageType type) { return type >= wire::kTransportControlFirst; }
 
 }  // namespace cairn::real

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Let ccache share its cache between clones of the repository (paths made relative).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+
 build_dir=${1:-build}
 shift || true
 

@@ -23,6 +23,9 @@ inline constexpr MessageType kKvResponse = 0x0402;     // raft::wire::KvResponse
 inline constexpr MessageType kAdminRequest = 0x0403;   // raft::wire::AdminRequest
 inline constexpr MessageType kAdminResponse = 0x0404;  // raft::wire::AdminResponse
 // 0x05xx: client.
+// 0xFFxx: reserved for the real runtime's transports among themselves (hello, shared-
+// memory offer and answer: runtime-real/transport_types.h); never delivered to services.
+inline constexpr MessageType kTransportControlFirst = 0xFF00;
 
 // A short stable name for traces and logs ("heartbeat"), or "unknown".
 std::string_view message_type_name(MessageType type);
