@@ -5,18 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <set>
+
+#include "core/base/test_bytes.h"
 
 namespace cairn::client {
 namespace {
-
-std::vector<uint8_t> random_bytes(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<uint8_t> bytes(n);
-  for (auto& b : bytes) b = static_cast<uint8_t>(rng());
-  return bytes;
-}
 
 // Small sizes keep 1000 cases fast while exercising every branch of cut().
 constexpr CdcParams kSmall{

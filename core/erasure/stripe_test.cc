@@ -6,15 +6,10 @@
 #include <algorithm>
 #include <random>
 
+#include "core/base/test_bytes.h"
+
 namespace cairn::erasure {
 namespace {
-
-std::vector<uint8_t> random_bytes(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<uint8_t> bytes(n);
-  for (auto& b : bytes) b = static_cast<uint8_t>(rng());
-  return bytes;
-}
 
 // A random code: Reed-Solomon with k + m <= 32 most of the time, replication otherwise.
 std::unique_ptr<Codec> any_codec() {
