@@ -56,6 +56,45 @@ absl::Status validate_fault(const Scenario& s, const Fault& f) {
   return absl::OkStatus();
 }
 
+absl::Status validate_raft(const Scenario& s) {
+  const std::vector<NodeId> meta = s.meta_ids();
+  auto is_meta = [&](NodeId n) { return std::find(meta.begin(), meta.end(), n) != meta.end(); };
+  for (NodeId v : s.raft.voters) {
+    if (!is_meta(v)) return error_at(s, 0, absl::StrCat("raft voter n", v, " has no meta role"));
+  }
+  if (!meta.empty() && s.voter_ids().empty()) return error_at(s, 0, "raft needs a voter");
+  const RaftSpec& r = s.raft;
+  if (r.tick <= Duration(0) || r.heartbeat < r.tick || r.election_min <= r.heartbeat ||
+      r.election_max < r.election_min) {
+    return error_at(s, 0, "raft timing needs 0 < tick <= heartbeat < election_timeout min <= max");
+  }
+  for (const Fault& f : s.faults) {
+    if (!is_raft_action(f.kind)) continue;
+    for (NodeId n : f.nodes) {
+      if (!is_meta(n)) {
+        return error_at(s, f.line,
+                        absl::StrCat(fault_kind_name(f.kind), ": n", n, " has no meta role"));
+      }
+    }
+  }
+  if (meta.empty()) {
+    for (const char* name : {"raft_safety", "linearizable", "progress"}) {
+      if (s.checks.contains(name)) {
+        return error_at(s, s.checks.at(name).line,
+                        absl::StrCat(name, " needs nodes with role meta"));
+      }
+    }
+    if (s.workload.clients > 0) return error_at(s, 0, "a workload needs nodes with role meta");
+  }
+  if ((s.checks.contains("linearizable") || s.checks.contains("progress")) &&
+      s.workload.clients == 0) {
+    const int line = s.checks.contains("linearizable") ? s.checks.at("linearizable").line
+                                                       : s.checks.at("progress").line;
+    return error_at(s, line, "this check judges client operations: add a workload");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const NodeSpec* Scenario::find(const std::string& node_name) const {
@@ -71,10 +110,34 @@ std::vector<NodeId> Scenario::node_ids() const {
   return out;
 }
 
+std::vector<NodeId> Scenario::meta_ids() const {
+  std::vector<NodeId> out;
+  for (const auto& n : nodes) {
+    if (std::find(n.roles.begin(), n.roles.end(), "meta") != n.roles.end()) out.push_back(n.id);
+  }
+  return out;
+}
+
+std::vector<NodeId> Scenario::voter_ids() const {
+  return raft.voters.empty() ? meta_ids() : raft.voters;
+}
+
+bool Scenario::has_raft_actions() const {
+  for (const Fault& f : faults) {
+    if (is_raft_action(f.kind)) return true;
+  }
+  return false;
+}
+
+bool is_raft_action(FaultKind kind) {
+  return kind == FaultKind::kAddLearner || kind == FaultKind::kPromote ||
+         kind == FaultKind::kRemoveMember || kind == FaultKind::kTransferLeader;
+}
+
 const std::vector<std::string>& known_checks() {
-  static const std::vector<std::string> kChecks{"detection_time", "false_suspicions",
-                                                "false_deaths",   "recovery_time",
-                                                "heal_time",      "converged"};
+  static const std::vector<std::string> kChecks{
+      "detection_time", "false_suspicions", "false_deaths", "recovery_time", "heal_time",
+      "converged",      "raft_safety",      "linearizable", "progress"};
   return kChecks;
 }
 
@@ -96,6 +159,14 @@ std::string fault_kind_name(FaultKind kind) {
       return "slow_disk";
     case FaultKind::kTornWrites:
       return "torn_writes";
+    case FaultKind::kAddLearner:
+      return "add_learner";
+    case FaultKind::kPromote:
+      return "promote";
+    case FaultKind::kRemoveMember:
+      return "remove";
+    case FaultKind::kTransferLeader:
+      return "transfer_leader";
   }
   return "unknown";
 }
@@ -111,10 +182,21 @@ absl::Status validate(const Scenario& s) {
     return error_at(s, 0, "network probabilities must be in [0, 1]");
   }
   if (auto st = s.membership.validate(); !st.ok()) return error_at(s, 0, std::string(st.message()));
+  if (auto st = validate_raft(s); !st.ok()) return st;
   // Replay crashes and restarts in time order: each must make sense when it happens.
   std::map<NodeId, Duration> down_since;
+  bool leader_down = false;
   for (const Fault& f : s.faults) {
     if (auto st = validate_fault(s, f); !st.ok()) return st;
+    if (f.target_leader && (f.kind == FaultKind::kCrash || f.kind == FaultKind::kRestart)) {
+      if ((f.kind == FaultKind::kCrash) == leader_down) {
+        return error_at(s, f.line,
+                        f.kind == FaultKind::kCrash
+                            ? "the crashed leader must be restarted before the next"
+                            : "restart: leader needs an earlier crash: leader");
+      }
+      leader_down = f.kind == FaultKind::kCrash;
+    }
     for (NodeId n : f.nodes) {
       if (f.kind == FaultKind::kCrash) {
         if (down_since.contains(n)) {
@@ -192,6 +274,10 @@ std::string describe_faults(const Scenario& s) {
     absl::StrAppend(&out, "  - {at: ", format_duration(f.at), ", ", fault_kind_name(f.kind));
     switch (f.kind) {
       case FaultKind::kPartition:
+        if (f.target_leader) {
+          absl::StrAppend(&out, " (isolate): leader");
+          break;
+        }
         absl::StrAppend(
             &out, ": [",
             absl::StrJoin(f.groups, ", ",
@@ -210,7 +296,7 @@ std::string describe_faults(const Scenario& s) {
         absl::StrAppend(&out, ": ", f.probability);
         break;
       default:
-        absl::StrAppend(&out, ": ", names(f.nodes));
+        absl::StrAppend(&out, ": ", f.target_leader ? "leader" : names(f.nodes));
     }
     if (f.length > Duration(0)) absl::StrAppend(&out, ", for: ", format_duration(f.length));
     if (f.kind == FaultKind::kSlowDisk) absl::StrAppend(&out, ", factor: ", f.factor);

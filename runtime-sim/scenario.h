@@ -48,7 +48,22 @@ struct LinkFaults {
   bool operator==(const LinkFaults&) const = default;
 };
 
-enum class FaultKind { kCrash, kRestart, kPartition, kHeal, kLink, kPause, kSlowDisk, kTornWrites };
+enum class FaultKind {
+  kCrash,
+  kRestart,
+  kPartition,
+  kHeal,
+  kLink,
+  kPause,
+  kSlowDisk,
+  kTornWrites,
+  // Membership actions on the Raft group (carried out by the scenario's admin client).
+  kAddLearner,
+  kPromote,
+  kRemoveMember,
+  kTransferLeader,
+};
+bool is_raft_action(FaultKind kind);
 
 struct Fault {
   Duration at = Duration(0);
@@ -57,7 +72,10 @@ struct Fault {
   std::vector<NodeId> nodes;                // crash, restart, pause, slow_disk targets
   std::vector<std::vector<NodeId>> groups;  // partition: groups that cannot talk
   bool one_way = false;                     // partition: only groups[0] -> others blocked
-  std::vector<NodeId> from, to;             // link faults: empty means every node
+  bool isolate = false;          // partition: one node (groups[0]) against all the others
+  bool target_leader = false;    // crash, pause, isolate: the Raft leader at that moment;
+                                 // restart: the node the last `crash: leader` took down
+  std::vector<NodeId> from, to;  // link faults: empty means every node
   LinkFaults link;
   Duration length = Duration(0);  // pause: how long; link, slow disk: 0 = for good
   double factor = 1;              // slow disk: I/O takes factor times longer
@@ -65,8 +83,11 @@ struct Fault {
 };
 
 struct CheckSpec {
-  std::optional<Duration> max_duration;  // detection_time, recovery_time, heal_time
+  std::optional<Duration> max_duration;  // detection_time, recovery_time, heal_time;
+                                         // progress: after_last_fault
   std::optional<int64_t> max_count;      // false_suspicions, false_deaths
+  std::optional<int64_t> min_count;      // progress: min_commits
+  uint64_t max_steps = 2'000'000;        // linearizable: search budget per key
   Duration window = std::chrono::seconds(10);
   int line = 0;
 };
@@ -78,6 +99,30 @@ struct RandomFaultSpec {
   int partitions = 0;
   Duration partition_from = Duration(0), partition_to = Duration(0);
   Duration partition_min = std::chrono::seconds(5), partition_max = std::chrono::seconds(20);
+};
+
+// The Raft group of the nodes with role `meta` (docs/scenarios-raft.md).
+struct RaftSpec {
+  std::vector<NodeId> voters;  // initial voters; empty: every meta node
+  Duration tick = std::chrono::milliseconds(10);
+  Duration election_min = std::chrono::milliseconds(150);  // timeout drawn from [min, max]
+  Duration election_max = std::chrono::milliseconds(300);
+  Duration heartbeat = std::chrono::milliseconds(50);
+  bool pre_vote = true;
+  bool check_quorum = true;
+  uint64_t snapshot_every = 500;  // applied entries between snapshots; 0: never
+};
+
+// Simulated clients of the meta group's key-value store.
+struct WorkloadSpec {
+  int clients = 0;
+  double rate_per_s = 10;  // per client, one operation in flight
+  int keys = 10;
+  double put = 0.5, get = 0.3, cas = 0.2, del = 0;
+  Duration start = std::chrono::seconds(1);
+  std::optional<Duration> until;  // default: the whole run
+  Duration timeout = std::chrono::milliseconds(500);
+  int retries = 30;  // attempts per operation
 };
 
 struct Scenario {
@@ -96,10 +141,17 @@ struct Scenario {
   std::vector<Fault> faults;  // sorted by time
   RandomFaultSpec random_faults;
   std::map<std::string, CheckSpec> checks;
+  RaftSpec raft;
+  WorkloadSpec workload;
   Duration metrics_interval = std::chrono::seconds(1);
 
   const NodeSpec* find(const std::string& name) const;
   std::vector<NodeId> node_ids() const;
+  // Nodes with role `meta`, and the initial voters among them.
+  std::vector<NodeId> meta_ids() const;
+  std::vector<NodeId> voter_ids() const;
+  // Membership actions in the fault list (they need an admin client).
+  bool has_raft_actions() const;
 };
 
 // Names of the checks cairn-sim knows.

@@ -1,6 +1,4 @@
 // YAML -> Scenario. Strict: every key is known, every value has the right type and unit.
-#include <yaml-cpp/yaml.h>
-
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -9,91 +7,12 @@
 #include "absl/strings/str_join.h"
 #include "core/base/units.h"
 #include "runtime-sim/scenario.h"
+#include "runtime-sim/yaml_read.h"
 
 namespace cairn::sim {
 namespace {
 
-// Parse errors travel as this exception inside this file only; parse_scenario_text turns
-// it into a Status before returning.
-struct ParseError {
-  int line;
-  std::string message;
-};
-
-[[noreturn]] void fail(const YAML::Node& node, std::string message) {
-  throw ParseError{node.Mark().line + 1, std::move(message)};
-}
-
-void only_keys(const YAML::Node& map, const std::string& where,
-               std::initializer_list<const char*> allowed) {
-  if (!map.IsMap()) fail(map, absl::StrCat(where, " must be a mapping"));
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    const std::string key = it->first.as<std::string>();
-    bool ok = false;
-    for (const char* a : allowed) ok |= key == a;
-    if (!ok) {
-      std::vector<std::string> names(allowed.begin(), allowed.end());
-      fail(it->first, absl::StrCat("unknown key '", key, "' in ", where,
-                                   " (known: ", absl::StrJoin(names, ", "), ")"));
-    }
-  }
-}
-
-std::string scalar(const YAML::Node& n, const std::string& what) {
-  if (!n.IsScalar()) fail(n, absl::StrCat(what, " must be a single value"));
-  return n.Scalar();
-}
-
-Duration duration(const YAML::Node& n, const std::string& what) {
-  auto d = parse_duration(scalar(n, what));
-  if (!d.ok()) fail(n, absl::StrCat(what, ": ", std::string(d.status().message())));
-  return *d;
-}
-
-double bandwidth(const YAML::Node& n, const std::string& what) {
-  auto b = parse_bandwidth(scalar(n, what));
-  if (!b.ok()) fail(n, absl::StrCat(what, ": ", std::string(b.status().message())));
-  if (*b <= 0) fail(n, absl::StrCat(what, " must be positive"));
-  return *b;
-}
-
-double number(const YAML::Node& n, const std::string& what, double lo, double hi) {
-  const std::string s = scalar(n, what);
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || end != s.c_str() + s.size()) {
-    fail(n, absl::StrCat(what, " must be a number, got '", s, "'"));
-  }
-  if (v < lo || v > hi) fail(n, absl::StrCat(what, " must be in [", lo, ", ", hi, "], got ", s));
-  return v;
-}
-
-int64_t integer(const YAML::Node& n, const std::string& what, int64_t lo, int64_t hi) {
-  const std::string s = scalar(n, what);
-  char* end = nullptr;
-  const long long v = std::strtoll(s.c_str(), &end, 10);
-  if (s.empty() || end != s.c_str() + s.size()) {
-    fail(n, absl::StrCat(what, " must be a whole number, got '", s, "'"));
-  }
-  if (v < lo || v > hi) fail(n, absl::StrCat(what, " must be in [", lo, ", ", hi, "], got ", s));
-  return v;
-}
-
-std::vector<std::string> string_list(const YAML::Node& n, const std::string& what) {
-  std::vector<std::string> out;
-  if (n.IsScalar()) return {n.Scalar()};
-  if (!n.IsSequence()) fail(n, absl::StrCat(what, " must be a list"));
-  for (const auto& item : n) out.push_back(scalar(item, what));
-  return out;
-}
-
-// Pairs of [min, max] durations, e.g. downtime: [5s, 20s].
-std::pair<Duration, Duration> duration_range(const YAML::Node& n, const std::string& what) {
-  if (!n.IsSequence() || n.size() != 2) fail(n, absl::StrCat(what, " must be [min, max]"));
-  auto lo = duration(n[0], what), hi = duration(n[1], what);
-  if (lo > hi) fail(n, absl::StrCat(what, ": min is above max"));
-  return {lo, hi};
-}
+using namespace yaml;  // NOLINT: the reader's vocabulary
 
 class ScenarioReader {
  public:
@@ -102,7 +21,7 @@ class ScenarioReader {
   void read(const YAML::Node& root) {
     only_keys(root, "the scenario",
               {"name", "description", "seed", "duration", "platform", "network", "membership",
-               "faults", "random_faults", "checks", "metrics"});
+               "faults", "random_faults", "checks", "metrics", "raft", "workload"});
     if (!root["name"]) fail(root, "the scenario needs a 'name'");
     s_.name = scalar(root["name"], "name");
     if (root["description"]) s_.description = scalar(root["description"], "description");
@@ -114,6 +33,8 @@ class ScenarioReader {
     read_platform(root["platform"]);
     if (root["network"]) s_.network = read_link_faults(root["network"], "network");
     if (root["membership"]) read_membership(root["membership"]);
+    if (root["raft"]) read_raft(root["raft"], s_);
+    if (root["workload"]) read_workload(root["workload"], s_);
     if (root["faults"]) read_faults(root["faults"]);
     if (root["random_faults"]) read_random_faults(root["random_faults"]);
     if (root["checks"]) read_checks(root["checks"]);
@@ -177,8 +98,8 @@ class ScenarioReader {
     std::vector<std::string> roles{"membership"};
     if (g["roles"]) roles = string_list(g["roles"], "roles");
     for (const auto& r : roles) {
-      if (r != "membership") {
-        fail(g["roles"], absl::StrCat("unknown role '", r, "' (available: membership)"));
+      if (r != "membership" && r != "meta") {
+        fail(g["roles"], absl::StrCat("unknown role '", r, "' (available: membership, meta)"));
       }
     }
     std::string zone = "spread";
@@ -258,6 +179,17 @@ class ScenarioReader {
     return out;
   }
 
+  // `leader` (the Raft leader when the fault happens; for restart: the node the last
+  // `crash: leader` took down) or node names.
+  std::vector<NodeId> leader_or_nodes(const YAML::Node& n, Fault& out) {
+    if (n.IsScalar() && n.Scalar() == "leader") {
+      if (s_.meta_ids().empty()) fail(n, "'leader' needs nodes with role meta");
+      out.target_leader = true;
+      return {};
+    }
+    return node_list(n);
+  }
+
   void read_faults(const YAML::Node& list) {
     if (!list.IsSequence()) fail(list, "faults must be a list like [{at: 20s, crash: n3}]");
     for (const auto& f : list) s_.faults.push_back(read_fault(f));
@@ -265,30 +197,47 @@ class ScenarioReader {
 
   Fault read_fault(const YAML::Node& f) {
     only_keys(f, "a fault",
-              {"at", "crash", "restart", "partition", "one_way", "heal", "link", "from", "to",
-               "pause", "for", "slow_disk", "factor", "torn_writes"});
+              {"at", "crash", "restart", "partition", "isolate", "one_way", "heal", "link", "from",
+               "to", "pause", "for", "slow_disk", "factor", "torn_writes", "add_learner", "promote",
+               "remove", "transfer_leader"});
     Fault out;
     out.line = f.Mark().line + 1;
     if (!f["at"]) fail(f, "a fault needs 'at' (when it happens, e.g. at: 20s)");
     out.at = duration(f["at"], "at");
     int actions = 0;
     for (const char* a :
-         {"crash", "restart", "partition", "heal", "link", "pause", "slow_disk", "torn_writes"}) {
+         {"crash", "restart", "partition", "isolate", "heal", "link", "pause", "slow_disk",
+          "torn_writes", "add_learner", "promote", "remove", "transfer_leader"}) {
       actions += f[a] ? 1 : 0;
     }
     if (actions != 1) {
       fail(f,
-           "a fault needs exactly one of crash, restart, partition, heal, link, pause, "
-           "slow_disk, torn_writes");
+           "a fault needs exactly one of crash, restart, partition, isolate, heal, link, pause, "
+           "slow_disk, torn_writes, add_learner, promote, remove, transfer_leader");
     }
-    if (f["crash"]) {
+    if (read_raft_action(f, s_, out)) {
+      // a membership action: add_learner, promote, remove or transfer_leader
+    } else if (f["crash"]) {
       out.kind = FaultKind::kCrash;
-      out.nodes = node_list(f["crash"]);
+      out.nodes = leader_or_nodes(f["crash"], out);
     } else if (f["restart"]) {
       out.kind = FaultKind::kRestart;
-      out.nodes = node_list(f["restart"]);
+      out.nodes = leader_or_nodes(f["restart"], out);
     } else if (f["partition"]) {
       read_partition(f, out);
+    } else if (f["isolate"]) {
+      // One node (or the leader, found when the fault happens) cut off from all others.
+      out.kind = FaultKind::kPartition;
+      out.isolate = true;
+      const std::vector<NodeId> one = leader_or_nodes(f["isolate"], out);
+      if (!out.target_leader && one.size() != 1) fail(f["isolate"], "isolate takes one node");
+      if (!out.target_leader) {
+        std::vector<NodeId> rest;
+        for (NodeId n : s_.node_ids()) {
+          if (n != one.front()) rest.push_back(n);
+        }
+        out.groups = {one, rest};
+      }
     } else if (f["heal"]) {
       out.kind = FaultKind::kHeal;
       if (scalar(f["heal"], "heal") != "all") fail(f["heal"], "heal takes 'all'");
@@ -299,7 +248,7 @@ class ScenarioReader {
       if (f["to"]) out.to = node_list(f["to"]);
     } else if (f["pause"]) {
       out.kind = FaultKind::kPause;
-      out.nodes = node_list(f["pause"]);
+      out.nodes = leader_or_nodes(f["pause"], out);
       if (!f["for"]) fail(f, "a pause needs 'for' (how long the node freezes)");
     } else if (f["slow_disk"]) {
       out.kind = FaultKind::kSlowDisk;
@@ -317,7 +266,8 @@ class ScenarioReader {
                         ((std::string(key) == "from" || std::string(key) == "to") &&
                          out.kind == FaultKind::kLink) ||
                         (std::string(key) == "for" && out.kind != FaultKind::kCrash &&
-                         out.kind != FaultKind::kRestart && out.kind != FaultKind::kHeal) ||
+                         out.kind != FaultKind::kRestart && out.kind != FaultKind::kHeal &&
+                         !is_raft_action(out.kind)) ||
                         (std::string(key) == "factor" && out.kind == FaultKind::kSlowDisk);
       if (!fits) {
         fail(f[key],
@@ -389,6 +339,7 @@ class ScenarioReader {
   CheckSpec read_check(const std::string& name, const YAML::Node& n) {
     CheckSpec spec;
     spec.line = n.Mark().line + 1;
+    if (read_raft_check(name, n, spec)) return spec;
     const bool is_count = name == "false_suspicions" || name == "false_deaths";
     const bool is_time = name == "detection_time" || name == "recovery_time" || name == "heal_time";
     if (n.IsNull()) {
@@ -424,7 +375,7 @@ absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std:
       return absl::InvalidArgumentError(absl::StrCat(file, ":1: a scenario must be a mapping"));
     }
     ScenarioReader(s).read(root);
-  } catch (const ParseError& e) {
+  } catch (const yaml::ParseError& e) {
     return absl::InvalidArgumentError(absl::StrCat(file, ":", e.line, ": ", e.message));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(

@@ -125,7 +125,7 @@ void SimNode::send(NodeId to, Message message) {
   NetworkStats& stats = world_.stats();
   ++stats.sent;
   stats.bytes += message.wire_size();
-  if (to == kNoNode || to > world_.scenario().nodes.size()) return;
+  if (to == kNoNode || to > world_.endpoints()) return;
   const Delivery d = world_.network().decide(spec_.id, to, fault_rng_);
   if (d.copies == 0) {
     ++(world_.network().blocked(spec_.id, to) ? stats.blocked : stats.lost);
@@ -177,6 +177,11 @@ void SimNode::boot() {
   if (std::find(spec_.roles.begin(), spec_.roles.end(), "membership") != spec_.roles.end()) {
     auto st = node_->add(std::make_unique<membership::Membership>(
         *this, world_.scenario().membership, world_.scenario().node_ids()));
+    CAIRN_ASSERT(st.ok());
+  }
+  for (const char* role : {"meta", "kv_client", "raft_admin"}) {
+    if (std::find(spec_.roles.begin(), spec_.roles.end(), role) == spec_.roles.end()) continue;
+    auto st = node_->add(world_.make_service(*this, spec_));
     CAIRN_ASSERT(st.ok());
   }
   actor_ = sg4::Actor::create(spec_.name, host_, [this] {

@@ -14,6 +14,7 @@
 
 #include "core/check/detection.h"
 #include "runtime-sim/network_faults.h"
+#include "runtime-sim/raft_run.h"
 #include "runtime-sim/sim_node.h"
 #include "runtime-sim/trace.h"
 #include "runtime-sim/world.h"
@@ -47,11 +48,16 @@ class World {
   bool verbose() const { return options_.verbose; }
   const Scenario& scenario() const { return scenario_; }
   static Time now();
+  // Scenario nodes plus simulated clients (ids 1..endpoints()).
+  size_t endpoints() const { return nodes_.size(); }
+  // Builds the service of a role other than membership (meta, kv_client, raft_admin).
+  std::unique_ptr<Service> make_service(Runtime& rt, const NodeSpec& spec);
 
  private:
   using Action = std::function<void()>;
 
   void build_platform();
+  void add_endpoint(simgrid::s4u::NetZone* zone, const NodeSpec& spec, double half_latency);
   void schedule(Time at, Action action);
   void controller();
   void apply(const Fault& fault);
@@ -81,6 +87,12 @@ class World {
   std::vector<check::Observation> observations_;
   std::map<NodeId, Time> disturbed_since_;
   CrashDamage damage_;
+  std::unique_ptr<RaftRun> raft_;    // set when the scenario has meta nodes
+  NodeId crashed_leader_ = kNoNode;  // for `restart: leader`
+  // The up meta node leading the highest term, or kNoNode.
+  NodeId current_leader();
+  // A fault naming `leader`, with its targets filled in now (nullopt: no leader to hit).
+  std::optional<Fault> resolve(const Fault& fault);
 };
 
 }  // namespace cairn::sim

@@ -42,6 +42,7 @@ World::World(const Scenario& scenario, const RunOptions& options)
       options_(options),
       network_(scenario.network),
       truth_(scenario.node_ids()) {
+  if (!scenario_.meta_ids().empty()) raft_ = std::make_unique<RaftRun>(scenario_);
   std::vector<std::string> args = engine_args();
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -68,28 +69,38 @@ void World::build_platform() {
   // half the scenario's, so that node-to-node latency is the scenario's.
   auto* zone = sg4::create_star_zone("cairn");
   const double half_latency = to_seconds(scenario_.link.latency) / 2;
-  for (const NodeSpec& spec : scenario_.nodes) {
-    sg4::Host* host = zone->create_host(spec.name, scenario_.cpu_flops);
-    host->set_property("zone", spec.zone);
-    sg4::Disk* disk = host->create_disk(spec.name + "-disk", scenario_.disk.read_bytes_per_s,
-                                        scenario_.disk.write_bytes_per_s);
-    disk->seal();
-    host->seal();
-    const sg4::Link* link =
-        zone->create_split_duplex_link(spec.name + "-link", scenario_.link.bandwidth_bytes_per_s)
-            ->set_latency(half_latency)
-            ->seal();
-    zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr,
-                    {{link, sg4::LinkInRoute::Direction::UP}}, true);
-    mailboxes_.push_back(sg4::Mailbox::by_name(spec.name));
-    nodes_.push_back(std::make_unique<SimNode>(*this, spec, host, disk, scenario_.seed));
+  for (const NodeSpec& spec : scenario_.nodes) add_endpoint(zone, spec, half_latency);
+  if (raft_ != nullptr) {
+    for (const NodeSpec& spec : raft_->client_specs()) add_endpoint(zone, spec, half_latency);
   }
   controller_host_ = zone->create_host("controller", 1e9)->seal();
   zone->seal();
 }
 
+void World::add_endpoint(sg4::NetZone* zone, const NodeSpec& spec, double half_latency) {
+  sg4::Host* host = zone->create_host(spec.name, scenario_.cpu_flops);
+  host->set_property("zone", spec.zone);
+  sg4::Disk* disk = host->create_disk(spec.name + "-disk", scenario_.disk.read_bytes_per_s,
+                                      scenario_.disk.write_bytes_per_s);
+  disk->seal();
+  host->seal();
+  const sg4::Link* link =
+      zone->create_split_duplex_link(spec.name + "-link", scenario_.link.bandwidth_bytes_per_s)
+          ->set_latency(half_latency)
+          ->seal();
+  zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr,
+                  {{link, sg4::LinkInRoute::Direction::UP}}, true);
+  mailboxes_.push_back(sg4::Mailbox::by_name(spec.name));
+  nodes_.push_back(std::make_unique<SimNode>(*this, spec, host, disk, scenario_.seed));
+}
+
+std::unique_ptr<Service> World::make_service(Runtime& rt, const NodeSpec& spec) {
+  CAIRN_ASSERT(raft_ != nullptr);
+  return raft_->make_service(rt, spec);
+}
+
 void World::record(Time at, NodeId node, const Event& event) {
-  trace_->record(at, node == kNoNode ? "sim" : scenario_.nodes[node - 1].name, event);
+  trace_->record(at, node == kNoNode ? "sim" : nodes_[node - 1]->spec().name, event);
   if (event.kind != "member_state") return;
   const EventField* target = event.find("target");
   const EventField* state = event.find("state");
@@ -148,7 +159,47 @@ void World::undisturb_all() {
   disturbed_since_.clear();
 }
 
-void World::apply(const Fault& f) {
+NodeId World::current_leader() {
+  NodeId best = kNoNode;
+  uint64_t term = 0;
+  for (NodeId id : scenario_.meta_ids()) {
+    SimNode& n = *nodes_[id - 1];
+    auto* s = n.up() && n.node() != nullptr ? n.node()->find<raft::RaftService>() : nullptr;
+    if (s != nullptr && s->is_leader() && s->raft()->term() > term) {
+      best = id;
+      term = s->raft()->term();
+    }
+  }
+  return best;
+}
+
+std::optional<Fault> World::resolve(const Fault& fault) {
+  if (!fault.target_leader) return fault;
+  Fault f = fault;
+  const NodeId target = f.kind == FaultKind::kRestart ? crashed_leader_ : current_leader();
+  if (target == kNoNode) return std::nullopt;
+  if (f.kind == FaultKind::kCrash) crashed_leader_ = target;
+  if (f.kind == FaultKind::kRestart) crashed_leader_ = kNoNode;
+  f.nodes = {target};
+  if (f.isolate) {
+    std::vector<NodeId> rest;
+    for (NodeId n : scenario_.node_ids()) {
+      if (n != target) rest.push_back(n);
+    }
+    f.groups = {{target}, rest};
+    f.nodes.clear();
+  }
+  return f;
+}
+
+void World::apply(const Fault& fault) {
+  const std::optional<Fault> resolved = resolve(fault);
+  if (!resolved) {
+    record(now(), kNoNode,
+           Event{"fault_skipped", {{"fault", fault_kind_name(fault.kind)}, {"why", "no leader"}}});
+    return;
+  }
+  const Fault& f = *resolved;
   record_fault(f);
   switch (f.kind) {
     case FaultKind::kCrash:
@@ -190,6 +241,11 @@ void World::apply(const Fault& f) {
       damage_.torn_write_probability = f.probability;
       damage_.corrupt_probability = f.probability / 2;
       break;
+    case FaultKind::kAddLearner:
+    case FaultKind::kPromote:
+    case FaultKind::kRemoveMember:
+    case FaultKind::kTransferLeader:
+      break;  // carried out by the admin client, which has the schedule
   }
 }
 
@@ -273,6 +329,7 @@ RunResult World::run() {
       }
     }
   }
+  if (raft_ != nullptr) raft_->add_metrics(r.metrics);
   r.wall_time_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return r;
@@ -289,6 +346,10 @@ std::map<std::string, CheckResult> World::judge(Time end) const {
     if (name == "false_suspicions") v = checker.false_suspicions(*spec.max_count, spec.window);
     if (name == "false_deaths") v = checker.false_deaths(*spec.max_count, spec.window);
     if (name == "converged") v = checker.converged(std::chrono::seconds(20));
+    if (name == "raft_safety" || name == "linearizable" || name == "progress") {
+      out[name] = raft_->judge(name, spec);
+      continue;
+    }
     out[name] = CheckResult{v.pass, v.judged, v.detail, v.figures};
   }
   return out;

@@ -55,7 +55,7 @@ class Search {
     build();
   }
 
-  Verdict run(uint64_t& steps);
+  LinVerdict run(uint64_t& steps);
 
  private:
   void build();
@@ -113,15 +113,15 @@ void Search::unlift(size_t call) {
   }
 }
 
-Verdict Search::run(uint64_t& steps) {
+LinVerdict Search::run(uint64_t& steps) {
   std::vector<uint64_t> placed((ops_.size() + 63) / 64, 0);
   absl::flat_hash_set<std::pair<std::vector<uint64_t>, State>> seen;
   std::vector<std::pair<size_t, State>> stack;  // (call event, state before it)
   State state;
   size_t e = events_[0].next;
   while (events_[0].next != 0) {
-    if (++steps > budget_) return Verdict::kUnknown;
-    if (e == 0) return Verdict::kNotLinearizable;  // cannot happen: a return ends the list
+    if (++steps > budget_) return LinVerdict::kUnknown;
+    if (e == 0) return LinVerdict::kNotLinearizable;  // cannot happen: a return ends the list
     const Event& ev = events_[e];
     if (ev.is_call) {
       State next = state;
@@ -140,7 +140,7 @@ Verdict Search::run(uint64_t& steps) {
       continue;
     }
     // A return whose operation is not placed yet: an earlier guess was wrong.
-    if (stack.empty()) return Verdict::kNotLinearizable;
+    if (stack.empty()) return LinVerdict::kNotLinearizable;
     auto [call, before] = std::move(stack.back());
     stack.pop_back();
     state = std::move(before);
@@ -148,7 +148,7 @@ Verdict Search::run(uint64_t& steps) {
     unlift(call);
     e = events_[call].next;
   }
-  return Verdict::kLinearizable;
+  return LinVerdict::kLinearizable;
 }
 
 std::string explain(const std::vector<const KvOperation*>& ops) {
@@ -166,13 +166,13 @@ std::string explain(const std::vector<const KvOperation*>& ops) {
 
 }  // namespace
 
-const char* verdict_name(Verdict v) {
+const char* verdict_name(LinVerdict v) {
   switch (v) {
-    case Verdict::kLinearizable:
+    case LinVerdict::kLinearizable:
       return "linearizable";
-    case Verdict::kNotLinearizable:
+    case LinVerdict::kNotLinearizable:
       return "NOT linearizable";
-    case Verdict::kUnknown:
+    case LinVerdict::kUnknown:
       return "unknown (search budget exhausted)";
   }
   return "?";
@@ -204,10 +204,10 @@ LinearizabilityResult check_kv_linearizable(const std::vector<KvOperation>& hist
   for (const auto& [key, ops] : by_key) {
     uint64_t steps = 0;
     Search search(ops, max_steps_per_key);
-    const Verdict v = search.run(steps);
+    const LinVerdict v = search.run(steps);
     result.steps += steps;
-    if (v == Verdict::kLinearizable) continue;
-    if (result.verdict == Verdict::kNotLinearizable) continue;  // keep the first violation
+    if (v == LinVerdict::kLinearizable) continue;
+    if (result.verdict == LinVerdict::kNotLinearizable) continue;  // keep the first violation
     result.verdict = v;
     result.key = key;
     result.explanation = explain(ops);

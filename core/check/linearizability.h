@@ -33,11 +33,12 @@ struct KvOperation {
 
 std::string describe(const KvOperation& op);
 
-enum class Verdict { kLinearizable, kNotLinearizable, kUnknown };
-const char* verdict_name(Verdict v);
+// (Named apart from detection.h's check::Verdict so both headers can meet in one file.)
+enum class LinVerdict { kLinearizable, kNotLinearizable, kUnknown };
+const char* verdict_name(LinVerdict v);
 
 struct LinearizabilityResult {
-  Verdict verdict = Verdict::kLinearizable;
+  LinVerdict verdict = LinVerdict::kLinearizable;
   std::string key;          // the first key that is not linearizable (or unknown)
   std::string explanation;  // its operations, for a human
   uint64_t steps = 0;       // search steps spent over all keys

@@ -23,7 +23,7 @@ TEST(Linearizability, SequentialHistoryIsLinearizable) {
   std::vector<KvOperation> h = {op(KvOpKind::kPut, 1, 2, true, "a"),
                                 op(KvOpKind::kGet, 3, 4, true, "", "a"),
                                 op(KvOpKind::kDelete, 5, 6, true), op(KvOpKind::kGet, 7, 8, false)};
-  EXPECT_EQ(check_kv_linearizable(h).verdict, Verdict::kLinearizable);
+  EXPECT_EQ(check_kv_linearizable(h).verdict, LinVerdict::kLinearizable);
 }
 
 TEST(Linearizability, StaleReadAfterAWriteReturnedIsNot) {
@@ -31,7 +31,7 @@ TEST(Linearizability, StaleReadAfterAWriteReturnedIsNot) {
                                 op(KvOpKind::kPut, 3, 4, true, "b"),
                                 op(KvOpKind::kGet, 5, 6, true, "", "a")};
   const LinearizabilityResult r = check_kv_linearizable(h);
-  EXPECT_EQ(r.verdict, Verdict::kNotLinearizable);
+  EXPECT_EQ(r.verdict, LinVerdict::kNotLinearizable);
   EXPECT_EQ(r.key, "k");
   EXPECT_FALSE(r.explanation.empty());
 }
@@ -40,29 +40,29 @@ TEST(Linearizability, ConcurrentOperationsMayTakeEffectInEitherOrder) {
   std::vector<KvOperation> h = {
       op(KvOpKind::kPut, 1, 10, true, "a"), op(KvOpKind::kPut, 2, 9, true, "b"),
       op(KvOpKind::kGet, 11, 12, true, "", "a"), op(KvOpKind::kGet, 13, 14, true, "", "a")};
-  EXPECT_EQ(check_kv_linearizable(h).verdict, Verdict::kLinearizable);
+  EXPECT_EQ(check_kv_linearizable(h).verdict, LinVerdict::kLinearizable);
 }
 
 TEST(Linearizability, PendingWriteMayOrMayNotHaveHappened) {
   std::vector<KvOperation> seen = {op(KvOpKind::kPut, 1, std::nullopt, false, "a"),
                                    op(KvOpKind::kGet, 2, 3, true, "", "a")};
-  EXPECT_EQ(check_kv_linearizable(seen).verdict, Verdict::kLinearizable);
+  EXPECT_EQ(check_kv_linearizable(seen).verdict, LinVerdict::kLinearizable);
   std::vector<KvOperation> unseen = {op(KvOpKind::kPut, 1, std::nullopt, false, "a"),
                                      op(KvOpKind::kGet, 2, 3, false)};
-  EXPECT_EQ(check_kv_linearizable(unseen).verdict, Verdict::kLinearizable);
+  EXPECT_EQ(check_kv_linearizable(unseen).verdict, LinVerdict::kLinearizable);
 }
 
 TEST(Linearizability, CompareAndSetMustAgreeWithTheValue) {
   std::vector<KvOperation> h = {op(KvOpKind::kPut, 1, 2, true, "a"),
                                 op(KvOpKind::kCas, 3, 4, true, "b")};  // expected "b" != "a"
-  EXPECT_EQ(check_kv_linearizable(h).verdict, Verdict::kNotLinearizable);
+  EXPECT_EQ(check_kv_linearizable(h).verdict, LinVerdict::kNotLinearizable);
 }
 
 TEST(Linearizability, KeysAreCheckedIndependently) {
   std::vector<KvOperation> h = {op(KvOpKind::kPut, 1, 2, true, "a", "", "x"),
                                 op(KvOpKind::kGet, 3, 4, true, "", "a", "x"),
                                 op(KvOpKind::kGet, 5, 6, false, "", "", "y")};
-  EXPECT_EQ(check_kv_linearizable(h).verdict, Verdict::kLinearizable);
+  EXPECT_EQ(check_kv_linearizable(h).verdict, LinVerdict::kLinearizable);
 }
 
 TEST(Linearizability, ExhaustedBudgetSaysUnknownInsteadOfHanging) {
@@ -71,7 +71,7 @@ TEST(Linearizability, ExhaustedBudgetSaysUnknownInsteadOfHanging) {
     h.push_back(op(KvOpKind::kPut, i + 1, 1000 + i, true, "v" + std::to_string(i)));
   }
   h.push_back(op(KvOpKind::kGet, 2000, 2001, true, "", "nobody wrote this"));
-  EXPECT_EQ(check_kv_linearizable(h, /*max_steps_per_key=*/500).verdict, Verdict::kUnknown);
+  EXPECT_EQ(check_kv_linearizable(h, /*max_steps_per_key=*/500).verdict, LinVerdict::kUnknown);
 }
 
 }  // namespace

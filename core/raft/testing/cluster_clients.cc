@@ -208,11 +208,11 @@ void Cluster::apply(const FaultEvent& e) {
   }
 }
 
-std::vector<std::string> Cluster::check_all(check::Verdict* verdict) const {
+std::vector<std::string> Cluster::check_all(check::LinVerdict* verdict) const {
   std::vector<std::string> out = safety_.violations();
   const check::LinearizabilityResult lin = check::check_kv_linearizable(history_);
   if (verdict != nullptr) *verdict = lin.verdict;
-  if (lin.verdict == check::Verdict::kNotLinearizable) {
+  if (lin.verdict == check::LinVerdict::kNotLinearizable) {
     out.push_back(
         absl::StrCat("linearizability: key ", lin.key, " is not linearizable:\n", lin.explanation));
   }

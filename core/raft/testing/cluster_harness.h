@@ -81,7 +81,7 @@ class Cluster {
   const check::RaftSafetyChecker& safety() const { return safety_; }
   const std::vector<check::KvOperation>& history() const { return history_; }
   // Safety violations plus the linearizability verdict of the client history.
-  std::vector<std::string> check_all(check::Verdict* verdict = nullptr) const;
+  std::vector<std::string> check_all(check::LinVerdict* verdict = nullptr) const;
   uint64_t completed_ops() const { return completed_ops_; }
   uint64_t delivered() const { return delivered_; }
   // The delivery budget is spent: step() does nothing any more.

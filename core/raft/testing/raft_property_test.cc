@@ -69,7 +69,7 @@ rc::Gen<Schedule> gen_schedule(Bug bug) {
 
 struct Outcome {
   std::vector<std::string> failures;
-  check::Verdict verdict = check::Verdict::kLinearizable;
+  check::LinVerdict verdict = check::LinVerdict::kLinearizable;
   uint64_t completed_ops = 0;
 };
 
@@ -118,7 +118,7 @@ Outcome run_case(const Schedule& s) {
 RC_GTEST_PROP(RaftProperty, SafeLinearizableAndLiveUnderFaults, ()) {
   const Schedule s = *gen_schedule(Bug::kNone);
   const Outcome out = run_case(s);
-  RC_CLASSIFY(out.verdict == check::Verdict::kUnknown, "linearizability unknown");
+  RC_CLASSIFY(out.verdict == check::LinVerdict::kUnknown, "linearizability unknown");
   RC_TAG(absl::StrCat(s.nodes, " nodes"));
   if (!out.failures.empty()) RC_FAIL(absl::StrJoin(out.failures, "\n"));
 }

@@ -1,0 +1,182 @@
+#include "core/raft/kv_client.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "core/base/assert.h"
+#include "core/wire/message_types.h"
+
+namespace cairn::raft {
+namespace {
+
+constexpr uint64_t kAttemptBits = 8;  // request_id = seq << 8 | attempt
+
+check::KvOpKind kind_of(wire::KvOp op) {
+  switch (op) {
+    case wire::KV_PUT:
+      return check::KvOpKind::kPut;
+    case wire::KV_CAS:
+      return check::KvOpKind::kCas;
+    case wire::KV_DELETE:
+      return check::KvOpKind::kDelete;
+    default:
+      return check::KvOpKind::kGet;
+  }
+}
+
+}  // namespace
+
+KvClient::KvClient(Runtime& rt, std::vector<cairn::NodeId> servers, KvWorkload workload,
+                   std::vector<AdminAction> admin, KvHistorySink* sink)
+    : rt_(rt),
+      servers_(std::move(servers)),
+      workload_(workload),
+      admin_(std::move(admin)),
+      sink_(sink) {
+  CAIRN_ASSERT(!servers_.empty());
+  CAIRN_ASSERT(sink_ != nullptr);
+  CAIRN_ASSERT(workload_.max_attempts >= 1 && workload_.max_attempts < (1U << kAttemptBits));
+  std::stable_sort(admin_.begin(), admin_.end(),
+                   [](const AdminAction& a, const AdminAction& b) { return a.at < b.at; });
+}
+
+KvClient::~KvClient() {
+  rt_.cancel(op_timer_);
+  rt_.cancel(admin_timer_);
+}
+
+std::vector<MessageType> KvClient::message_types() const {
+  return {cairn::wire::kKvResponse, cairn::wire::kAdminResponse};
+}
+
+void KvClient::start() {
+  leader_guess_ = servers_[rt_.rng().below(servers_.size())];
+  if (workload_.rate_per_s > 0) {
+    // A random phase so that clients do not move in lockstep.
+    const Duration phase = from_seconds(rt_.rng().uniform01() / workload_.rate_per_s);
+    op_timer_ =
+        rt_.after(workload_.start - rt_.now().time_since_epoch() + phase, [this] { issue(); });
+  }
+  start_admin();
+}
+
+cairn::NodeId KvClient::next_server(cairn::NodeId after) const {
+  auto it = std::find(servers_.begin(), servers_.end(), after);
+  if (it == servers_.end() || ++it == servers_.end()) return servers_.front();
+  return *it;
+}
+
+void KvClient::retry_later(TimerId& timer, std::function<void()> fn) {
+  rt_.cancel(timer);
+  timer = rt_.after(workload_.backoff, std::move(fn));
+}
+
+void KvClient::issue() {
+  if (rt_.now().time_since_epoch() >= workload_.until) return;
+  const double roll = rt_.rng().uniform01();
+  const wire::KvOp op = roll < workload_.put                                   ? wire::KV_PUT
+                        : roll < workload_.put + workload_.get                 ? wire::KV_GET
+                        : roll < workload_.put + workload_.get + workload_.cas ? wire::KV_CAS
+                                                                               : wire::KV_DELETE;
+  op_ = Op{};
+  op_.active = true;
+  op_.seq = completed_ + abandoned_ + 1;
+  wire::KvCommand& c = op_.command;
+  c.set_client_id(rt_.self());
+  c.set_sequence(op_.seq);
+  c.set_op(op);
+  c.set_key(absl::StrCat("k", rt_.rng().below(std::max<uint32_t>(workload_.keys, 1))));
+  if (op == wire::KV_PUT || op == wire::KV_CAS) {
+    c.set_value(absl::StrCat("c", rt_.self(), ".", op_.seq));
+  }
+  if (op == wire::KV_CAS) {
+    auto it = seen_.find(c.key());
+    c.set_expected(it == seen_.end() ? "none" : it->second);
+  }
+  check::KvOperation h;
+  h.client = rt_.self();
+  h.kind = kind_of(op);
+  h.key = c.key();
+  h.value = c.value();
+  h.expected = c.expected();
+  op_.handle = sink_->invoke(h);
+  target_ = leader_guess_;
+  send_attempt();
+}
+
+void KvClient::send_attempt() {
+  if (!op_.active) return;
+  if (op_.attempt >= workload_.max_attempts) {
+    ++abandoned_;  // unanswered in the history: it may or may not have happened
+    op_.active = false;
+    return schedule_next_op();
+  }
+  ++op_.attempt;
+  wire::KvRequest req;
+  req.set_request_id(op_.seq << kAttemptBits | op_.attempt);
+  *req.mutable_command() = op_.command;
+  rt_.send(target_, Message{.type = cairn::wire::kKvRequest, .header = req.SerializeAsString()});
+  rt_.cancel(op_timer_);
+  op_timer_ = rt_.after(workload_.timeout, [this] {
+    target_ = next_server(target_);
+    send_attempt();
+  });
+}
+
+void KvClient::on_message(cairn::NodeId, const Message& m) {
+  if (m.type == cairn::wire::kKvResponse) {
+    wire::KvResponse r;
+    if (r.ParseFromString(m.header)) on_kv_response(r);
+  } else if (m.type == cairn::wire::kAdminResponse) {
+    wire::AdminResponse r;
+    if (r.ParseFromString(m.header)) on_admin_response(r);
+  }
+}
+
+void KvClient::on_kv_response(const wire::KvResponse& r) {
+  if (!op_.active || (r.request_id() >> kAttemptBits) != op_.seq) return;  // an old op
+  if (r.status() == wire::KV_OK) {
+    leader_guess_ = target_;
+    return finish_op(true, r.result());
+  }
+  // Refusals count only for the current attempt (an old attempt's is stale news).
+  if ((r.request_id() & ((1U << kAttemptBits) - 1)) != op_.attempt) return;
+  if (r.status() == wire::KV_INVALID) return finish_op(false, wire::KvResult());
+  const cairn::NodeId hint = static_cast<cairn::NodeId>(r.leader_hint());
+  if (r.status() == wire::KV_NOT_LEADER && hint != kNoNode && hint != target_) {
+    target_ = leader_guess_ = hint;
+    return send_attempt();
+  }
+  if (r.status() == wire::KV_NOT_LEADER) target_ = next_server(target_);
+  retry_later(op_timer_, [this] { send_attempt(); });
+}
+
+void KvClient::finish_op(bool answered, const wire::KvResult& result) {
+  rt_.cancel(op_timer_);
+  op_.active = false;
+  if (!answered) {
+    ++abandoned_;
+    return schedule_next_op();
+  }
+  ++completed_;
+  const wire::KvCommand& c = op_.command;
+  // Remember a value of the key for later compare-and-sets: ours if it went in, else the
+  // one the server reported.
+  const bool wrote = c.op() == wire::KV_PUT || (c.op() == wire::KV_CAS && result.ok());
+  if (wrote) {
+    seen_[c.key()] = c.value();
+  } else if (result.found() && !result.value().empty()) {
+    seen_[c.key()] = result.value();
+  }
+  sink_->complete(op_.handle, result.ok(), c.op() == wire::KV_GET ? result.value() : "");
+  schedule_next_op();
+}
+
+void KvClient::schedule_next_op() {
+  // Think time uniform in [0.5, 1.5] / rate keeps the mean rate without lockstep.
+  const double think = (0.5 + rt_.rng().uniform01()) / workload_.rate_per_s;
+  rt_.cancel(op_timer_);
+  op_timer_ = rt_.after(from_seconds(think), [this] { issue(); });
+}
+
+}  // namespace cairn::raft

@@ -1,0 +1,113 @@
+// KvClient: a client of RaftService's key-value protocol as a Service on any Runtime
+// (core/raft). cairn-sim runs one per simulated client to drive a workload; it can also
+// carry out a schedule of membership operations (add learner, promote, remove, transfer).
+//
+// Behaviour: a closed loop, one operation in flight (so a client's history is sequential).
+// Each operation is sent to the leader the client believes in; a redirect is followed at
+// once, "no leader" or "unavailable" is retried after a back-off, and an attempt without
+// an answer within `timeout` moves on to the next server. At most max_attempts attempts
+// per operation: after that the client gives up and the operation stays unanswered in the
+// history (it may or may not have taken effect). Writes carry (client id, sequence) so a
+// retry is applied at most once. Every invocation and answer goes to a KvHistorySink, for
+// the linearizability checker.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/check/linearizability.h"
+#include "core/raft/kv_client.pb.h"
+#include "core/runtime/service.h"
+
+namespace cairn::raft {
+
+struct KvWorkload {
+  double rate_per_s = 0;  // operations per second per client; 0: no workload
+  uint32_t keys = 10;
+  double put = 0.5, get = 0.3, cas = 0.2, del = 0;  // the mix; sums to 1
+  Duration start = std::chrono::seconds(1);
+  Duration until = std::chrono::seconds(60);          // no operation starts after this
+  Duration timeout = std::chrono::milliseconds(500);  // per attempt
+  Duration backoff = std::chrono::milliseconds(50);
+  uint32_t max_attempts = 30;  // per operation (at most 255)
+};
+
+struct AdminAction {
+  Duration at{0};
+  wire::AdminOp op = wire::ADMIN_STATUS;
+  cairn::NodeId node = kNoNode;
+  int line = 0;  // where the scenario asked for it
+};
+
+// Where a client reports what it did. Times are the sink's business (it knows the clock).
+class KvHistorySink {
+ public:
+  virtual ~KvHistorySink() = default;
+  // Returns a handle for complete().
+  virtual uint64_t invoke(const check::KvOperation& op) = 0;
+  virtual void complete(uint64_t handle, bool ok, const std::string& output) = 0;
+  virtual void admin_done(const AdminAction& action, bool ok, uint32_t attempts) = 0;
+};
+
+class KvClient final : public Service {
+ public:
+  static constexpr uint32_t kMaxAdminAttempts = 200;
+
+  // REQUIRES: servers non-empty; sink outlives the client; max_attempts in [1, 255].
+  KvClient(Runtime& rt, std::vector<cairn::NodeId> servers, KvWorkload workload,
+           std::vector<AdminAction> admin, KvHistorySink* sink);
+  ~KvClient() override;
+
+  std::vector<MessageType> message_types() const override;
+  void start() override;
+  void on_message(cairn::NodeId from, const Message& message) override;
+
+  uint64_t completed() const { return completed_; }
+  uint64_t abandoned() const { return abandoned_; }
+
+ private:
+  struct Op {
+    bool active = false;
+    uint64_t seq = 0;
+    uint32_t attempt = 0;
+    uint64_t handle = 0;
+    wire::KvCommand command;
+  };
+  struct Admin {
+    bool active = false;
+    size_t next = 0;  // index into admin_
+    uint32_t attempt = 0;
+    uint64_t request_id = 0;
+  };
+
+  void issue();
+  void send_attempt();
+  void on_kv_response(const wire::KvResponse& r);
+  void finish_op(bool answered, const wire::KvResult& result);
+  void schedule_next_op();
+  void start_admin();
+  void send_admin();
+  void on_admin_response(const wire::AdminResponse& r);
+  void finish_admin(bool ok);
+  cairn::NodeId next_server(cairn::NodeId after) const;
+  void retry_later(TimerId& timer, std::function<void()> fn);
+
+  Runtime& rt_;
+  std::vector<cairn::NodeId> servers_;
+  KvWorkload workload_;
+  std::vector<AdminAction> admin_;
+  KvHistorySink* sink_;
+  cairn::NodeId leader_guess_ = kNoNode;
+  cairn::NodeId target_ = kNoNode;
+  Op op_;
+  Admin adm_;
+  cairn::NodeId admin_target_ = kNoNode;
+  TimerId op_timer_ = kNoTimer;
+  TimerId admin_timer_ = kNoTimer;
+  std::map<std::string, std::string> seen_;  // key -> a value this client saw or wrote
+  uint64_t completed_ = 0;
+  uint64_t abandoned_ = 0;
+};
+
+}  // namespace cairn::raft
