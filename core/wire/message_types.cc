@@ -12,8 +12,18 @@ std::string_view message_type_name(MessageType type) {
       return "sync_request";
     case kSyncResponse:
       return "sync_response";
+    case kRaftMessage:
+      return "raft";
+    case kKvRequest:
+      return "kv_request";
+    case kKvResponse:
+      return "kv_response";
+    case kAdminRequest:
+      return "admin_request";
+    case kAdminResponse:
+      return "admin_response";
     default:
-      return "unknown";
+      return type >= kTransportControlFirst ? "transport_control" : "unknown";
   }
 }
 
