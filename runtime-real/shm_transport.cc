@@ -65,6 +65,7 @@ bool ShmTransport::wants(NodeId to, const Message& message) {
 }
 
 absl::Status ShmTransport::send(NodeId to, const Message& message) {
+  if (closed_) return absl::UnavailableError("shm transport closed");
   auto it = peers_.find(to);
   if (it == peers_.end() || !it->second.writer) return absl::UnavailableError("no shm ring");
   absl::Status s = it->second.writer->push(message);
