@@ -65,6 +65,7 @@ void MetaCluster::write_config(int i) const {
   }
   out << "membership: {heartbeat: 200ms, suspect_timeout: 1s}\n"
       << "meta: {tick: " << options_.tick << ", election_ticks: " << options_.election_ticks
+      << ", heartbeat_ticks: " << options_.heartbeat_ticks
       << ", snapshot_every: " << options_.snapshot_every << "}\n";
 }
 

@@ -20,6 +20,7 @@ struct MetaClusterOptions {
   int nodes = 3;
   std::string tick = "20ms";
   int election_ticks = 10;
+  int heartbeat_ticks = 1;
   int snapshot_every = 10000;
   std::string log_level = "info";
   std::string roles = "[membership, meta]";
