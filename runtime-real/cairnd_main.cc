@@ -2,6 +2,7 @@
 //
 //   cairnd --config node.yaml
 //   cairnd dev [--nodes 3] [--port 7000] [--data-dir ./cairn-dev] [--log-level info]
+//              [--no-meta]
 //
 // Exit status: 0 after a clean shutdown (SIGTERM or SIGINT), 2 for a bad config or bad
 // arguments, 1 if a node cannot start (e.g. its port is taken).
@@ -64,10 +65,14 @@ int main(int argc, char** argv) {
   dev->add_option("--nodes", nodes, "number of nodes (default 3)")->check(CLI::Range(1, 64));
   dev->add_option("--port", port,
                   "node i takes frames on port+i, HTTP on port+100+i (default 7000)")
-      ->check(CLI::Range(1, 65000));
+      ->check(CLI::Range(1, 65000 - 300));
   dev->add_option("--data-dir", data_dir,
                   "node i keeps its data in DIR/n<i> (default ./cairn-dev)");
   dev->add_option("--log-level", level_text, "debug, info, warn or error (default info)");
+  bool no_meta = false;
+  dev->add_flag("--no-meta", no_meta,
+                "run only the membership role (default: every node also runs meta, a Raft "
+                "group of all nodes, clients on port+200+i)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -80,7 +85,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "cairnd: --log-level must be debug, info, warn or error\n");
       return 2;
     }
-    return run_nodes(dev_cluster(nodes, static_cast<uint16_t>(port), data_dir), level);
+    return run_nodes(dev_cluster(nodes, static_cast<uint16_t>(port), data_dir, !no_meta), level);
   }
   if (config_path.empty()) {
     std::fprintf(stderr, "cairnd: give --config FILE, or `cairnd dev` (see --help)\n");

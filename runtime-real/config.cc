@@ -57,6 +57,13 @@ class Reader {
     if (!v.ok()) return error(n, absl::StrCat("'", key, "': ", v.status().message()));
     return *v;
   }
+  absl::StatusOr<bool> boolean(const YAML::Node& n, const std::string& key) const {
+    auto s = scalar(n, key);
+    if (!s.ok()) return s.status();
+    if (*s == "true") return true;
+    if (*s == "false") return false;
+    return error(n, absl::StrCat("'", key, "' must be true or false"));
+  }
   absl::StatusOr<HostPort> address(const YAML::Node& n, const std::string& key) const {
     auto s = scalar(n, key);
     if (!s.ok()) return s.status();
@@ -130,6 +137,72 @@ absl::Status read_transport(const Reader& r, const YAML::Node& m, TransportConfi
   return absl::OkStatus();
 }
 
+absl::Status check_meta(const Reader& r, const YAML::Node& m, const NodeConfig& c) {
+  const MetaConfig& meta = c.meta;
+  if (meta.tick < std::chrono::milliseconds(1)) return r.error(m, "'tick' must be at least 1ms");
+  if (meta.heartbeat_ticks < 1) return r.error(m, "'heartbeat_ticks' must be >= 1");
+  if (meta.election_ticks < 2 * meta.heartbeat_ticks) {
+    return r.error(m, "'election_ticks' must be at least twice 'heartbeat_ticks'");
+  }
+  if (meta.max_pending_requests < 1 || meta.max_sessions < 1) {
+    return r.error(m, "'max_pending_requests' and 'max_sessions' must be >= 1");
+  }
+  for (NodeId v : meta.voters) {
+    bool known = v == c.node;
+    for (const auto& p : c.peers) known = known || p.node == v;
+    if (!known) return r.error(m, absl::StrCat("voter n", v, " is neither this node nor a peer"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status read_voters(const Reader& r, const YAML::Node& list, MetaConfig* meta) {
+  if (!list.IsSequence()) return r.error(list, "'voters' must be a list of node ids");
+  for (const auto& v : list) {
+    uint64_t id = 0;
+    CAIRN_ASSIGN(id, r.integer(v, "voters"));
+    if (id == 0 || id >= kFirstClientId) return r.error(v, "voter ids are node ids (>= 1)");
+    meta->voters.push_back(static_cast<NodeId>(id));
+  }
+  return absl::OkStatus();
+}
+
+// After 'node' and 'peers' (voters are checked against them).
+absl::Status read_meta(const Reader& r, const YAML::Node& m, NodeConfig* c) {
+  if (auto s = r.known_keys(
+          m,
+          {"voters", "tick", "election_ticks", "heartbeat_ticks", "snapshot_every",
+           "max_pending_requests", "max_sessions", "pre_vote", "check_quorum", "lease_reads"},
+          "meta");
+      !s.ok()) {
+    return s;
+  }
+  MetaConfig* o = &c->meta;
+  for (const auto& kv : m) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& v = kv.second;
+    uint64_t n = 0;
+    if (key == "voters") {
+      if (auto s = read_voters(r, v, o); !s.ok()) return s;
+    }
+    if (key == "tick") CAIRN_ASSIGN(o->tick, r.duration(v, key));
+    if (key == "election_ticks" || key == "heartbeat_ticks") {
+      CAIRN_ASSIGN(n, r.integer(v, key));
+      if (n > 10000) return r.error(v, absl::StrCat("'", key, "' must be at most 10000"));
+      (key == "election_ticks" ? o->election_ticks : o->heartbeat_ticks) = static_cast<int>(n);
+    }
+    if (key == "snapshot_every") CAIRN_ASSIGN(o->snapshot_every, r.integer(v, key));
+    if (key == "max_pending_requests") CAIRN_ASSIGN(o->max_pending_requests, r.integer(v, key));
+    if (key == "max_sessions") CAIRN_ASSIGN(o->max_sessions, r.integer(v, key));
+    if (key == "pre_vote") CAIRN_ASSIGN(o->pre_vote, r.boolean(v, key));
+    if (key == "check_quorum") CAIRN_ASSIGN(o->check_quorum, r.boolean(v, key));
+    if (key == "lease_reads") CAIRN_ASSIGN(o->lease_reads, r.boolean(v, key));
+  }
+  if (o->lease_reads && !o->check_quorum) {
+    return r.error(m, "'lease_reads' needs 'check_quorum: true'");
+  }
+  return check_meta(r, m, *c);
+}
+
 absl::Status read_peers(const Reader& r, const YAML::Node& list, NodeConfig* c) {
   if (!list.IsSequence()) return r.error(list, "'peers' must be a list");
   for (const auto& p : list) {
@@ -138,7 +211,7 @@ absl::Status read_peers(const Reader& r, const YAML::Node& list, NodeConfig* c) 
     PeerConfig peer;
     uint64_t id = 0;
     CAIRN_ASSIGN(id, r.integer(p["node"], "node"));
-    if (id == 0 || id > UINT32_MAX || id == c->node) {
+    if (id == 0 || id >= kFirstClientId || id == c->node) {
       return r.error(p["node"], "peer node ids are >= 1 and differ from 'node'");
     }
     for (const auto& other : c->peers) {
@@ -153,8 +226,8 @@ absl::Status read_peers(const Reader& r, const YAML::Node& list, NodeConfig* c) 
 
 absl::Status read_top(const Reader& r, const YAML::Node& root, NodeConfig* c) {
   if (auto s = r.known_keys(root,
-                            {"node", "listen", "http", "data_dir", "roles", "log_level", "peers",
-                             "membership", "transport"},
+                            {"node", "listen", "http", "client", "data_dir", "roles", "log_level",
+                             "peers", "membership", "transport", "meta"},
                             "the node config");
       !s.ok()) {
     return s;
@@ -163,11 +236,14 @@ absl::Status read_top(const Reader& r, const YAML::Node& root, NodeConfig* c) {
   if (!root["data_dir"]) return r.error(root, "missing 'data_dir'");
   uint64_t id = 0;
   CAIRN_ASSIGN(id, r.integer(root["node"], "node"));
-  if (id == 0 || id > UINT32_MAX) return r.error(root["node"], "'node' must be >= 1");
+  if (id == 0 || id >= kFirstClientId) {
+    return r.error(root["node"], absl::StrCat("'node' must be >= 1 and < ", kFirstClientId));
+  }
   c->node = static_cast<NodeId>(id);
   CAIRN_ASSIGN(c->data_dir, r.scalar(root["data_dir"], "data_dir"));
   if (root["listen"]) CAIRN_ASSIGN(c->listen, r.address(root["listen"], "listen"));
   if (root["http"]) CAIRN_ASSIGN(c->http, r.address(root["http"], "http"));
+  if (root["client"]) CAIRN_ASSIGN(c->client, r.address(root["client"], "client"));
   if (root["log_level"]) {
     std::string level;
     CAIRN_ASSIGN(level, r.scalar(root["log_level"], "log_level"));
@@ -182,9 +258,10 @@ absl::Status read_top(const Reader& r, const YAML::Node& root, NodeConfig* c) {
     for (const auto& role : roles) {
       std::string name;
       CAIRN_ASSIGN(name, r.scalar(role, "roles"));
-      if (name != "membership") {
-        return r.error(role, absl::StrCat("unknown role '", name, "' (known: membership)"));
+      if (name != "membership" && name != "meta") {
+        return r.error(role, absl::StrCat("unknown role '", name, "' (known: membership, meta)"));
       }
+      if (c->has_role(name)) return r.error(role, absl::StrCat("role '", name, "' listed twice"));
       c->roles.push_back(name);
     }
   }
@@ -194,11 +271,24 @@ absl::Status read_top(const Reader& r, const YAML::Node& root, NodeConfig* c) {
   if (root["membership"]) {
     if (auto s = read_membership(r, root["membership"], &c->membership); !s.ok()) return s;
   }
-  if (root["transport"]) return read_transport(r, root["transport"], &c->transport);
+  if (root["transport"]) {
+    if (auto s = read_transport(r, root["transport"], &c->transport); !s.ok()) return s;
+  }
+  if (root["meta"]) {
+    if (!c->has_role("meta")) return r.error(root["meta"], "'meta' given but 'meta' is no role");
+    return read_meta(r, root["meta"], c);
+  }
   return absl::OkStatus();
 }
 
 }  // namespace
+
+bool NodeConfig::has_role(const std::string& role) const {
+  for (const auto& r : roles) {
+    if (r == role) return true;
+  }
+  return false;
+}
 
 absl::StatusOr<HostPort> parse_host_port(const std::string& text) {
   const size_t colon = text.rfind(':');
@@ -235,13 +325,16 @@ absl::StatusOr<NodeConfig> load_node_config(const std::string& path) {
   return parse_node_config(text.str(), path);
 }
 
-std::vector<NodeConfig> dev_cluster(int nodes, uint16_t base_port, const std::string& data_dir) {
+std::vector<NodeConfig> dev_cluster(int nodes, uint16_t base_port, const std::string& data_dir,
+                                    bool meta) {
   std::vector<NodeConfig> out;
   for (int i = 1; i <= nodes; ++i) {
     NodeConfig c;
     c.node = static_cast<NodeId>(i);
     c.listen = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + i)};
     c.http = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + 100 + i)};
+    c.client = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + 200 + i)};
+    if (meta) c.roles.push_back("meta");
     c.data_dir = absl::StrCat(data_dir, "/n", i);
     for (int j = 1; j <= nodes; ++j) {
       if (j == i) continue;

@@ -9,6 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/membership/membership.h"
+#include "core/wire/message_types.h"
+#include "runtime-real/client_port.h"
+#include "runtime-real/meta_role.h"
 #include "runtime-real/shm_transport.h"
 
 namespace cairn::real {
@@ -68,12 +71,10 @@ absl::Status NodeHost::build(const NodeConfig& config, asio::thread_pool& worker
   rt_ = std::make_unique<AsioRuntime>(config.node, config.data_dir, workers, std::move(logger),
                                       std::random_device{}() ^ (uint64_t{config.node} << 32));
   std::vector<PeerAddress> peers;
-  std::vector<NodeId> members{config.node};
   for (const auto& p : config.peers) {
     auto ep = endpoint_of(p.address);
     if (!ep.ok()) return ep.status();
     peers.push_back(PeerAddress{p.node, *ep});
-    members.push_back(p.node);
   }
   TcpOptions tcp_options;
   tcp_options.queue_bytes_max = config.transport.send_queue;
@@ -104,23 +105,54 @@ absl::Status NodeHost::build(const NodeConfig& config, asio::thread_pool& worker
   http_port_ = *http_port;
 
   node_ = std::make_unique<Node>(*rt_);
-  for (const auto& role : config.roles) {
-    if (role == "membership") {
-      auto s =
-          node_->add(std::make_unique<membership::Membership>(*rt_, config.membership, members));
-      if (!s.ok()) return s;
-    }
-  }
+  if (absl::Status s = add_services(config); !s.ok()) return s;
+  if (absl::Status s = open_client_port(config); !s.ok()) return s;
   rt_->set_receiver([this](NodeId from, const Message& m) { node_->deliver(from, m); });
   rt_->set_sender([this](NodeId to, Message m) { route(to, std::move(m)); });
   rt_->start();
   rt_->run_sync([this] { node_->start(); });
-  rt_->logger().info("n{} up: frames on {}:{}, http on {}:{}, data in {}", config.node,
-                     config.listen.host, port_, config.http.host, http_port_, config.data_dir);
+  rt_->logger().info("n{} up: frames on {}:{}, http on {}:{}, clients on {}:{}, data in {}",
+                     config.node, config.listen.host, port_, config.http.host, http_port_,
+                     config.client.host, client_port_, config.data_dir);
+  return absl::OkStatus();
+}
+
+absl::Status NodeHost::add_services(const NodeConfig& config) {
+  std::vector<NodeId> members{config.node};
+  for (const auto& p : config.peers) members.push_back(p.node);
+  for (const auto& role : config.roles) {
+    absl::Status s = absl::OkStatus();
+    if (role == "membership") {
+      s = node_->add(std::make_unique<membership::Membership>(*rt_, config.membership, members));
+    } else if (role == "meta") {
+      s = node_->add(std::make_unique<raft::RaftService>(*rt_, meta_service_config(config)));
+    } else {
+      s = absl::InvalidArgumentError(absl::StrCat("unknown role '", role, "'"));
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// Only roles that serve clients open the client port (today: meta).
+absl::Status NodeHost::open_client_port(const NodeConfig& config) {
+  if (!config.has_role("meta")) return absl::OkStatus();
+  ClientPortOptions options;
+  options.accepted = {wire::kKvRequest, wire::kAdminRequest};
+  clients_ = std::make_unique<ClientPort>(*rt_, options);
+  auto at = endpoint_of(config.client);
+  if (!at.ok()) return at.status();
+  auto port = clients_->listen(*at);
+  if (!port.ok()) return port.status();
+  client_port_ = *port;
   return absl::OkStatus();
 }
 
 void NodeHost::route(NodeId to, Message message) {
+  if (ClientPort::owns(to)) {
+    if (clients_) (void)clients_->send(to, message);  // a gone client's answer is dropped
+    return;
+  }
   if (shm_ && shm_->wants(to, message)) {
     if (shm_->send(to, message).ok()) return;
   }
@@ -128,6 +160,9 @@ void NodeHost::route(NodeId to, Message message) {
 }
 
 std::string NodeHost::metrics_text() {
+  if (auto* meta = node_ ? node_->find<raft::RaftService>() : nullptr; meta != nullptr) {
+    export_raft_gauges(*meta, rt_->metrics());
+  }
   return prometheus_text(config_.node, rt_->metrics().snapshot());
 }
 
@@ -148,6 +183,7 @@ void NodeHost::stop() {
   if (rt_ != nullptr && rt_->on_loop_thread()) return;  // never from the loop itself
   auto close_all = [this] {
     if (http_) http_->close();
+    if (clients_) clients_->close();
     if (shm_) shm_->close();
     if (tcp_) tcp_->close();
   };
@@ -164,6 +200,7 @@ NodeHost::~NodeHost() {
   stop();
   node_.reset();
   http_.reset();
+  clients_.reset();
   shm_.reset();
   tcp_.reset();
   rt_.reset();

@@ -19,6 +19,7 @@
 namespace cairn::real {
 
 class ShmTransport;
+class ClientPort;
 
 class NodeHost {
  public:
@@ -30,6 +31,7 @@ class NodeHost {
   void stop();
   uint16_t port() const { return port_; }
   uint16_t http_port() const { return http_port_; }
+  uint16_t client_port() const { return client_port_; }  // 0: no role serves clients
   AsioRuntime& runtime() { return *rt_; }
 
   // What the HTTP endpoints serve (loop thread only).
@@ -40,6 +42,8 @@ class NodeHost {
   NodeHost() = default;
   absl::Status build(const NodeConfig& config, asio::thread_pool& workers,
                      std::shared_ptr<spdlog::logger> logger);
+  absl::Status add_services(const NodeConfig& config);
+  absl::Status open_client_port(const NodeConfig& config);
   void route(NodeId to, Message message);
 
   NodeConfig config_;
@@ -47,9 +51,11 @@ class NodeHost {
   std::unique_ptr<TcpTransport> tcp_;
   std::unique_ptr<ShmTransport> shm_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<ClientPort> clients_;
   std::unique_ptr<Node> node_;
   uint16_t port_ = 0;
   uint16_t http_port_ = 0;
+  uint16_t client_port_ = 0;
   bool stopped_ = false;
 };
 

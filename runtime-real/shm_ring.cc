@@ -71,10 +71,12 @@ absl::StatusOr<std::unique_ptr<ShmRing>> ShmRing::create(const std::string& name
   }
   const size_t size = kHeaderPage + capacity;
   // posix_fallocate reserves the pages now, so a full /dev/shm is an error here rather
-  // than a SIGBUS on first touch.
+  // than a SIGBUS on first touch; MAP_POPULATE (here and in open) maps them now, so the
+  // data path takes no page faults on the ring's first lap.
   const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(size));
-  void* base =
-      err == 0 ? ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+  void* base = err == 0
+                   ? ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0)
+                   : MAP_FAILED;
   const int map_err = errno;
   ::close(fd);
   if (err != 0 || base == MAP_FAILED) {
@@ -97,7 +99,7 @@ absl::StatusOr<std::unique_ptr<ShmRing>> ShmRing::open(const std::string& name) 
     return absl::InvalidArgumentError(absl::StrCat(name, " is not a ring (size)"));
   }
   const auto size = static_cast<size_t>(st.st_size);
-  void* base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void* base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
   ::close(fd);
   if (base == MAP_FAILED) return errno_status(errno, "mmap " + name);
   const auto* h = static_cast<const Header*>(base);
@@ -134,28 +136,53 @@ int ShmRing::sweep_dead_segments() {
 }
 
 size_t ShmRing::write_some(const char* data, size_t size) {
+  const std::string_view piece(data, size);
+  return write_gather({&piece, 1}, 0);
+}
+
+size_t ShmRing::free_bytes() const {
+  const uint64_t head = header_->head.load(std::memory_order_relaxed);
+  return capacity_ - (head - header_->tail.load(std::memory_order_acquire));
+}
+
+size_t ShmRing::write_gather(std::span<const std::string_view> pieces, size_t skip) {
   const uint64_t head = header_->head.load(std::memory_order_relaxed);
   const uint64_t tail = header_->tail.load(std::memory_order_acquire);
-  const size_t n = std::min<uint64_t>(size, capacity_ - (head - tail));
-  if (n == 0) return 0;
-  const size_t at = head & (capacity_ - 1);
-  const size_t first = std::min<size_t>(n, capacity_ - at);
-  std::memcpy(data_ + at, data, first);
-  std::memcpy(data_, data + first, n - first);
-  header_->head.store(head + n, std::memory_order_seq_cst);
+  CAIRN_ASSERT(head - tail <= capacity_);
+  size_t room = capacity_ - (head - tail);
+  uint64_t at = head;
+  for (std::string_view piece : pieces) {
+    if (room == 0) break;
+    if (skip >= piece.size()) {
+      skip -= piece.size();
+      continue;
+    }
+    piece.remove_prefix(skip);
+    skip = 0;
+    const size_t n = std::min(piece.size(), room);
+    const size_t offset = at & (capacity_ - 1);
+    const size_t first = std::min<size_t>(n, capacity_ - offset);
+    std::memcpy(data_ + offset, piece.data(), first);
+    std::memcpy(data_, piece.data() + first, n - first);  // wraps around the end
+    at += n;
+    room -= n;
+  }
+  if (at == head) return 0;
+  header_->head.store(at, std::memory_order_seq_cst);
   if (header_->consumer_waiting.load(std::memory_order_seq_cst) != 0) {
     header_->data_seq.fetch_add(1);
     futex_wake(&header_->data_seq);
   }
-  return n;
+  return at - head;
 }
 
-void ShmRing::wait_for_space(int timeout_ms) {
+void ShmRing::wait_for_space(int timeout_ms, size_t bytes) {
+  const uint64_t need = std::clamp<uint64_t>(bytes, 1, capacity_);
   const uint32_t seen = header_->space_seq.load();
   header_->producer_waiting.store(1, std::memory_order_seq_cst);
   const uint64_t used =
       header_->head.load(std::memory_order_relaxed) - header_->tail.load(std::memory_order_seq_cst);
-  if (used == capacity_ && !closed()) futex_wait(&header_->space_seq, seen, timeout_ms);
+  if (capacity_ - used < need && !closed()) futex_wait(&header_->space_seq, seen, timeout_ms);
   header_->producer_waiting.store(0);
 }
 

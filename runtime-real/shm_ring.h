@@ -6,9 +6,10 @@
 // head and tail count bytes ever written and read, so free space is capacity - (head -
 // tail). A side that finds the ring empty (consumer) or full (producer) sleeps on a futex
 // word with a timeout, and the other side wakes it only when it announced that it sleeps,
-// so the fast path is two atomic loads and a store. Either side may close(); the other
-// sees closed() and stops. Segment names carry the creator's pid ("/cairn-<pid>-...") so
-// sweep_dead_segments() can remove what a crashed process left behind.
+// so the fast path is two atomic loads and a store. Nothing here zero-fills or copies
+// twice: the producer copies bytes in once, the consumer reads them in place. Either side may
+// close(); the other sees closed() and stops. Segment names carry the creator's pid
+// ("/cairn-<pid>-...") so sweep_dead_segments() can remove what a crashed process left behind.
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -42,8 +44,16 @@ class ShmRing {
 
   // Producer: copies up to `size` bytes in, returns how many fit (0 when full).
   size_t write_some(const char* data, size_t size);
-  // Producer: sleeps until there is room, the ring closes or `timeout_ms` passes.
-  void wait_for_space(int timeout_ms);
+  // Producer: copies the bytes of `pieces` after the first `skip` of them, as many as fit,
+  // and publishes them to the consumer at once (one index store, at most one wake-up).
+  // Returns how many it wrote (0 when full). This is how a frame's header, protobuf
+  // header and payload go in with one copy each.
+  size_t write_gather(std::span<const std::string_view> pieces, size_t skip);
+  // Producer: bytes that can be written now.
+  size_t free_bytes() const;
+  // Producer: sleeps until at least min(`bytes`, capacity) are free, the ring closes or
+  // `timeout_ms` passes.
+  void wait_for_space(int timeout_ms, size_t bytes = 1);
   // Consumer: the readable bytes that are contiguous in memory (maybe not all of them).
   std::span<const char> readable() const;
   void consume(size_t n);

@@ -65,6 +65,7 @@ bool ShmTransport::wants(NodeId to, const Message& message) {
 }
 
 absl::Status ShmTransport::send(NodeId to, const Message& message) {
+  if (closed_) return absl::UnavailableError("shm transport closed");
   auto it = peers_.find(to);
   if (it == peers_.end() || !it->second.writer) return absl::UnavailableError("no shm ring");
   absl::Status s = it->second.writer->push(message);
@@ -96,7 +97,11 @@ void ShmTransport::offer(NodeId to, Peer& peer) {
   }
   peer.ring = Peer::Ring::kOffered;
   peer.offered_name = name;
-  peer.writer = std::make_unique<Writer>(std::move(*ring), peer.pid, options_.queue_max);
+  peer.writer =
+      std::make_shared<Writer>(rt_, std::move(*ring), peer.pid, options_.queue_max, [this, to] {
+        if (!closed_ && drain_) drain_(to);
+      });
+  peer.writer->start();
   rt_.after(kOfferTimeout, [this, to, name] {
     auto it = peers_.find(to);
     if (it != peers_.end() && it->second.ring == Peer::Ring::kOffered &&
@@ -120,8 +125,9 @@ void ShmTransport::on_offer(NodeId from, const Message& m) {
   auto ring = ShmRing::open(offer.name());
   ShmRing::unlink(offer.name());  // both ends have it mapped: the name is no longer needed
   if (!ring.ok()) return answer(from, offer.name(), false, ring.status().ToString());
-  p.reader.reset();  // a new ring from a peer replaces its old one
-  p.reader = std::make_unique<Reader>(rt_, from, std::move(*ring), p.pid);
+  if (p.reader) p.reader->stop();  // a new ring from a peer replaces its old one
+  p.reader = std::make_shared<Reader>(rt_, from, std::move(*ring), p.pid, options_.limits);
+  p.reader->start();
   answer(from, offer.name(), true, "");
 }
 

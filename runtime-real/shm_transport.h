@@ -5,14 +5,18 @@
 // everything else, and everything while a ring is being set up or after one failed, goes
 // over TCP. Set-up: the sender creates a ring named after its pid and offers it over TCP
 // (ShmOffer); the receiver maps it, unlinks the name at once (so no name outlives the
-// pair) and answers. Each ring has one writer thread (ours) and one reader thread (the
-// peer's); a peer that dies or restarts (new pid in its Hello) ends the ring, and later
-// messages fall back to TCP until a new ring is up. Frames carry kFlagPayloadUnchecked:
-// the bytes never leave this host's memory. Queues are bounded (send() refuses when full
-// and the caller uses TCP). Loop-thread methods: wants, send, close; join from any thread.
+// pair) and answers. Our loop thread writes frames into the ring and the peer's loop
+// thread reads them out (one copy each way; a sleeping waker thread per end only wakes a
+// loop when the ring turns non-empty or gets room); a peer that dies or restarts (new pid
+// in its Hello) ends the ring, and later messages fall back to TCP until a new ring is
+// up. Frames carry kFlagPayloadUnchecked: the bytes never leave this host's memory, and
+// the frame header and protobuf header are still checked. Queues are bounded: send()
+// refuses when full (the caller uses TCP or waits for the drain handler). Loop-thread
+// methods: wants, send, close, set_drain_handler; join from any thread.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,6 +24,7 @@
 #include "absl/status/status.h"
 #include "core/runtime/message.h"
 #include "core/runtime/metrics.h"
+#include "core/wire/frame.h"
 
 namespace cairn::real {
 
@@ -29,7 +34,8 @@ class TcpTransport;
 struct ShmOptions {
   uint64_t ring_bytes = 8 << 20;  // rounded up to a power of two
   uint64_t threshold = 64 << 10;
-  size_t queue_max = 64;  // messages waiting for one ring's writer thread
+  size_t queue_max = 64;  // messages waiting for room in one ring
+  wire::FrameLimits limits;
 };
 
 class ShmTransport {
@@ -42,6 +48,10 @@ class ShmTransport {
   bool wants(NodeId to, const Message& message);
   // ResourceExhausted (queue full) or Unavailable (no ring): send it over TCP instead.
   absl::Status send(NodeId to, const Message& message);
+  // Called (on the loop) when a ring's queue has room again after send() refused, or
+  // when that ring broke.
+  using DrainHandler = std::function<void(NodeId to)>;
+  void set_drain_handler(DrainHandler h) { drain_ = std::move(h); }
   void close();
   // Waits for the rings' threads. REQUIRES: close() was called.
   void join();
@@ -55,8 +65,8 @@ class ShmTransport {
     uint64_t pid = 0;
     enum class Ring { kNone, kOffered, kActive, kRefused } ring = Ring::kNone;
     std::string offered_name;
-    std::unique_ptr<Writer> writer;
-    std::unique_ptr<Reader> reader;
+    std::shared_ptr<Writer> writer;
+    std::shared_ptr<Reader> reader;
   };
 
   void on_hello(NodeId from, const std::string& host_id, uint64_t pid);
@@ -72,6 +82,7 @@ class ShmTransport {
   ShmOptions options_;
   std::string host_id_;
   std::map<NodeId, Peer> peers_;
+  DrainHandler drain_;
   bool closed_ = false;
   Counter* frames_sent_;
   Counter* bytes_sent_;

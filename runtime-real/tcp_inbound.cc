@@ -1,7 +1,5 @@
 #include <spdlog/spdlog.h>
 
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
 #include "runtime-real/asio_runtime.h"
 #include "runtime-real/tcp_conns.h"
@@ -59,12 +57,10 @@ void TcpTransport::Inbound::on_read(const boost::system::error_code& ec, size_t 
 // Moves staged bytes into the decoder, frame by frame. False if the connection closed.
 bool TcpTransport::Inbound::drain_staging() {
   while (staged_begin_ < staged_end_) {
-    const std::span<char> want = decoder_.want();
-    const size_t n = std::min(want.size(), staged_end_ - staged_begin_);
-    std::memcpy(want.data(), staging_.data() + staged_begin_, n);
-    staged_begin_ += n;
-    if (absl::Status s = decoder_.commit(n); !s.ok()) {
-      refuse(s);
+    // absorb() appends to the payload's string: no zero-fill of what is still to come.
+    staged_begin_ += decoder_.absorb(staging_.data() + staged_begin_, staged_end_ - staged_begin_);
+    if (!decoder_.status().ok()) {
+      refuse(decoder_.status());
       return false;
     }
     if (!take_frames()) return false;

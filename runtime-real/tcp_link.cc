@@ -35,6 +35,13 @@ void TcpTransport::Link::connect() {
   CAIRN_ASSERT(state_ == State::kIdle);
   state_ = State::kConnecting;
   socket_ = tcp::socket(t_.rt_.io());
+  if (t_.options_.socket_buffer_bytes > 0) {
+    boost::system::error_code ec;  // best effort: the kernel's default still works
+    socket_.open(peer_.endpoint.protocol(), ec);
+    if (!ec) {
+      socket_.set_option(asio::socket_base::send_buffer_size(t_.options_.socket_buffer_bytes), ec);
+    }
+  }
   socket_.async_connect(
       peer_.endpoint,
       [self = shared_from_this()](const boost::system::error_code& ec) { self->on_connected(ec); });

@@ -36,6 +36,9 @@ absl::StatusOr<uint16_t> TcpTransport::listen(const tcp::endpoint& at) {
   auto acceptor = std::make_unique<tcp::acceptor>(rt_.io());
   acceptor->open(at.protocol(), ec);
   if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && options_.socket_buffer_bytes > 0) {  // inherited by accepted sockets
+    acceptor->set_option(asio::socket_base::receive_buffer_size(options_.socket_buffer_bytes), ec);
+  }
   if (!ec) acceptor->bind(at, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {

@@ -40,6 +40,9 @@ struct TcpOptions {
   Duration backoff_min = std::chrono::milliseconds(20);
   Duration backoff_max = std::chrono::seconds(2);
   size_t gather_frames_max = 64;  // frames per write call
+  // SO_SNDBUF (outbound links) and SO_RCVBUF (accepted connections); 0 keeps the
+  // kernel's autotuning, which the transport benchmark found as fast on loopback.
+  int socket_buffer_bytes = 0;
   wire::FrameLimits limits;
   std::string host_id;  // sent in Hello (same_host detection)
 };

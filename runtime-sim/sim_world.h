@@ -67,6 +67,7 @@ class World {
   void disturb(const std::vector<NodeId>& nodes);
   void undisturb_all();
   void finish();
+  void poll_stop();
   std::map<std::string, CheckResult> judge(Time end) const;
   void record_fault(const Fault& fault);
 
@@ -89,6 +90,7 @@ class World {
   CrashDamage damage_;
   std::unique_ptr<RaftRun> raft_;    // set when the scenario has meta nodes
   NodeId crashed_leader_ = kNoNode;  // for `restart: leader`
+  bool stop_requested_ = false;      // options_.on_event asked to end the run
   // The up meta node leading the highest term, or kNoNode.
   NodeId current_leader();
   // A fault naming `leader`, with its targets filled in now (nullopt: no leader to hit).

@@ -100,7 +100,10 @@ std::unique_ptr<Service> World::make_service(Runtime& rt, const NodeSpec& spec) 
 }
 
 void World::record(Time at, NodeId node, const Event& event) {
-  trace_->record(at, node == kNoNode ? "sim" : nodes_[node - 1]->spec().name, event);
+  const std::string_view name =
+      node == kNoNode ? std::string_view("sim") : std::string_view(nodes_[node - 1]->spec().name);
+  trace_->record(at, name, event);
+  if (options_.on_event && options_.on_event(at, name, event)) stop_requested_ = true;
   if (event.kind != "member_state") return;
   const EventField* target = event.find("target");
   const EventField* state = event.find("state");
@@ -264,11 +267,18 @@ void World::sample_metrics() {
   schedule(now() + scenario_.metrics_interval, [this] { sample_metrics(); });
 }
 
+// Wakes the controller regularly so that a stop asked for by the on_event hook (recorded
+// from a node's actor) ends the run soon after.
+void World::poll_stop() {
+  if (!stop_requested_) schedule(now() + kStopPollInterval, [this] { poll_stop(); });
+}
+
 void World::controller() {
   for (const Fault& f : scenario_.faults) schedule(Time(f.at), [this, f] { apply(f); });
   schedule(Time(Duration(0)), [this] { sample_metrics(); });
+  if (options_.on_event) schedule(Time(Duration(0)), [this] { poll_stop(); });
   const Time end(scenario_.duration);
-  while (!actions_.empty() && actions_.begin()->first.first < end) {
+  while (!stop_requested_ && !actions_.empty() && actions_.begin()->first.first < end) {
     auto it = actions_.begin();
     const Time at = it->first.first;
     Action action = std::move(it->second);
@@ -276,7 +286,7 @@ void World::controller() {
     if (at > now()) sg4::this_actor::sleep_until(to_seconds(at));
     action();
   }
-  if (end > now()) sg4::this_actor::sleep_until(to_seconds(end));
+  if (!stop_requested_ && end > now()) sg4::this_actor::sleep_until(to_seconds(end));
   finish();
 }
 

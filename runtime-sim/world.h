@@ -8,10 +8,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "core/check/detection.h"
+#include "core/runtime/log.h"
 #include "runtime-sim/scenario.h"
 
 namespace cairn::sim {
@@ -19,7 +22,14 @@ namespace cairn::sim {
 struct RunOptions {
   std::string out_dir;   // empty: write no files (the trace is still hashed)
   bool verbose = false;  // print node log lines to stderr
+  // Called with every trace event, inside the simulation's process (papers/ use it to time
+  // elections without writing a trace). Returning true ends the run early, within
+  // kStopPollInterval of simulated time. Without a hook a run is unchanged, byte for byte.
+  std::function<bool(Time at, std::string_view node, const Event& event)> on_event;
 };
+
+// How often a run with an on_event hook checks whether the hook asked it to stop.
+inline constexpr Duration kStopPollInterval = std::chrono::milliseconds(5);
 
 struct CheckResult {
   bool pass = true;

@@ -1,5 +1,6 @@
 #include "core/wire/frame.h"
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <utility>
@@ -111,18 +112,28 @@ absl::Status FrameDecoder::fail(FrameError error, std::string message) {
   return status_;
 }
 
+size_t FrameDecoder::remaining() const {
+  if (error_ != FrameError::kNone || ready_) return 0;
+  if (!in_body_) return kFrameHeaderSize - header_got_;
+  const size_t pb = frame_.message.header.size();
+  if (body_got_ < pb) return pb - body_got_;
+  return payload_expected_ - payload_got();
+}
+
 std::span<char> FrameDecoder::want() {
-  if (error_ != FrameError::kNone || ready_) return {};
-  if (!in_body_) return {header_buf_.data() + header_got_, kFrameHeaderSize - header_got_};
+  const size_t n = remaining();
+  if (n == 0) return {};
+  if (!in_body_) return {header_buf_.data() + header_got_, n};
   std::string& pb = frame_.message.header;
-  if (body_got_ < pb.size()) return {pb.data() + body_got_, pb.size() - body_got_};
-  const size_t at = body_got_ - pb.size();
-  CAIRN_ASSERT(at < payload_.size());  // a finished body is never left pending
-  return {payload_.data() + at, payload_.size() - at};
+  if (body_got_ < pb.size()) return {pb.data() + body_got_, n};
+  if (!payload_) start_payload();
+  // Writable memory must be part of the string: size it (zero-fills only what is new).
+  if (payload_->size() != payload_expected_) payload_->resize(payload_expected_);
+  return {payload_->data() + payload_got(), n};
 }
 
 absl::Status FrameDecoder::commit(size_t n) {
-  CAIRN_ASSERT(n <= want().size());
+  CAIRN_ASSERT(n <= remaining());
   if (n == 0) return status_;
   if (!in_body_) {
     header_got_ += n;
@@ -130,8 +141,45 @@ absl::Status FrameDecoder::commit(size_t n) {
     return parse_header();
   }
   body_got_ += n;
-  if (body_got_ < frame_.message.header.size() + payload_.size()) return absl::OkStatus();
+  if (body_got_ < frame_.message.header.size() + payload_expected_) return absl::OkStatus();
   return finish_body();
+}
+
+void FrameDecoder::start_payload() {
+  CAIRN_ASSERT(!payload_ && payload_expected_ > 0);
+  if (recycled_ && recycled_.use_count() == 1) {
+    // The receiver dropped its last reference (with release order): see its writes done
+    // before we overwrite the bytes.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    payload_ = std::move(recycled_);
+  } else {
+    recycled_.reset();
+    payload_ = std::make_shared<std::string>();
+  }
+}
+
+size_t FrameDecoder::absorb(const char* data, size_t size) {
+  const size_t n = std::min(size, remaining());
+  if (n == 0) return 0;
+  if (!in_body_ || body_got_ < frame_.message.header.size()) {
+    std::memcpy(want().data(), data, n);  // frame or protobuf header: small
+  } else {
+    if (!payload_) start_payload();
+    std::string& p = *payload_;
+    const size_t got = payload_got();
+    if (p.size() == payload_expected_) {
+      std::memcpy(p.data() + got, data, n);  // sized earlier by want(), or reused as is
+    } else {
+      if (got == 0) {
+        p.clear();  // keeps a reused string's capacity
+        p.reserve(payload_expected_);
+      }
+      CAIRN_ASSERT(p.size() == got);
+      p.append(data, n);
+    }
+  }
+  (void)commit(n);  // an error is sticky: status() reports it
+  return n;
 }
 
 absl::Status FrameDecoder::parse_header() {
@@ -164,7 +212,8 @@ absl::Status FrameDecoder::parse_header() {
   frame_.meta.timestamp_us = get_le(h + 20, 8);
   frame_.message.type = static_cast<MessageType>(get_le(h + 6, 2));
   frame_.message.header.resize(header_bytes);
-  payload_.resize(payload_bytes);
+  CAIRN_ASSERT(!payload_);
+  payload_expected_ = payload_bytes;  // its string is set up when the first byte arrives
   expected_crc_ = static_cast<uint32_t>(get_le(h + kCrcOffset, 4));
   in_body_ = true;
   body_got_ = 0;
@@ -173,19 +222,22 @@ absl::Status FrameDecoder::parse_header() {
 }
 
 absl::Status FrameDecoder::finish_body() {
+  CAIRN_ASSERT(payload_expected_ == 0 || payload_->size() == payload_expected_);
   uint32_t crc = crc32c(header_buf_.data(), kCrcOffset);
   crc = crc32c(frame_.message.header.data(), frame_.message.header.size(), crc);
-  if ((frame_.meta.flags & kFlagPayloadUnchecked) == 0) {
-    crc = crc32c(payload_.data(), payload_.size(), crc);
+  if ((frame_.meta.flags & kFlagPayloadUnchecked) == 0 && payload_expected_ > 0) {
+    crc = crc32c(payload_->data(), payload_->size(), crc);
   }
   if (crc != expected_crc_) {
     return fail(FrameError::kCrcMismatch,
                 absl::StrFormat("computed 0x%08x, frame says 0x%08x", crc, expected_crc_));
   }
-  if (!payload_.empty()) {
-    frame_.message.payload.bytes = std::make_shared<const std::string>(std::move(payload_));
+  if (payload_expected_ > 0) {
+    if (payload_->capacity() <= kRecycleBytesMax) recycled_ = payload_;
+    frame_.message.payload.bytes = std::move(payload_);
   }
-  payload_ = std::string();
+  payload_.reset();
+  payload_expected_ = 0;
   in_body_ = false;
   header_got_ = 0;
   body_got_ = 0;
@@ -206,11 +258,9 @@ absl::Status FrameDecoder::feed(const char* data, size_t size, std::vector<Frame
   while (error_ == FrameError::kNone) {
     if (ready_) out->push_back(take());
     if (used == size) break;
-    const std::span<char> dst = want();
-    const size_t n = std::min(dst.size(), size - used);
-    std::memcpy(dst.data(), data + used, n);
+    const size_t n = absorb(data + used, size - used);
+    CAIRN_ASSERT(n > 0 || error_ != FrameError::kNone);
     used += n;
-    if (absl::Status s = commit(n); !s.ok()) return s;
   }
   return status_;
 }

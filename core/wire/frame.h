@@ -21,10 +21,20 @@
 // for more than the current frame still needs, so it never reads past a frame's end and
 // payload bytes land directly in their final string. Every error is sticky and names
 // its kind; after one, the stream is unusable and the connection must be closed.
+//
+// Payload buffers: a payload string is never zero-filled before the bytes arrive when
+// they come through absorb() (or feed()): it is reserved and appended to. want() must
+// hand out writable memory, so it sizes the string (zero-filling what is new). The
+// decoder keeps a reference to the last payload it produced; when the receiver has
+// dropped every other reference by the time the next frame's header arrives (the usual
+// case for a message handled synchronously), that string is reused, so a stream of
+// same-sized frames allocates and zero-fills nothing. Receivers must therefore not keep
+// pointers into a payload without holding its shared_ptr (nor hold weak_ptrs to it).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -94,6 +104,10 @@ class FrameDecoder {
   // `n` bytes were written at want().data(). REQUIRES: n <= want().size().
   // Returns the (sticky) error if the frame turned out bad.
   absl::Status commit(size_t n);
+  // Copies from [data, data + size) no more than the current frame still needs and
+  // returns how many bytes it took (0 while a frame waits in take() or after an error;
+  // check status()). Equivalent to want() + memcpy + commit() but never zero-fills.
+  size_t absorb(const char* data, size_t size);
 
   bool has_frame() const { return ready_; }
   // REQUIRES: has_frame().
@@ -115,6 +129,14 @@ class FrameDecoder {
   absl::Status fail(FrameError error, std::string message);
   absl::Status parse_header();
   absl::Status finish_body();
+  size_t payload_got() const { return body_got_ - frame_.message.header.size(); }
+  // Bytes the current part (frame header, protobuf header or payload) still needs.
+  size_t remaining() const;
+  // Makes payload_ an empty-or-reused string ready for payload_expected_ bytes.
+  void start_payload();
+
+  // Recycled payloads larger than this are dropped, so an idle decoder holds little.
+  static constexpr size_t kRecycleBytesMax = 4u << 20;
 
   FrameLimits limits_;
   std::array<char, kFrameHeaderSize> header_buf_{};
@@ -124,7 +146,12 @@ class FrameDecoder {
   uint32_t expected_crc_ = 0;
   Frame frame_;
   bool ready_ = false;
-  std::string payload_;  // becomes frame_.message.payload.bytes when complete
+  // The current frame's payload: size() is either the bytes received so far (appended
+  // by absorb) or payload_expected_ (sized by want()). Null before the first byte.
+  std::shared_ptr<std::string> payload_;
+  uint32_t payload_expected_ = 0;
+  // The last payload handed out, reused once nobody else holds it.
+  std::shared_ptr<std::string> recycled_;
   FrameError error_ = FrameError::kNone;
   absl::Status status_;
   uint64_t frames_decoded_ = 0;

@@ -1,14 +1,26 @@
 // Transport benchmarks: every figure is printed beside a baseline measured in this run.
-//   TCP 1 MiB payload throughput  vs  a raw loopback socket (and iperf3 if installed)
-//   shm 1 MiB payload throughput  vs  single-thread memcpy of 1 MiB buffers
+//   TCP 1 MiB payload throughput  vs  a raw loopback socket and iperf3 (if installed),
+//                                     both moving the same bytes in 1 MiB writes
+//   shm 1 MiB payload throughput  vs  single-thread memcpy of 1 MiB buffers (cache-hot,
+//                                     the baseline) and 1 MiB copies into a
+//                                     ring-sized buffer (the one copy a ring cannot avoid)
 //   small frames (64 B payload) per second over TCP and over shm
+// Each measure runs --reps times, interleaved with its baseline so that a change of load
+// hits both; the summary gives the median (and min/max) of each and the ratio of medians.
+//
+//   transport_bench [--reps N] [--mib M] [--only tcp|shm|small] [--ring-mib R] [--baselines 0]
+//                   [--sockbuf-kib K]
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "runtime-real/asio_runtime.h"
 #include "runtime-real/node_host.h"
@@ -25,9 +37,10 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Two nodes in this process; node 1 pumps messages to node 2 as fast as the queues allow.
+// Two nodes in this process; node 1 pumps messages to node 2 as fast as the bounded
+// queues accept them, resuming when the transport's drain handler says there is room.
 struct Pair {
-  Pair(bool shm, uint64_t threshold) {
+  Pair(bool shm, uint64_t threshold, uint64_t ring_bytes, int socket_buffer_bytes = 0) {
     const auto ports = testing::free_ports(2);
     dir = "/tmp/cairn-bench-" + std::to_string(::getpid());
     for (int i = 0; i < 2; ++i) {
@@ -36,6 +49,7 @@ struct Pair {
                                             make_process_logger(LogLevel::kWarn), id);
       TcpOptions o;
       o.host_id = this_host_id();
+      o.socket_buffer_bytes = socket_buffer_bytes;
       const uint16_t peer_port = ports[1 - i];
       tcp[i] = std::make_unique<TcpTransport>(
           *rt[i], o,
@@ -43,9 +57,10 @@ struct Pair {
               {static_cast<NodeId>(2 - i),
                tcp::endpoint(asio::ip::make_address("127.0.0.1"), peer_port)}});
       (void)tcp[i]->listen(tcp::endpoint(asio::ip::make_address("127.0.0.1"), ports[i]));
-      if (shm)
+      if (shm) {
         shm_[i] =
-            std::make_unique<ShmTransport>(*rt[i], *tcp[i], ShmOptions{8 << 20, threshold, 256});
+            std::make_unique<ShmTransport>(*rt[i], *tcp[i], ShmOptions{ring_bytes, threshold, 256});
+      }
     }
     rt[1]->set_receiver([this](NodeId, const Message& m) {
       received_bytes.fetch_add(m.payload.size());
@@ -70,7 +85,8 @@ struct Pair {
     std::filesystem::remove_all(dir);
   }
 
-  // Sends `count` messages of `payload` bytes from node 1, over shm when `use_shm`.
+  // Sends `count` messages of `payload` bytes from node 1, over shm when `use_shm`;
+  // returns the seconds until node 2 received the last one.
   double run(uint64_t count, size_t payload, bool use_shm) {
     auto bytes = std::make_shared<const std::string>(payload, 'p');
     const Message m{0x0501, "h", Payload{bytes, 0}};
@@ -83,21 +99,33 @@ struct Pair {
         return up;
       });
     }
-    const auto start = Clock::now();
-    std::atomic<uint64_t> sent{0};
-    std::function<void()> pump = [&] {
+    uint64_t sent = 0;  // loop thread of node 1 only
+    std::function<void()> pump = [&, use_shm] {
       while (sent < count) {
         const absl::Status s = use_shm ? shm_[0]->send(2, m) : tcp[0]->send(2, m);
-        if (!s.ok()) {
-          rt[0]->after(std::chrono::microseconds(use_shm ? 20 : 200), pump);
-          return;
+        if (s.ok()) {
+          ++sent;
+          continue;
         }
-        ++sent;
+        // Full: the drain handler resumes us. Anything else: try again shortly.
+        if (!absl::IsResourceExhausted(s)) rt[0]->after(std::chrono::microseconds(200), pump);
+        return;
       }
     };
+    rt[0]->run_sync([&] {
+      auto drained = [&](NodeId) { pump(); };
+      tcp[0]->set_drain_handler(drained);
+      if (shm_[0]) shm_[0]->set_drain_handler(drained);
+    });
+    const auto start = Clock::now();
     rt[0]->post(pump);
-    testing::wait_until(std::chrono::seconds(60), [&] { return received.load() >= count; });
-    return seconds_since(start);
+    testing::wait_until(std::chrono::seconds(120), [&] { return received.load() >= count; });
+    const double t = seconds_since(start);
+    rt[0]->run_sync([&] {  // `pump` goes out of scope: no handler may call it any more
+      tcp[0]->set_drain_handler(nullptr);
+      if (shm_[0]) shm_[0]->set_drain_handler(nullptr);
+    });
+    return t;
   }
 
   std::string dir;
@@ -109,7 +137,8 @@ struct Pair {
   std::atomic<uint64_t> received_bytes{0};
 };
 
-// Raw loopback socket: one thread writes `total` bytes in 1 MiB writes, one reads them.
+// Raw loopback socket: one thread writes `total` bytes in 1 MiB writes, one reads them
+// into a 1 MiB buffer.
 double raw_socket_gbps(uint64_t total) {
   const uint16_t port = testing::free_ports(1)[0];
   asio::io_context io;
@@ -131,65 +160,140 @@ double raw_socket_gbps(uint64_t total) {
   return total / t / 1e9;
 }
 
-double memcpy_gbps() {
-  std::string src(1 << 20, 'm'), dst(1 << 20, 0);
+// Copies `total` bytes in 1 MiB memcpy calls from one 1 MiB source into `dst_bytes` of
+// destination taken 1 MiB at a time in turn (1 MiB: both stay in cache).
+double memcpy_gbps(uint64_t total, size_t dst_bytes) {
+  constexpr size_t kMiB = 1 << 20;
+  std::string src(kMiB, 'm'), dst(dst_bytes, 0);
+  const uint64_t rounds = total / kMiB;
   const auto start = Clock::now();
-  constexpr int kRounds = 4000;
-  for (int i = 0; i < kRounds; ++i) {
+  for (uint64_t i = 0; i < rounds; ++i) {
     src[i % src.size()] = static_cast<char>(i);
-    std::memcpy(dst.data(), src.data(), src.size());
+    std::memcpy(dst.data() + (i * kMiB) % dst_bytes, src.data(), kMiB);
     asm volatile("" : : "r"(dst.data()) : "memory");
   }
-  return double(kRounds) * src.size() / seconds_since(start) / 1e9;
+  return double(rounds) * kMiB / seconds_since(start) / 1e9;
 }
 
-double iperf3_gbps() {
+// iperf3, one stream over loopback, `total` bytes in 1 MiB writes (the same bytes and
+// write size as ours). 0 if iperf3 is not installed or failed.
+double iperf3_gbps(uint64_t total) {
   if (std::system("command -v iperf3 > /dev/null 2>&1") != 0) return 0;
   const uint16_t port = testing::free_ports(1)[0];
   const std::string p = std::to_string(port);
   const pid_t server = testing::spawn({"/usr/bin/iperf3", "-s", "-1", "-p", p}, "/dev/null");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let it bind (not a timing)
   int code = 0;
-  const std::string out = testing::run_capture(
-      {"/usr/bin/iperf3", "-c", "127.0.0.1", "-p", p, "-t", "3", "-f", "g"}, &code);
+  const std::string out = testing::run_capture({"/usr/bin/iperf3", "-c", "127.0.0.1", "-p", p, "-n",
+                                                std::to_string(total), "-l", "1M", "-f", "g"},
+                                               &code);
   testing::wait_exit(server, std::chrono::seconds(5));
-  const size_t at = out.rfind("Gbits/sec");
+  const size_t at = out.rfind("Gbits/sec");  // the receiver's line comes last
   if (code != 0 || at == std::string::npos) return 0;
   const size_t begin = out.rfind(' ', at - 2);
   return std::stod(out.substr(begin, at - begin)) / 8;  // GB/s
 }
 
+// Every sample of every measure, printed as a median (min..max) table at the end.
+struct Samples {
+  std::map<std::string, std::vector<double>> by_name;
+  void add(const std::string& name, double v) {
+    by_name[name].push_back(v);
+    std::printf("  %-34s %10.3f\n", name.c_str(), v);
+    std::fflush(stdout);
+  }
+  double median(const std::string& name) const {
+    auto it = by_name.find(name);
+    if (it == by_name.end() || it->second.empty()) return 0;
+    std::vector<double> v = it->second;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  }
+  void print() const {
+    std::printf("\n%-34s %10s %10s %10s  (n)\n", "measure", "median", "min", "max");
+    for (const auto& [name, v] : by_name) {
+      std::printf("%-34s %10.3f %10.3f %10.3f  (%zu)\n", name.c_str(), median(name),
+                  *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()),
+                  v.size());
+    }
+  }
+  void ratio(const char* what, const std::string& ours, const std::string& base) const {
+    if (median(base) <= 0 || median(ours) <= 0) return;
+    std::printf("%-44s %.2f\n", what, median(ours) / median(base));
+  }
+};
+
+struct Args {
+  int reps = 5;
+  uint64_t mib = 2000;  // 1 MiB messages per throughput run
+  std::string only;
+  uint64_t ring_mib = 8;
+  bool baselines = true;  // --baselines 0: ours only (for profiling)
+  int sockbuf_kib = 0;    // --sockbuf-kib K: SO_SNDBUF/SO_RCVBUF (0: kernel autotuning)
+};
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--reps") a.reps = std::stoi(v);
+    if (k == "--mib") a.mib = std::stoull(v);
+    if (k == "--only") a.only = v;
+    if (k == "--ring-mib") a.ring_mib = std::stoull(v);
+    if (k == "--baselines") a.baselines = v != "0";
+    if (k == "--sockbuf-kib") a.sockbuf_kib = std::stoi(v);
+  }
+  return a;
+}
+
 }  // namespace
 }  // namespace cairn::real
 
-int main() {
+int main(int argc, char** argv) {
   using namespace cairn::real;
-  constexpr uint64_t kBig = 2000;  // 1 MiB messages per run (about 2 GiB)
+  const Args args = parse(argc, argv);
   constexpr size_t kMiB = 1 << 20;
-  const double raw = raw_socket_gbps(kBig * kMiB);
-  const double iperf = iperf3_gbps();
-  double tcp_gbps = 0, tcp_small = 0, shm_gbps = 0, shm_small = 0;
-  {
-    Pair pair(false, 0);
-    tcp_gbps = kBig * kMiB / pair.run(kBig, kMiB, false) / 1e9;
-    tcp_small = 200000 / pair.run(200000, 64, false);
+  constexpr uint64_t kSmall = 200000;
+  const uint64_t total = args.mib * kMiB;
+  auto want = [&](const char* what) { return args.only.empty() || args.only == what; };
+  Samples s;
+  if (want("tcp")) {
+    Pair pair(false, 0, args.ring_mib * kMiB, args.sockbuf_kib * 1024);
+    for (int r = 0; r < args.reps; ++r) {
+      std::printf("tcp rep %d\n", r + 1);
+      if (args.baselines) {
+        s.add("tcp raw socket GB/s", raw_socket_gbps(total));
+        s.add("tcp iperf3 -l 1M GB/s", iperf3_gbps(total));
+      }
+      s.add("tcp ours 1 MiB GB/s", total / pair.run(args.mib, kMiB, false) / 1e9);
+    }
   }
-  const double copy = memcpy_gbps();
-  {
-    Pair pair(true, 0);
-    shm_gbps = kBig * kMiB / pair.run(kBig, kMiB, true) / 1e9;
-    shm_small = 200000 / pair.run(200000, 64, true);
+  if (want("shm")) {
+    Pair pair(true, 0, args.ring_mib * kMiB);
+    for (int r = 0; r < args.reps; ++r) {
+      std::printf("shm rep %d\n", r + 1);
+      if (args.baselines) {
+        s.add("shm memcpy 1 MiB hot GB/s", memcpy_gbps(total, kMiB));
+        s.add("shm memcpy 1 MiB into ring GB/s", memcpy_gbps(total, args.ring_mib * kMiB));
+      }
+      s.add("shm ours 1 MiB GB/s", total / pair.run(args.mib, kMiB, true) / 1e9);
+    }
   }
-  std::printf("tcp 1MiB payload: %.2f GB/s; raw socket %.2f GB/s -> ratio %.2f\n", tcp_gbps, raw,
-              tcp_gbps / raw);
-  if (iperf > 0) {
-    std::printf("tcp 1MiB payload vs iperf3 %.2f GB/s -> ratio %.2f\n", iperf, tcp_gbps / iperf);
-  } else {
-    std::printf("iperf3 not installed: raw-socket baseline only\n");
+  if (want("small")) {
+    Pair tcp_pair(false, 0, args.ring_mib * kMiB);
+    Pair shm_pair(true, 0, args.ring_mib * kMiB);
+    for (int r = 0; r < args.reps; ++r) {
+      std::printf("small rep %d\n", r + 1);
+      s.add("small tcp msg/s", kSmall / tcp_pair.run(kSmall, 64, false));
+      s.add("small shm msg/s", kSmall / shm_pair.run(kSmall, 64, true));
+    }
   }
-  std::printf("shm 1MiB payload: %.2f GB/s; memcpy 1MiB %.2f GB/s -> ratio %.2f\n", shm_gbps, copy,
-              shm_gbps / copy);
-  std::printf("small frames (64 B payload): tcp %.0f msg/s, shm %.0f msg/s -> shm/tcp %.2f\n",
-              tcp_small, shm_small, shm_small / tcp_small);
+  s.print();
+  std::printf("\nratios of medians:\n");
+  s.ratio("tcp ours / raw socket", "tcp ours 1 MiB GB/s", "tcp raw socket GB/s");
+  s.ratio("tcp ours / iperf3 (aim >= 0.8)", "tcp ours 1 MiB GB/s", "tcp iperf3 -l 1M GB/s");
+  s.ratio("shm ours / memcpy hot (aim >= 0.5)", "shm ours 1 MiB GB/s", "shm memcpy 1 MiB hot GB/s");
+  s.ratio("shm ours / memcpy into ring", "shm ours 1 MiB GB/s", "shm memcpy 1 MiB into ring GB/s");
+  s.ratio("small shm / small tcp", "small shm msg/s", "small tcp msg/s");
   return 0;
 }

@@ -1,0 +1,143 @@
+#include "tests/real/meta_cluster.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "runtime-real/http_server.h"
+#include "tests/real/process.h"
+
+namespace cairn::real::testing {
+
+using namespace std::chrono_literals;
+
+std::vector<uint16_t> pick_listen_ports(int n) {
+  int ephemeral_low = 32768;
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  range >> ephemeral_low;
+  const int low = 10000;
+  const int high = std::max(low + 1000, ephemeral_low);  // exclusive
+  std::mt19937 rng(std::random_device{}());
+  std::set<uint16_t> picked;
+  std::vector<uint16_t> out;
+  for (int tries = 0; static_cast<int>(out.size()) < n && tries < 100000; ++tries) {
+    const auto port = static_cast<uint16_t>(low + rng() % (high - low));
+    if (picked.count(port) != 0 || !port_is_free(port)) continue;
+    picked.insert(port);
+    out.push_back(port);
+  }
+  return out;
+}
+
+MetaCluster::MetaCluster(std::string dir, MetaClusterOptions options)
+    : dir_(std::move(dir)), options_(std::move(options)) {
+  const auto ports = pick_listen_ports(3 * options_.nodes);
+  for (int i = 1; i <= options_.nodes; ++i) {
+    frame_port_[i] = ports.at(3 * (i - 1));
+    http_port_[i] = ports.at(3 * (i - 1) + 1);
+    client_port_[i] = ports.at(3 * (i - 1) + 2);
+  }
+  for (int i = 1; i <= options_.nodes; ++i) write_config(i);
+}
+
+MetaCluster::~MetaCluster() {
+  for (const auto& [i, pid] : pid_) ::kill(pid, SIGKILL);
+  for (const auto& [i, pid] : pid_) wait_exit(pid, 5s);
+}
+
+std::string MetaCluster::log_path(int i) const { return absl::StrCat(dir_, "/n", i, ".log"); }
+
+void MetaCluster::write_config(int i) const {
+  std::ofstream out(absl::StrCat(dir_, "/n", i, ".yaml"));
+  out << "node: " << i << "\nlisten: 127.0.0.1:" << frame_port_.at(i)
+      << "\nhttp: 127.0.0.1:" << http_port_.at(i) << "\nclient: 127.0.0.1:" << client_port_.at(i)
+      << "\ndata_dir: " << dir_ << "/n" << i << "\nroles: " << options_.roles
+      << "\nlog_level: " << options_.log_level << "\n";
+  if (options_.nodes > 1) out << "peers:\n";
+  for (int j = 1; j <= options_.nodes; ++j) {
+    if (j != i) out << "  - {node: " << j << ", address: 127.0.0.1:" << frame_port_.at(j) << "}\n";
+  }
+  out << "membership: {heartbeat: 200ms, suspect_timeout: 1s}\n"
+      << "meta: {tick: " << options_.tick << ", election_ticks: " << options_.election_ticks
+      << ", heartbeat_ticks: " << options_.heartbeat_ticks
+      << ", snapshot_every: " << options_.snapshot_every << "}\n";
+}
+
+void MetaCluster::start(int i) {
+  pid_[i] = spawn({options_.cairnd, "--config", absl::StrCat(dir_, "/n", i, ".yaml")}, log_path(i));
+}
+
+void MetaCluster::start_all() {
+  for (int i = 1; i <= options_.nodes; ++i) start(i);
+}
+
+bool MetaCluster::kill9(int i) {
+  auto it = pid_.find(i);
+  if (it == pid_.end()) return false;
+  ::kill(it->second, SIGKILL);
+  const int code = wait_exit(it->second, 5s);
+  pid_.erase(it);
+  return code == 128 + SIGKILL;
+}
+
+bool MetaCluster::stop_all() {
+  bool ok = true;
+  for (const auto& [i, pid] : pid_) ::kill(pid, SIGTERM);
+  for (const auto& [i, pid] : pid_) ok = wait_exit(pid, 10s) == 0 && ok;
+  pid_.clear();
+  return ok;
+}
+
+bool MetaCluster::any_exited(int* which, int* code) {
+  for (auto it = pid_.begin(); it != pid_.end(); ++it) {
+    if (exited(it->second, code)) {
+      *which = it->first;
+      pid_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<HostPort> MetaCluster::client_peers() const {
+  std::vector<HostPort> out;
+  for (const auto& [i, port] : client_port_) out.push_back(HostPort{"127.0.0.1", port});
+  return out;
+}
+
+std::map<std::string, double> MetaCluster::metrics(int i) const {
+  std::map<std::string, double> out;
+  auto body = http_get("127.0.0.1", http_port_.at(i), "/metrics", 500);
+  if (!body.ok()) return out;
+  for (absl::string_view line : absl::StrSplit(*body, '\n', absl::SkipEmpty())) {
+    const size_t brace = line.find('{');
+    const size_t space = line.rfind(' ');
+    double v = 0;
+    if (brace == line.npos || space == line.npos || !absl::SimpleAtod(line.substr(space + 1), &v)) {
+      continue;
+    }
+    out[std::string(line.substr(0, brace))] = v;
+  }
+  return out;
+}
+
+int MetaCluster::leader() const {
+  int best = 0;
+  double best_term = -1;
+  for (const auto& [i, pid] : pid_) {
+    auto m = metrics(i);
+    if (m["cairn_raft_is_leader"] == 1 && m["cairn_raft_term"] > best_term) {
+      best = i;
+      best_term = m["cairn_raft_term"];
+    }
+  }
+  return best;
+}
+
+}  // namespace cairn::real::testing

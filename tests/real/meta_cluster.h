@@ -1,0 +1,71 @@
+// A loopback cluster of cairnd processes running the meta role, for real-node tests and
+// benchmarks: writes their configs, starts, kills (-9) and restarts them, finds the leader
+// through /metrics. The destructor kills and reaps every process still running, so a
+// failed assertion never leaves cairnd behind.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "runtime-real/config.h"
+
+namespace cairn::real::testing {
+
+struct MetaClusterOptions {
+  std::string cairnd;  // path of the cairnd binary
+  int nodes = 3;
+  std::string tick = "20ms";
+  int election_ticks = 10;
+  int heartbeat_ticks = 1;
+  int snapshot_every = 10000;
+  std::string log_level = "info";
+  std::string roles = "[membership, meta]";
+};
+
+class MetaCluster {
+ public:
+  MetaCluster(std::string dir, MetaClusterOptions options);
+  ~MetaCluster();
+  MetaCluster(const MetaCluster&) = delete;
+  MetaCluster& operator=(const MetaCluster&) = delete;
+
+  void start(int i);
+  void start_all();
+  // kill -9 and reap. True if it died of SIGKILL.
+  bool kill9(int i);
+  // SIGTERM every running node; true if each exited 0 within the bound.
+  bool stop_all();
+  bool running(int i) const { return pid_.count(i) != 0; }
+  int nodes() const { return options_.nodes; }
+
+  std::vector<HostPort> client_peers() const;
+  uint16_t http_port(int i) const { return http_port_.at(i); }
+  uint16_t client_port(int i) const { return client_port_.at(i); }
+  std::string log_path(int i) const;
+  const std::string& dir() const { return dir_; }
+
+  // `cairn_<name>` gauges and counters of node i (empty if it cannot be reached).
+  std::map<std::string, double> metrics(int i) const;
+  // The running node that says it leads in the highest term; 0 if none does.
+  int leader() const;
+  // True if some running node that was not started and killed meanwhile has exited.
+  bool any_exited(int* which, int* code);
+
+ private:
+  void write_config(int i) const;
+
+  std::string dir_;
+  MetaClusterOptions options_;
+  std::map<int, uint16_t> frame_port_, http_port_, client_port_;
+  std::map<int, pid_t> pid_;
+};
+
+// `n` distinct ports free on 127.0.0.1 now, drawn below the kernel's ephemeral range so
+// that no outbound connection can take one while a node is down between kill and restart.
+std::vector<uint16_t> pick_listen_ports(int n);
+
+}  // namespace cairn::real::testing
