@@ -51,7 +51,7 @@ def panel(ax, by_range, names, title):
     ax.set_ylabel("cumulative %")
     ax.set_title(title, fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left")
 
 
 def table(by_range):
