@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Plots the Raft election reproduction (papers/raft-election/), like Figure 16 of the paper.
 
-Usage: /usr/bin/python3 analysis/plot_raft_election.py CSV_DIR OUT_DIR [SUFFIX]
-Reads trials.csv written by `raft_election --out CSV_DIR`; writes raft_election{SUFFIX}.png
-into OUT_DIR: two CDFs of the time without a leader after the leader crashes, on a log
+Usage: /usr/bin/python3 analysis/plot_raft_election.py CSV_DIR OUT_DIR [TITLE]
+Reads trials.csv written by `raft_election --out CSV_DIR`; writes raft_election.png into
+OUT_DIR (TITLE replaces the default figure title, e.g. for a sensitivity run): two CDFs of the time without a leader after the leader crashes, on a log
 time axis (top: more randomness at a 150 ms minimum; bottom: smaller timeouts). Trials
 that found no leader within the cap are drawn at the cap, so a curve that stops below 100 %
 means censored trials. Prints a markdown table of the percentiles per range.
@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 TOP = ["150-150", "150-151", "150-155", "150-175", "150-200", "150-300"]
 BOTTOM = ["12-24", "25-50", "50-100", "100-200", "150-300"]
+DEFAULT_TITLE = "cairn-sim: 5 servers, broadcast time ~15 ms (Raft paper Fig. 16)"
 
 
 def read(path):
@@ -51,7 +52,7 @@ def panel(ax, by_range, names, title):
     ax.set_ylabel("cumulative %")
     ax.set_title(title, fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
 def table(by_range):
@@ -69,15 +70,15 @@ def table(by_range):
 def main():
     if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
-    suffix = sys.argv[3] if len(sys.argv) == 4 else ""
+    title = sys.argv[3] if len(sys.argv) == 4 else DEFAULT_TITLE
     by_range = read(f"{sys.argv[1]}/trials.csv")
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 8), sharex=True)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 8), sharex=True)
     panel(top, by_range, TOP, "varying randomness (min 150 ms)")
     panel(bottom, by_range, BOTTOM, "scaling the minimum election timeout")
     bottom.set_xlabel("time without leader after the leader crashes (ms, log scale)")
-    fig.suptitle("cairn-sim: 5 servers, broadcast time ~15 ms (Raft paper Fig. 16)", fontsize=11)
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    fig.savefig(f"{sys.argv[2]}/raft_election{suffix}.png", dpi=120)
+    fig.savefig(f"{sys.argv[2]}/raft_election.png", dpi=120)
     table(by_range)
 
 

@@ -134,20 +134,14 @@ void SimNode::send(NodeId to, Message message) {
   const Time sent_at = now();
   if (d.copies == 2) {
     ++stats.duplicated;
-    after(d.second_delay, [this, to, message, sent_at] { put(to, message, sent_at); });
+    put(to, message, sent_at, d.second_delay);
   }
-  if (d.extra_delay > Duration(0)) {
-    after(d.extra_delay, [this, to, message = std::move(message), sent_at]() mutable {
-      put(to, std::move(message), sent_at);
-    });
-  } else {
-    put(to, std::move(message), sent_at);
-  }
+  put(to, std::move(message), sent_at, d.extra_delay);
 }
 
-void SimNode::put(NodeId to, Message message, Time sent_at) {
+void SimNode::put(NodeId to, Message message, Time sent_at, Duration hold) {
   const uint64_t size = message.wire_size();
-  auto* e = new Envelope{spec_.id, to, std::move(message), sent_at};
+  auto* e = new Envelope{spec_.id, to, std::move(message), sent_at, hold};
   world_.track(e);
   world_.mailbox(to)->put_init(e, size)->detach();
 }
@@ -224,6 +218,13 @@ void SimNode::fire_due_timers() {
 }
 
 void SimNode::receive(Envelope* e) {
+  if (e->hold > Duration(0)) {
+    // Still tracked by the world: freed at the end of the run if this node crashes first.
+    const Duration hold = e->hold;
+    e->hold = Duration(0);
+    after(hold, [this, e] { receive(e); });
+    return;
+  }
   world_.untrack(e);
   std::unique_ptr<Envelope> owned(e);
   NetworkStats& stats = world_.stats();

@@ -29,6 +29,9 @@ struct Envelope {
   NodeId to;
   Message message;
   Time sent_at;
+  // Extra delay of a link fault, served at the receiver once the message has arrived: a
+  // message is on the wire once sent, so its sender crashing cannot take it back.
+  Duration hold = Duration(0);
 };
 
 class SimNode final : public Runtime {
@@ -72,7 +75,7 @@ class SimNode final : public Runtime {
   void loop();
   void fire_due_timers();
   void receive(Envelope* envelope);
-  void put(NodeId to, Message message, Time sent_at);
+  void put(NodeId to, Message message, Time sent_at, Duration hold);
 
   World& world_;
   NodeSpec spec_;
