@@ -1,13 +1,12 @@
 #include "core/erasure/stripe.h"
 
-#include <isa-l/crc.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/base/assert.h"
+#include "core/wire/crc32c.h"
 
 namespace cairn::erasure {
 namespace {
@@ -76,17 +75,7 @@ StripeLayout plan_stripe(const Codec& codec, uint64_t chunk_bytes) {
 }
 
 uint32_t shard_checksum(absl::Span<const uint8_t> bytes) {
-  // crc32_iscsi computes the raw register; the standard CRC32C pre- and post-inverts it.
-  uint32_t crc = 0xFFFFFFFFu;
-  const uint8_t* p = bytes.data();
-  size_t left = bytes.size();
-  while (left > 0) {  // ISA-L takes an int length: feed huge buffers in pieces.
-    const size_t piece = std::min<size_t>(left, size_t{1} << 30);
-    crc = crc32_iscsi(const_cast<unsigned char*>(p), static_cast<int>(piece), crc);
-    p += piece;
-    left -= piece;
-  }
-  return crc ^ 0xFFFFFFFFu;
+  return wire::crc32c(bytes.data(), bytes.size());
 }
 
 EncodedStripe encode_stripe(const Codec& codec, absl::Span<const uint8_t> chunk) {

@@ -40,6 +40,13 @@ std::optional<State> from_wire(int s) {
 
 std::string node_name(NodeId n) { return absl::StrCat("n", n); }
 
+void add_record(wire::MembershipMessage& m, const Record& r) {
+  auto* u = m.add_updates();
+  u->set_node(r.node);
+  u->set_state(to_wire(r.state));
+  u->set_incarnation(r.incarnation);
+}
+
 }  // namespace
 
 Membership::Membership(Runtime& rt, MembershipOptions options, std::vector<NodeId> members)
@@ -116,14 +123,19 @@ void Membership::begin(uint64_t incarnation) {
   update_gauges();
 }
 
-void Membership::anti_entropy() {
+std::optional<NodeId> Membership::random_live_peer() {
+  // Drawn by rejection so that a pick costs O(1) rather than an O(n) scan; the bound on
+  // tries keeps a mostly-dead cluster from spinning.
   const auto& ring = table_.members();
   for (int tries = 0; tries < 16 && ring.size() > 1; ++tries) {
     const NodeId peer = ring[rt_.rng().below(ring.size())];
-    if (peer == rt_.self() || table_.get(peer).state == State::kDead) continue;
-    send_sync(wire::kSyncRequest, peer);
-    break;
+    if (peer != rt_.self() && table_.get(peer).state != State::kDead) return peer;
   }
+  return std::nullopt;
+}
+
+void Membership::anti_entropy() {
+  if (auto peer = random_live_peer()) send_sync(wire::kSyncRequest, *peer);
   sync_timer_ = rt_.after(options_.anti_entropy_interval, [this] { anti_entropy(); });
 }
 
@@ -145,14 +157,13 @@ void Membership::send_heartbeats() {
 }
 
 void Membership::send_gossip(size_t fanout) {
-  // Random peers not believed dead, drawn by rejection so that a message costs O(fanout)
-  // rather than O(n); bounded tries keep a mostly-dead cluster from spinning.
-  const auto& ring = table_.members();
+  // Distinct random peers not believed dead, at most `fanout` of them.
   std::vector<NodeId> chosen;
-  for (size_t tries = 0; chosen.size() < fanout && tries < 8 * fanout + 8; ++tries) {
+  for (size_t tries = 0; chosen.size() < fanout && tries < 2 * fanout + 2; ++tries) {
     if (pending_.empty()) break;
-    const NodeId to = ring[rt_.rng().below(ring.size())];
-    if (to == rt_.self() || table_.get(to).state == State::kDead) continue;
+    const auto peer = random_live_peer();
+    if (!peer) break;
+    const NodeId to = *peer;
     if (std::find(chosen.begin(), chosen.end(), to) != chosen.end()) continue;
     chosen.push_back(to);
     wire::MembershipMessage m;
@@ -169,10 +180,7 @@ void Membership::send_sync(MessageType type, NodeId to) {
   m.set_sender_incarnation(incarnation_);
   for (const Record& r : table_.records()) {
     if (r.state == State::kAlive && r.incarnation == 0) continue;
-    auto* u = m.add_updates();
-    u->set_node(r.node);
-    u->set_state(to_wire(r.state));
-    u->set_incarnation(r.incarnation);
+    add_record(m, r);
   }
   rt_.send(to, encode(type, m));
   counters_.sync_sent->add();
@@ -186,12 +194,8 @@ void Membership::fill_updates(wire::MembershipMessage& out) {
                    [](const Pending* a, const Pending* b) { return a->transmits < b->transmits; });
   const size_t n = std::min(order.size(), options_.max_updates_per_message);
   for (size_t i = 0; i < n; ++i) {
-    Pending& p = *order[i];
-    auto* u = out.add_updates();
-    u->set_node(p.record.node);
-    u->set_state(to_wire(p.record.state));
-    u->set_incarnation(p.record.incarnation);
-    ++p.transmits;
+    add_record(out, order[i]->record);
+    ++order[i]->transmits;
   }
   std::erase_if(pending_, [&](const auto& kv) { return kv.second.transmits >= retransmit_limit_; });
 }
@@ -233,10 +237,7 @@ void Membership::on_heartbeat(NodeId from, const wire::MembershipMessage& m) {
     // We hold news the sender has not refuted yet: tell it, so it can.
     wire::MembershipMessage reply;
     reply.set_sender_incarnation(incarnation_);
-    auto* u = reply.add_updates();
-    u->set_node(r.node);
-    u->set_state(to_wire(r.state));
-    u->set_incarnation(r.incarnation);
+    add_record(reply, r);
     rt_.send(from, encode(wire::kGossip, reply));
     counters_.gossip_sent->add();
   }

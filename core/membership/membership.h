@@ -61,6 +61,7 @@ class Membership final : public Service {
   void begin(uint64_t incarnation);
   void tick();
   void anti_entropy();
+  std::optional<NodeId> random_live_peer();
   void send_heartbeats();
   void send_gossip(size_t fanout);
   void send_sync(MessageType type, NodeId to);
