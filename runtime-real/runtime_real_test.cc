@@ -69,7 +69,7 @@ Message big_message(size_t bytes, char fill) {
   Message m;
   m.type = 0x0501;
   m.header = "hdr";
-  m.payload.bytes = std::make_shared<const std::string>(bytes, fill);
+  m.payload = Payload(std::string(bytes, fill));
   return m;
 }
 
@@ -174,7 +174,7 @@ TEST(TcpTransport, DeliversLargePayloadsAndRefusesBadFramesPerConnection) {
   {
     absl::MutexLock lock(&b.mu);
     EXPECT_EQ(b.received[0].first, 1u);
-    EXPECT_EQ(*b.received[2].second.payload.bytes, std::string(1 << 20, 'z'));
+    EXPECT_EQ(b.received[2].second.payload.view(), std::string(1 << 20, 'z'));
   }
   int64_t bad = 0;
   b.rt.run_sync([&] { bad = b.rt.metrics().counter("transport_tcp_bad_frames").value(); });
@@ -203,22 +203,25 @@ TEST(ShmTransport, LargeMessagesMoveToSharedMemoryAndLeaveNoSegment) {
   int64_t via_shm = 0;
   size_t sent = 0;
   // One message at a time, so the ring's offer and answer never wait behind a full queue.
-  ASSERT_TRUE(testing::wait_until(20s, [&] {
-    a.rt.run_sync([&] {
-      a.rt.send(2, big_message(3 << 20, static_cast<char>('a' + sent % 26)));  // > ring size
-      ++sent;
-      via_shm = a.rt.metrics().counter("transport_shm_frames_sent").value();
-    });
-    testing::wait_until(5s, [&] { return b.count() == sent; });
-    return via_shm >= 2;
-  })) << "sent " << sent << ", received " << b.count() << "\n"
+  ASSERT_TRUE(testing::wait_until(
+      20s,
+      [&] {
+        a.rt.run_sync([&] {
+          a.rt.send(2, big_message(3 << 20, static_cast<char>('a' + sent % 26)));  // > ring size
+          ++sent;
+          via_shm = a.rt.metrics().counter("transport_shm_frames_sent").value();
+        });
+        testing::wait_until(5s, [&] { return b.count() == sent; });
+        return via_shm >= 2;
+      }))
+      << "sent " << sent << ", received " << b.count() << "\n"
       << prometheus_text(1, a.rt.metrics().snapshot());
   ASSERT_TRUE(testing::wait_until(10s, [&] { return b.count() == sent; }));
   {
     absl::MutexLock lock(&b.mu);
     for (const auto& [from, m] : b.received) {
-      EXPECT_EQ(m.payload.bytes->size(), 3u << 20);
-      EXPECT_EQ(m.payload.bytes->back(), m.payload.bytes->front());
+      EXPECT_EQ(m.payload.view().size(), 3u << 20);
+      EXPECT_EQ(m.payload.view().back(), m.payload.view().front());
     }
   }
   a.shutdown();

@@ -130,10 +130,9 @@ void ShmTransport::Writer::pump() {
   if (broken_) return;
   while (!queue_.empty()) {
     Pending& p = queue_.front();
-    const std::string_view payload =
-        p.message.payload.bytes ? std::string_view(*p.message.payload.bytes) : std::string_view();
     const std::array<std::string_view, 3> pieces{std::string_view(p.head.data(), p.head.size()),
-                                                 std::string_view(p.message.header), payload};
+                                                 std::string_view(p.message.header),
+                                                 p.message.payload.view()};
     p.written += ring_->write_gather(pieces, p.written);
     if (p.written < p.size()) {
       if (ring_->closed()) return break_ring();

@@ -148,7 +148,7 @@ struct Channel {
 Message numbered(size_t bytes, int i) {
   std::string payload(bytes, static_cast<char>('a' + i % 26));
   payload.front() = static_cast<char>(i);
-  return Message{0x0501, "n" + std::to_string(i), Payload{std::make_shared<std::string>(payload)}};
+  return Message{0x0501, "n" + std::to_string(i), Payload(std::move(payload))};
 }
 
 TEST(ShmChannel, FramesLargerThanTheRingArriveIntactAndInOrder) {
@@ -162,7 +162,7 @@ TEST(ShmChannel, FramesLargerThanTheRingArriveIntactAndInOrder) {
   for (int i = 0; i < kCount; ++i) {
     const Message want = numbered((100 << 10) + i * 777, i);
     EXPECT_EQ(ch.got[i].header, want.header);
-    EXPECT_EQ(*ch.got[i].payload.bytes, *want.payload.bytes) << "message " << i;
+    EXPECT_EQ(ch.got[i].payload.view(), want.payload.view()) << "message " << i;
   }
 }
 
@@ -185,7 +185,7 @@ TEST(ShmChannel, SlowConsumerFillsTheQueueThenDrainResumesTheProducer) {
   EXPECT_GT(refused, 0);
   ASSERT_TRUE(testing::wait_until(20s, [&] { return ch.count() == kCount; }));
   absl::MutexLock lock(&ch.mu);
-  for (int i = 0; i < kCount; ++i) EXPECT_EQ(ch.got[i].payload.bytes->front(), char(i));
+  for (int i = 0; i < kCount; ++i) EXPECT_EQ(ch.got[i].payload.view().front(), char(i));
 }
 
 TEST(ShmChannel, BadFrameIsRefusedAndBreaksTheRing) {
@@ -220,9 +220,7 @@ TEST(ShmChannel, WriterNoticesADeadReaderWhenTheRingIsFull) {
   })) << s;
 }
 
-Message with_payload(const std::string& p) {
-  return Message{0x0501, "h", Payload{std::make_shared<const std::string>(p)}};
-}
+Message with_payload(const std::string& p) { return Message{0x0501, "h", Payload(p)}; }
 
 TEST(FrameDecoderBuffers, DroppedPayloadIsReusedHeldPayloadIsNot) {
   const std::string f1 = wire::encode_frame(with_payload(std::string(5000, '1')), {});
@@ -230,17 +228,17 @@ TEST(FrameDecoderBuffers, DroppedPayloadIsReusedHeldPayloadIsNot) {
   wire::FrameDecoder d;
   std::vector<wire::Frame> out;
   ASSERT_TRUE(d.feed(f1.data(), f1.size(), &out).ok());
-  const std::string* first = out[0].message.payload.bytes.get();
-  std::shared_ptr<const std::string> held = out[0].message.payload.bytes;
+  const char* first = out[0].message.payload.data();
+  const Payload held = out[0].message.payload;
   out.clear();
   ASSERT_TRUE(d.feed(f2.data(), f2.size(), &out).ok());
-  EXPECT_NE(out[0].message.payload.bytes.get(), first);  // still held: a new string
-  EXPECT_EQ(*held, std::string(5000, '1'));              // and the held one unchanged
-  const std::string* second = out[0].message.payload.bytes.get();
+  EXPECT_NE(out[0].message.payload.data(), first);  // still held: a new string
+  EXPECT_EQ(held.view(), std::string(5000, '1'));   // and the held one unchanged
+  const char* second = out[0].message.payload.data();
   out.clear();
   ASSERT_TRUE(d.feed(f1.data(), f1.size(), &out).ok());
-  EXPECT_EQ(out[0].message.payload.bytes.get(), second);  // dropped: reused
-  EXPECT_EQ(*out[0].message.payload.bytes, std::string(5000, '1'));
+  EXPECT_EQ(out[0].message.payload.data(), second);  // dropped: reused
+  EXPECT_EQ(out[0].message.payload.view(), std::string(5000, '1'));
 }
 
 TEST(FrameDecoderBuffers, WantAndAbsorbMixFreelyWithinOnePayload) {
@@ -258,7 +256,7 @@ TEST(FrameDecoderBuffers, WantAndAbsorbMixFreelyWithinOnePayload) {
       ASSERT_TRUE(d.commit(n).ok());
     }
     EXPECT_EQ(at, f.size());
-    EXPECT_EQ(*d.take().message.payload.bytes, std::string(4096, 'q')) << "split " << split;
+    EXPECT_EQ(d.take().message.payload.view(), std::string(4096, 'q')) << "split " << split;
   }
 }
 

@@ -102,8 +102,8 @@ void TcpTransport::Link::write() {
         wire::FrameMeta{sequence_++, static_cast<uint64_t>(to_seconds(t_.rt_.now()) * 1e6)});
     gather_.emplace_back(out.head.data(), out.head.size());
     if (!out.message.header.empty()) gather_.push_back(asio::buffer(out.message.header));
-    if (out.message.payload.bytes && !out.message.payload.bytes->empty()) {
-      gather_.push_back(asio::buffer(*out.message.payload.bytes));
+    if (const std::string_view payload = out.message.payload.view(); !payload.empty()) {
+      gather_.push_back(asio::buffer(payload.data(), payload.size()));
     }
     ++frames;
     bytes += out.message.wire_size();

@@ -30,11 +30,6 @@ uint64_t get_le(const char* p, int bytes) {
   return v;
 }
 
-const std::string& payload_bytes(const Message& m) {
-  static const std::string kEmpty;
-  return m.payload.bytes ? *m.payload.bytes : kEmpty;
-}
-
 }  // namespace
 
 std::string_view frame_error_name(FrameError error) {
@@ -65,16 +60,16 @@ absl::Status check_frameable(const Message& message, const FrameLimits& limits) 
     return absl::InvalidArgumentError(
         absl::StrCat("protobuf header of ", message.header.size(), " bytes is over the limit"));
   }
-  if (payload_bytes(message).size() > limits.max_payload_bytes) {
+  if (message.payload.view().size() > limits.max_payload_bytes) {
     return absl::InvalidArgumentError(
-        absl::StrCat("payload of ", payload_bytes(message).size(), " bytes is over the limit"));
+        absl::StrCat("payload of ", message.payload.view().size(), " bytes is over the limit"));
   }
   return absl::OkStatus();
 }
 
 std::array<char, kFrameHeaderSize> encode_frame_header(const Message& message,
                                                        const FrameMeta& meta) {
-  const std::string& payload = payload_bytes(message);
+  const std::string_view payload = message.payload.view();
   CAIRN_ASSERT(message.payload.virtual_bytes == 0);
   CAIRN_ASSERT(message.header.size() <= UINT32_MAX && payload.size() <= UINT32_MAX);
   CAIRN_ASSERT((meta.flags & ~kKnownFlags) == 0);
@@ -98,7 +93,7 @@ std::string encode_frame(const Message& message, const FrameMeta& meta) {
   const auto h = encode_frame_header(message, meta);
   std::string out(h.data(), h.size());
   out += message.header;
-  out += payload_bytes(message);
+  out += message.payload.view();
   return out;
 }
 
@@ -234,7 +229,7 @@ absl::Status FrameDecoder::finish_body() {
   }
   if (payload_expected_ > 0) {
     if (payload_->capacity() <= kRecycleBytesMax) recycled_ = payload_;
-    frame_.message.payload.bytes = std::move(payload_);
+    frame_.message.payload = Payload(std::shared_ptr<const std::string>(std::move(payload_)));
   }
   payload_.reset();
   payload_expected_ = 0;

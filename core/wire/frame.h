@@ -29,7 +29,7 @@
 // dropped every other reference by the time the next frame's header arrives (the usual
 // case for a message handled synchronously), that string is reused, so a stream of
 // same-sized frames allocates and zero-fills nothing. Receivers must therefore not keep
-// pointers into a payload without holding its shared_ptr (nor hold weak_ptrs to it).
+// pointers into a payload without holding the Payload (or its owner; no weak_ptrs).
 #pragma once
 
 #include <array>

@@ -14,11 +14,11 @@ Message make_message(MessageType type, std::string header, std::string payload) 
   Message m;
   m.type = type;
   m.header = std::move(header);
-  if (!payload.empty()) m.payload.bytes = std::make_shared<const std::string>(std::move(payload));
+  if (!payload.empty()) m.payload = Payload(std::move(payload));
   return m;
 }
 
-std::string payload_of(const Message& m) { return m.payload.bytes ? *m.payload.bytes : ""; }
+std::string payload_of(const Message& m) { return std::string(m.payload.view()); }
 
 TEST(Frame, HeaderLayoutIsLittleEndianAndDocumented) {
   const Message m = make_message(0x0102, "hdr", "payload!");
@@ -56,7 +56,8 @@ TEST(Frame, EmptyFrameRoundTrips) {
   ASSERT_TRUE(d.feed(bytes.data(), bytes.size(), &out).ok());
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].message.type, 9);
-  EXPECT_FALSE(out[0].message.payload.bytes);
+  EXPECT_TRUE(out[0].message.payload.empty());
+  EXPECT_FALSE(out[0].message.payload.owner());
 }
 
 TEST(Frame, WantNeverReachesPastTheFrame) {

@@ -88,8 +88,7 @@ struct Pair {
   // Sends `count` messages of `payload` bytes from node 1, over shm when `use_shm`;
   // returns the seconds until node 2 received the last one.
   double run(uint64_t count, size_t payload, bool use_shm) {
-    auto bytes = std::make_shared<const std::string>(payload, 'p');
-    const Message m{0x0501, "h", Payload{bytes, 0}};
+    const Message m{0x0501, "h", Payload(std::string(payload, 'p'))};
     received = 0;
     received_bytes = 0;
     if (use_shm) {  // set up the ring first: the first large message triggers the offer
