@@ -30,6 +30,15 @@ uint64_t get_le(const char* p, int bytes) {
   return v;
 }
 
+// What the header's crc32c field must read for a frame with these contents.
+uint32_t frame_crc(const char* h, std::string_view header, std::string_view payload,
+                   uint8_t flags) {
+  uint32_t crc = crc32c(h, kCrcOffset);
+  crc = crc32c(header.data(), header.size(), crc);
+  if ((flags & kFlagPayloadUnchecked) == 0) crc = crc32c(payload.data(), payload.size(), crc);
+  return crc;
+}
+
 }  // namespace
 
 std::string_view frame_error_name(FrameError error) {
@@ -82,9 +91,7 @@ std::array<char, kFrameHeaderSize> encode_frame_header(const Message& message,
   put_u32(&h[12], static_cast<uint32_t>(payload.size()));
   put_u32(&h[16], meta.sequence);
   put_u64(&h[20], meta.timestamp_us);
-  uint32_t crc = crc32c(h.data(), kCrcOffset);
-  crc = crc32c(message.header.data(), message.header.size(), crc);
-  if ((meta.flags & kFlagPayloadUnchecked) == 0) crc = crc32c(payload.data(), payload.size(), crc);
+  const uint32_t crc = frame_crc(h.data(), message.header, payload, meta.flags);
   put_u32(&h[kCrcOffset], crc);
   return h;
 }
@@ -97,13 +104,74 @@ std::string encode_frame(const Message& message, const FrameMeta& meta) {
   return out;
 }
 
-absl::Status FrameDecoder::fail(FrameError error, std::string message) {
+absl::Status frame_status(FrameError error, std::string_view why) {
   CAIRN_ASSERT(error != FrameError::kNone);
+  const std::string text = absl::StrCat(std::string(frame_error_name(error)), ": ",
+                                        absl::string_view(why.data(), why.size()));
+  return (error == FrameError::kCrcMismatch || error == FrameError::kTruncated)
+             ? absl::DataLossError(text)
+             : absl::InvalidArgumentError(text);
+}
+
+FrameError parse_frame_header(const char* h, const FrameLimits& limits, FrameHeader* out,
+                              std::string* why) {
+  CAIRN_ASSERT(out != nullptr && why != nullptr);
+  const auto magic = static_cast<uint32_t>(get_le(h, 4));
+  if (magic != kFrameMagic) {
+    *why = absl::StrFormat("0x%08x", magic);
+    return FrameError::kBadMagic;
+  }
+  const auto version = static_cast<uint8_t>(h[4]);
+  if (version != kFrameVersion) {
+    *why = absl::StrCat("version ", version);
+    return FrameError::kUnknownVersion;
+  }
+  const auto flags = static_cast<uint8_t>(h[5]);
+  if ((flags & ~kKnownFlags) != 0) {
+    *why = absl::StrFormat("flags 0x%02x", flags);
+    return FrameError::kUnknownFlags;
+  }
+  FrameHeader fh;
+  fh.type = static_cast<MessageType>(get_le(h + 6, 2));
+  fh.header_bytes = static_cast<uint32_t>(get_le(h + 8, 4));
+  fh.payload_bytes = static_cast<uint32_t>(get_le(h + 12, 4));
+  fh.meta = FrameMeta{static_cast<uint32_t>(get_le(h + 16, 4)), get_le(h + 20, 8), flags};
+  fh.crc32c = static_cast<uint32_t>(get_le(h + kCrcOffset, 4));
+  if (fh.header_bytes > limits.max_header_bytes) {
+    *why = absl::StrCat("protobuf header of ", fh.header_bytes, " bytes, limit ",
+                        limits.max_header_bytes);
+    return FrameError::kLengthOverLimit;
+  }
+  if (fh.payload_bytes > limits.max_payload_bytes) {
+    *why =
+        absl::StrCat("payload of ", fh.payload_bytes, " bytes, limit ", limits.max_payload_bytes);
+    return FrameError::kLengthOverLimit;
+  }
+  *out = fh;
+  return FrameError::kNone;
+}
+
+FrameError decode_frame_in_place(std::span<const char> frame, const FrameHeader& fh,
+                                 std::shared_ptr<const void> owner, Frame* out, std::string* why) {
+  CAIRN_ASSERT(frame.size() == fh.frame_bytes());
+  CAIRN_ASSERT(out != nullptr && why != nullptr);
+  const std::string_view header(frame.data() + kFrameHeaderSize, fh.header_bytes);
+  const std::string_view payload(header.data() + header.size(), fh.payload_bytes);
+  const uint32_t crc = frame_crc(frame.data(), header, payload, fh.meta.flags);
+  if (crc != fh.crc32c) {
+    *why = absl::StrFormat("computed 0x%08x, frame says 0x%08x", crc, fh.crc32c);
+    return FrameError::kCrcMismatch;
+  }
+  out->meta = fh.meta;
+  out->message.type = fh.type;
+  out->message.header.assign(header);
+  out->message.payload = payload.empty() ? Payload() : Payload::alias(std::move(owner), payload);
+  return FrameError::kNone;
+}
+
+absl::Status FrameDecoder::fail(FrameError error, std::string message) {
   error_ = error;
-  const std::string text = absl::StrCat(std::string(frame_error_name(error)), ": ", message);
-  status_ = (error == FrameError::kCrcMismatch || error == FrameError::kTruncated)
-                ? absl::DataLossError(text)
-                : absl::InvalidArgumentError(text);
+  status_ = frame_status(error, message);
   return status_;
 }
 
@@ -178,51 +246,29 @@ size_t FrameDecoder::absorb(const char* data, size_t size) {
 }
 
 absl::Status FrameDecoder::parse_header() {
-  const char* h = header_buf_.data();
-  const auto magic = static_cast<uint32_t>(get_le(h, 4));
-  if (magic != kFrameMagic) return fail(FrameError::kBadMagic, absl::StrFormat("0x%08x", magic));
-  const auto version = static_cast<uint8_t>(h[4]);
-  if (version != kFrameVersion) {
-    return fail(FrameError::kUnknownVersion, absl::StrCat("version ", version));
-  }
-  const auto flags = static_cast<uint8_t>(h[5]);
-  if ((flags & ~kKnownFlags) != 0) {
-    return fail(FrameError::kUnknownFlags, absl::StrFormat("flags 0x%02x", flags));
-  }
-  const auto header_bytes = static_cast<uint32_t>(get_le(h + 8, 4));
-  const auto payload_bytes = static_cast<uint32_t>(get_le(h + 12, 4));
-  if (header_bytes > limits_.max_header_bytes) {
-    return fail(FrameError::kLengthOverLimit,
-                absl::StrCat("protobuf header of ", header_bytes, " bytes, limit ",
-                             limits_.max_header_bytes));
-  }
-  if (payload_bytes > limits_.max_payload_bytes) {
-    return fail(
-        FrameError::kLengthOverLimit,
-        absl::StrCat("payload of ", payload_bytes, " bytes, limit ", limits_.max_payload_bytes));
-  }
+  FrameHeader fh;
+  std::string why;
+  const FrameError error = parse_frame_header(header_buf_.data(), limits_, &fh, &why);
+  if (error != FrameError::kNone) return fail(error, std::move(why));
   frame_ = Frame{};
-  frame_.meta.flags = flags;
-  frame_.meta.sequence = static_cast<uint32_t>(get_le(h + 16, 4));
-  frame_.meta.timestamp_us = get_le(h + 20, 8);
-  frame_.message.type = static_cast<MessageType>(get_le(h + 6, 2));
-  frame_.message.header.resize(header_bytes);
+  frame_.meta = fh.meta;
+  frame_.message.type = fh.type;
+  frame_.message.header.resize(fh.header_bytes);
   CAIRN_ASSERT(!payload_);
-  payload_expected_ = payload_bytes;  // its string is set up when the first byte arrives
-  expected_crc_ = static_cast<uint32_t>(get_le(h + kCrcOffset, 4));
+  payload_expected_ = fh.payload_bytes;  // its string is set up when the first byte arrives
+  expected_crc_ = fh.crc32c;
   in_body_ = true;
   body_got_ = 0;
-  if (header_bytes == 0 && payload_bytes == 0) return finish_body();
+  if (fh.header_bytes == 0 && fh.payload_bytes == 0) return finish_body();
   return absl::OkStatus();
 }
 
 absl::Status FrameDecoder::finish_body() {
   CAIRN_ASSERT(payload_expected_ == 0 || payload_->size() == payload_expected_);
-  uint32_t crc = crc32c(header_buf_.data(), kCrcOffset);
-  crc = crc32c(frame_.message.header.data(), frame_.message.header.size(), crc);
-  if ((frame_.meta.flags & kFlagPayloadUnchecked) == 0 && payload_expected_ > 0) {
-    crc = crc32c(payload_->data(), payload_->size(), crc);
-  }
+  const std::string_view payload =
+      payload_expected_ > 0 ? std::string_view(*payload_) : std::string_view();
+  const uint32_t crc =
+      frame_crc(header_buf_.data(), frame_.message.header, payload, frame_.meta.flags);
   if (crc != expected_crc_) {
     return fail(FrameError::kCrcMismatch,
                 absl::StrFormat("computed 0x%08x, frame says 0x%08x", crc, expected_crc_));

@@ -83,6 +83,32 @@ enum class FrameError {
 };
 std::string_view frame_error_name(FrameError error);
 
+// The fixed header's fields, as parse_frame_header() read and checked them.
+struct FrameHeader {
+  MessageType type = 0;
+  uint32_t header_bytes = 0;
+  uint32_t payload_bytes = 0;
+  uint32_t crc32c = 0;
+  FrameMeta meta;
+  uint64_t frame_bytes() const { return kFrameHeaderSize + header_bytes + payload_bytes; }
+};
+
+// Reads and checks the kFrameHeaderSize bytes at `h` (magic, version, flags, lengths
+// against `limits`). Returns kNone, or the header's fault with the reason in *why.
+FrameError parse_frame_header(const char* h, const FrameLimits& limits, FrameHeader* out,
+                              std::string* why);
+
+// Decodes one whole frame lying in memory without copying its payload: `frame` holds
+// exactly the frame (`fh.frame_bytes()` bytes, header parsed into `fh`), and the payload of
+// *out aliases it, kept alive by `owner`; the protobuf header is copied. Returns kNone, or
+// kCrcMismatch with the reason in *why.
+FrameError decode_frame_in_place(std::span<const char> frame, const FrameHeader& fh,
+                                 std::shared_ptr<const void> owner, Frame* out, std::string* why);
+
+// The status a receiver reports for a frame fault: DataLoss for a CRC mismatch or a
+// truncated stream, InvalidArgument for the rest.
+absl::Status frame_status(FrameError error, std::string_view why);
+
 // InvalidArgument if `message` cannot be framed: virtual payload bytes (they exist only in
 // simulation) or lengths over `limits`.
 absl::Status check_frameable(const Message& message, const FrameLimits& limits);

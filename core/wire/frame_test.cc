@@ -126,6 +126,33 @@ TEST(Frame, UncheckedPayloadSkipsOnlyThePayload) {
   EXPECT_EQ(d2.feed(bytes.data(), bytes.size(), &out).code(), absl::StatusCode::kDataLoss);
 }
 
+TEST(Frame, InPlaceDecodingAliasesThePayloadAndChecksTheCrc) {
+  for (uint8_t flags : {uint8_t{0}, kFlagPayloadUnchecked}) {
+    auto bytes = std::make_shared<std::string>(
+        encode_frame(make_message(7, "proto", std::string(3000, 'w')), FrameMeta{9, 77, flags}));
+    FrameHeader fh;
+    std::string why;
+    ASSERT_EQ(parse_frame_header(bytes->data(), FrameLimits{}, &fh, &why), FrameError::kNone);
+    EXPECT_EQ(fh.frame_bytes(), bytes->size());
+    EXPECT_EQ(fh.meta.sequence, 9u);
+    Frame f;
+    ASSERT_EQ(decode_frame_in_place(*bytes, fh, bytes, &f, &why), FrameError::kNone) << why;
+    EXPECT_EQ(f.message.type, 7);
+    EXPECT_EQ(f.message.header, "proto");
+    EXPECT_EQ(f.message.payload.data(), bytes->data() + kFrameHeaderSize + 5);  // no copy
+    EXPECT_EQ(f.message.payload.view(), std::string(3000, 'w'));
+    EXPECT_EQ(f.message.payload.owner(), bytes);
+    (*bytes)[kFrameHeaderSize] = 'P';  // the protobuf header is always checked
+    EXPECT_EQ(decode_frame_in_place(*bytes, fh, bytes, &f, &why), FrameError::kCrcMismatch);
+    EXPECT_FALSE(why.empty());
+  }
+  std::string why;
+  FrameHeader fh;
+  const std::string junk(kFrameHeaderSize, 'j');
+  EXPECT_EQ(parse_frame_header(junk.data(), FrameLimits{}, &fh, &why), FrameError::kBadMagic);
+  EXPECT_EQ(frame_status(FrameError::kBadMagic, why).code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(Frame, VirtualPayloadIsNotFrameable) {
   Message m;
   m.payload.virtual_bytes = 10;
