@@ -185,21 +185,48 @@ TEST(TcpTransport, DeliversLargePayloadsAndRefusesBadFramesPerConnection) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(ShmTransport, LargeMessagesMoveToSharedMemoryAndLeaveNoSegment) {
-  asio::thread_pool pool(2);
+// Nodes a (1) and b (2) on loopback with TCP and shared memory (1 MiB rings, messages of
+// 4 KiB and more over shm); b's receiver keeps every message it gets.
+struct ShmNodes {
+  void start() {
+    a.connect(2, ports[1], true, shm);
+    b.connect(1, ports[0], true, shm);
+    ASSERT_TRUE(a.tcp->listen(tcp::endpoint(asio::ip::make_address("127.0.0.1"), ports[0])).ok());
+    ASSERT_TRUE(b.tcp->listen(tcp::endpoint(asio::ip::make_address("127.0.0.1"), ports[1])).ok());
+    a.rt.start();
+    b.rt.start();
+    // b must have said hello to a (b's outbound link) before a knows b shares its host.
+    b.rt.run_sync([&] { b.rt.send(1, big_message(10, 'h')); });
+    ASSERT_TRUE(testing::wait_until(5s, [&] { return a.count() == 1; }));
+  }
+  int64_t counter(TestNode& n, const char* name) {
+    int64_t v = 0;
+    n.rt.run_sync([&] { v = n.rt.metrics().counter(name).value(); });
+    return v;
+  }
+  void shutdown() {
+    if (down) return;
+    down = true;
+    a.shutdown();
+    b.shutdown();
+    pool.join();
+    std::filesystem::remove_all(dir);
+  }
+  ~ShmNodes() { shutdown(); }
+
+  bool down = false;
+  asio::thread_pool pool{2};
   const std::string dir = temp_dir();
-  const auto ports = testing::free_ports(2);
+  const std::vector<uint16_t> ports = testing::free_ports(2);
   const ShmOptions shm{1 << 20, 4096, 16};
-  TestNode a(1, pool, dir), b(2, pool, dir);
-  a.connect(2, ports[1], true, shm);
-  b.connect(1, ports[0], true, shm);
-  ASSERT_TRUE(a.tcp->listen(tcp::endpoint(asio::ip::make_address("127.0.0.1"), ports[0])).ok());
-  ASSERT_TRUE(b.tcp->listen(tcp::endpoint(asio::ip::make_address("127.0.0.1"), ports[1])).ok());
-  a.rt.start();
-  b.rt.start();
-  // b must have said hello to a (b's outbound link) before a knows b shares its host.
-  b.rt.run_sync([&] { b.rt.send(1, big_message(10, 'h')); });
-  ASSERT_TRUE(testing::wait_until(5s, [&] { return a.count() == 1; }));
+  TestNode a{1, pool, dir}, b{2, pool, dir};
+};
+
+TEST(ShmTransport, LargeMessagesMoveToSharedMemoryAndLeaveNoSegment) {
+  ShmNodes nodes;
+  ASSERT_NO_FATAL_FAILURE(nodes.start());
+  TestNode& a = nodes.a;
+  TestNode& b = nodes.b;
   int64_t via_shm = 0;
   size_t sent = 0;
   // One message at a time, so the ring's offer and answer never wait behind a full queue.
@@ -224,15 +251,49 @@ TEST(ShmTransport, LargeMessagesMoveToSharedMemoryAndLeaveNoSegment) {
       EXPECT_EQ(m.payload.view().back(), m.payload.view().front());
     }
   }
-  a.shutdown();
-  b.shutdown();
-  pool.join();
+  nodes.shutdown();
   EXPECT_EQ(ShmRing::sweep_dead_segments(), 0);
   for (const auto& e : std::filesystem::directory_iterator("/dev/shm")) {
     EXPECT_FALSE(e.path().filename().string().starts_with("cairn-" + std::to_string(::getpid())))
         << e.path();
   }
-  std::filesystem::remove_all(dir);
+}
+
+// b keeps every payload, so the first ones it got in place pin the ring until the writer
+// stalls: b retires the ring, a sends what it still queued over TCP, and every message
+// arrives once and intact.
+TEST(ShmTransport, AReceiverThatKeepsPayloadsStillGetsEveryMessage) {
+  ShmNodes nodes;
+  ASSERT_NO_FATAL_FAILURE(nodes.start());
+  // Ring set-up first, one message at a time.
+  size_t before = 0;
+  ASSERT_TRUE(testing::wait_until(10s, [&] {
+    nodes.a.rt.run_sync([&] { nodes.a.rt.send(2, big_message(200 << 10, 'a')); });
+    ++before;
+    return nodes.counter(nodes.a, "transport_shm_frames_sent") > 0;
+  }));
+  ASSERT_TRUE(testing::wait_until(10s, [&] { return nodes.b.count() == before; }));
+  constexpr int kCount = 30;  // 6 MB through a 1 MiB ring, all kept
+  nodes.a.rt.run_sync([&] {
+    for (int i = 0; i < kCount; ++i) nodes.a.rt.send(2, big_message(200 << 10, char('A' + i)));
+  });
+  ASSERT_TRUE(testing::wait_until(20s, [&] { return nodes.b.count() >= before + kCount; }))
+      << nodes.b.count() - before << " of " << kCount;
+  EXPECT_GE(nodes.counter(nodes.b, "transport_shm_frames_received_in_place"), 1);
+  EXPECT_EQ(nodes.counter(nodes.b, "transport_shm_rings_retired"), 1);
+  {
+    absl::MutexLock lock(&nodes.b.mu);
+    EXPECT_EQ(nodes.b.received.size(), before + kCount);  // none twice
+    std::vector<int> seen(kCount, 0);
+    for (size_t i = before; i < nodes.b.received.size(); ++i) {
+      const std::string_view p = nodes.b.received[i].second.payload.view();
+      ASSERT_EQ(p.size(), 200u << 10);
+      EXPECT_EQ(p.find_first_not_of(p.front()), std::string_view::npos);
+      ++seen[p.front() - 'A'];
+    }
+    EXPECT_EQ(seen, std::vector<int>(kCount, 1));
+  }
+  nodes.shutdown();
 }
 
 TEST(ShmRing, BytesArriveInOrderAcrossThreads) {
@@ -263,7 +324,7 @@ TEST(ShmRing, BytesArriveInOrderAcrossThreads) {
   while (got < kTotal) {
     auto r = (*consumer)->readable();
     if (r.empty()) {
-      (*consumer)->wait_for_data(50);
+      (*consumer)->wait_for_data(50, (*consumer)->read_index() + 1);
       continue;
     }
     for (size_t i = 0; i < r.size(); ++i) in_order &= r[i] == static_cast<char>((got + i) % 251);

@@ -33,6 +33,30 @@ void futex_wake(std::atomic<uint32_t>* word) {
   ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE, 1, nullptr, nullptr, 0);
 }
 
+size_t mapped_bytes(uint64_t capacity) { return kHeaderPage + 2 * capacity; }
+
+// Maps the segment's header page and data, then the data a second time right after the
+// first copy, so that any `capacity` bytes starting in the data are contiguous in memory.
+// MAP_POPULATE maps the pages now, so the data path takes no page faults on the first lap.
+void* map_mirrored(int fd, uint64_t capacity) {
+  const size_t total = mapped_bytes(capacity);
+  void* area =
+      ::mmap(nullptr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (area == MAP_FAILED) return MAP_FAILED;
+  char* base = static_cast<char*>(area);
+  constexpr int kFlags = MAP_SHARED | MAP_FIXED | MAP_POPULATE;
+  constexpr int kProt = PROT_READ | PROT_WRITE;
+  if (::mmap(base, kHeaderPage + capacity, kProt, kFlags, fd, 0) == MAP_FAILED ||
+      ::mmap(base + kHeaderPage + capacity, capacity, kProt, kFlags, fd, kHeaderPage) ==
+          MAP_FAILED) {
+    const int err = errno;
+    ::munmap(area, total);
+    errno = err;
+    return MAP_FAILED;
+  }
+  return area;
+}
+
 }  // namespace
 
 struct ShmRing::Header {
@@ -46,6 +70,7 @@ struct ShmRing::Header {
   alignas(64) std::atomic<uint32_t> space_seq;
   std::atomic<uint32_t> producer_waiting;
   alignas(64) std::atomic<uint32_t> closed;
+  std::atomic<uint32_t> retired;  // set by the consumer only
 };
 static_assert(sizeof(std::atomic<uint64_t>) == 8 && std::atomic<uint64_t>::is_always_lock_free);
 
@@ -71,12 +96,9 @@ absl::StatusOr<std::unique_ptr<ShmRing>> ShmRing::create(const std::string& name
   }
   const size_t size = kHeaderPage + capacity;
   // posix_fallocate reserves the pages now, so a full /dev/shm is an error here rather
-  // than a SIGBUS on first touch; MAP_POPULATE (here and in open) maps them now, so the
-  // data path takes no page faults on the ring's first lap.
+  // than a SIGBUS on first touch.
   const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(size));
-  void* base = err == 0
-                   ? ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0)
-                   : MAP_FAILED;
+  void* base = err == 0 ? map_mirrored(fd, capacity) : MAP_FAILED;
   const int map_err = errno;
   ::close(fd);
   if (err != 0 || base == MAP_FAILED) {
@@ -87,7 +109,7 @@ absl::StatusOr<std::unique_ptr<ShmRing>> ShmRing::create(const std::string& name
   h->magic = kRingMagic;
   h->capacity = capacity;
   h->creator_pid = static_cast<uint64_t>(::getpid());
-  return std::unique_ptr<ShmRing>(new ShmRing(name, base, size, capacity));
+  return std::unique_ptr<ShmRing>(new ShmRing(name, base, mapped_bytes(capacity), capacity));
 }
 
 absl::StatusOr<std::unique_ptr<ShmRing>> ShmRing::open(const std::string& name) {
@@ -99,15 +121,21 @@ absl::StatusOr<std::unique_ptr<ShmRing>> ShmRing::open(const std::string& name) 
     return absl::InvalidArgumentError(absl::StrCat(name, " is not a ring (size)"));
   }
   const auto size = static_cast<size_t>(st.st_size);
-  void* base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+  const uint64_t capacity = size - kHeaderPage;
+  if ((capacity & (capacity - 1)) != 0) {
+    ::close(fd);
+    return absl::InvalidArgumentError(absl::StrCat(name, " is not a ring (capacity)"));
+  }
+  void* base = map_mirrored(fd, capacity);
+  const int map_err = errno;
   ::close(fd);
-  if (base == MAP_FAILED) return errno_status(errno, "mmap " + name);
+  if (base == MAP_FAILED) return errno_status(map_err, "mmap " + name);
   const auto* h = static_cast<const Header*>(base);
-  if (h->magic != kRingMagic || h->capacity + kHeaderPage != size) {
-    ::munmap(base, size);
+  if (h->magic != kRingMagic || h->capacity != capacity) {
+    ::munmap(base, mapped_bytes(capacity));
     return absl::InvalidArgumentError(absl::StrCat(name, " is not a ring (header)"));
   }
-  return std::unique_ptr<ShmRing>(new ShmRing(name, base, size, h->capacity));
+  return std::unique_ptr<ShmRing>(new ShmRing(name, base, mapped_bytes(capacity), capacity));
 }
 
 void ShmRing::unlink(const std::string& name) { ::shm_unlink(name.c_str()); }
@@ -160,10 +188,7 @@ size_t ShmRing::write_gather(std::span<const std::string_view> pieces, size_t sk
     piece.remove_prefix(skip);
     skip = 0;
     const size_t n = std::min(piece.size(), room);
-    const size_t offset = at & (capacity_ - 1);
-    const size_t first = std::min<size_t>(n, capacity_ - offset);
-    std::memcpy(data_ + offset, piece.data(), first);
-    std::memcpy(data_, piece.data() + first, n - first);  // wraps around the end
+    std::memcpy(data_ + (at & (capacity_ - 1)), piece.data(), n);  // the mirror takes a wrap
     at += n;
     room -= n;
   }
@@ -186,38 +211,60 @@ void ShmRing::wait_for_space(int timeout_ms, size_t bytes) {
   header_->producer_waiting.store(0);
 }
 
-std::span<const char> ShmRing::readable() const {
-  const uint64_t tail = header_->tail.load(std::memory_order_relaxed);
+uint64_t ShmRing::read_index() const { return header_->tail.load(std::memory_order_acquire); }
+
+uint64_t ShmRing::write_index() const { return header_->head.load(std::memory_order_seq_cst); }
+
+std::span<const char> ShmRing::readable_at(uint64_t pos) const {
   const uint64_t head = header_->head.load(std::memory_order_acquire);
-  const size_t at = tail & (capacity_ - 1);
-  return {data_ + at, std::min<size_t>(head - tail, capacity_ - at)};
+  CAIRN_ASSERT(header_->tail.load(std::memory_order_relaxed) <= pos && pos <= head);
+  return {data_ + (pos & (capacity_ - 1)), head - pos};
 }
 
-void ShmRing::consume(size_t n) {
+std::span<const char> ShmRing::readable() const { return readable_at(read_index()); }
+
+void ShmRing::release_to(uint64_t pos) {
   const uint64_t tail = header_->tail.load(std::memory_order_relaxed);
-  CAIRN_ASSERT(n <= header_->head.load(std::memory_order_acquire) - tail);
-  header_->tail.store(tail + n, std::memory_order_seq_cst);
-  if (header_->producer_waiting.load(std::memory_order_seq_cst) != 0) {
-    header_->space_seq.fetch_add(1);
-    futex_wake(&header_->space_seq);
-  }
+  CAIRN_ASSERT(tail <= pos && pos <= header_->head.load(std::memory_order_acquire));
+  if (pos == tail) return;
+  header_->tail.store(pos, std::memory_order_seq_cst);
+  if (header_->producer_waiting.load(std::memory_order_seq_cst) != 0) wake_producer();
 }
 
-void ShmRing::wait_for_data(int timeout_ms) {
+void ShmRing::consume(size_t n) { release_to(read_index() + n); }
+
+void ShmRing::wake_producer() {
+  header_->space_seq.fetch_add(1);
+  futex_wake(&header_->space_seq);
+}
+
+bool ShmRing::producer_waiting() const { return header_->producer_waiting.load() != 0; }
+
+void ShmRing::wait_for_data(int timeout_ms, uint64_t head_at_least) {
   const uint32_t seen = header_->data_seq.load();
   header_->consumer_waiting.store(1, std::memory_order_seq_cst);
-  const bool empty = header_->head.load(std::memory_order_seq_cst) ==
-                     header_->tail.load(std::memory_order_relaxed);
-  if (empty && !closed()) futex_wait(&header_->data_seq, seen, timeout_ms);
+  const bool short_of_it = header_->head.load(std::memory_order_seq_cst) < head_at_least;
+  if (short_of_it && !closed()) futex_wait(&header_->data_seq, seen, timeout_ms);
   header_->consumer_waiting.store(0);
+}
+
+void ShmRing::retire() {
+  header_->retired.store(1);
+  wake_producer();
+}
+
+bool ShmRing::retired() const { return header_->retired.load() != 0; }
+
+bool ShmRing::contains(const void* p) const {
+  const auto* c = static_cast<const char*>(p);
+  return c >= data_ && c < data_ + 2 * capacity_;
 }
 
 void ShmRing::close() {
   header_->closed.store(1);
   header_->data_seq.fetch_add(1);
   futex_wake(&header_->data_seq);
-  header_->space_seq.fetch_add(1);
-  futex_wake(&header_->space_seq);
+  wake_producer();
 }
 
 bool ShmRing::closed() const { return header_->closed.load() != 0; }

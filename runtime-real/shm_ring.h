@@ -3,13 +3,19 @@
 //
 // Layout: a header page whose producer index (head), consumer index (tail) and wake-up
 // words each sit on their own cache line, then `capacity` data bytes (a power of two).
-// head and tail count bytes ever written and read, so free space is capacity - (head -
-// tail). A side that finds the ring empty (consumer) or full (producer) sleeps on a futex
-// word with a timeout, and the other side wakes it only when it announced that it sleeps,
-// so the fast path is two atomic loads and a store. Nothing here zero-fills or copies
-// twice: the producer copies bytes in once, the consumer reads them in place. Either side may
-// close(); the other sees closed() and stops. Segment names carry the creator's pid
-// ("/cairn-<pid>-...") so sweep_dead_segments() can remove what a crashed process left behind.
+// Each side maps the data twice, back to back, so any run of up to `capacity` bytes is
+// contiguous in memory even where it wraps around the ring's end: a frame can be read (and
+// handed out) in place and written with one copy. head and tail count bytes ever written
+// and released, so free space is capacity - (head - tail). The consumer may read ahead of
+// tail (readable_at) and release later (release_to): bytes it still reads in place stay
+// unwritten until released. A side that finds the ring empty (consumer) or full
+// (producer) sleeps on a futex word with a timeout, and the other side wakes it only when
+// it announced that it sleeps, so the fast path is two atomic loads and a store. Either
+// side may close(); the other sees closed() and stops. The consumer may retire() the ring
+// instead: the producer then stops writing and closes it. Segment names carry the
+// creator's pid ("/cairn-<pid>-...") so sweep_dead_segments() can remove what a crashed
+// process left behind. A mapping lives as long as its ShmRing object, whatever the other
+// side does.
 #pragma once
 
 #include <atomic>
@@ -54,11 +60,29 @@ class ShmRing {
   // Producer: sleeps until at least min(`bytes`, capacity) are free, the ring closes or
   // `timeout_ms` passes.
   void wait_for_space(int timeout_ms, size_t bytes = 1);
-  // Consumer: the readable bytes that are contiguous in memory (maybe not all of them).
+  // Consumer: bytes released so far (the tail); everything before it may be overwritten.
+  uint64_t read_index() const;
+  // Bytes published so far (the head).
+  uint64_t write_index() const;
+  // Consumer: the bytes from absolute position `pos` to the head, contiguous in memory.
+  // REQUIRES: read_index() <= pos <= the head.
+  std::span<const char> readable_at(uint64_t pos) const;
+  // Consumer: readable_at(read_index()).
   std::span<const char> readable() const;
-  void consume(size_t n);
-  // Consumer: sleeps until there are bytes, the ring closes or `timeout_ms` passes.
-  void wait_for_data(int timeout_ms);
+  // Consumer: the producer may overwrite everything before absolute position `pos`.
+  // REQUIRES: read_index() <= pos <= the head; one thread at a time.
+  void release_to(uint64_t pos);
+  void consume(size_t n);  // release_to(read_index() + n)
+  // Consumer: sleeps until the head reaches `head_at_least`, the ring closes or
+  // `timeout_ms` passes.
+  void wait_for_data(int timeout_ms, uint64_t head_at_least);
+  // Consumer: true while the producer sleeps for space.
+  bool producer_waiting() const;
+  // Consumer: asks the producer to stop writing (it then closes the ring); wakes it.
+  void retire();
+  bool retired() const;
+  // True if `p` points into this side's mapping of the data.
+  bool contains(const void* p) const;
 
   void close();
   bool closed() const;
@@ -68,6 +92,7 @@ class ShmRing {
  private:
   struct Header;
   ShmRing(std::string name, void* base, size_t mapped, uint64_t capacity);
+  void wake_producer();
 
   std::string name_;
   void* base_;

@@ -1,7 +1,9 @@
 // The shared-memory ring and its two loop-driven ends: gathered writes that wrap around
 // the ring's end, back-pressure when the ring and the queue are full, a consumer slower
-// than the producer, bad frames refused, a dead peer detected; and the frame decoder's
-// no-zero-fill, buffer-reusing paths that the ring's reader relies on.
+// than the producer, bad frames refused, a dead peer detected; payloads delivered in place
+// (aliasing the ring, also across its end), released out of order and on other threads,
+// held until they stall the writer, or held after the ring is gone; and the frame
+// decoder's no-zero-fill, buffer-reusing paths that the ring's reader uses for copies.
 #include "runtime-real/shm_ring.h"
 
 #include <gtest/gtest.h>
@@ -14,6 +16,7 @@
 #include <string_view>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "core/wire/frame.h"
 #include "runtime-real/asio_runtime.h"
 #include "runtime-real/shm_channel.h"
@@ -95,8 +98,13 @@ struct Channel {
     auto w = ShmRing::create(name, ring_bytes);
     auto r = ShmRing::open(name);
     ShmRing::unlink(name);
-    writer = std::make_shared<ShmTransport::Writer>(*rt[0], std::move(*w), peer_pid, queue_max,
-                                                    [this] { drained.fetch_add(1); });
+    writer = std::make_shared<ShmTransport::Writer>(
+        *rt[0], std::move(*w), peer_pid, queue_max, [this] { drained.fetch_add(1); },
+        [this](std::vector<Message> back) {
+          absl::MutexLock lock(&mu);
+          for (Message& m : back) unsent.push_back(std::move(m));
+        });
+    reader_ring = r->get();
     if (with_reader) {
       reader = std::make_shared<ShmTransport::Reader>(*rt[1], 1, std::move(*r), peer_pid,
                                                       wire::FrameLimits{});
@@ -105,8 +113,12 @@ struct Channel {
     }
     rt[1]->set_receiver([this](NodeId, const Message& m) {
       if (slow_consumer) std::this_thread::sleep_for(2ms);
+      Message kept = m;
+      // Unless told to keep them, payloads are copied so that the ring is not held.
+      if (!keep_payloads) kept.payload = Payload(std::string(m.payload.view()));
       absl::MutexLock lock(&mu);
-      got.push_back(m);
+      in_ring.push_back(reader_ring->contains(m.payload.data()));
+      got.push_back(std::move(kept));
     });
     rt[0]->start();
     rt[1]->start();
@@ -132,6 +144,18 @@ struct Channel {
     absl::MutexLock lock(&mu);
     return got.size();
   }
+  int64_t received(const char* how) {
+    int64_t n = 0;
+    rt[1]->run_sync([&] {
+      n = rt[1]->metrics().counter(absl::StrCat("transport_shm_frames_received_", how)).value();
+    });
+    return n;
+  }
+  bool reader_retired() {
+    bool r = false;
+    rt[1]->run_sync([&] { r = reader->retired(); });
+    return r;
+  }
 
   std::string dir = "/tmp/cairn-shm-test-" + std::to_string(::getpid());
   asio::thread_pool pool{1};
@@ -141,8 +165,12 @@ struct Channel {
   std::unique_ptr<ShmRing> idle_end;
   std::atomic<int> drained{0};
   std::atomic<bool> slow_consumer{false};
+  std::atomic<bool> keep_payloads{false};
+  ShmRing* reader_ring = nullptr;  // the reading end's mapping
   absl::Mutex mu;
   std::vector<Message> got ABSL_GUARDED_BY(mu);
+  std::vector<bool> in_ring ABSL_GUARDED_BY(mu);    // got[i]'s payload pointed into the ring
+  std::vector<Message> unsent ABSL_GUARDED_BY(mu);  // handed back when the ring retired
 };
 
 Message numbered(size_t bytes, int i) {
@@ -218,6 +246,139 @@ TEST(ShmChannel, WriterNoticesADeadReaderWhenTheRingIsFull) {
     s = ch.push(numbered(16 << 10, 0));
     return absl::IsUnavailable(s);
   })) << s;
+}
+
+TEST(ShmRing, ReleasesOutOfOrderFreeTheRingInOrderFromAnyThread) {
+  RingPair ring(4096);
+  ASSERT_EQ(ring.producer->write_some(std::string(4096, 'r').data(), 4096), 4096u);
+  auto shared = std::shared_ptr<ShmRing>(std::move(ring.consumer));
+  auto releases = std::make_shared<RingReleases>(shared);
+  auto a = releases->pin(1000);
+  auto b = releases->pin(2000);
+  releases->pass(2500);  // copied out, behind b
+  auto c = releases->pin(3000);
+  EXPECT_EQ(releases->pinned(), 3u);
+  b.reset();
+  c.reset();
+  EXPECT_EQ(shared->read_index(), 0u);  // a still holds the start
+  // The producer sleeps for space; the last release comes from another thread.
+  std::atomic<bool> woke{false};
+  std::thread producer([&] {
+    while (ring.producer->free_bytes() < 3000) ring.producer->wait_for_space(1000, 3000);
+    woke = true;
+  });
+  std::this_thread::sleep_for(20ms);
+  EXPECT_FALSE(woke.load());
+  std::thread([&] { a.reset(); }).join();
+  producer.join();
+  EXPECT_EQ(shared->read_index(), 3000u);
+  EXPECT_EQ(releases->pinned(), 0u);
+  releases->pass(4096);  // nothing pinned: freed at once
+  EXPECT_EQ(shared->read_index(), 4096u);
+}
+
+TEST(ShmChannel, LargePayloadsArriveInPlaceEvenAcrossTheRingsEndSmallOnesCopied) {
+  Channel ch(64 << 10, 8);
+  constexpr int kCount = 20;  // 20 KiB frames: several straddle the 64 KiB ring's end
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(ch.push(numbered(20 << 10, i)).ok());
+    ASSERT_TRUE(testing::wait_until(5s, [&] { return ch.count() == size_t(i) + 1; }));
+  }
+  ASSERT_TRUE(ch.push(numbered(100, kCount)).ok());  // small: copied
+  ASSERT_TRUE(testing::wait_until(5s, [&] { return ch.count() == kCount + 1; }));
+  EXPECT_EQ(ch.received("in_place"), kCount);
+  EXPECT_EQ(ch.received("copied"), 1);
+  absl::MutexLock lock(&ch.mu);
+  for (int i = 0; i <= kCount; ++i) {
+    EXPECT_EQ(ch.in_ring[i], i < kCount) << "message " << i;
+    EXPECT_EQ(ch.got[i].payload.view(), numbered(i < kCount ? 20 << 10 : 100, i).payload.view())
+        << "message " << i;
+  }
+}
+
+TEST(ShmChannel, PayloadsHeldAndReleasedOutOfOrderOnAnotherThreadLetTheRingGoOn) {
+  Channel ch(64 << 10, 8);
+  ch.keep_payloads = true;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(ch.push(numbered(8 << 10, i)).ok());
+  ASSERT_TRUE(testing::wait_until(5s, [&] { return ch.count() == 3; }));
+  std::vector<Message> held;
+  {
+    absl::MutexLock lock(&ch.mu);
+    held.swap(ch.got);
+    EXPECT_EQ(ch.in_ring, std::vector<bool>(3, true));
+    ch.in_ring.clear();
+  }
+  std::thread([&] {  // released out of order, on a thread that is not the reader's loop
+    for (int i : {1, 2, 0}) {
+      EXPECT_EQ(held[i].payload.view(), numbered(8 << 10, i).payload.view());
+      held[i] = Message{};
+    }
+  })
+      .join();
+  ch.keep_payloads = false;
+  constexpr int kCount = 40;  // ten times what the ring holds
+  for (int i = 0; i < kCount; ++i) {
+    while (!ch.push(numbered(16 << 10, i)).ok()) std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_TRUE(testing::wait_until(10s, [&] { return ch.count() == kCount; }));
+  EXPECT_FALSE(ch.reader_retired());
+  absl::MutexLock lock(&ch.mu);
+  for (int i = 0; i < kCount; ++i) EXPECT_EQ(ch.got[i].payload.view().front(), char(i));
+}
+
+// The receiver keeps every payload: the ring fills behind the first one, the reader
+// retires it, and the writer hands back what it could not write (ShmTransport would send
+// it over TCP). Nothing is lost or delivered twice, and no kept payload changes.
+TEST(ShmChannel, KeptPayloadsStayIntactAndDoNotStarveTheWriter) {
+  Channel ch(64 << 10, 8);
+  ch.keep_payloads = true;
+  constexpr int kCount = 40;
+  std::vector<int> refused_by_broken_ring;
+  for (int i = 0; i < kCount; ++i) {
+    const int before = ch.drained.load();
+    const absl::Status s = ch.push(numbered(8 << 10, i));
+    if (absl::IsResourceExhausted(s)) {
+      ASSERT_TRUE(testing::wait_until(10s, [&] { return ch.drained.load() > before; }));
+      --i;
+      continue;
+    }
+    if (absl::IsUnavailable(s)) refused_by_broken_ring.push_back(i);  // the caller uses TCP
+  }
+  ASSERT_FALSE(refused_by_broken_ring.empty());
+  EXPECT_TRUE(ch.reader_retired());
+  ASSERT_TRUE(testing::wait_until(5s, [&] {  // the reader delivers what is left in the ring
+    absl::MutexLock lock(&ch.mu);
+    return ch.got.size() + ch.unsent.size() + refused_by_broken_ring.size() >= kCount;
+  }));
+  absl::MutexLock lock(&ch.mu);
+  std::vector<int> times_seen(kCount, 0);
+  for (const Message& m : ch.got) {
+    const int i = std::stoi(m.header.substr(1));
+    ++times_seen[i];
+    EXPECT_EQ(m.payload.view(), numbered(8 << 10, i).payload.view()) << "message " << i;
+  }
+  for (const Message& m : ch.unsent) ++times_seen[std::stoi(m.header.substr(1))];
+  for (int i : refused_by_broken_ring) ++times_seen[i];
+  EXPECT_EQ(times_seen, std::vector<int>(kCount, 1));
+  EXPECT_GT(ch.got.size(), 4u);
+  EXPECT_TRUE(ch.in_ring.front());
+}
+
+TEST(ShmChannel, HeldPayloadsOutliveTheRingAndBothEnds) {
+  std::vector<Message> held;
+  {
+    Channel ch(64 << 10, 8);
+    ch.keep_payloads = true;
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(ch.push(numbered(8 << 10, i)).ok());
+    ASSERT_TRUE(testing::wait_until(5s, [&] { return ch.count() == 2; }));
+    absl::MutexLock lock(&ch.mu);
+    EXPECT_EQ(ch.in_ring, std::vector<bool>(2, true));
+    held.swap(ch.got);
+  }  // both ends stopped and destroyed, the ring closed and its name long unlinked
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(held[i].payload.view(), numbered(8 << 10, i).payload.view());
+  }
+  held.clear();  // the last owner unmaps the ring
 }
 
 Message with_payload(const std::string& p) { return Message{0x0501, "h", Payload(p)}; }

@@ -97,9 +97,13 @@ void ShmTransport::offer(NodeId to, Peer& peer) {
   }
   peer.ring = Peer::Ring::kOffered;
   peer.offered_name = name;
-  peer.writer =
-      std::make_shared<Writer>(rt_, std::move(*ring), peer.pid, options_.queue_max, [this, to] {
+  peer.writer = std::make_shared<Writer>(
+      rt_, std::move(*ring), peer.pid, options_.queue_max,
+      [this, to] {
         if (!closed_ && drain_) drain_(to);
+      },
+      [this, to](std::vector<Message> unsent) {  // the reader retired the ring
+        for (Message& u : unsent) (void)tcp_.send(to, std::move(u));
       });
   peer.writer->start();
   rt_.after(kOfferTimeout, [this, to, name] {
@@ -125,8 +129,13 @@ void ShmTransport::on_offer(NodeId from, const Message& m) {
   auto ring = ShmRing::open(offer.name());
   ShmRing::unlink(offer.name());  // both ends have it mapped: the name is no longer needed
   if (!ring.ok()) return answer(from, offer.name(), false, ring.status().ToString());
-  if (p.reader) p.reader->stop();  // a new ring from a peer replaces its old one
-  p.reader = std::make_shared<Reader>(rt_, from, std::move(*ring), p.pid, options_.limits);
+  if (p.reader) {
+    p.reader->stop();  // a new ring from a peer replaces its old one
+    // Our receivers kept payloads long enough to stall that ring: copy from now on.
+    if (p.reader->retired()) p.in_place = false;
+  }
+  p.reader = std::make_shared<Reader>(rt_, from, std::move(*ring), p.pid, options_.limits,
+                                      options_.receive_in_place && p.in_place);
   p.reader->start();
   answer(from, offer.name(), true, "");
 }

@@ -5,14 +5,17 @@
 // everything else, and everything while a ring is being set up or after one failed, goes
 // over TCP. Set-up: the sender creates a ring named after its pid and offers it over TCP
 // (ShmOffer); the receiver maps it, unlinks the name at once (so no name outlives the
-// pair) and answers. Our loop thread writes frames into the ring and the peer's loop
-// thread reads them out (one copy each way; a sleeping waker thread per end only wakes a
-// loop when the ring turns non-empty or gets room); a peer that dies or restarts (new pid
-// in its Hello) ends the ring, and later messages fall back to TCP until a new ring is
-// up. Frames carry kFlagPayloadUnchecked: the bytes never leave this host's memory, and
-// the frame header and protobuf header are still checked. Queues are bounded: send()
-// refuses when full (the caller uses TCP or waits for the drain handler). Loop-thread
-// methods: wants, send, close, set_drain_handler; join from any thread.
+// pair) and answers. Our loop thread writes frames into the ring (one copy) and the peer's
+// loop thread delivers them, large payloads in place (they alias the ring until the
+// receiver drops them: no copy), small ones copied (see shm_channel.h); a sleeping waker
+// thread per end only wakes a loop when the ring has what it waits for. A peer that dies
+// or restarts (new pid in its Hello) ends the ring, and later messages fall back to TCP
+// until a new ring is up. A receiver that keeps in-place payloads until they stall the
+// writer makes the reader retire the ring: the writer sends what it still queued over
+// TCP, and that peer's later rings are read by copying. Frames carry kFlagPayloadUnchecked: the
+// bytes never leave this host's memory, and the frame header and protobuf header are still checked.
+// Queues are bounded: send() refuses when full (the caller uses TCP or waits for the drain
+// handler). Loop-thread methods: wants, send, close, set_drain_handler; join from any thread.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +39,7 @@ struct ShmOptions {
   uint64_t threshold = 64 << 10;
   size_t queue_max = 64;  // messages waiting for room in one ring
   wire::FrameLimits limits;
+  bool receive_in_place = true;  // false: copy every received frame out of the ring
 };
 
 class ShmTransport {
@@ -67,6 +71,7 @@ class ShmTransport {
     std::string offered_name;
     std::shared_ptr<Writer> writer;
     std::shared_ptr<Reader> reader;
+    bool in_place = true;  // read this peer's rings in place (until one had to retire)
   };
 
   void on_hello(NodeId from, const std::string& host_id, uint64_t pid);

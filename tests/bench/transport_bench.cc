@@ -9,7 +9,7 @@
 // hits both; the summary gives the median (and min/max) of each and the ratio of medians.
 //
 //   transport_bench [--reps N] [--mib M] [--only tcp|shm|small] [--ring-mib R] [--baselines 0]
-//                   [--sockbuf-kib K]
+//                   [--sockbuf-kib K] [--in-place 0]
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -40,7 +40,8 @@ double seconds_since(Clock::time_point t) {
 // Two nodes in this process; node 1 pumps messages to node 2 as fast as the bounded
 // queues accept them, resuming when the transport's drain handler says there is room.
 struct Pair {
-  Pair(bool shm, uint64_t threshold, uint64_t ring_bytes, int socket_buffer_bytes = 0) {
+  Pair(bool shm, uint64_t threshold, uint64_t ring_bytes, int socket_buffer_bytes = 0,
+       bool in_place = true) {
     const auto ports = testing::free_ports(2);
     dir = "/tmp/cairn-bench-" + std::to_string(::getpid());
     for (int i = 0; i < 2; ++i) {
@@ -58,8 +59,9 @@ struct Pair {
                tcp::endpoint(asio::ip::make_address("127.0.0.1"), peer_port)}});
       (void)tcp[i]->listen(tcp::endpoint(asio::ip::make_address("127.0.0.1"), ports[i]));
       if (shm) {
-        shm_[i] =
-            std::make_unique<ShmTransport>(*rt[i], *tcp[i], ShmOptions{ring_bytes, threshold, 256});
+        ShmOptions so{ring_bytes, threshold, 256};
+        so.receive_in_place = in_place;
+        shm_[i] = std::make_unique<ShmTransport>(*rt[i], *tcp[i], so);
       }
     }
     rt[1]->set_receiver([this](NodeId, const Message& m) {
@@ -229,6 +231,7 @@ struct Args {
   uint64_t ring_mib = 8;
   bool baselines = true;  // --baselines 0: ours only (for profiling)
   int sockbuf_kib = 0;    // --sockbuf-kib K: SO_SNDBUF/SO_RCVBUF (0: kernel autotuning)
+  bool in_place = true;   // --in-place 0: the shm reader copies every payload out
 };
 
 Args parse(int argc, char** argv) {
@@ -241,6 +244,7 @@ Args parse(int argc, char** argv) {
     if (k == "--ring-mib") a.ring_mib = std::stoull(v);
     if (k == "--baselines") a.baselines = v != "0";
     if (k == "--sockbuf-kib") a.sockbuf_kib = std::stoi(v);
+    if (k == "--in-place") a.in_place = v != "0";
   }
   return a;
 }
@@ -268,7 +272,7 @@ int main(int argc, char** argv) {
     }
   }
   if (want("shm")) {
-    Pair pair(true, 0, args.ring_mib * kMiB);
+    Pair pair(true, 0, args.ring_mib * kMiB, 0, args.in_place);
     for (int r = 0; r < args.reps; ++r) {
       std::printf("shm rep %d\n", r + 1);
       if (args.baselines) {
