@@ -31,6 +31,10 @@ struct NodeSpec {
 struct LinkSpec {
   double bandwidth_bytes_per_s = 125e6;  // 1 Gbps
   Duration latency = std::chrono::microseconds(250);
+  // Messages of at least this many bytes (on the wire) are simulated as flows that share
+  // link bandwidth with each other; smaller ones take latency + size / bandwidth and
+  // cost far less to simulate. 0: every message is a flow.
+  uint64_t flow_threshold_bytes = 16 * 1024;
 };
 
 struct DiskSpec {

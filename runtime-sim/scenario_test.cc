@@ -13,7 +13,7 @@ duration: 120s
 platform:
   zones: [a, b, c]
   nodes: [{count: 5, roles: [membership], zone: spread}]
-  link: {bandwidth: 1Gbps, latency: 250us}
+  link: {bandwidth: 1Gbps, latency: 250us, flow_threshold: 64KiB}
   disk: {write: 300MBps, read: 500MBps, sync: 200us}
 membership: {heartbeat: 1s, phi_threshold: 8}
 faults:
@@ -38,6 +38,7 @@ TEST(Scenario, ParsesAWholeScenario) {
   EXPECT_EQ(s->nodes[3].name, "n4");
   EXPECT_EQ(s->nodes[3].zone, "a");
   EXPECT_DOUBLE_EQ(s->link.bandwidth_bytes_per_s, 125e6);
+  EXPECT_EQ(s->link.flow_threshold_bytes, 64u * 1024);
   ASSERT_EQ(s->faults.size(), 5u);
   EXPECT_EQ(s->faults[0].kind, FaultKind::kCrash);  // sorted by time
   EXPECT_EQ(s->faults[2].groups.size(), 2u);
@@ -68,6 +69,8 @@ TEST(Scenario, RejectsMistakesWithFileAndLine) {
       {"unknown key", with("seed: 42", "sede: 42"), "demo.yaml:2: unknown key 'sede'"},
       {"negative latency", with("latency: 250us", "latency: -1ms"),
        "demo.yaml:7: link latency: duration must not be negative"},
+      {"size without unit", with("flow_threshold: 64KiB", "flow_threshold: 64"),
+       "demo.yaml:7: link flow_threshold:"},
       {"no such node", with("crash: n3", "crash: n9"), "demo.yaml:12: no node named 'n9'"},
       {"missing unit", with("duration: 120s", "duration: 120"),
        "demo.yaml:3: duration: duration '120' needs a unit"},

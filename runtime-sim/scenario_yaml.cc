@@ -58,11 +58,14 @@ class ScenarioReader {
     for (const auto& g : groups) read_node_group(g);
     if (s_.nodes.empty()) fail(groups, "the platform needs at least one node");
     if (p["link"]) {
-      only_keys(p["link"], "link", {"bandwidth", "latency"});
+      only_keys(p["link"], "link", {"bandwidth", "latency", "flow_threshold"});
       if (p["link"]["bandwidth"]) {
         s_.link.bandwidth_bytes_per_s = bandwidth(p["link"]["bandwidth"], "link bandwidth");
       }
       if (p["link"]["latency"]) s_.link.latency = duration(p["link"]["latency"], "link latency");
+      if (p["link"]["flow_threshold"]) {
+        s_.link.flow_threshold_bytes = size(p["link"]["flow_threshold"], "link flow_threshold");
+      }
     }
     if (p["disk"]) {
       only_keys(p["disk"], "disk", {"read", "write", "sync"});

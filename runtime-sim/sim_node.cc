@@ -66,8 +66,9 @@ class SimNode::SimDisk final : public Disk {
       n_.after(Duration(0), std::move(done));
       return;
     }
-    sg4::IoPtr op = read ? n_.sg_disk_->read_async(size) : n_.sg_disk_->write_async(size);
-    n_.await(op, std::move(done));
+    sg4::Disk* disk = n_.sg_disk_;
+    n_.offload([disk, size, read] { read ? disk->read(size) : disk->write(size); },
+               std::move(done));
   }
   SimNode& n_;
 };
@@ -96,11 +97,11 @@ SimNode::SimNode(World& world, const NodeSpec& spec, sg4::Host* host, sg4::Disk*
       spec_(spec),
       host_(host),
       sg_disk_(disk),
-      mailbox_(sg4::Mailbox::by_name(spec.name)),
       rng_(Rng::derive(seed, spec.id)),
       fault_rng_(Rng::derive(seed, (uint64_t{1} << 32) | spec.id)),
       disk_(std::make_unique<SimDisk>(*this)),
-      log_(std::make_unique<SimLog>(*this)) {}
+      log_(std::make_unique<SimLog>(*this)),
+      workers_(host, spec.name + "-worker") {}
 
 SimNode::~SimNode() = default;
 
@@ -140,10 +141,7 @@ void SimNode::send(NodeId to, Message message) {
 }
 
 void SimNode::put(NodeId to, Message message, Time sent_at, Duration hold) {
-  const uint64_t size = message.wire_size();
-  auto* e = new Envelope{spec_.id, to, std::move(message), sent_at, hold};
-  world_.track(e);
-  world_.mailbox(to)->put_init(e, size)->detach();
+  world_.transmit(new Envelope{spec_.id, to, std::move(message), sent_at, hold});
 }
 
 void SimNode::compute(Cost cost, Callback work, Callback done) {
@@ -155,11 +153,30 @@ void SimNode::compute(Cost cost, Callback work, Callback done) {
     after(Duration(0), std::move(finish));
     return;
   }
-  await(sg4::this_actor::exec_async(cost.flops), std::move(finish));
+  const double flops = cost.flops;
+  offload([flops] { sg4::this_actor::execute(flops); }, std::move(finish));
 }
 
-void SimNode::await(sg4::ActivityPtr activity, Callback done) {
-  pending_.push_back(Pending{std::move(activity), std::move(done)});
+void SimNode::offload(std::function<void()> blocking, Callback done) {
+  workers_.run([this, blocking = std::move(blocking), done = std::move(done)]() mutable {
+    blocking();
+    post(Ready{nullptr, std::move(done)});
+  });
+}
+
+void SimNode::post(Ready item) {
+  ready_.push_back(std::move(item));
+  parking_.wake();
+}
+
+void SimNode::arrive(Envelope* e) {
+  if (!up_) {
+    ++world_.stats().stale;  // sent to a node that is down
+    world_.untrack(e);
+    delete e;
+    return;
+  }
+  post(Ready{e, nullptr});
 }
 
 void SimNode::boot() {
@@ -178,31 +195,38 @@ void SimNode::boot() {
     auto st = node_->add(world_.make_service(*this, spec_));
     CAIRN_ASSERT(st.ok());
   }
+  if (world_.options().extra_service) {
+    auto st = node_->add(world_.options().extra_service(*this, spec_));
+    CAIRN_ASSERT(st.ok());
+  }
+  // The actor may run before create() returns to a calling actor: it binds itself.
   actor_ = sg4::Actor::create(spec_.name, host_, [this] {
+    parking_.attach(sg4::ActorPtr(sg4::Actor::self()));
     node_->start();
     loop();
   });
-  // Messages flow to a live node as soon as they are sent, like TCP delivering into a
-  // socket buffer. Without a permanent receiver SimGrid starts a transfer only when the
-  // receiver asks for it, so k messages sent at once to one node would arrive one link
-  // latency apart (a vote round with 7 ms links took up to 4 x 7 ms).
-  mailbox_->set_receiver(actor_);
 }
 
 void SimNode::crash(const CrashDamage& damage) {
   CAIRN_ASSERT(up_);
   up_ = false;
-  // The actor is blocked in its wait (actors run one at a time), so nothing of the node
-  // is on its stack but the wait itself: dropping the node's state here is safe.
-  mailbox_->set_receiver(nullptr);
+  // The actor is parked (actors run one at a time), so nothing of the node is on its
+  // stack but the park itself: dropping the node's state here is safe.
+  parking_.attach(nullptr);
   actor_->kill();
   actor_ = nullptr;
+  workers_.kill_all();
   node_.reset();
   timers_.clear();
   timer_due_.clear();
-  pending_.clear();
-  recv_ = nullptr;
-  recv_buf_ = nullptr;
+  for (Ready& r : ready_) {
+    if (r.envelope != nullptr) {
+      ++world_.stats().stale;  // arrived, but the node died before reading it
+      world_.untrack(r.envelope);
+      delete r.envelope;
+    }
+  }
+  ready_.clear();
   mem_disk_.crash(fault_rng_, damage);
 }
 
@@ -218,13 +242,6 @@ void SimNode::fire_due_timers() {
 }
 
 void SimNode::receive(Envelope* e) {
-  if (e->hold > Duration(0)) {
-    // Still tracked by the world: freed at the end of the run if this node crashes first.
-    const Duration hold = e->hold;
-    e->hold = Duration(0);
-    after(hold, [this, e] { receive(e); });
-    return;
-  }
   world_.untrack(e);
   std::unique_ptr<Envelope> owned(e);
   NetworkStats& stats = world_.stats();
@@ -242,34 +259,24 @@ void SimNode::receive(Envelope* e) {
 }
 
 void SimNode::loop() {
-  std::vector<sg4::ActivityPtr> waiting;
   while (true) {
+    if (paused_until_ > now()) {
+      parking_.park(to_seconds(paused_until_));
+      continue;
+    }
     fire_due_timers();
-    if (!recv_) recv_ = mailbox_->get_async<Envelope>(&recv_buf_);
-    waiting.clear();
-    waiting.push_back(recv_);
-    for (const Pending& p : pending_) waiting.push_back(p.activity);
-    double timeout = -1;
-    if (!timers_.empty()) {
-      timeout = std::max(0.0, to_seconds(timers_.begin()->first.first - now()));
+    if (!ready_.empty()) {
+      Ready r = std::move(ready_.front());
+      ready_.pop_front();
+      if (r.envelope != nullptr) {
+        receive(r.envelope);
+      } else {
+        r.done();
+        node_->check_invariants();
+      }
+      continue;
     }
-    ssize_t index = -1;
-    try {
-      index = sg4::Activity::wait_any_for(waiting, timeout);
-    } catch (const simgrid::TimeoutException&) {
-      index = -1;
-    }
-    if (paused_until_ > now()) sg4::this_actor::sleep_until(to_seconds(paused_until_));
-    if (index == 0) {
-      Envelope* e = recv_buf_;
-      recv_ = nullptr;
-      receive(e);
-    } else if (index > 0) {
-      Pending p = std::move(pending_[static_cast<size_t>(index - 1)]);
-      pending_.erase(pending_.begin() + (index - 1));
-      p.done();
-      node_->check_invariants();
-    }
+    parking_.park(timers_.empty() ? -1.0 : to_seconds(timers_.begin()->first.first));
   }
 }
 

@@ -1,13 +1,18 @@
 // One simulated node: the Runtime that core logic sees inside cairn-sim.
 //
 // Each boot runs an actor on the node's host. The actor owns the node's event loop: it
-// fires due timers, then waits for the first of (next message, next disk or CPU
-// completion, next timer) — so simulated time, not wall time, paces everything. A crash
-// kills the actor and drops the services, timers and pending work (volatile state) and
-// keeps only what the MemDisk had synced; a restart boots a fresh actor and services.
-// A pause freezes the node: whatever arrives meanwhile waits until it ends.
+// fires due timers, runs what is ready (arrived messages, finished disk or CPU work) one
+// item at a time in arrival order, then parks until the next timer or the next arrival —
+// so simulated time, not wall time, paces everything. Messages are handed to the node by
+// the World (arrive()); disk I/O and computations run on the node's worker actors (see
+// parking.h) and post their completions back. A crash kills the actor and its workers and
+// drops the services, timers and pending work (volatile state), keeping only what the
+// MemDisk had synced; a restart boots a fresh actor and services. A pause freezes the
+// node: whatever arrives meanwhile waits until it ends.
 #pragma once
 
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <simgrid/s4u.hpp>
@@ -17,6 +22,7 @@
 #include "core/runtime/mem_disk.h"
 #include "core/runtime/runtime.h"
 #include "core/runtime/service.h"
+#include "runtime-sim/parking.h"
 #include "runtime-sim/scenario.h"
 
 namespace cairn::sim {
@@ -29,9 +35,11 @@ struct Envelope {
   NodeId to;
   Message message;
   Time sent_at;
-  // Extra delay of a link fault, served at the receiver once the message has arrived: a
-  // message is on the wire once sent, so its sender crashing cannot take it back.
+  // Extra delay of a link fault, added to the transfer time: a message is on the wire
+  // once sent, so its sender crashing cannot take it back.
   Duration hold = Duration(0);
+  // The kernel timer that will hand it to the receiver, while one is pending.
+  simgrid::kernel::timer::Timer* timer = nullptr;
 };
 
 class SimNode final : public Runtime {
@@ -56,6 +64,9 @@ class SimNode final : public Runtime {
   void boot();
   void crash(const CrashDamage& damage);
   void pause_until(Time until) { paused_until_ = std::max(paused_until_, until); }
+  // Called by the World (kernel context) when a message to this node has arrived; takes
+  // ownership. A node that is down drops it (counted as stale).
+  void arrive(Envelope* envelope);
   void set_disk_factor(double factor) { disk_factor_ = factor; }
 
   bool up() const { return up_; }
@@ -64,9 +75,11 @@ class SimNode final : public Runtime {
   MemDisk& mem_disk() { return mem_disk_; }
   double disk_factor() const { return disk_factor_; }
   simgrid::s4u::Disk* sg_disk() { return sg_disk_; }
+  simgrid::s4u::Host* host() { return host_; }
 
-  // Starts `activity` (already started) and calls `done` on the node's loop when it ends.
-  void await(simgrid::s4u::ActivityPtr activity, Callback done);
+  // Runs `blocking` (SimGrid work that blocks: a disk I/O, an execution) on one of the
+  // node's workers, then `done` on the node's loop. A crash drops both.
+  void offload(std::function<void()> blocking, Callback done);
 
  private:
   class SimDisk;
@@ -75,13 +88,18 @@ class SimNode final : public Runtime {
   void loop();
   void fire_due_timers();
   void receive(Envelope* envelope);
+  // Queues `item` for the loop and wakes it (any context).
+  struct Ready {
+    Envelope* envelope = nullptr;  // a message, or else
+    Callback done;                 // a completion
+  };
+  void post(Ready item);
   void put(NodeId to, Message message, Time sent_at, Duration hold);
 
   World& world_;
   NodeSpec spec_;
   simgrid::s4u::Host* host_;
   simgrid::s4u::Disk* sg_disk_;
-  simgrid::s4u::Mailbox* mailbox_;
   Rng rng_;
   Rng fault_rng_;  // network-fault draws; separate so faults do not perturb the protocol's
   MemDisk mem_disk_;
@@ -98,13 +116,9 @@ class SimNode final : public Runtime {
   std::map<std::pair<Time, TimerId>, Callback> timers_;
   std::map<TimerId, Time> timer_due_;
   TimerId next_timer_ = 1;
-  struct Pending {
-    simgrid::s4u::ActivityPtr activity;
-    Callback done;
-  };
-  std::vector<Pending> pending_;
-  simgrid::s4u::CommPtr recv_;
-  Envelope* recv_buf_ = nullptr;
+  std::deque<Ready> ready_;
+  Parking parking_;
+  WorkerPool workers_;
 };
 
 }  // namespace cairn::sim

@@ -38,14 +38,18 @@ class World {
 
   RunResult run();
 
-  // For SimNode.
-  simgrid::s4u::Mailbox* mailbox(NodeId id) { return mailboxes_.at(id - 1); }
+  // For SimNode. Carries a message to its receiver: below the scenario's flow threshold
+  // by a kernel timer at send time + latency + size / bandwidth + hold, above it as a
+  // SimGrid flow between the two hosts (sharing bandwidth) and then the hold. Takes
+  // ownership.
+  void transmit(Envelope* e);
   const NetworkFaults& network() const { return network_; }
   NetworkStats& stats() { return stats_; }
   void record(Time at, NodeId node, const Event& event);
   void track(Envelope* e) { in_flight_.insert(e); }
   void untrack(Envelope* e) { in_flight_.erase(e); }
   bool verbose() const { return options_.verbose; }
+  const RunOptions& options() const { return options_; }
   const Scenario& scenario() const { return scenario_; }
   static Time now();
   // Scenario nodes plus simulated clients (ids 1..endpoints()).
@@ -57,6 +61,10 @@ class World {
   using Action = std::function<void()>;
 
   void build_platform();
+  // Hands `e` to its receiver at simulated time `at` (a kernel timer).
+  void arrive_at(Time at, Envelope* e);
+  // Cancels every message still in flight (end of run): their timers and flows.
+  void drop_in_flight();
   void add_endpoint(simgrid::s4u::NetZone* zone, const NodeSpec& spec, double half_latency);
   void schedule(Time at, Action action);
   void controller();
@@ -75,7 +83,7 @@ class World {
   RunOptions options_;
   std::unique_ptr<simgrid::s4u::Engine> engine_;
   std::vector<std::unique_ptr<SimNode>> nodes_;
-  std::vector<simgrid::s4u::Mailbox*> mailboxes_;
+  std::unique_ptr<WorkerPool> flows_;  // actors that carry flows, on the controller host
   simgrid::s4u::Host* controller_host_ = nullptr;
   NetworkFaults network_;
   NetworkStats stats_;

@@ -75,6 +75,40 @@ void World::build_platform() {
   }
   controller_host_ = zone->create_host("controller", 1e9)->seal();
   zone->seal();
+  flows_ = std::make_unique<WorkerPool>(controller_host_, "flow");
+}
+
+void World::transmit(Envelope* e) {
+  track(e);
+  const uint64_t size = e->message.wire_size();
+  const LinkSpec& link = scenario_.link;
+  if (size >= link.flow_threshold_bytes) {
+    sg4::Host* from = nodes_[e->from - 1]->host();
+    sg4::Host* to = nodes_[e->to - 1]->host();
+    flows_->run([this, e, from, to, size] {
+      sg4::Comm::sendto(from, to, size);
+      arrive_at(now() + e->hold, e);
+    });
+    return;
+  }
+  const double transfer_ns = static_cast<double>(size) * 1e9 / link.bandwidth_bytes_per_s;
+  arrive_at(now() + link.latency + Duration(std::llround(transfer_ns)) + e->hold, e);
+}
+
+void World::arrive_at(Time at, Envelope* e) {
+  e->timer = simgrid::kernel::timer::Timer::set(to_seconds(at), [this, e] {
+    e->timer = nullptr;
+    nodes_[e->to - 1]->arrive(e);
+  });
+}
+
+void World::drop_in_flight() {
+  flows_->kill_all();
+  for (Envelope* e : in_flight_) {
+    if (e->timer == nullptr) continue;
+    e->timer->remove();
+    e->timer = nullptr;
+  }
 }
 
 void World::add_endpoint(sg4::NetZone* zone, const NodeSpec& spec, double half_latency) {
@@ -90,7 +124,6 @@ void World::add_endpoint(sg4::NetZone* zone, const NodeSpec& spec, double half_l
           ->seal();
   zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr,
                   {{link, sg4::LinkInRoute::Direction::UP}}, true);
-  mailboxes_.push_back(sg4::Mailbox::by_name(spec.name));
   nodes_.push_back(std::make_unique<SimNode>(*this, spec, host, disk, scenario_.seed));
 }
 
@@ -299,6 +332,7 @@ void World::finish() {
   for (auto& n : nodes_) {
     if (n->up()) n->crash(CrashDamage{});  // end of run: stop every actor
   }
+  drop_in_flight();  // so that the run ends now
 }
 
 RunResult World::run() {

@@ -10,11 +10,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/check/detection.h"
 #include "core/runtime/log.h"
+#include "core/runtime/service.h"
 #include "runtime-sim/scenario.h"
 
 namespace cairn::sim {
@@ -26,6 +28,9 @@ struct RunOptions {
   // elections without writing a trace). Returning true ends the run early, within
   // kStopPollInterval of simulated time. Without a hook a run is unchanged, byte for byte.
   std::function<bool(Time at, std::string_view node, const Event& event)> on_event;
+  // Builds one more service for every node at each boot, beside its roles' (tests and
+  // experiments drive the runtime through it). Its message types must not clash.
+  std::function<std::unique_ptr<Service>(Runtime& rt, const NodeSpec& spec)> extra_service;
 };
 
 // How often a run with an on_event hook checks whether the hook asked it to stop.

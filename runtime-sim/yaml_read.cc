@@ -43,6 +43,12 @@ double bandwidth(const YAML::Node& n, const std::string& what) {
   return *b;
 }
 
+uint64_t size(const YAML::Node& n, const std::string& what) {
+  auto b = parse_size(scalar(n, what));
+  if (!b.ok()) fail(n, absl::StrCat(what, ": ", std::string(b.status().message())));
+  return *b;
+}
+
 double number(const YAML::Node& n, const std::string& what, double lo, double hi) {
   const std::string s = scalar(n, what);
   char* end = nullptr;

@@ -26,6 +26,7 @@ void only_keys(const YAML::Node& map, const std::string& where,
 std::string scalar(const YAML::Node& n, const std::string& what);
 Duration duration(const YAML::Node& n, const std::string& what);
 double bandwidth(const YAML::Node& n, const std::string& what);
+uint64_t size(const YAML::Node& n, const std::string& what);  // e.g. 16KiB
 double number(const YAML::Node& n, const std::string& what, double lo, double hi);
 int64_t integer(const YAML::Node& n, const std::string& what, int64_t lo, int64_t hi);
 bool boolean(const YAML::Node& n, const std::string& what);

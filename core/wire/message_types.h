@@ -23,6 +23,8 @@ inline constexpr MessageType kKvResponse = 0x0402;     // raft::wire::KvResponse
 inline constexpr MessageType kAdminRequest = 0x0403;   // raft::wire::AdminRequest
 inline constexpr MessageType kAdminResponse = 0x0404;  // raft::wire::AdminResponse
 // 0x05xx: client.
+// 0xFExx: test probes (the simulator's delivery tests); never used by a service.
+inline constexpr MessageType kTestProbe = 0xFE01;
 // 0xFFxx: reserved for the real runtime's transports among themselves (hello, shared-
 // memory offer and answer: runtime-real/transport_types.h); never delivered to services.
 inline constexpr MessageType kTransportControlFirst = 0xFF00;
