@@ -99,7 +99,8 @@ void TcpTransport::Link::write() {
     if (frames == t_.options_.gather_frames_max || (frames > 0 && bytes > (4u << 20))) break;
     out.head = wire::encode_frame_header(
         out.message,
-        wire::FrameMeta{sequence_++, static_cast<uint64_t>(to_seconds(t_.rt_.now()) * 1e6)});
+        wire::FrameMeta{sequence_++, static_cast<uint64_t>(to_seconds(t_.rt_.now()) * 1e6),
+                        t_.options_.check_payload ? uint8_t{0} : wire::kFlagPayloadUnchecked});
     gather_.emplace_back(out.head.data(), out.head.size());
     if (!out.message.header.empty()) gather_.push_back(asio::buffer(out.message.header));
     if (const std::string_view payload = out.message.payload.view(); !payload.empty()) {

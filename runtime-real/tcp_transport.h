@@ -43,6 +43,10 @@ struct TcpOptions {
   // SO_SNDBUF (outbound links) and SO_RCVBUF (accepted connections); 0 keeps the
   // kernel's autotuning, which the transport benchmark found as fast on loopback.
   int socket_buffer_bytes = 0;
+  // false: outbound frames carry kFlagPayloadUnchecked (header and protobuf header are
+  // still checked). Only for payloads that carry their own checksum end to end; the
+  // default keeps every byte of a TCP frame under the CRC.
+  bool check_payload = true;
   wire::FrameLimits limits;
   std::string host_id;  // sent in Hello (same_host detection)
 };

@@ -9,7 +9,7 @@
 // hits both; the summary gives the median (and min/max) of each and the ratio of medians.
 //
 //   transport_bench [--reps N] [--mib M] [--only tcp|shm|small] [--ring-mib R] [--baselines 0]
-//                   [--sockbuf-kib K] [--in-place 0]
+//                   [--sockbuf-kib K] [--in-place 0] [--payload-crc 0]
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -41,7 +41,7 @@ double seconds_since(Clock::time_point t) {
 // queues accept them, resuming when the transport's drain handler says there is room.
 struct Pair {
   Pair(bool shm, uint64_t threshold, uint64_t ring_bytes, int socket_buffer_bytes = 0,
-       bool in_place = true) {
+       bool in_place = true, bool check_payload = true) {
     const auto ports = testing::free_ports(2);
     dir = "/tmp/cairn-bench-" + std::to_string(::getpid());
     for (int i = 0; i < 2; ++i) {
@@ -51,6 +51,7 @@ struct Pair {
       TcpOptions o;
       o.host_id = this_host_id();
       o.socket_buffer_bytes = socket_buffer_bytes;
+      o.check_payload = check_payload;
       const uint16_t peer_port = ports[1 - i];
       tcp[i] = std::make_unique<TcpTransport>(
           *rt[i], o,
@@ -229,9 +230,10 @@ struct Args {
   uint64_t mib = 2000;  // 1 MiB messages per throughput run
   std::string only;
   uint64_t ring_mib = 8;
-  bool baselines = true;  // --baselines 0: ours only (for profiling)
-  int sockbuf_kib = 0;    // --sockbuf-kib K: SO_SNDBUF/SO_RCVBUF (0: kernel autotuning)
-  bool in_place = true;   // --in-place 0: the shm reader copies every payload out
+  bool baselines = true;    // --baselines 0: ours only (for profiling)
+  int sockbuf_kib = 0;      // --sockbuf-kib K: SO_SNDBUF/SO_RCVBUF (0: kernel autotuning)
+  bool in_place = true;     // --in-place 0: the shm reader copies every payload out
+  bool payload_crc = true;  // --payload-crc 0: adds a TCP measure without the payload CRC
 };
 
 Args parse(int argc, char** argv) {
@@ -245,6 +247,7 @@ Args parse(int argc, char** argv) {
     if (k == "--baselines") a.baselines = v != "0";
     if (k == "--sockbuf-kib") a.sockbuf_kib = std::stoi(v);
     if (k == "--in-place") a.in_place = v != "0";
+    if (k == "--payload-crc") a.payload_crc = v != "0";
   }
   return a;
 }
@@ -262,6 +265,12 @@ int main(int argc, char** argv) {
   Samples s;
   if (want("tcp")) {
     Pair pair(false, 0, args.ring_mib * kMiB, args.sockbuf_kib * 1024);
+    // Not the default configuration: only to show what the payload CRC costs.
+    std::unique_ptr<Pair> unchecked;
+    if (!args.payload_crc) {
+      unchecked = std::make_unique<Pair>(false, 0, args.ring_mib * kMiB, args.sockbuf_kib * 1024,
+                                         true, false);
+    }
     for (int r = 0; r < args.reps; ++r) {
       std::printf("tcp rep %d\n", r + 1);
       if (args.baselines) {
@@ -269,6 +278,10 @@ int main(int argc, char** argv) {
         s.add("tcp iperf3 -l 1M GB/s", iperf3_gbps(total));
       }
       s.add("tcp ours 1 MiB GB/s", total / pair.run(args.mib, kMiB, false) / 1e9);
+      if (unchecked) {
+        s.add("tcp ours, payload CRC off GB/s",
+              total / unchecked->run(args.mib, kMiB, false) / 1e9);
+      }
     }
   }
   if (want("shm")) {
@@ -295,6 +308,8 @@ int main(int argc, char** argv) {
   std::printf("\nratios of medians:\n");
   s.ratio("tcp ours / raw socket", "tcp ours 1 MiB GB/s", "tcp raw socket GB/s");
   s.ratio("tcp ours / iperf3 (aim >= 0.8)", "tcp ours 1 MiB GB/s", "tcp iperf3 -l 1M GB/s");
+  s.ratio("tcp ours, payload CRC off / iperf3", "tcp ours, payload CRC off GB/s",
+          "tcp iperf3 -l 1M GB/s");
   s.ratio("shm ours / memcpy hot (aim >= 0.5)", "shm ours 1 MiB GB/s", "shm memcpy 1 MiB hot GB/s");
   s.ratio("shm ours / memcpy into ring", "shm ours 1 MiB GB/s", "shm memcpy 1 MiB into ring GB/s");
   s.ratio("small shm / small tcp", "small shm msg/s", "small tcp msg/s");
