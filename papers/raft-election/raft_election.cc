@@ -8,12 +8,17 @@
 // analysis/plot_raft_election.py draws the CDFs. Each trial is one forked child; `--jobs`
 // children run at once, and results are gathered by trial index, so the output does not
 // depend on J.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -211,6 +216,14 @@ int trace_one(const Options& o) {
 
 int run(const Options& o) {
   if (!o.trace_dir.empty()) return trace_one(o);
+  // Make sure the results can be written before spending minutes on the trials.
+  std::error_code ec;
+  std::filesystem::create_directories(o.out, ec);
+  if (ec || access(o.out.c_str(), W_OK) != 0) {
+    std::fprintf(stderr, "cannot write under %s: %s\n", o.out.c_str(),
+                 ec ? ec.message().c_str() : std::strerror(errno));
+    return 2;
+  }
   const TrialNetwork& net = o.net;
   std::vector<Task> tasks;
   for (const TimeoutRange& r : o.ranges) {

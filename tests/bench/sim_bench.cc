@@ -2,15 +2,17 @@
 // failure-detection cluster, beside a raw SimGrid ping-pong measured in the same run.
 //
 //   ./build/tests/bench/bench_sim [--nodes 1000] [--sim-seconds 3600] [--monitors 3]
+//                                 [--flow-threshold BYTES]   (0: every message a flow)
 //
 // Each measurement runs in its own forked process (one SimGrid engine per process).
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <simgrid/s4u.hpp>
-#include <sys/resource.h>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -74,10 +76,12 @@ int main(int argc, char** argv) {
   int nodes = 1000;
   int sim_seconds = 3600;
   int monitors = 3;
+  long long flow_threshold = -1;  // the scenario default
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--nodes") == 0) nodes = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--sim-seconds") == 0) sim_seconds = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--monitors") == 0) monitors = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--flow-threshold") == 0) flow_threshold = std::atoll(argv[i + 1]);
   }
   const double cpu0 = children_cpu_s();
   auto base = sim::run_in_child([] { return raw_ping_pong(200000); });
@@ -94,6 +98,7 @@ int main(int argc, char** argv) {
                                                std::chrono::seconds(sim_seconds));
   s.metrics_interval = std::chrono::seconds(sim_seconds);
   s.membership.monitors = static_cast<size_t>(std::max(1, monitors));
+  if (flow_threshold >= 0) s.link.flow_threshold_bytes = static_cast<uint64_t>(flow_threshold);
   const double cpu1 = children_cpu_s();
   auto r = sim::run_scenario_in_child(s, sim::RunOptions{});
   const double cairn_cpu = children_cpu_s() - cpu1;
@@ -103,12 +108,15 @@ int main(int argc, char** argv) {
   }
   const double msgs = r->metrics["messages_delivered"];
   const double rate = msgs / r->wall_time_s;
-  std::printf("raw SimGrid ping-pong: %.0f messages, %.2f s wall, %.2f s CPU = %.0f msg per CPU s\n",
-              base_msgs, base_wall, base_cpu, base_msgs / base_cpu);
-  std::printf("cairn-sim %d nodes x %d s, %d monitors: %.0f messages, %.2f s wall, %.2f s CPU = "
-              "%.0f msg per CPU s (%.1f simulated s per CPU s)\n",
-              nodes, sim_seconds, monitors, msgs, r->wall_time_s, cairn_cpu, msgs / cairn_cpu,
-              sim_seconds / cairn_cpu);
+  std::printf(
+      "raw SimGrid ping-pong: %.0f messages, %.2f s wall, %.2f s CPU = %.0f msg per CPU s\n",
+      base_msgs, base_wall, base_cpu, base_msgs / base_cpu);
+  std::printf(
+      "cairn-sim %d nodes x %d s, %d monitors, flow threshold %llu B: %.0f messages, %.2f s wall, "
+      "%.2f s CPU = "
+      "%.0f msg per CPU s (%.1f simulated s per CPU s)\n",
+      nodes, sim_seconds, monitors, static_cast<unsigned long long>(s.link.flow_threshold_bytes),
+      msgs, r->wall_time_s, cairn_cpu, msgs / cairn_cpu, sim_seconds / cairn_cpu);
   std::printf("ratio cairn/raw (messages per CPU second): %.2f   (per wall second: %.2f)\n",
               (msgs / cairn_cpu) / (base_msgs / base_cpu), rate / base_rate);
   std::printf("aim: 1000 nodes x 3600 s in under 60 s: %s (%.1f s wall, %.1f s CPU)\n",
