@@ -1,5 +1,7 @@
 #include "runtime-sim/parking.h"
 
+#include <algorithm>
+
 #include "core/base/assert.h"
 
 namespace sg4 = simgrid::s4u;
@@ -17,6 +19,7 @@ void Parking::attach(sg4::ActorPtr actor) {
 
 void Parking::park(double date) {
   CAIRN_ASSERT(actor_ != nullptr && sg4::this_actor::get_pid() == actor_->get_pid());
+  if (date >= 0) date = std::max(date, sg4::Engine::get_clock());  // never in the past
   if (date < 0) {
     cancel_timer();
   } else if (timer_ == nullptr || timer_date_ != date) {

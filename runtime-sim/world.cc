@@ -96,7 +96,9 @@ void World::transmit(Envelope* e) {
 }
 
 void World::arrive_at(Time at, Envelope* e) {
-  e->timer = simgrid::kernel::timer::Timer::set(to_seconds(at), [this, e] {
+  // now() is the engine's clock rounded to a nanosecond, which may be just behind it.
+  const double date = std::max(to_seconds(at), sg4::Engine::get_clock());
+  e->timer = simgrid::kernel::timer::Timer::set(date, [this, e] {
     e->timer = nullptr;
     nodes_[e->to - 1]->arrive(e);
   });
