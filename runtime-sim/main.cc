@@ -1,10 +1,13 @@
 // cairn-sim: runs a scenario in SimGrid and judges its checks.
 //
-//   cairn-sim run SCENARIO.yaml [--seed N] [--out DIR] [--verbose]
+//   cairn-sim run SCENARIO.yaml [--seed N] [--out DIR] [--verbose] [--progress | --no-progress]
 //   cairn-sim check SCENARIO.yaml        (validate only)
 //
 // Exit status: 0 every check passed, 1 a check failed, 2 bad usage or a bad scenario.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -14,7 +17,18 @@
 
 namespace {
 
-int run(const std::string& path, std::optional<uint64_t> seed, std::string out, bool verbose) {
+// One line on stderr: rewritten in place on a terminal, a new line each time otherwise.
+void print_progress(double sim_s, double end_s, double wall_s, bool tty) {
+  const double done = end_s > 0 ? std::min(1.0, sim_s / end_s) : 1;
+  std::fprintf(stderr, "%ssimulated %.0f of %.0f s (%3.0f%%), %.1f s wall", tty ? "\r" : "", sim_s,
+               end_s, 100 * done, wall_s);
+  if (done > 0 && done < 1) std::fprintf(stderr, ", about %.0f s left", wall_s * (1 - done) / done);
+  std::fprintf(stderr, tty && done < 1 ? "   " : "\n");
+  std::fflush(stderr);
+}
+
+int run(const std::string& path, std::optional<uint64_t> seed, std::string out, bool verbose,
+        bool progress) {
   auto scenario = cairn::sim::parse_scenario_file(path);
   if (!scenario.ok()) {
     std::cerr << scenario.status().message() << "\n";
@@ -28,6 +42,12 @@ int run(const std::string& path, std::optional<uint64_t> seed, std::string out, 
   }
   if (out.empty()) out = "runs/" + scenario->name + "-seed" + std::to_string(scenario->seed);
   cairn::sim::RunOptions options{.out_dir = out, .verbose = verbose};
+  if (progress) {
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    options.on_progress = [tty](double sim_s, double end_s, double wall_s) {
+      print_progress(sim_s, end_s, wall_s, tty);
+    };
+  }
   const cairn::sim::RunResult result = cairn::sim::run_scenario(*scenario, options);
   if (auto st = cairn::sim::write_summary(result, out); !st.ok()) {
     std::cerr << st.message() << "\n";
@@ -45,11 +65,15 @@ int main(int argc, char** argv) {
   std::string path, out;
   std::optional<uint64_t> seed;
   bool verbose = false;
+  bool progress = isatty(STDERR_FILENO) != 0;
   auto* run_cmd = app.add_subcommand("run", "run a scenario and judge its checks");
   run_cmd->add_option("scenario", path, "scenario file (YAML)")->required();
   run_cmd->add_option("--seed", seed, "override the scenario's seed");
   run_cmd->add_option("--out", out, "run folder (default runs/NAME-seedN)");
   run_cmd->add_flag("--verbose", verbose, "print every node's log lines");
+  run_cmd->add_flag("--progress,!--no-progress", progress,
+                    "report simulated time reached every 2 s of wall time on stderr "
+                    "(default: when stderr is a terminal)");
   auto* check_cmd = app.add_subcommand("check", "validate a scenario without running it");
   check_cmd->add_option("scenario", path, "scenario file (YAML)")->required();
   try {
@@ -68,5 +92,5 @@ int main(int argc, char** argv) {
               << " faults, " << scenario->checks.size() << " checks)\n";
     return 0;
   }
-  return run(path, seed, out, verbose);
+  return run(path, seed, out, verbose, progress);
 }

@@ -2,6 +2,7 @@
 // injector. Not part of the public interface (see world.h).
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -78,6 +79,8 @@ class World {
   void poll_stop();
   std::map<std::string, CheckResult> judge(Time end) const;
   void record_fault(const Fault& fault);
+  // Reports progress if the hook is set and its interval has passed (cheap to call often).
+  void maybe_report_progress(bool force = false);
 
   Scenario scenario_;
   RunOptions options_;
@@ -89,6 +92,7 @@ class World {
   NetworkStats stats_;
   std::unique_ptr<Trace> trace_;
   std::FILE* metrics_csv_ = nullptr;
+  std::vector<std::map<std::string, double>> last_sample_;  // per node, as last written
   std::multimap<std::pair<Time, uint64_t>, Action> actions_;
   uint64_t action_seq_ = 0;
   std::unordered_set<Envelope*> in_flight_;
@@ -99,6 +103,9 @@ class World {
   std::unique_ptr<RaftRun> raft_;    // set when the scenario has meta nodes
   NodeId crashed_leader_ = kNoNode;  // for `restart: leader`
   bool stop_requested_ = false;      // options_.on_event asked to end the run
+  std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_progress_ = wall_start_;
+  uint32_t arrivals_since_progress_check_ = 0;
   // The up meta node leading the highest term, or kNoNode.
   NodeId current_leader();
   // A fault naming `leader`, with its targets filled in now (nullopt: no leader to hit).

@@ -101,7 +101,21 @@ void World::arrive_at(Time at, Envelope* e) {
   e->timer = simgrid::kernel::timer::Timer::set(date, [this, e] {
     e->timer = nullptr;
     nodes_[e->to - 1]->arrive(e);
+    if (++arrivals_since_progress_check_ == 4096) maybe_report_progress();
   });
+}
+
+void World::maybe_report_progress(bool force) {
+  arrivals_since_progress_check_ = 0;
+  if (!options_.on_progress) return;
+  const auto wall = std::chrono::steady_clock::now();
+  if (!force &&
+      wall - last_progress_ < std::chrono::duration<double>(options_.progress_interval_s)) {
+    return;
+  }
+  last_progress_ = wall;
+  options_.on_progress(to_seconds(now()), to_seconds(scenario_.duration),
+                       std::chrono::duration<double>(wall - wall_start_).count());
 }
 
 void World::drop_in_flight() {
@@ -289,12 +303,20 @@ void World::apply(const Fault& fault) {
 
 void World::sample_metrics() {
   if (metrics_csv_ != nullptr) {
+    // A row only for a value that changed since the node's previous row (the first sample
+    // has them all): readers carry each value forward. Big clusters would otherwise write
+    // gigabytes of unchanged gauges.
     const std::string t = format_time(now());
-    for (auto& n : nodes_) {
-      std::fprintf(metrics_csv_, "%s,%s,up,%d\n", t.c_str(), n->spec().name.c_str(),
-                   n->up() ? 1 : 0);
-      for (const auto& [name, value] : n->metrics().snapshot()) {
-        std::fprintf(metrics_csv_, "%s,%s,%s,%s\n", t.c_str(), n->spec().name.c_str(), name.c_str(),
+    last_sample_.resize(nodes_.size());
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      SimNode& n = *nodes_[i];
+      std::map<std::string, double> sample = n.metrics().snapshot();
+      sample["up"] = n.up() ? 1 : 0;
+      for (const auto& [name, value] : sample) {
+        auto [it, fresh] = last_sample_[i].try_emplace(name, value);
+        if (!fresh && it->second == value) continue;
+        it->second = value;
+        std::fprintf(metrics_csv_, "%s,%s,%s,%s\n", t.c_str(), n.spec().name.c_str(), name.c_str(),
                      json_number(value).c_str());
       }
     }
@@ -320,6 +342,7 @@ void World::controller() {
     actions_.erase(it);
     if (at > now()) sg4::this_actor::sleep_until(to_seconds(at));
     action();
+    maybe_report_progress();
   }
   if (!stop_requested_ && end > now()) sg4::this_actor::sleep_until(to_seconds(end));
   finish();
@@ -338,7 +361,7 @@ void World::finish() {
 }
 
 RunResult World::run() {
-  const auto wall_start = std::chrono::steady_clock::now();
+  wall_start_ = last_progress_ = std::chrono::steady_clock::now();
   record(now(), kNoNode,
          Event{"run_start",
                {{"scenario", scenario_.name},
@@ -350,6 +373,7 @@ RunResult World::run() {
   const Time end = now();
   undisturb_all();
   record(end, kNoNode, Event{"run_end", {}});
+  maybe_report_progress(/*force=*/true);
 
   RunResult r;
   r.scenario = scenario_.name;
@@ -377,7 +401,7 @@ RunResult World::run() {
   }
   if (raft_ != nullptr) raft_->add_metrics(r.metrics);
   r.wall_time_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
   return r;
 }
 

@@ -31,6 +31,11 @@ struct RunOptions {
   // Builds one more service for every node at each boot, beside its roles' (tests and
   // experiments drive the runtime through it). Its message types must not clash.
   std::function<std::unique_ptr<Service>(Runtime& rt, const NodeSpec& spec)> extra_service;
+  // Called with the simulated time reached, the run's end and the wall seconds so far, at
+  // most once per `progress_interval_s` of wall time (and once at the end). Watching
+  // progress reads the wall clock only: the simulation and its trace are unchanged.
+  std::function<void(double sim_s, double end_s, double wall_s)> on_progress;
+  double progress_interval_s = 2;
 };
 
 // How often a run with an on_event hook checks whether the hook asked it to stop.

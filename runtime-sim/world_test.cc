@@ -1,6 +1,10 @@
 #include "runtime-sim/world.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 
 #include "runtime-sim/fork_runner.h"
 
@@ -41,6 +45,35 @@ TEST(SimRuntime, SameSeedSameTraceOtherSeedOtherTrace) {
   EXPECT_EQ(a->trace_hash, b->trace_hash);
   EXPECT_NE(a->trace_hash, c->trace_hash);
   EXPECT_EQ(a->trace_hash.size(), 64u);
+}
+
+// Progress reports read the wall clock only: reporting at every chance changes nothing.
+TEST(SimRuntime, ProgressReportsDoNotChangeTheTrace) {
+  RunOptions quiet_run;
+  RunOptions watched;
+  watched.progress_interval_s = 0;
+  const std::string log = ::testing::TempDir() + "/progress-" + std::to_string(getpid());
+  watched.on_progress = [log](double sim_s, double end_s, double wall_s) {
+    static double last = -1;
+    // Runs in the child: a broken promise aborts it, which the parent sees as an error.
+    if (sim_s < last || sim_s > end_s || end_s != 60 || wall_s < 0) std::abort();
+    last = sim_s;
+    if (std::FILE* f = std::fopen(log.c_str(), "a")) {
+      std::fprintf(f, "%.9f\n", sim_s);
+      std::fclose(f);
+    }
+  };
+  auto a = run_scenario_in_child(crash_and_restart(7), quiet_run);
+  auto b = run_scenario_in_child(crash_and_restart(7), watched);
+  ASSERT_TRUE(a.ok() && b.ok()) << (a.ok() ? b.status() : a.status());
+  EXPECT_EQ(a->trace_hash, b->trace_hash);
+  std::ifstream in(log);
+  std::vector<double> reports;
+  for (double t; in >> t;) reports.push_back(t);
+  std::remove(log.c_str());
+  EXPECT_GT(reports.size(), 10u);  // every check reports at interval 0
+  ASSERT_FALSE(reports.empty());
+  EXPECT_DOUBLE_EQ(reports.back(), 60);  // and once at the end
 }
 
 TEST(SimRuntime, PartitionIsDetectedAndHealed) {

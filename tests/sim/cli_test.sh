@@ -36,6 +36,15 @@ for key in scenario seed sim_time_s wall_time_s trace_hash checks metrics; do
 done
 head -1 "$work/q7a/events.jsonl" | grep -q '^{"t":0\.' || fail "events.jsonl lines must start with the time"
 head -1 "$work/q7a/metrics.csv" | grep -q '^time_s,node,metric,value$' || fail "metrics.csv header"
+# Rows only when a value changes: n3 is up at 0, crashed at 20 s, back at 50 s.
+ups=$(grep -c ',n3,up,' "$work/q7a/metrics.csv")
+[ "$ups" -eq 3 ] || fail "metrics.csv: n3's up changed 3 times, got $ups rows"
+
+# --progress reports on stderr and leaves the trace unchanged.
+"$sim" run "$src/scenarios/quickstart.yaml" --seed 7 --out "$work/q7p" --progress >/dev/null \
+  2>"$work/progress.txt" || fail "run with --progress"
+grep -q 'simulated 120 of 120 s (100%)' "$work/progress.txt" || fail "no final progress line"
+[ "$(hash_of "$work/q7p")" = "$a" ] || fail "--progress changed the trace"
 
 # A failing check makes the exit status 1.
 sed 's/detection_time: {max: 5s}/detection_time: {max: 1s}/' "$src/scenarios/quickstart.yaml" >"$work/strict.yaml"
