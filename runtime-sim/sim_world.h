@@ -92,7 +92,11 @@ class World {
   NetworkStats stats_;
   std::unique_ptr<Trace> trace_;
   std::FILE* metrics_csv_ = nullptr;
-  std::vector<std::map<std::string, double>> last_sample_;  // per node, as last written
+  struct LastValue {
+    std::string name;
+    double value;
+  };
+  std::vector<std::vector<LastValue>> last_sample_;  // per node, as last written
   std::multimap<std::pair<Time, uint64_t>, Action> actions_;
   uint64_t action_seq_ = 0;
   std::unordered_set<Envelope*> in_flight_;

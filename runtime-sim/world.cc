@@ -308,17 +308,30 @@ void World::sample_metrics() {
     // gigabytes of unchanged gauges.
     const std::string t = format_time(now());
     last_sample_.resize(nodes_.size());
+    static const std::string kUp = "up";
     for (size_t i = 0; i < nodes_.size(); ++i) {
       SimNode& n = *nodes_[i];
-      std::map<std::string, double> sample = n.metrics().snapshot();
-      sample["up"] = n.up() ? 1 : 0;
-      for (const auto& [name, value] : sample) {
-        auto [it, fresh] = last_sample_[i].try_emplace(name, value);
-        if (!fresh && it->second == value) continue;
-        it->second = value;
+      // Metrics come in a fixed order, so the previous values are matched by position;
+      // a metric registered since then is inserted where it appears.
+      std::vector<LastValue>& last = last_sample_[i];
+      size_t k = 0;
+      auto visit = [&](const std::string& name, double value) {
+        if (k < last.size() && last[k].name == name) {
+          if (last[k].value == value) {
+            ++k;
+            return;
+          }
+          last[k].value = value;
+        } else {
+          last.insert(last.begin() + static_cast<ptrdiff_t>(k), LastValue{name, value});
+        }
+        ++k;
         std::fprintf(metrics_csv_, "%s,%s,%s,%s\n", t.c_str(), n.spec().name.c_str(), name.c_str(),
                      json_number(value).c_str());
-      }
+      };
+      visit(kUp, n.up() ? 1 : 0);
+      n.metrics().for_each(visit);
+      last.resize(k);  // drop metrics that are gone
     }
   }
   schedule(now() + scenario_.metrics_interval, [this] { sample_metrics(); });
