@@ -143,9 +143,9 @@ struct Pair {
   std::atomic<Clock::time_point> done_at{};
 };
 
-// Raw loopback socket: one thread writes `total` bytes in 1 MiB writes, one reads them
-// into a 1 MiB buffer.
-double raw_socket_gbps(uint64_t total) {
+// Raw loopback socket: one thread writes `total` bytes in writes of `write_bytes`, one
+// reads them into a buffer of max(write_bytes, 64 KiB); returns the reader's seconds.
+double raw_socket_seconds(uint64_t total, size_t write_bytes) {
   const uint16_t port = testing::free_ports(1)[0];
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
@@ -153,17 +153,20 @@ double raw_socket_gbps(uint64_t total) {
     asio::io_context wio;
     tcp::socket s(wio);
     s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    std::string buf(1 << 20, 'r');
-    for (uint64_t done = 0; done < total; done += buf.size()) asio::write(s, asio::buffer(buf));
+    s.set_option(tcp::no_delay(true));  // as ours
+    std::string buf(write_bytes, 'r');
+    for (uint64_t done = 0; done < total; done += buf.size()) {
+      asio::write(s, asio::buffer(buf.data(), std::min<uint64_t>(buf.size(), total - done)));
+    }
   });
   tcp::socket r = acceptor.accept();
-  std::vector<char> buf(1 << 20);
+  std::vector<char> buf(std::max<size_t>(write_bytes, 64 << 10));
   const auto start = Clock::now();
   uint64_t got = 0;
   while (got < total) got += r.read_some(asio::buffer(buf));
   const double t = seconds_since(start);
   writer.join();
-  return total / t / 1e9;
+  return t;
 }
 
 // Copies `total` bytes in 1 MiB memcpy calls from one 1 MiB source into `dst_bytes` of
@@ -264,6 +267,7 @@ int main(int argc, char** argv) {
   const Args args = parse(argc, argv);
   constexpr size_t kMiB = 1 << 20;
   constexpr uint64_t kSmall = 200000;
+  constexpr uint64_t kSmallWire = 32 + 1 + 64;  // frame header, header "h", payload
   const uint64_t total = args.mib * kMiB;
   auto want = [&](const char* what) { return args.only.empty() || args.only == what; };
   Samples s;
@@ -278,7 +282,7 @@ int main(int argc, char** argv) {
     for (int r = 0; r < args.reps; ++r) {
       std::printf("tcp rep %d\n", r + 1);
       if (args.baselines) {
-        s.add("tcp raw socket GB/s", raw_socket_gbps(total));
+        s.add("tcp raw socket GB/s", total / raw_socket_seconds(total, kMiB) / 1e9);
         s.add("tcp iperf3 -l 1M GB/s", iperf3_gbps(total));
       }
       s.add("tcp ours 1 MiB GB/s", total / pair.run(args.mib, kMiB, false) / 1e9);
@@ -304,6 +308,15 @@ int main(int argc, char** argv) {
     Pair shm_pair(true, 0, args.ring_mib * kMiB);
     for (int r = 0; r < args.reps; ++r) {
       std::printf("small rep %d\n", r + 1);
+      if (args.baselines) {
+        // The same bytes (a 97-byte frame per message) over a bare socket: one write per
+        // message (what a simple messaging layer does), and 64 per write (the most our
+        // TCP link gathers into one writev: bytes moved with no per-message work at all).
+        s.add("small raw socket, write per msg msg/s",
+              kSmall / raw_socket_seconds(kSmall * kSmallWire, kSmallWire));
+        s.add("small raw socket, 64 per write msg/s",
+              kSmall / raw_socket_seconds(kSmall * kSmallWire, 64 * kSmallWire));
+      }
       s.add("small tcp msg/s", kSmall / tcp_pair.run(kSmall, 64, false));
       s.add("small shm msg/s", kSmall / shm_pair.run(kSmall, 64, true));
     }
@@ -316,6 +329,12 @@ int main(int argc, char** argv) {
           "tcp iperf3 -l 1M GB/s");
   s.ratio("shm ours / memcpy hot (aim >= 0.5)", "shm ours 1 MiB GB/s", "shm memcpy 1 MiB hot GB/s");
   s.ratio("shm ours / memcpy into ring", "shm ours 1 MiB GB/s", "shm memcpy 1 MiB into ring GB/s");
+  s.ratio("small tcp / raw socket, write per message", "small tcp msg/s",
+          "small raw socket, write per msg msg/s");
+  s.ratio("small shm / raw socket, write per message", "small shm msg/s",
+          "small raw socket, write per msg msg/s");
+  s.ratio("small tcp / raw socket, 64 per write", "small tcp msg/s",
+          "small raw socket, 64 per write msg/s");
   s.ratio("small shm / small tcp", "small shm msg/s", "small tcp msg/s");
   return 0;
 }
