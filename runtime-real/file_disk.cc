@@ -39,6 +39,11 @@ void FileDisk::sync(const std::string& name, Done done) {
   run<absl::Status>([name](PosixFiles& f) { return f.sync(name); }, std::move(done));
 }
 
+void FileDisk::append_sync(const std::string& name, std::string bytes, Done done) {
+  run<absl::Status>([name, b = std::move(bytes)](PosixFiles& f) { return f.append_sync(name, b); },
+                    std::move(done));
+}
+
 void FileDisk::rename(const std::string& from, const std::string& to, Done done) {
   run<absl::Status>([from, to](PosixFiles& f) { return f.rename(from, to); }, std::move(done));
 }

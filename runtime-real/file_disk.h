@@ -22,6 +22,7 @@ class FileDisk final : public Disk {
   void append(const std::string& name, std::string bytes, Done done) override;
   void read(const std::string& name, ReadDone done) override;
   void sync(const std::string& name, Done done) override;
+  void append_sync(const std::string& name, std::string bytes, Done done) override;
   void rename(const std::string& from, const std::string& to, Done done) override;
   void remove(const std::string& name, Done done) override;
   void sync_dir(Done done) override;

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/base/assert.h"
 
 namespace cairn::real {
 namespace {
@@ -27,6 +28,17 @@ absl::Status fsync_path(const std::string& path, int flags) {
   const int err = errno;
   ::close(fd);
   return rc == 0 ? absl::OkStatus() : errno_status(err, "fsync " + path);
+}
+
+absl::Status write_fd(int fd, const std::string& bytes, const std::string& path) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_status(errno, "write " + path);
+    done += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
 }
 
 void list_into(const std::string& dir, const std::string& rel, std::vector<std::string>* out) {
@@ -82,35 +94,60 @@ absl::Status PosixFiles::make_parents(const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::Status PosixFiles::write_all(const std::string& name, const std::string& bytes, int flags) {
-  auto path = path_for(name);
-  if (!path.ok()) return path.status();
-  if (absl::Status s = make_parents(*path); !s.ok()) return s;
-  const bool existed = ::access(path->c_str(), F_OK) == 0;
-  const int fd = ::open(path->c_str(), flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_status(errno, "open " + *path);
-  if (!existed) mark_dirty(*path);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return errno_status(err, "write " + *path);
-    }
-    done += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  return absl::OkStatus();
+PosixFiles::~PosixFiles() {
+  for (const auto& [path, fd] : open_fds_) ::close(fd);
+}
+
+absl::StatusOr<int> PosixFiles::open_for_write(const std::string& path, int flags) {
+  if (absl::Status s = make_parents(path); !s.ok()) return s;
+  const bool existed = ::access(path.c_str(), F_OK) == 0;
+  const int fd = ::open(path.c_str(), flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return errno_status(errno, "open " + path);
+  if (!existed) mark_dirty(path);
+  return fd;
+}
+
+absl::StatusOr<int> PosixFiles::append_fd(const std::string& path) {
+  if (auto it = open_fds_.find(path); it != open_fds_.end()) return it->second;
+  // Bounded: drop the first kept descriptor (any will do; reopening is only slower).
+  if (open_fds_.size() >= kMaxOpenFiles) close_fd(open_fds_.begin()->first);
+  absl::StatusOr<int> fd = open_for_write(path, O_APPEND);
+  if (fd.ok()) open_fds_.emplace(path, *fd);
+  CAIRN_ASSERT(open_fds_.size() <= kMaxOpenFiles);
+  return fd;
+}
+
+void PosixFiles::close_fd(const std::string& path) {
+  auto it = open_fds_.find(path);
+  if (it == open_fds_.end()) return;
+  ::close(it->second);
+  open_fds_.erase(it);
 }
 
 absl::Status PosixFiles::write(const std::string& name, const std::string& bytes) {
-  return write_all(name, bytes, O_TRUNC);
+  auto path = path_for(name);
+  if (!path.ok()) return path.status();
+  close_fd(*path);  // one rule for every change of what a name holds: drop the kept fd
+  absl::StatusOr<int> fd = open_for_write(*path, O_TRUNC);
+  if (!fd.ok()) return fd.status();
+  absl::Status s = write_fd(*fd, bytes, *path);
+  ::close(*fd);
+  return s;
 }
 
 absl::Status PosixFiles::append(const std::string& name, const std::string& bytes) {
-  return write_all(name, bytes, O_APPEND);
+  auto path = path_for(name);
+  if (!path.ok()) return path.status();
+  absl::StatusOr<int> fd = append_fd(*path);
+  if (!fd.ok()) return fd.status();
+  absl::Status s = write_fd(*fd, bytes, *path);
+  if (!s.ok()) close_fd(*path);
+  return s;
+}
+
+absl::Status PosixFiles::append_sync(const std::string& name, const std::string& bytes) {
+  if (absl::Status s = append(name, bytes); !s.ok()) return s;
+  return sync(name);
 }
 
 absl::StatusOr<std::string> PosixFiles::read(const std::string& name) const {
@@ -138,7 +175,12 @@ absl::StatusOr<std::string> PosixFiles::read(const std::string& name) const {
 absl::Status PosixFiles::sync(const std::string& name) {
   auto path = path_for(name);
   if (!path.ok()) return path.status();
-  return fsync_path(*path, O_RDONLY);
+  auto it = open_fds_.find(*path);
+  if (it == open_fds_.end()) return fsync_path(*path, O_RDONLY);
+  if (::fsync(it->second) == 0) return absl::OkStatus();
+  const int err = errno;
+  close_fd(*path);  // after a failed fsync the page cache is in doubt: start afresh
+  return errno_status(err, "fsync " + *path);
 }
 
 absl::Status PosixFiles::rename(const std::string& from, const std::string& to) {
@@ -148,6 +190,9 @@ absl::Status PosixFiles::rename(const std::string& from, const std::string& to) 
   if (!dst.ok()) return dst.status();
   if (absl::Status s = make_parents(*dst); !s.ok()) return s;
   if (::rename(src->c_str(), dst->c_str()) != 0) return errno_status(errno, "rename " + *src);
+  // `from` is gone and `to` names another inode now: neither kept descriptor fits.
+  close_fd(*src);
+  close_fd(*dst);
   mark_dirty(*src);
   mark_dirty(*dst);
   return absl::OkStatus();
@@ -157,6 +202,7 @@ absl::Status PosixFiles::remove(const std::string& name) {
   auto path = path_for(name);
   if (!path.ok()) return path.status();
   if (::unlink(path->c_str()) != 0) return errno_status(errno, "unlink " + *path);
+  close_fd(*path);
   mark_dirty(*path);
   return absl::OkStatus();
 }

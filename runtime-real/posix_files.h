@@ -6,9 +6,14 @@
 // paths are InvalidArgument. Parent directories are created on demand. rename() is
 // rename(2), atomic on POSIX file systems. sync_dir() fsyncs every directory whose
 // entries changed since the last sync_dir() (and, for a new directory, its parent too).
+// append(), sync() and append_sync() use a descriptor kept open per file (at most
+// kMaxOpenFiles), so a log append costs no open(); it is closed when the name is
+// renamed (either side), removed or rewritten, so an append always reaches the file the
+// name holds now. "Synced" means fsync(2) returned 0 on that descriptor.
 // Not thread-safe: the caller runs one operation at a time.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,27 +25,40 @@ namespace cairn::real {
 
 class PosixFiles {
  public:
+  static constexpr size_t kMaxOpenFiles = 32;
+
   explicit PosixFiles(std::string root) : root_(std::move(root)) {}
+  ~PosixFiles();
+  PosixFiles(const PosixFiles&) = delete;
+  PosixFiles& operator=(const PosixFiles&) = delete;
 
   absl::Status write(const std::string& name, const std::string& bytes);
   absl::Status append(const std::string& name, const std::string& bytes);
   absl::StatusOr<std::string> read(const std::string& name) const;
   absl::Status sync(const std::string& name);
+  // append() then fsync() on the same kept-open descriptor.
+  absl::Status append_sync(const std::string& name, const std::string& bytes);
   absl::Status rename(const std::string& from, const std::string& to);
   absl::Status remove(const std::string& name);
   absl::Status sync_dir();
   absl::StatusOr<std::vector<std::string>> list(const std::string& prefix) const;
 
   const std::string& root() const { return root_; }
+  size_t open_files() const { return open_fds_.size(); }
 
  private:
   absl::StatusOr<std::string> path_for(const std::string& name) const;
   absl::Status make_parents(const std::string& path);
-  absl::Status write_all(const std::string& name, const std::string& bytes, int flags);
+  // Opens `path` for writing with `flags`, creating it and its parents if needed.
+  absl::StatusOr<int> open_for_write(const std::string& path, int flags);
   void mark_dirty(const std::string& path);
+  // The kept-open O_APPEND descriptor of `path`, opening (and creating) it if needed.
+  absl::StatusOr<int> append_fd(const std::string& path);
+  void close_fd(const std::string& path);
 
   std::string root_;
   std::set<std::string> dirty_dirs_;
+  std::map<std::string, int> open_fds_;  // by full path; at most kMaxOpenFiles
 };
 
 // Errno as a status: ENOENT -> NotFound, ENOSPC/EDQUOT -> ResourceExhausted, else Internal.

@@ -36,6 +36,14 @@ class SimNode::SimDisk final : public Disk {
     n_.after(sync_latency(),
              [this, name, done = std::move(done)] { done(n_.mem_disk_.sync(name)); });
   }
+  void append_sync(const std::string& name, std::string bytes, Done done) override {
+    // Timed as append() then sync(); durable only once the sync completes.
+    const uint64_t size = bytes.size();
+    io(size, false, [this, name, done = std::move(done), st = n_.mem_disk_.append(name, bytes)] {
+      if (!st.ok()) return done(st);
+      n_.after(sync_latency(), [this, name, done] { done(n_.mem_disk_.sync(name)); });
+    });
+  }
   void rename(const std::string& from, const std::string& to, Done done) override {
     n_.after(Duration(0),
              [done = std::move(done), st = n_.mem_disk_.rename(from, to)] { done(st); });

@@ -1,6 +1,6 @@
 // Raft's durable state on a node's Disk (core/raft): the Storage a RaftService runs on.
 //
-// Three files under `dir`: `log` (entry records, appended and synced), `hard_state` and
+// Three files under `dir`: `log` (entry records; each batch one append_sync), `hard_state` and
 // `snapshot` (each replaced whole: written to a .tmp file, synced, renamed over the old
 // one, directory synced). Every record carries a length and a CRC32C. The log is
 // append-only: a record with index i replaces every stored entry from i on, so the log

@@ -3,7 +3,8 @@
 // Files are named by relative paths ("raft/log", "membership/incarnation"). Operations
 // are asynchronous: each completes later through its callback, on the node's own thread,
 // in the order issued. Durability rules, the same in cairn-sim and cairnd:
-//   - a file's contents survive a crash only up to its last completed sync(name);
+//   - a file's contents survive a crash only up to its last completed sync(name) or
+//     append_sync(name);
 //   - creations, renames and removals survive a crash only after a completed sync_dir();
 //   - rename() replaces the target atomically (readers see old or new, never a mix).
 // After a crash a file may hold its synced contents plus a torn or corrupted part of
@@ -36,6 +37,9 @@ class Disk {
   virtual void read(const std::string& name, ReadDone done) = 0;
   // Makes the current contents of `name` durable.
   virtual void sync(const std::string& name, Done done) = 0;
+  // append() then sync() as one operation (a write-ahead log's append): `done` runs only
+  // once the sync completed, and a crash before then may keep any prefix of `bytes`.
+  virtual void append_sync(const std::string& name, std::string bytes, Done done) = 0;
   // Atomically replaces `to` with `from`. NotFound if `from` does not exist.
   virtual void rename(const std::string& from, const std::string& to, Done done) = 0;
   virtual void remove(const std::string& name, Done done) = 0;

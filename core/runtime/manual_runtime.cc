@@ -20,6 +20,9 @@ class ManualRuntime::ManualDisk final : public Disk {
   void sync(const std::string& name, Done done) override {
     finish(std::move(done), rt_.mem_disk_.sync(name));
   }
+  void append_sync(const std::string& name, std::string bytes, Done done) override {
+    finish(std::move(done), rt_.mem_disk_.append_sync(name, bytes));
+  }
   void rename(const std::string& from, const std::string& to, Done done) override {
     finish(std::move(done), rt_.mem_disk_.rename(from, to));
   }

@@ -49,6 +49,11 @@ absl::Status MemDisk::sync(const std::string& name) {
   return absl::OkStatus();
 }
 
+absl::Status MemDisk::append_sync(const std::string& name, const std::string& bytes) {
+  if (auto s = append(name, bytes); !s.ok()) return s;
+  return sync(name);
+}
+
 absl::Status MemDisk::rename(const std::string& from, const std::string& to) {
   if (auto s = check_name(to); !s.ok()) return s;
   auto it = names_.find(from);

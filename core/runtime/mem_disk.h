@@ -31,6 +31,8 @@ class MemDisk {
   absl::Status append(const std::string& name, const std::string& bytes);
   absl::StatusOr<std::string> read(const std::string& name) const;
   absl::Status sync(const std::string& name);
+  // append() then sync(); nothing is appended if the name is bad.
+  absl::Status append_sync(const std::string& name, const std::string& bytes);
   absl::Status rename(const std::string& from, const std::string& to);
   absl::Status remove(const std::string& name);
   void sync_dir();
