@@ -116,19 +116,10 @@ SimNode::~SimNode() = default;
 Time SimNode::now() const { return World::now(); }
 
 TimerId SimNode::after(Duration delay, Callback fn) {
-  const TimerId id = next_timer_++;
-  const Time due = now() + std::max(delay, Duration(0));
-  timers_.emplace(std::make_pair(due, id), std::move(fn));
-  timer_due_[id] = due;
-  return id;
+  return timers_.add(now() + std::max(delay, Duration(0)), std::move(fn));
 }
 
-void SimNode::cancel(TimerId id) {
-  auto it = timer_due_.find(id);
-  if (it == timer_due_.end()) return;
-  timers_.erase({it->second, id});
-  timer_due_.erase(it);
-}
+void SimNode::cancel(TimerId id) { timers_.cancel(id); }
 
 void SimNode::send(NodeId to, Message message) {
   NetworkStats& stats = world_.stats();
@@ -226,7 +217,6 @@ void SimNode::crash(const CrashDamage& damage) {
   workers_.kill_all();
   node_.reset();
   timers_.clear();
-  timer_due_.clear();
   for (Ready& r : ready_) {
     if (r.envelope != nullptr) {
       ++world_.stats().stale;  // arrived, but the node died before reading it
@@ -239,12 +229,8 @@ void SimNode::crash(const CrashDamage& damage) {
 }
 
 void SimNode::fire_due_timers() {
-  while (!timers_.empty() && timers_.begin()->first.first <= now()) {
-    auto it = timers_.begin();
-    Callback fn = std::move(it->second);
-    timer_due_.erase(it->first.second);
-    timers_.erase(it);
-    fn();
+  while (std::optional<Callback> fn = timers_.pop_due(now())) {
+    (*fn)();
     node_->check_invariants();
   }
 }
@@ -284,7 +270,8 @@ void SimNode::loop() {
       }
       continue;
     }
-    parking_.park(timers_.empty() ? -1.0 : to_seconds(timers_.begin()->first.first));
+    const std::optional<Time> next = timers_.next();
+    parking_.park(next ? to_seconds(*next) : -1.0);
   }
 }
 

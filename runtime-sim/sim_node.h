@@ -24,6 +24,7 @@
 #include "core/runtime/service.h"
 #include "runtime-sim/parking.h"
 #include "runtime-sim/scenario.h"
+#include "runtime-sim/timer_queue.h"
 
 namespace cairn::sim {
 
@@ -113,9 +114,7 @@ class SimNode final : public Runtime {
   Time paused_until_{};
   double disk_factor_ = 1;
 
-  std::map<std::pair<Time, TimerId>, Callback> timers_;
-  std::map<TimerId, Time> timer_due_;
-  TimerId next_timer_ = 1;
+  TimerQueue timers_;
   std::deque<Ready> ready_;
   Parking parking_;
   WorkerPool workers_;
