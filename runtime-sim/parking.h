@@ -61,7 +61,6 @@ class WorkerPool {
   void run(std::function<void()> job);
   // Kills every worker, busy or idle; their jobs are dropped unfinished.
   void kill_all();
-  size_t size() const { return workers_.size(); }
 
  private:
   struct Worker {

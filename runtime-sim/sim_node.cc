@@ -36,14 +36,6 @@ class SimNode::SimDisk final : public Disk {
     n_.after(sync_latency(),
              [this, name, done = std::move(done)] { done(n_.mem_disk_.sync(name)); });
   }
-  void append_sync(const std::string& name, std::string bytes, Done done) override {
-    // Timed as append() then sync(); durable only once the sync completes.
-    const uint64_t size = bytes.size();
-    io(size, false, [this, name, done = std::move(done), st = n_.mem_disk_.append(name, bytes)] {
-      if (!st.ok()) return done(st);
-      n_.after(sync_latency(), [this, name, done] { done(n_.mem_disk_.sync(name)); });
-    });
-  }
   void rename(const std::string& from, const std::string& to, Done done) override {
     n_.after(Duration(0),
              [done = std::move(done), st = n_.mem_disk_.rename(from, to)] { done(st); });
@@ -169,13 +161,14 @@ void SimNode::post(Ready item) {
 }
 
 void SimNode::arrive(Envelope* e) {
-  if (!up_) {
-    ++world_.stats().stale;  // sent to a node that is down
-    world_.untrack(e);
-    delete e;
-    return;
-  }
+  if (!up_) return drop_stale(e);  // sent to a node that is down
   post(Ready{e, nullptr});
+}
+
+void SimNode::drop_stale(Envelope* e) {
+  ++world_.stats().stale;
+  world_.untrack(e);
+  delete e;
 }
 
 void SimNode::boot() {
@@ -218,11 +211,7 @@ void SimNode::crash(const CrashDamage& damage) {
   node_.reset();
   timers_.clear();
   for (Ready& r : ready_) {
-    if (r.envelope != nullptr) {
-      ++world_.stats().stale;  // arrived, but the node died before reading it
-      world_.untrack(r.envelope);
-      delete r.envelope;
-    }
+    if (r.envelope != nullptr) drop_stale(r.envelope);  // arrived, but never read
   }
   ready_.clear();
   mem_disk_.crash(fault_rng_, damage);

@@ -95,6 +95,8 @@ class SimNode final : public Runtime {
     Callback done;                 // a completion
   };
   void post(Ready item);
+  // Frees a message that will never be read, counting it stale.
+  void drop_stale(Envelope* envelope);
   void put(NodeId to, Message message, Time sent_at, Duration hold);
 
   World& world_;

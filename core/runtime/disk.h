@@ -39,7 +39,13 @@ class Disk {
   virtual void sync(const std::string& name, Done done) = 0;
   // append() then sync() as one operation (a write-ahead log's append): `done` runs only
   // once the sync completed, and a crash before then may keep any prefix of `bytes`.
-  virtual void append_sync(const std::string& name, std::string bytes, Done done) = 0;
+  // By default exactly that chain; a disk that can do both in one trip overrides it.
+  virtual void append_sync(const std::string& name, std::string bytes, Done done) {
+    append(name, std::move(bytes), [this, name, done = std::move(done)](absl::Status st) mutable {
+      if (!st.ok()) return done(st);
+      sync(name, std::move(done));
+    });
+  }
   // Atomically replaces `to` with `from`. NotFound if `from` does not exist.
   virtual void rename(const std::string& from, const std::string& to, Done done) = 0;
   virtual void remove(const std::string& name, Done done) = 0;
