@@ -32,7 +32,7 @@ struct KvArgs {
   std::string timeout = "5s";
 };
 
-int print_value(const raft::wire::KvResult& r) {
+int print_value(const kv::wire::KvResult& r) {
   if (!r.found()) {
     std::puts("(not found)");
     return kExitNo;
@@ -58,7 +58,7 @@ int run_kv(const KvArgs& a) {
   options.deadline = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
   options.attempt_timeout = std::min(options.deadline, std::chrono::milliseconds(1000));
   MetaClient client(options);
-  absl::StatusOr<raft::wire::KvResult> r;
+  absl::StatusOr<kv::wire::KvResult> r;
   if (a.verb == "put") r = client.put(a.key, a.value);
   if (a.verb == "get") r = client.get(a.key);
   if (a.verb == "cas") r = client.cas(a.key, a.expected, a.value);

@@ -14,8 +14,11 @@
 //   peers:
 //     - {node: 2, address: 127.0.0.1:7002}
 //   membership: {heartbeat: 1s, suspect_timeout: 2s, phi_threshold: 8, monitors: 3}
+//   raft: {tick: 10ms, election_timeout: [150ms, 300ms], heartbeat: 50ms}
 //   transport: {shm: auto, shm_threshold: 64KiB, shm_ring: 8MiB, send_queue: 64MiB}
-//   meta: {tick: 10ms, election_ticks: 10, heartbeat_ticks: 1, snapshot_every: 10000}
+//
+// Role sections (membership, raft, ...) are read by the reader cairn-sim uses for
+// scenarios (runtime-real/settings/), with the same keys and units (docs/settings.md).
 #pragma once
 
 #include <cstdint>
@@ -23,9 +26,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/kv/roles.h"
 #include "core/membership/options.h"
 #include "core/runtime/log.h"
 #include "core/runtime/message.h"
+#include "core/runtime/role.h"
 
 namespace cairn::real {
 
@@ -40,29 +45,15 @@ struct PeerConfig {
 };
 
 struct TransportConfig {
-  bool shm = true;                    // "auto": shared memory to same-host peers
-  uint64_t shm_threshold = 64 << 10;  // messages at least this large go over shm
-  uint64_t shm_ring = 8 << 20;        // bytes per ring
-  uint64_t send_queue = 64 << 20;     // bytes queued per peer before refusing
+  bool shm = true;                          // "auto": shared memory to same-host peers
+  uint64_t shm_threshold_bytes = 64 << 10;  // messages at least this large go over shm
+  uint64_t shm_ring_bytes = 8 << 20;        // per ring
+  uint64_t send_queue_bytes = 64 << 20;     // queued per peer before refusing
 };
 
 // Node ids at or above this name client connections on a node's client port
 // (runtime-real/client_port.h), so configured node ids stay below it.
 inline constexpr NodeId kFirstClientId = 0xF0000000u;
-
-// The `meta` role: a Raft group replicating the key-value store (core/raft/raft_service.h).
-struct MetaConfig {
-  std::vector<NodeId> voters;  // empty: this node and every peer
-  Duration tick = std::chrono::milliseconds(10);
-  int election_ticks = 10;  // election timeout drawn from [election, 2 * election) ticks
-  int heartbeat_ticks = 1;
-  uint64_t snapshot_every = 10000;  // applied entries between local snapshots; 0: never
-  uint64_t max_pending_requests = 4096;
-  uint64_t max_sessions = 1024;
-  bool pre_vote = true;
-  bool check_quorum = true;
-  bool lease_reads = false;
-};
 
 struct NodeConfig {
   NodeId node = kNoNode;
@@ -73,11 +64,21 @@ struct NodeConfig {
   std::vector<std::string> roles{"membership"};
   LogLevel log_level = LogLevel::kInfo;
   std::vector<PeerConfig> peers;
-  membership::MembershipOptions membership;
   TransportConfig transport;
-  MetaConfig meta;
+  // Options of the roles, by role name (defaults when a section is absent).
+  RoleSettings role_options;
 
   bool has_role(const std::string& role) const;
+  const membership::MembershipOptions& membership() const {
+    return role_options.get_or_default<membership::MembershipOptions>("membership");
+  }
+  membership::MembershipOptions& membership() {
+    return role_options.get<membership::MembershipOptions>("membership");
+  }
+  const kv::MetaOptions& meta() const {
+    return role_options.get_or_default<kv::MetaOptions>("meta");
+  }
+  kv::MetaOptions& meta() { return role_options.get<kv::MetaOptions>("meta"); }
 };
 
 // Parses and validates `path`. Errors: "path:line: message".

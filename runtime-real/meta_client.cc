@@ -11,10 +11,10 @@
 
 namespace cairn::real {
 
-using raft::wire::KvCommand;
-using raft::wire::KvRequest;
-using raft::wire::KvResponse;
-using raft::wire::KvResult;
+using kv::wire::KvCommand;
+using kv::wire::KvRequest;
+using kv::wire::KvResponse;
+using kv::wire::KvResult;
 
 absl::StatusOr<std::vector<HostPort>> parse_peer_list(const std::string& text) {
   std::vector<HostPort> out;
@@ -41,7 +41,7 @@ MetaClient::~MetaClient() = default;
 
 absl::StatusOr<KvResult> MetaClient::put(const std::string& key, const std::string& value) {
   KvCommand c;
-  c.set_op(raft::wire::KV_PUT);
+  c.set_op(kv::wire::KV_PUT);
   c.set_key(key);
   c.set_value(value);
   return run(std::move(c));
@@ -49,7 +49,7 @@ absl::StatusOr<KvResult> MetaClient::put(const std::string& key, const std::stri
 
 absl::StatusOr<KvResult> MetaClient::get(const std::string& key) {
   KvCommand c;
-  c.set_op(raft::wire::KV_GET);
+  c.set_op(kv::wire::KV_GET);
   c.set_key(key);
   return run(std::move(c));
 }
@@ -57,7 +57,7 @@ absl::StatusOr<KvResult> MetaClient::get(const std::string& key) {
 absl::StatusOr<KvResult> MetaClient::cas(const std::string& key, const std::string& expected,
                                          const std::string& value) {
   KvCommand c;
-  c.set_op(raft::wire::KV_CAS);
+  c.set_op(kv::wire::KV_CAS);
   c.set_key(key);
   c.set_expected(expected);
   c.set_value(value);
@@ -66,7 +66,7 @@ absl::StatusOr<KvResult> MetaClient::cas(const std::string& key, const std::stri
 
 absl::StatusOr<KvResult> MetaClient::del(const std::string& key) {
   KvCommand c;
-  c.set_op(raft::wire::KV_DELETE);
+  c.set_op(kv::wire::KV_DELETE);
   c.set_key(key);
   return run(std::move(c));
 }
@@ -113,7 +113,7 @@ void MetaClient::back_off(int* step, Clock::time_point deadline) {
 }
 
 absl::StatusOr<KvResult> MetaClient::run(KvCommand command) {
-  if (command.op() != raft::wire::KV_GET) {
+  if (command.op() != kv::wire::KV_GET) {
     command.set_client_id(client_id_);
     command.set_sequence(++sequence_);
   }
@@ -134,11 +134,11 @@ absl::StatusOr<KvResult> MetaClient::run(KvCommand command) {
       if (target_ == 0) back_off(&backoff_step, deadline);  // every address failed once
       continue;
     }
-    if (r->status() == raft::wire::KV_OK) return r->result();
-    if (r->status() == raft::wire::KV_INVALID) return absl::InvalidArgumentError(r->error());
+    if (r->status() == kv::wire::KV_OK) return r->result();
+    if (r->status() == kv::wire::KV_INVALID) return absl::InvalidArgumentError(r->error());
     const std::string who = absl::StrCat(options_.peers[peer].host, ":", options_.peers[peer].port);
     last_error = absl::StrCat(who, ": ", r->error());
-    if (r->status() == raft::wire::KV_NOT_LEADER) {
+    if (r->status() == kv::wire::KV_NOT_LEADER) {
       // Follow a redirect to a known address at once, but not round and round: hints
       // can be stale for a moment after an election, and two nodes may name each other.
       auto hinted = peer_of_node_.find(static_cast<NodeId>(r->leader_hint()));

@@ -1,7 +1,7 @@
 // MetaClient: a blocking client of the meta role's key-value store, for the `cairn` CLI,
 // real-cluster tests and benchmarks (not for core code: it blocks and reads the clock).
 //
-// It speaks the client protocol of core/raft/kv_client.proto over frames to the nodes'
+// It speaks the client protocol of core/kv/kv_client.proto over frames to the nodes'
 // client ports (runtime-real/client_port.h): each node greets with a Hello naming itself,
 // so a redirect "the leader is n2" leads to n2's address if n2 is among `peers`;
 // otherwise the client tries the next address in turn.
@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/raft/kv_client.pb.h"
+#include "core/kv/kv_client.pb.h"
 #include "runtime-real/config.h"
 
 namespace cairn::real {
@@ -45,13 +45,13 @@ class MetaClient {
   explicit MetaClient(MetaClientOptions options);
   ~MetaClient();
 
-  absl::StatusOr<raft::wire::KvResult> put(const std::string& key, const std::string& value);
-  absl::StatusOr<raft::wire::KvResult> get(const std::string& key);
-  absl::StatusOr<raft::wire::KvResult> cas(const std::string& key, const std::string& expected,
-                                           const std::string& value);
-  absl::StatusOr<raft::wire::KvResult> del(const std::string& key);
+  absl::StatusOr<kv::wire::KvResult> put(const std::string& key, const std::string& value);
+  absl::StatusOr<kv::wire::KvResult> get(const std::string& key);
+  absl::StatusOr<kv::wire::KvResult> cas(const std::string& key, const std::string& expected,
+                                         const std::string& value);
+  absl::StatusOr<kv::wire::KvResult> del(const std::string& key);
   // Any command: writes get this client's session and the next sequence number.
-  absl::StatusOr<raft::wire::KvResult> run(raft::wire::KvCommand command);
+  absl::StatusOr<kv::wire::KvResult> run(kv::wire::KvCommand command);
 
   uint64_t client_id() const { return client_id_; }
   // Attempts made by the last operation (1 if the first one was answered).
@@ -59,8 +59,8 @@ class MetaClient {
 
  private:
   using Clock = std::chrono::steady_clock;
-  absl::StatusOr<raft::wire::KvResponse> attempt(size_t peer, const raft::wire::KvRequest& req,
-                                                 Clock::time_point deadline);
+  absl::StatusOr<kv::wire::KvResponse> attempt(size_t peer, const kv::wire::KvRequest& req,
+                                               Clock::time_point deadline);
   absl::StatusOr<ClientConn*> connection(size_t peer, Clock::time_point deadline);
   void back_off(int* step, Clock::time_point deadline);
 

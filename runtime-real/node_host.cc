@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
 #include "absl/strings/str_cat.h"
 #include "core/membership/membership.h"
+#include "core/roles/builtin.h"
 #include "core/wire/message_types.h"
 #include "runtime-real/client_port.h"
 #include "runtime-real/meta_role.h"
@@ -77,7 +79,7 @@ absl::Status NodeHost::build(const NodeConfig& config, asio::thread_pool& worker
     peers.push_back(PeerAddress{p.node, *ep});
   }
   TcpOptions tcp_options;
-  tcp_options.queue_bytes_max = config.transport.send_queue;
+  tcp_options.queue_bytes_max = config.transport.send_queue_bytes;
   tcp_options.host_id = this_host_id();
   tcp_ = std::make_unique<TcpTransport>(*rt_, tcp_options, peers);
   auto listen_at = endpoint_of(config.listen);
@@ -87,7 +89,8 @@ absl::Status NodeHost::build(const NodeConfig& config, asio::thread_pool& worker
   port_ = *port;
   if (config.transport.shm) {
     shm_ = std::make_unique<ShmTransport>(
-        *rt_, *tcp_, ShmOptions{config.transport.shm_ring, config.transport.shm_threshold});
+        *rt_, *tcp_,
+        ShmOptions{config.transport.shm_ring_bytes, config.transport.shm_threshold_bytes});
   }
 
   http_ = std::make_unique<HttpServer>(rt_->io());
@@ -118,27 +121,26 @@ absl::Status NodeHost::build(const NodeConfig& config, asio::thread_pool& worker
 }
 
 absl::Status NodeHost::add_services(const NodeConfig& config) {
-  std::vector<NodeId> members{config.node};
-  for (const auto& p : config.peers) members.push_back(p.node);
-  for (const auto& role : config.roles) {
-    absl::Status s = absl::OkStatus();
-    if (role == "membership") {
-      s = node_->add(std::make_unique<membership::Membership>(*rt_, config.membership, members));
-    } else if (role == "meta") {
-      s = node_->add(std::make_unique<raft::RaftService>(*rt_, meta_service_config(config)));
-    } else {
-      s = absl::InvalidArgumentError(absl::StrCat("unknown role '", role, "'"));
-    }
-    if (!s.ok()) return s;
+  std::vector<NodeId> cluster{config.node};
+  for (const auto& p : config.peers) cluster.push_back(p.node);
+  std::sort(cluster.begin(), cluster.end());
+  // cairnd does not know which roles its peers hold: every role's members are the cluster.
+  RoleContext ctx{*rt_, cluster, [cluster](std::string_view) { return cluster; }, hooks_};
+  for (const RoleInfo& role : roles_.roles()) {
+    if (!config.has_role(role.name)) continue;
+    if (absl::Status s = install_role(role, *node_, ctx, config.role_options); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
 
-// Only roles that serve clients open the client port (today: meta).
+// Only roles that serve clients open the client port, for their client message types.
 absl::Status NodeHost::open_client_port(const NodeConfig& config) {
-  if (!config.has_role("meta")) return absl::OkStatus();
   ClientPortOptions options;
-  options.accepted = {wire::kKvRequest, wire::kAdminRequest};
+  for (const RoleInfo& role : roles_.roles()) {
+    if (!config.has_role(role.name)) continue;
+    options.accepted.insert(role.client_types.begin(), role.client_types.end());
+  }
+  if (options.accepted.empty()) return absl::OkStatus();
   clients_ = std::make_unique<ClientPort>(*rt_, options);
   auto at = endpoint_of(config.client);
   if (!at.ok()) return at.status();

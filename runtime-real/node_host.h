@@ -10,6 +10,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "core/roles/builtin.h"
+#include "core/runtime/role.h"
 #include "core/runtime/service.h"
 #include "runtime-real/asio_runtime.h"
 #include "runtime-real/config.h"
@@ -47,6 +49,8 @@ class NodeHost {
   void route(NodeId to, Message message);
 
   NodeConfig config_;
+  RoleRegistry roles_ = builtin_roles();
+  Hooks hooks_;  // none in production
   std::unique_ptr<AsioRuntime> rt_;
   std::unique_ptr<TcpTransport> tcp_;
   std::unique_ptr<ShmTransport> shm_;

@@ -1,20 +1,14 @@
 #include "runtime-sim/raft_run.h"
 
-#include <cmath>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/base/assert.h"
 #include "core/base/units.h"
+#include "core/kv/kv_service.h"
 #include "runtime-sim/sim_world.h"
 
 namespace cairn::sim {
 namespace {
-
-int ticks(Duration d, Duration tick) {
-  return static_cast<int>(
-      std::llround(static_cast<double>(d.count()) / static_cast<double>(tick.count())));
-}
 
 raft::wire::AdminOp admin_op(FaultKind kind) {
   switch (kind) {
@@ -31,66 +25,38 @@ raft::wire::AdminOp admin_op(FaultKind kind) {
 
 }  // namespace
 
-RaftRun::RaftRun(const Scenario& scenario) : scenario_(scenario) {}
+RaftRun::RaftRun(const Scenario& scenario)
+    : scenario_(scenario),
+      admin_id_(static_cast<NodeId>(scenario.nodes.size() + scenario.workload().clients + 1)) {}
 
 std::vector<NodeSpec> RaftRun::client_specs() const {
   std::vector<NodeSpec> out;
   auto next_id = static_cast<NodeId>(scenario_.nodes.size() + 1);
-  for (int i = 1; i <= scenario_.workload.clients; ++i) {
+  for (int i = 1; i <= scenario_.workload().clients; ++i) {
     out.push_back(NodeSpec{next_id++, absl::StrCat("c", i), "clients", {"kv_client"}});
   }
   if (scenario_.has_raft_actions()) {
-    out.push_back(NodeSpec{next_id++, "admin", "clients", {"raft_admin"}});
+    out.push_back(NodeSpec{admin_id_, "admin", "clients", {"kv_client"}});
   }
   return out;
 }
 
-raft::RaftServiceConfig RaftRun::service_config() const {
-  const RaftSpec& r = scenario_.raft;
-  raft::RaftServiceConfig c;
-  c.voters = scenario_.voter_ids();
-  c.tick = r.tick;
-  c.raft.election_ticks = std::max(2, ticks(r.election_min, r.tick));
-  c.raft.election_jitter_ticks = std::max(0, ticks(r.election_max - r.election_min, r.tick));
-  c.raft.heartbeat_ticks = std::clamp(ticks(r.heartbeat, r.tick), 1, c.raft.election_ticks - 1);
-  c.raft.pre_vote = r.pre_vote;
-  c.raft.check_quorum = r.check_quorum;
-  c.snapshot_every = r.snapshot_every;
-  c.observer = const_cast<raft::SafetyRecorder*>(&recorder_);
-  return c;
+void RaftRun::add_hooks(Hooks& hooks) {
+  hooks.set<raft::RaftObserver>(&recorder_);
+  hooks.set<kv::KvHistorySink>(this);
 }
 
-raft::KvWorkload RaftRun::workload() const {
-  const WorkloadSpec& w = scenario_.workload;
-  raft::KvWorkload k;
-  k.rate_per_s = w.rate_per_s;
-  k.keys = static_cast<uint32_t>(w.keys);
-  k.put = w.put;
-  k.get = w.get;
-  k.cas = w.cas;
-  k.del = w.del;
-  k.start = w.start;
-  k.until = w.until.value_or(scenario_.duration);
-  k.timeout = w.timeout;
-  k.max_attempts = static_cast<uint32_t>(w.retries);
-  return k;
-}
-
-std::unique_ptr<Service> RaftRun::make_service(Runtime& rt, const NodeSpec& spec) {
-  const auto& roles = spec.roles;
-  if (std::find(roles.begin(), roles.end(), "meta") != roles.end()) {
-    return std::make_unique<raft::RaftService>(rt, service_config());
+RoleSettings RaftRun::settings_for(const NodeSpec& spec) const {
+  RoleSettings settings = scenario_.roles;
+  if (spec.id != admin_id_) return settings;
+  // The admin client only carries out the membership actions of the fault list.
+  kv::KvClientOptions& admin = settings.get<kv::KvClientOptions>("kv_client");
+  admin.workload.rate_per_s = 0;
+  for (const Fault& f : scenario_.faults) {
+    if (!is_raft_action(f.kind)) continue;
+    admin.admin.push_back(kv::AdminAction{f.at, admin_op(f.kind), f.nodes.front(), f.line});
   }
-  raft::KvWorkload w = workload();
-  std::vector<raft::AdminAction> actions;
-  if (std::find(roles.begin(), roles.end(), "raft_admin") != roles.end()) {
-    w.rate_per_s = 0;
-    for (const Fault& f : scenario_.faults) {
-      if (!is_raft_action(f.kind)) continue;
-      actions.push_back(raft::AdminAction{f.at, admin_op(f.kind), f.nodes.front(), f.line});
-    }
-  }
-  return std::make_unique<raft::KvClient>(rt, scenario_.meta_ids(), w, std::move(actions), this);
+  return settings;
 }
 
 uint64_t RaftRun::invoke(const check::KvOperation& op) {
@@ -111,7 +77,7 @@ void RaftRun::complete(uint64_t handle, bool ok, const std::string& output) {
   answered_at_[handle] = World::now();
 }
 
-void RaftRun::admin_done(const raft::AdminAction& action, bool ok, uint32_t attempts) {
+void RaftRun::admin_done(const kv::AdminAction& action, bool ok, uint32_t attempts) {
   if (ok) {
     ++admin_ok_;
     return;

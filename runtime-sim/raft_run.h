@@ -1,6 +1,6 @@
-// The Raft side of a simulated run (runtime-sim): builds the services of `meta` nodes
-// and of the simulated clients, collects what the checkers need (every node's Raft events
-// through a SafetyRecorder, every client operation with its invoke and answer times), and
+// The Raft side of a simulated run (runtime-sim): names the simulated clients, lends the
+// `meta` and `kv_client` roles their hooks, collects what the checkers need (every node's Raft
+// events through a SafetyRecorder, every client operation with its invoke and answer times), and
 // judges the checks raft_safety, linearizable and progress. Holds no protocol logic.
 #pragma once
 
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/check/linearizability.h"
-#include "core/raft/kv_client.h"
+#include "core/kv/kv_client.h"
 #include "core/raft/raft_observer.h"
 #include "core/raft/raft_service.h"
 #include "runtime-sim/scenario.h"
@@ -17,7 +17,7 @@
 
 namespace cairn::sim {
 
-class RaftRun final : public raft::KvHistorySink {
+class RaftRun final : public kv::KvHistorySink {
  public:
   explicit RaftRun(const Scenario& scenario);
 
@@ -25,23 +25,26 @@ class RaftRun final : public raft::KvHistorySink {
   // if the scenario has membership actions. Their ids follow the nodes' ids.
   std::vector<NodeSpec> client_specs() const;
 
-  std::unique_ptr<Service> make_service(Runtime& rt, const NodeSpec& spec);
+  // Lends the roles what they report to: the Raft safety recorder and the client history.
+  void add_hooks(Hooks& hooks);
+  // The role options an endpoint runs with: the scenario's, except for the admin client,
+  // which carries out the scenario's membership actions and nothing else.
+  RoleSettings settings_for(const NodeSpec& spec) const;
 
   // KvHistorySink.
   uint64_t invoke(const check::KvOperation& op) override;
   void complete(uint64_t handle, bool ok, const std::string& output) override;
-  void admin_done(const raft::AdminAction& action, bool ok, uint32_t attempts) override;
+  void admin_done(const kv::AdminAction& action, bool ok, uint32_t attempts) override;
 
   // REQUIRES: `name` is raft_safety, linearizable or progress.
   CheckResult judge(const std::string& name, const CheckSpec& spec) const;
   void add_metrics(std::map<std::string, double>& metrics) const;
 
  private:
-  raft::RaftServiceConfig service_config() const;
-  raft::KvWorkload workload() const;
   CheckResult judge_progress(const CheckSpec& spec) const;
 
   const Scenario& scenario_;
+  const NodeId admin_id_;  // the admin client's id, if the scenario has membership actions
   raft::SafetyRecorder recorder_;
   std::vector<check::KvOperation> history_;
   std::vector<Time> invoked_at_;

@@ -59,15 +59,11 @@ absl::Status validate_fault(const Scenario& s, const Fault& f) {
 absl::Status validate_raft(const Scenario& s) {
   const std::vector<NodeId> meta = s.meta_ids();
   auto is_meta = [&](NodeId n) { return std::find(meta.begin(), meta.end(), n) != meta.end(); };
-  for (NodeId v : s.raft.voters) {
+  for (NodeId v : s.meta().raft.voters) {
     if (!is_meta(v)) return error_at(s, 0, absl::StrCat("raft voter n", v, " has no meta role"));
   }
   if (!meta.empty() && s.voter_ids().empty()) return error_at(s, 0, "raft needs a voter");
-  const RaftSpec& r = s.raft;
-  if (r.tick <= Duration(0) || r.heartbeat < r.tick || r.election_min <= r.heartbeat ||
-      r.election_max < r.election_min) {
-    return error_at(s, 0, "raft timing needs 0 < tick <= heartbeat < election_timeout min <= max");
-  }
+  if (auto st = s.meta().validate(); !st.ok()) return error_at(s, 0, std::string(st.message()));
   for (const Fault& f : s.faults) {
     if (!is_raft_action(f.kind)) continue;
     for (NodeId n : f.nodes) {
@@ -84,10 +80,10 @@ absl::Status validate_raft(const Scenario& s) {
                         absl::StrCat(name, " needs nodes with role meta"));
       }
     }
-    if (s.workload.clients > 0) return error_at(s, 0, "a workload needs nodes with role meta");
+    if (s.workload().clients > 0) return error_at(s, 0, "a workload needs nodes with role meta");
   }
   if ((s.checks.contains("linearizable") || s.checks.contains("progress")) &&
-      s.workload.clients == 0) {
+      s.workload().clients == 0) {
     const int line = s.checks.contains("linearizable") ? s.checks.at("linearizable").line
                                                        : s.checks.at("progress").line;
     return error_at(s, line, "this check judges client operations: add a workload");
@@ -110,16 +106,18 @@ std::vector<NodeId> Scenario::node_ids() const {
   return out;
 }
 
-std::vector<NodeId> Scenario::meta_ids() const {
+std::vector<NodeId> Scenario::nodes_with(std::string_view role) const {
   std::vector<NodeId> out;
   for (const auto& n : nodes) {
-    if (std::find(n.roles.begin(), n.roles.end(), "meta") != n.roles.end()) out.push_back(n.id);
+    if (std::find(n.roles.begin(), n.roles.end(), role) != n.roles.end()) out.push_back(n.id);
   }
   return out;
 }
 
+std::vector<NodeId> Scenario::meta_ids() const { return nodes_with("meta"); }
+
 std::vector<NodeId> Scenario::voter_ids() const {
-  return raft.voters.empty() ? meta_ids() : raft.voters;
+  return meta().raft.voters.empty() ? meta_ids() : meta().raft.voters;
 }
 
 bool Scenario::has_raft_actions() const {
@@ -181,7 +179,13 @@ absl::Status validate(const Scenario& s) {
   if (!valid_probability(s.network.loss) || !valid_probability(s.network.duplicate)) {
     return error_at(s, 0, "network probabilities must be in [0, 1]");
   }
-  if (auto st = s.membership.validate(); !st.ok()) return error_at(s, 0, std::string(st.message()));
+  if (auto st = s.membership().validate(); !st.ok()) {
+    return error_at(s, 0, std::string(st.message()));
+  }
+  if (auto st = s.workload().validate(); !st.ok()) return error_at(s, 0, std::string(st.message()));
+  if (s.workload().workload.until > s.duration) {
+    return error_at(s, 0, "workload until is after the end of the run");
+  }
   if (auto st = validate_raft(s); !st.ok()) return st;
   // Replay crashes and restarts in time order: each must make sense when it happens.
   std::map<NodeId, Duration> down_since;

@@ -15,8 +15,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/kv/kv_client.h"
+#include "core/kv/roles.h"
 #include "core/membership/options.h"
 #include "core/runtime/message.h"
+#include "core/runtime/role.h"
 #include "core/runtime/time.h"
 
 namespace cairn::sim {
@@ -105,30 +108,6 @@ struct RandomFaultSpec {
   Duration partition_min = std::chrono::seconds(5), partition_max = std::chrono::seconds(20);
 };
 
-// The Raft group of the nodes with role `meta` (docs/scenarios-raft.md).
-struct RaftSpec {
-  std::vector<NodeId> voters;  // initial voters; empty: every meta node
-  Duration tick = std::chrono::milliseconds(10);
-  Duration election_min = std::chrono::milliseconds(150);  // timeout drawn from [min, max]
-  Duration election_max = std::chrono::milliseconds(300);
-  Duration heartbeat = std::chrono::milliseconds(50);
-  bool pre_vote = true;
-  bool check_quorum = true;
-  uint64_t snapshot_every = 500;  // applied entries between snapshots; 0: never
-};
-
-// Simulated clients of the meta group's key-value store.
-struct WorkloadSpec {
-  int clients = 0;
-  double rate_per_s = 10;  // per client, one operation in flight
-  int keys = 10;
-  double put = 0.5, get = 0.3, cas = 0.2, del = 0;
-  Duration start = std::chrono::seconds(1);
-  std::optional<Duration> until;  // default: the whole run
-  Duration timeout = std::chrono::milliseconds(500);
-  int retries = 30;  // attempts per operation
-};
-
 struct Scenario {
   std::string name;
   std::string file;  // for messages; "<generated>" when built in code
@@ -140,19 +119,35 @@ struct Scenario {
   LinkSpec link;
   DiskSpec disk;
   double cpu_flops = 1e9;
-  LinkFaults network;  // faults on every link from the start
-  membership::MembershipOptions membership;
+  LinkFaults network;         // faults on every link from the start
   std::vector<Fault> faults;  // sorted by time
   RandomFaultSpec random_faults;
   std::map<std::string, CheckSpec> checks;
-  RaftSpec raft;
-  WorkloadSpec workload;
   Duration metrics_interval = std::chrono::seconds(1);
+  // Options of each role by role name, from the role's settings section (membership:,
+  // raft:, workload: ...; docs/settings.md). A role absent here runs with its defaults.
+  RoleSettings roles;
+
+  // Typed views of the built-in roles' options (default-made on first use).
+  membership::MembershipOptions& membership() {
+    return roles.get<membership::MembershipOptions>("membership");
+  }
+  const membership::MembershipOptions& membership() const {
+    return roles.get_or_default<membership::MembershipOptions>("membership");
+  }
+  kv::MetaOptions& meta() { return roles.get<kv::MetaOptions>("meta"); }
+  const kv::MetaOptions& meta() const { return roles.get_or_default<kv::MetaOptions>("meta"); }
+  kv::KvClientOptions& workload() { return roles.get<kv::KvClientOptions>("kv_client"); }
+  const kv::KvClientOptions& workload() const {
+    return roles.get_or_default<kv::KvClientOptions>("kv_client");
+  }
 
   const NodeSpec* find(const std::string& name) const;
   std::vector<NodeId> node_ids() const;
   // Nodes with role `meta`, and the initial voters among them.
   std::vector<NodeId> meta_ids() const;
+  // Nodes that hold `role`, in id order.
+  std::vector<NodeId> nodes_with(std::string_view role) const;
   std::vector<NodeId> voter_ids() const;
   // Membership actions in the fault list (they need an admin client).
   bool has_raft_actions() const;
@@ -161,8 +156,12 @@ struct Scenario {
 // Names of the checks cairn-sim knows.
 const std::vector<std::string>& known_checks();
 
+// Roles are those of `roles` (default: the built-in ones, core/roles/builtin.h).
 absl::StatusOr<Scenario> parse_scenario_file(const std::string& path);
+absl::StatusOr<Scenario> parse_scenario_file(const std::string& path, const RoleRegistry& roles);
 absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std::string& file);
+absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std::string& file,
+                                             const RoleRegistry& roles);
 
 // Rules on the struct itself (e.g. a crash of a node that is already down).
 absl::Status validate(const Scenario& scenario);

@@ -6,22 +6,29 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/base/units.h"
+#include "core/roles/builtin.h"
+#include "runtime-real/settings/role_settings.h"
 #include "runtime-sim/scenario.h"
-#include "runtime-sim/yaml_read.h"
+#include "runtime-sim/scenario_read.h"
 
 namespace cairn::sim {
 namespace {
 
-using namespace yaml;  // NOLINT: the reader's vocabulary
+using namespace settings;  // NOLINT: the reader's vocabulary
+using yaml::read_raft_action;
+using yaml::read_raft_check;
 
 class ScenarioReader {
  public:
-  explicit ScenarioReader(Scenario& s) : s_(s) {}
+  ScenarioReader(Scenario& s, const RoleRegistry& roles) : s_(s), roles_(roles) {}
 
   void read(const YAML::Node& root) {
-    only_keys(root, "the scenario",
-              {"name", "description", "seed", "duration", "platform", "network", "membership",
-               "faults", "random_faults", "checks", "metrics", "raft", "workload"});
+    std::vector<std::string> keys{"name",    "description", "seed",          "duration", "platform",
+                                  "network", "faults",      "random_faults", "checks",   "metrics"};
+    for (const RoleInfo& r : roles_.roles()) {
+      if (!r.settings.empty()) keys.push_back(r.settings);
+    }
+    only_keys(root, "the scenario", keys);
     if (!root["name"]) fail(root, "the scenario needs a 'name'");
     s_.name = scalar(root["name"], "name");
     if (root["description"]) s_.description = scalar(root["description"], "description");
@@ -32,9 +39,8 @@ class ScenarioReader {
     if (!root["platform"]) fail(root, "the scenario needs a 'platform'");
     read_platform(root["platform"]);
     if (root["network"]) s_.network = read_link_faults(root["network"], "network");
-    if (root["membership"]) read_membership(root["membership"]);
-    if (root["raft"]) read_raft(root["raft"], s_);
-    if (root["workload"]) read_workload(root["workload"], s_);
+    read_role_sections(root, roles_, s_.roles, [this](const YAML::Node& n) { return node_ref(n); });
+    check_meta_sections(root);
     if (root["faults"]) read_faults(root["faults"]);
     if (root["random_faults"]) read_random_faults(root["random_faults"]);
     if (root["checks"]) read_checks(root["checks"]);
@@ -101,8 +107,9 @@ class ScenarioReader {
     std::vector<std::string> roles{"membership"};
     if (g["roles"]) roles = string_list(g["roles"], "roles");
     for (const auto& r : roles) {
-      if (r != "membership" && r != "meta") {
-        fail(g["roles"], absl::StrCat("unknown role '", r, "' (available: membership, meta)"));
+      const RoleInfo* role = roles_.find(r);
+      if (role == nullptr || role->client_endpoint) {
+        fail(g["roles"], absl::StrCat("unknown role '", r, "' (available: ", node_roles(), ")"));
       }
     }
     std::string zone = "spread";
@@ -131,37 +138,25 @@ class ScenarioReader {
     return f;
   }
 
-  void read_membership(const YAML::Node& m) {
-    only_keys(
-        m, "membership",
-        {"heartbeat", "monitors", "phi_threshold", "window", "min_std_dev", "acceptable_pause",
-         "suspect_timeout", "gossip_fanout", "retransmit_mult", "anti_entropy"});
-    auto& o = s_.membership;
-    if (m["heartbeat"]) {
-      o.heartbeat_interval = duration(m["heartbeat"], "heartbeat");
-      o.detector.first_interval = o.heartbeat_interval;
+  std::string node_roles() const {
+    std::vector<std::string> out;
+    for (const RoleInfo& r : roles_.roles()) {
+      if (!r.client_endpoint) out.push_back(r.name);
     }
-    if (m["monitors"]) o.monitors = static_cast<size_t>(integer(m["monitors"], "monitors", 1, 64));
-    if (m["phi_threshold"]) {
-      o.detector.phi_threshold = number(m["phi_threshold"], "phi_threshold", 0.1, 1000);
+    return absl::StrJoin(out, ", ");
+  }
+
+  // What the `raft:` and `workload:` sections say that only the whole scenario can judge.
+  void check_meta_sections(const YAML::Node& root) {
+    const std::vector<NodeId> meta = s_.meta_ids();
+    for (NodeId v : s_.meta().raft.voters) {
+      if (std::find(meta.begin(), meta.end(), v) == meta.end()) {
+        fail(root["raft"], absl::StrCat("n", v, " has no meta role"));
+      }
     }
-    if (m["window"]) {
-      o.detector.window = static_cast<size_t>(integer(m["window"], "window", 1, 100000));
+    if (s_.workload().workload.until > s_.duration) {
+      fail(root["workload"], "until is after the end of the run");
     }
-    if (m["min_std_dev"]) o.detector.min_std_dev = duration(m["min_std_dev"], "min_std_dev");
-    if (m["acceptable_pause"]) {
-      o.detector.acceptable_pause = duration(m["acceptable_pause"], "acceptable_pause");
-    }
-    if (m["suspect_timeout"]) o.suspect_timeout = duration(m["suspect_timeout"], "suspect_timeout");
-    if (m["gossip_fanout"]) {
-      o.gossip_fanout = static_cast<size_t>(integer(m["gossip_fanout"], "gossip_fanout", 0, 64));
-    }
-    if (m["retransmit_mult"]) {
-      o.retransmit_mult =
-          static_cast<size_t>(integer(m["retransmit_mult"], "retransmit_mult", 1, 64));
-    }
-    if (m["anti_entropy"]) o.anti_entropy_interval = duration(m["anti_entropy"], "anti_entropy");
-    if (auto st = o.validate(); !st.ok()) fail(m, std::string(st.message()));
   }
 
   NodeId node_ref(const YAML::Node& n) {
@@ -365,11 +360,17 @@ class ScenarioReader {
   }
 
   Scenario& s_;
+  const RoleRegistry& roles_;
 };
 
 }  // namespace
 
 absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std::string& file) {
+  return parse_scenario_text(text, file, builtin_roles());
+}
+
+absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std::string& file,
+                                             const RoleRegistry& roles) {
   Scenario s;
   s.file = file;
   try {
@@ -377,8 +378,8 @@ absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std:
     if (!root.IsMap()) {
       return absl::InvalidArgumentError(absl::StrCat(file, ":1: a scenario must be a mapping"));
     }
-    ScenarioReader(s).read(root);
-  } catch (const yaml::ParseError& e) {
+    ScenarioReader(s, roles).read(root);
+  } catch (const settings::ParseError& e) {
     return absl::InvalidArgumentError(absl::StrCat(file, ":", e.line, ": ", e.message));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
@@ -391,11 +392,15 @@ absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std:
 }
 
 absl::StatusOr<Scenario> parse_scenario_file(const std::string& path) {
+  return parse_scenario_file(path, builtin_roles());
+}
+
+absl::StatusOr<Scenario> parse_scenario_file(const std::string& path, const RoleRegistry& roles) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open scenario file"));
   std::stringstream buf;
   buf << in.rdbuf();
-  return parse_scenario_text(buf.str(), path);
+  return parse_scenario_text(buf.str(), path, roles);
 }
 
 }  // namespace cairn::sim

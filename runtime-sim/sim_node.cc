@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
-#include "core/membership/membership.h"
 #include "runtime-sim/sim_world.h"
 
 namespace sg4 = simgrid::s4u;
@@ -177,15 +176,10 @@ void SimNode::boot() {
   booted_at_ = now();
   paused_until_ = Time{};
   node_ = std::make_unique<Node>(*this);
-  if (std::find(spec_.roles.begin(), spec_.roles.end(), "membership") != spec_.roles.end()) {
-    auto st = node_->add(std::make_unique<membership::Membership>(
-        *this, world_.scenario().membership, world_.scenario().node_ids()));
-    CAIRN_ASSERT(st.ok());
-  }
-  for (const char* role : {"meta", "kv_client", "raft_admin"}) {
-    if (std::find(spec_.roles.begin(), spec_.roles.end(), role) == spec_.roles.end()) continue;
-    auto st = node_->add(world_.make_service(*this, spec_));
-    CAIRN_ASSERT(st.ok());
+  if (absl::Status st = world_.install_roles(*node_, *this, spec_); !st.ok()) {
+    // The scenario was validated against the same roles: this is a bug, not bad input.
+    std::fprintf(stderr, "%s: %s\n", spec_.name.c_str(), std::string(st.message()).c_str());
+    CAIRN_ASSERT(false);
   }
   if (world_.options().extra_service) {
     auto st = node_->add(world_.options().extra_service(*this, spec_));

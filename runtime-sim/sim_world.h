@@ -55,8 +55,8 @@ class World {
   static Time now();
   // Scenario nodes plus simulated clients (ids 1..endpoints()).
   size_t endpoints() const { return nodes_.size(); }
-  // Builds the service of a role other than membership (meta, kv_client, raft_admin).
-  std::unique_ptr<Service> make_service(Runtime& rt, const NodeSpec& spec);
+  // Adds the services of every role of `spec` to `node`, in the registry's order.
+  absl::Status install_roles(Node& node, Runtime& rt, const NodeSpec& spec);
 
  private:
   using Action = std::function<void()>;
@@ -104,7 +104,10 @@ class World {
   std::vector<check::Observation> observations_;
   std::map<NodeId, Time> disturbed_since_;
   CrashDamage damage_;
-  std::unique_ptr<RaftRun> raft_;    // set when the scenario has meta nodes
+  std::unique_ptr<RaftRun> raft_;  // set when the scenario has meta nodes
+  RoleRegistry builtin_;           // used when options_.roles is null
+  const RoleRegistry* roles_ = nullptr;
+  Hooks hooks_;
   NodeId crashed_leader_ = kNoNode;  // for `restart: leader`
   bool stop_requested_ = false;      // options_.on_event asked to end the run
   std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/roles/builtin.h"
 #include "runtime-sim/sim_world.h"
 
 namespace sg4 = simgrid::s4u;
@@ -42,7 +43,12 @@ World::World(const Scenario& scenario, const RunOptions& options)
       options_(options),
       network_(scenario.network),
       truth_(scenario.node_ids()) {
-  if (!scenario_.meta_ids().empty()) raft_ = std::make_unique<RaftRun>(scenario_);
+  roles_ = options_.roles != nullptr ? options_.roles : &(builtin_ = builtin_roles());
+  if (!scenario_.meta_ids().empty()) {
+    raft_ = std::make_unique<RaftRun>(scenario_);
+    raft_->add_hooks(hooks_);
+  }
+  if (options_.add_hooks) options_.add_hooks(hooks_);
   std::vector<std::string> args = engine_args();
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -143,9 +149,15 @@ void World::add_endpoint(sg4::NetZone* zone, const NodeSpec& spec, double half_l
   nodes_.push_back(std::make_unique<SimNode>(*this, spec, host, disk, scenario_.seed));
 }
 
-std::unique_ptr<Service> World::make_service(Runtime& rt, const NodeSpec& spec) {
-  CAIRN_ASSERT(raft_ != nullptr);
-  return raft_->make_service(rt, spec);
+absl::Status World::install_roles(Node& node, Runtime& rt, const NodeSpec& spec) {
+  const RoleSettings settings = raft_ != nullptr ? raft_->settings_for(spec) : scenario_.roles;
+  RoleContext ctx{rt, scenario_.node_ids(),
+                  [this](std::string_view role) { return scenario_.nodes_with(role); }, hooks_};
+  for (const RoleInfo& role : roles_->roles()) {
+    if (std::find(spec.roles.begin(), spec.roles.end(), role.name) == spec.roles.end()) continue;
+    if (absl::Status st = install_role(role, node, ctx, settings); !st.ok()) return st;
+  }
+  return absl::OkStatus();
 }
 
 void World::record(Time at, NodeId node, const Event& event) {

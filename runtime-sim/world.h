@@ -31,6 +31,11 @@ struct RunOptions {
   // Builds one more service for every node at each boot, beside its roles' (tests and
   // experiments drive the runtime through it). Its message types must not clash.
   std::function<std::unique_ptr<Service>(Runtime& rt, const NodeSpec& spec)> extra_service;
+  // The roles nodes may hold (not owned; null: the built-in ones, core/roles/builtin.h).
+  // The scenario must have been parsed with the same registry.
+  const RoleRegistry* roles = nullptr;
+  // Hooks lent to every role besides the run's own (e.g. observers of a test's role).
+  std::function<void(Hooks&)> add_hooks;
   // Called with the simulated time reached, the run's end and the wall seconds so far, at
   // most once per `progress_interval_s` of wall time (and once at the end). Watching
   // progress reads the wall clock only: the simulation and its trace are unchanged.

@@ -80,9 +80,11 @@ Membership::~Membership() {
   rt_.cancel(sync_timer_);
 }
 
-std::vector<MessageType> Membership::message_types() const {
+std::vector<MessageType> Membership::types() {
   return {wire::kHeartbeat, wire::kGossip, wire::kSyncRequest, wire::kSyncResponse};
 }
+
+std::vector<MessageType> Membership::message_types() const { return types(); }
 
 void Membership::start() {
   // The incarnation survives restarts so that "alive again" outranks "dead" everywhere.

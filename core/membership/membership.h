@@ -37,6 +37,9 @@ class Membership final : public Service {
   Membership(Runtime& rt, MembershipOptions options, std::vector<NodeId> members);
   ~Membership() override;
 
+  // The message types it serves (message_types() of every instance).
+  static std::vector<MessageType> types();
+
   std::vector<MessageType> message_types() const override;
   void start() override;
   void on_message(NodeId from, const Message& message) override;

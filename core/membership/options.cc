@@ -2,6 +2,20 @@
 
 namespace cairn::membership {
 
+void MembershipOptions::visit(SettingsVisitor& v) {
+  v.duration("heartbeat", heartbeat_interval);
+  detector.first_interval = heartbeat_interval;  // the detector's guess before any sample
+  v.count("monitors", monitors, 1, 64);
+  v.number("phi_threshold", detector.phi_threshold, 0.1, 1000);
+  v.count("window", detector.window, 1, 100000);
+  v.duration("min_std_dev", detector.min_std_dev);
+  v.duration("acceptable_pause", detector.acceptable_pause);
+  v.duration("suspect_timeout", suspect_timeout);
+  v.count("gossip_fanout", gossip_fanout, 0, 64);
+  v.count("retransmit_mult", retransmit_mult, 1, 64);
+  v.duration("anti_entropy", anti_entropy_interval);
+}
+
 absl::Status MembershipOptions::validate() const {
   if (heartbeat_interval <= Duration(0)) {
     return absl::InvalidArgumentError("heartbeat interval must be positive");

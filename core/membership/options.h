@@ -4,12 +4,14 @@
 #include <cstddef>
 
 #include "absl/status/status.h"
+#include "core/base/settings.h"
 #include "core/membership/phi_accrual.h"
 #include "core/runtime/time.h"
 
 namespace cairn::membership {
 
-struct MembershipOptions {
+// Settings section `membership` (docs/settings.md), the same in scenarios and cairnd configs.
+struct MembershipOptions final : RoleOptionsBase<MembershipOptions> {
   Duration heartbeat_interval = std::chrono::seconds(1);
   // How many successors on the ring of node ids each node sends heartbeats to (and so how
   // many predecessors watch each node). Messages per period: n * monitors.
@@ -25,8 +27,9 @@ struct MembershipOptions {
   Duration anti_entropy_interval = std::chrono::seconds(30);
   DetectorOptions detector;
 
+  void visit(SettingsVisitor& v) override;
   // InvalidArgument naming the bad option.
-  absl::Status validate() const;
+  absl::Status validate() const override;
 };
 
 }  // namespace cairn::membership

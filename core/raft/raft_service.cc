@@ -7,12 +7,14 @@
 
 namespace cairn::raft {
 
-RaftService::RaftService(Runtime& rt, RaftServiceConfig config)
+RaftService::RaftService(Runtime& rt, RaftServiceConfig config,
+                         std::unique_ptr<StateMachine> machine)
     : rt_(rt),
       config_(std::move(config)),
       storage_(rt.disk(), config_.dir),
-      kv_(config_.max_sessions) {
+      machine_(std::move(machine)) {
   CAIRN_ASSERT(config_.tick > Duration(0));
+  CAIRN_ASSERT(machine_ != nullptr);
   Metrics& m = rt_.metrics();
   counters_ = Counters{&m.counter("raft_proposals"),   &m.counter("raft_applied"),
                        &m.counter("raft_reads"),       &m.counter("raft_redirects"),
@@ -22,9 +24,11 @@ RaftService::RaftService(Runtime& rt, RaftServiceConfig config)
 
 RaftService::~RaftService() { rt_.cancel(tick_timer_); }
 
-std::vector<MessageType> RaftService::message_types() const {
-  return {cairn::wire::kRaftMessage, cairn::wire::kKvRequest, cairn::wire::kAdminRequest};
+std::vector<MessageType> RaftService::types() {
+  return {cairn::wire::kRaftMessage, cairn::wire::kAdminRequest};
 }
+
+std::vector<MessageType> RaftService::message_types() const { return types(); }
 
 void RaftService::start() {
   storage_.recover([this](absl::Status st) { on_recovered(st); });
@@ -42,7 +46,7 @@ void RaftService::on_recovered(absl::Status st) {
   if (config_.observer != nullptr) config_.observer->on_start(rt_.self());
   const PersistentState& s = storage_.state();
   if (s.snapshot.metadata().index() > 0) {
-    if (absl::Status rs = kv_.restore(s.snapshot.data()); !rs.ok()) {
+    if (absl::Status rs = machine_->restore(s.snapshot.data()); !rs.ok()) {
       return fail(absl::StrCat("snapshot: ", std::string(rs.message())));
     }
     if (config_.observer != nullptr) {
@@ -77,7 +81,6 @@ void RaftService::tick() {
 }
 
 void RaftService::on_message(cairn::NodeId from, const Message& m) {
-  if (m.type == cairn::wire::kKvRequest) return on_kv_request(from, m);
   if (m.type == cairn::wire::kAdminRequest) return on_admin_request(from, m);
   if (!running()) return;  // still recovering (or stopped): peers will retry
   wire::Message msg;
@@ -138,7 +141,7 @@ void RaftService::finish_ready(Ready rd) {
              Message{.type = cairn::wire::kRaftMessage, .header = m.SerializeAsString()});
   }
   if (rd.restore_state_machine) {
-    if (absl::Status st = kv_.restore(rd.snapshot->data()); !st.ok()) {
+    if (absl::Status st = machine_->restore(rd.snapshot->data()); !st.ok()) {
       return fail(absl::StrCat("snapshot from leader: ", std::string(st.message())));
     }
     if (config_.observer != nullptr) {
@@ -155,14 +158,13 @@ void RaftService::finish_ready(Ready rd) {
 }
 
 void RaftService::apply(const wire::Entry& e) {
-  if (e.index() <= kv_.applied_index()) return;  // covered by a snapshot restored meanwhile
+  if (e.index() <= machine_->applied_index()) return;  // covered by a snapshot restored meanwhile
   if (config_.observer != nullptr) config_.observer->on_apply(rt_.self(), e, raft_->term());
-  absl::StatusOr<std::optional<wire::KvResult>> result = kv_.apply(e);
+  absl::StatusOr<std::string> result = machine_->apply(e);
   counters_.applied->add();
   if (!result.ok()) {
     // A committed entry that is no command: every replica skips it the same way.
     rt_.log().warn(std::string(result.status().message()));
-    result = std::optional<wire::KvResult>();
   }
   if (e.type() == wire::ENTRY_CONF_CHANGE) {
     wire::ConfChange change;
@@ -173,22 +175,22 @@ void RaftService::apply(const wire::Entry& e) {
                   {"target", absl::StrCat("n", change.node())}}});
     }
   }
-  answer_write(e.index(), e, *result);
+  answer_write(e.index(), e, result);
 }
 
 void RaftService::maybe_snapshot() {
   if (config_.snapshot_every == 0 || persisting_) return;
-  const uint64_t applied = kv_.applied_index();
+  const uint64_t applied = machine_->applied_index();
   if (applied < raft_->log().snapshot_index() + config_.snapshot_every) return;
   if (applied != raft_->log().applied()) return;
-  const absl::Status st = raft_->compact(applied, kv_.snapshot());
+  const absl::Status st = raft_->compact(applied, machine_->snapshot());
   if (st.ok()) counters_.snapshots->add();
 }
 
 void RaftService::check_invariants() const {
   if (!running()) return;
   raft_->check_invariants();
-  CAIRN_ASSERT(kv_.applied_index() <= raft_->log().commit());
+  CAIRN_ASSERT(machine_->applied_index() <= raft_->log().commit());
   CAIRN_ASSERT(pending_requests() <= config_.max_pending_requests + 1);
 }
 

@@ -1,41 +1,44 @@
-// RaftService: Raft and the replicated key-value store as a node's Service, on any Runtime
-// (cairn-sim, cairnd, the manual test runtime).
+// RaftService: Raft as a node's Service, replicating any StateMachine
+// (core/raft/state_machine.h) on any Runtime (cairn-sim, cairnd, the manual test runtime).
 //
 // What it does: ticks the Raft state machine on a timer; recovers its durable state from
 // the Runtime's Disk at start (DiskStorage: a torn or corrupt log tail is cut off, never
 // applied); drains each Ready in the required order — persist and sync, THEN send, then
-// apply committed entries to the KvStateMachine and serve reads, then advance; takes a
-// local snapshot every `snapshot_every` applied entries; and serves the client protocol of
-// core/raft/kv_client.proto.
+// apply committed entries to the StateMachine and serve reads, then advance; takes a
+// local snapshot every `snapshot_every` applied entries; and serves Raft's admin protocol
+// (core/raft/admin.proto). The application's own client protocol lives in a front service
+// beside it (e.g. core/kv/kv_service.h), which calls propose() and read().
 //
 // Message types (core/wire/message_types.h):
 //   kRaftMessage   peer traffic, header = raft::wire::Message
-//   kKvRequest     -> kKvResponse    put / get / cas / delete
 //   kAdminRequest  -> kAdminResponse status, add learner, promote, remove, transfer leader
-// Responses go back to the sender of the request. Client contract:
-//   - Only the leader serves. Other nodes answer KV_NOT_LEADER with leader_hint (the
-//     leader they know, 0 if none): retry there, or elsewhere after a short back-off.
-//   - Writes carry (client_id, sequence); a retry reuses them and is applied at most once.
-//     KV_UNAVAILABLE means "not done here, maybe done elsewhere: retry" — never "failed".
-//   - A get is linearizable: served by ReadIndex once the state machine caught up.
-//   - ADMIN_PROMOTE is refused (KV_UNAVAILABLE) until the learner is within
+// Contract of propose() and read(), whose `done` runs on the node's thread, once:
+//   - Only the leader serves. Elsewhere: FailedPrecondition("not the leader"); leader_hint()
+//     names the leader this node knows (0 if none).
+//   - Unavailable means "not done here, maybe done elsewhere: retry" — never "failed":
+//     still starting, busy (max_pending_requests waiting), leadership lost, or the entry
+//     was replaced by another leader's.
+//   - A read is linearizable: the query runs once the state machine has applied everything
+//     committed when it was asked (ReadIndex).
+//   - ADMIN_PROMOTE is refused (ADMIN_UNAVAILABLE) until the learner is within
 //     promote_max_lag entries of the leader; ADMIN_TRANSFER_LEADER answers once started.
-//   - At most max_pending_requests requests wait per node; more get KV_UNAVAILABLE.
+//   - When the service is destroyed (a crash), pending callbacks are dropped uncalled.
 // If the disk fails or holds damaged durable state, the node stops taking part (it logs
 // an error and a "raft_failed" event) rather than run on state it cannot trust.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/raft/admin.pb.h"
 #include "core/raft/disk_storage.h"
-#include "core/raft/kv_client.pb.h"
-#include "core/raft/kv_state_machine.h"
 #include "core/raft/raft.h"
 #include "core/raft/raft_observer.h"
+#include "core/raft/state_machine.h"
 #include "core/runtime/service.h"
 
 namespace cairn::raft {
@@ -54,8 +57,6 @@ struct RaftServiceConfig {
   uint64_t snapshot_every = 1000;
   // Requests waiting for a commit or a read index, per node; more are refused.
   size_t max_pending_requests = 4096;
-  // Client sessions kept by the state machine (least recently used expire first).
-  size_t max_sessions = 1024;
   // How far behind the leader's log a learner may be and still be promoted.
   uint64_t promote_max_lag = 64;
   // Not owned; may be null. Called on the node's thread (see raft_observer.h).
@@ -64,9 +65,14 @@ struct RaftServiceConfig {
 
 class RaftService final : public Service {
  public:
-  // REQUIRES: config.tick > 0; `rt` outlives the service.
-  RaftService(Runtime& rt, RaftServiceConfig config);
+  using ResultDone = std::function<void(absl::StatusOr<std::string>)>;
+
+  // REQUIRES: config.tick > 0; `rt` outlives the service; `machine` is not null.
+  RaftService(Runtime& rt, RaftServiceConfig config, std::unique_ptr<StateMachine> machine);
   ~RaftService() override;
+
+  // The message types it serves (message_types() of every instance).
+  static std::vector<MessageType> types();
 
   std::vector<MessageType> message_types() const override;
   void start() override;
@@ -75,25 +81,32 @@ class RaftService final : public Service {
 
   // Queries (nullptr / false / 0 until recovery has finished).
   const Raft* raft() const { return raft_.get(); }
-  const KvStateMachine& kv() const { return kv_; }
+  const StateMachine& state_machine() const { return *machine_; }
+  // The leader this node knows, or kNoNode.
+  cairn::NodeId leader_hint() const;
   bool running() const { return raft_ != nullptr && !failed_; }
   bool is_leader() const { return running() && raft_->role() == Role::kLeader; }
   const RecoveryReport& recovery() const { return storage_.report(); }
   size_t pending_requests() const { return writes_.size() + reads_.size() + admin_.size(); }
 
+  // Replicates `command`; `done` gets the state machine's result once its entry applied.
+  void propose(std::string command, ResultDone done);
+  // Runs `query` against the state machine once it is linearizable to do so.
+  void read(std::string query, ResultDone done);
+
  private:
   struct PendingWrite {  // a proposal waiting for its index to apply
+    std::string command;
+    ResultDone done;
+  };
+  struct PendingAdmin {  // a configuration change waiting for its index to apply
     cairn::NodeId from = kNoNode;
     uint64_t request_id = 0;
-    bool admin = false;
-    wire::KvCommand command;  // kv
-    wire::ConfChange change;  // admin
+    wire::ConfChange change;
   };
   struct PendingRead {
-    cairn::NodeId from = kNoNode;
-    uint64_t request_id = 0;
-    std::string key;
-    uint64_t index = 0;  // 0 until the ReadState arrives
+    std::string query;
+    ResultDone done;
   };
 
   // raft_service.cc: lifecycle and the Ready loop.
@@ -107,18 +120,15 @@ class RaftService final : public Service {
   void after_change();
   void emit(Event e);
 
-  // raft_service_clients.cc: the client and admin protocol.
-  void on_kv_request(cairn::NodeId from, const Message& m);
+  // raft_service_clients.cc: propose/read and the admin protocol.
   void on_admin_request(cairn::NodeId from, const Message& m);
-  void start_read(cairn::NodeId from, uint64_t request_id, const std::string& key);
+  // Why this node cannot take a request now (OK if it can).
+  absl::Status refusal() const;
   void serve_reads();
   void answer_write(uint64_t index, const wire::Entry& e,
-                    const std::optional<wire::KvResult>& result);
+                    const absl::StatusOr<std::string>& result);
   void fail_pending(const std::string& why);
-  void reply_kv(cairn::NodeId to, wire::KvResponse r);
   void reply_admin(cairn::NodeId to, wire::AdminResponse r);
-  wire::KvResponse kv_refusal(uint64_t request_id, wire::KvStatus status,
-                              const std::string& why) const;
   wire::AdminResponse admin_status(uint64_t request_id) const;
   bool room_for_request() const;
 
@@ -126,7 +136,7 @@ class RaftService final : public Service {
   RaftServiceConfig config_;
   DiskStorage storage_;
   std::unique_ptr<Raft> raft_;
-  KvStateMachine kv_;
+  std::unique_ptr<StateMachine> machine_;
   TimerId tick_timer_ = kNoTimer;
   bool persisting_ = false;
   bool failed_ = false;
@@ -135,7 +145,7 @@ class RaftService final : public Service {
   uint64_t next_read_id_ = 0;
   std::map<uint64_t, PendingWrite> writes_;  // by log index
   std::map<uint64_t, PendingRead> reads_;    // by read id
-  std::map<uint64_t, PendingWrite> admin_;   // by log index (configuration changes)
+  std::map<uint64_t, PendingAdmin> admin_;   // by log index (configuration changes)
   std::vector<ReadState> read_states_;       // released but not yet applied far enough
 
   struct Counters {

@@ -1,5 +1,5 @@
-// RaftService's client and admin protocol (core/raft/kv_client.proto): redirects,
-// proposals answered when their entry applies, ReadIndex reads, membership changes.
+// RaftService's requests: proposals answered when their entry applies, ReadIndex reads,
+// and the admin protocol (core/raft/admin.proto): status and membership changes.
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
 #include "core/raft/raft_service.h"
@@ -11,108 +11,89 @@ bool RaftService::room_for_request() const {
   return pending_requests() < config_.max_pending_requests;
 }
 
-wire::KvResponse RaftService::kv_refusal(uint64_t request_id, wire::KvStatus status,
-                                         const std::string& why) const {
-  wire::KvResponse r;
-  r.set_request_id(request_id);
-  r.set_status(status);
-  r.set_error(why);
-  if (raft_ != nullptr) r.set_leader_hint(raft_->leader());
-  return r;
+cairn::NodeId RaftService::leader_hint() const {
+  return raft_ == nullptr ? kNoNode : static_cast<cairn::NodeId>(raft_->leader());
 }
 
-void RaftService::reply_kv(cairn::NodeId to, wire::KvResponse r) {
-  if (r.status() != wire::KV_OK) counters_.refused->add();
-  rt_.send(to, Message{.type = cairn::wire::kKvResponse, .header = r.SerializeAsString()});
-}
-
-void RaftService::reply_admin(cairn::NodeId to, wire::AdminResponse r) {
-  rt_.send(to, Message{.type = cairn::wire::kAdminResponse, .header = r.SerializeAsString()});
-}
-
-void RaftService::on_kv_request(cairn::NodeId from, const Message& m) {
-  wire::KvRequest req;
-  if (!req.ParseFromString(m.header)) {
-    return reply_kv(from, kv_refusal(0, wire::KV_INVALID, "unreadable request"));
-  }
-  const uint64_t id = req.request_id();
-  if (!running()) return reply_kv(from, kv_refusal(id, wire::KV_UNAVAILABLE, "starting"));
+absl::Status RaftService::refusal() const {
+  if (!running()) return absl::UnavailableError("starting");
   if (raft_->role() != Role::kLeader) {
     counters_.redirects->add();
-    return reply_kv(from, kv_refusal(id, wire::KV_NOT_LEADER, "not the leader"));
+    return absl::FailedPreconditionError("not the leader");
   }
-  if (!room_for_request()) return reply_kv(from, kv_refusal(id, wire::KV_UNAVAILABLE, "busy"));
-  if (req.command().op() == wire::KV_GET) return start_read(from, id, req.command().key());
-  absl::StatusOr<uint64_t> index = raft_->propose(req.command().SerializeAsString());
+  if (!room_for_request()) return absl::UnavailableError("busy");
+  return absl::OkStatus();
+}
+
+void RaftService::propose(std::string command, ResultDone done) {
+  CAIRN_ASSERT(done != nullptr);
+  if (absl::Status st = refusal(); !st.ok()) {
+    counters_.refused->add();
+    return done(st);
+  }
+  absl::StatusOr<uint64_t> index = raft_->propose(command);
   if (!index.ok()) {
-    return reply_kv(from,
-                    kv_refusal(id, wire::KV_UNAVAILABLE, std::string(index.status().message())));
+    counters_.refused->add();
+    return done(absl::UnavailableError(index.status().message()));
   }
   counters_.proposals->add();
   if (auto old = writes_.find(*index); old != writes_.end()) {  // a stale guess; never answered
-    reply_kv(old->second.from, kv_refusal(old->second.request_id, wire::KV_UNAVAILABLE, "retry"));
+    ResultDone stale = std::move(old->second.done);
     writes_.erase(old);
+    counters_.refused->add();
+    stale(absl::UnavailableError("retry"));
   }
-  writes_[*index] = PendingWrite{.from = from, .request_id = id, .command = req.command()};
+  writes_[*index] = PendingWrite{std::move(command), std::move(done)};
   pump();
 }
 
-void RaftService::start_read(cairn::NodeId from, uint64_t request_id, const std::string& key) {
+void RaftService::read(std::string query, ResultDone done) {
+  CAIRN_ASSERT(done != nullptr);
+  if (absl::Status st = refusal(); !st.ok()) {
+    counters_.refused->add();
+    return done(st);
+  }
   const uint64_t read_id = ++next_read_id_;
   if (absl::Status st = raft_->read_index(read_id); !st.ok()) {
-    return reply_kv(from, kv_refusal(request_id, wire::KV_UNAVAILABLE, std::string(st.message())));
+    counters_.refused->add();
+    return done(absl::UnavailableError(st.message()));
   }
   counters_.reads->add();
-  reads_[read_id] = PendingRead{from, request_id, key, 0};
+  reads_[read_id] = PendingRead{std::move(query), std::move(done)};
   pump();
 }
 
 void RaftService::serve_reads() {
   std::vector<ReadState> waiting;
   for (const ReadState& rs : read_states_) {
-    if (rs.index > kv_.applied_index()) {
+    if (rs.index > machine_->applied_index()) {
       waiting.push_back(rs);
       continue;
     }
     auto it = reads_.find(rs.request_id);
     if (it == reads_.end()) continue;  // failed meanwhile
-    wire::KvResponse r;
-    r.set_request_id(it->second.request_id);
-    r.set_status(wire::KV_OK);
-    r.set_leader_hint(raft_->leader());
-    const std::optional<std::string> value = kv_.get(it->second.key);
-    r.mutable_result()->set_ok(value.has_value());
-    r.mutable_result()->set_found(value.has_value());
-    if (value) r.mutable_result()->set_value(*value);
-    reply_kv(it->second.from, std::move(r));
+    PendingRead r = std::move(it->second);
     reads_.erase(it);
+    r.done(machine_->query(r.query));
   }
   read_states_ = std::move(waiting);
 }
 
 void RaftService::answer_write(uint64_t index, const wire::Entry& e,
-                               const std::optional<wire::KvResult>& result) {
+                               const absl::StatusOr<std::string>& result) {
   // Anything pending below `index` was overwritten by another leader's entries.
   while (!writes_.empty() && writes_.begin()->first < index) {
-    const PendingWrite& w = writes_.begin()->second;
-    reply_kv(w.from, kv_refusal(w.request_id, wire::KV_UNAVAILABLE, "entry replaced"));
+    ResultDone done = std::move(writes_.begin()->second.done);
     writes_.erase(writes_.begin());
+    counters_.refused->add();
+    done(absl::UnavailableError("entry replaced"));
   }
   if (auto it = writes_.find(index); it != writes_.end()) {
-    const PendingWrite& w = it->second;
-    wire::KvCommand applied;
-    const bool same =
-        e.type() == wire::ENTRY_NORMAL && result.has_value() && applied.ParseFromString(e.data()) &&
-        applied.client_id() == w.command.client_id() &&
-        applied.sequence() == w.command.sequence() && applied.key() == w.command.key();
-    wire::KvResponse r = kv_refusal(w.request_id, wire::KV_UNAVAILABLE, "entry replaced");
-    if (same) {
-      r.set_status(wire::KV_OK);
-      r.clear_error();
-      *r.mutable_result() = *result;
-    }
-    reply_kv(w.from, std::move(r));
+    PendingWrite w = std::move(it->second);
     writes_.erase(it);
+    const bool same = e.type() == wire::ENTRY_NORMAL && e.data() == w.command;
+    if (!same) counters_.refused->add();
+    w.done(same ? result : absl::UnavailableError("entry replaced"));
   }
   if (auto it = admin_.find(index); it != admin_.end()) {
     wire::AdminResponse r = admin_status(it->second.request_id);
@@ -120,7 +101,7 @@ void RaftService::answer_write(uint64_t index, const wire::Entry& e,
     const bool same = e.type() == wire::ENTRY_CONF_CHANGE && applied.ParseFromString(e.data()) &&
                       applied.type() == it->second.change.type() &&
                       applied.node() == it->second.change.node();
-    r.set_status(same ? wire::KV_OK : wire::KV_UNAVAILABLE);
+    r.set_status(same ? wire::ADMIN_OK : wire::ADMIN_UNAVAILABLE);
     if (!same) r.set_error("entry replaced");
     r.set_index(index);
     reply_admin(it->second.from, std::move(r));
@@ -129,22 +110,32 @@ void RaftService::answer_write(uint64_t index, const wire::Entry& e,
 }
 
 void RaftService::fail_pending(const std::string& why) {
-  for (auto& [index, w] : writes_) {
-    reply_kv(w.from, kv_refusal(w.request_id, wire::KV_UNAVAILABLE, why));
-  }
-  for (auto& [id, rd] : reads_) {
-    reply_kv(rd.from, kv_refusal(rd.request_id, wire::KV_UNAVAILABLE, why));
-  }
-  for (auto& [index, a] : admin_) {
-    wire::AdminResponse r = admin_status(a.request_id);
-    r.set_status(wire::KV_UNAVAILABLE);
-    r.set_error(why);
-    reply_admin(a.from, std::move(r));
-  }
+  // Callbacks may propose again: detach everything first.
+  std::map<uint64_t, PendingWrite> writes = std::move(writes_);
+  std::map<uint64_t, PendingRead> reads = std::move(reads_);
+  std::map<uint64_t, PendingAdmin> admin = std::move(admin_);
   writes_.clear();
   reads_.clear();
   admin_.clear();
   read_states_.clear();
+  for (auto& [index, w] : writes) {
+    counters_.refused->add();
+    w.done(absl::UnavailableError(why));
+  }
+  for (auto& [id, rd] : reads) {
+    counters_.refused->add();
+    rd.done(absl::UnavailableError(why));
+  }
+  for (auto& [index, a] : admin) {
+    wire::AdminResponse r = admin_status(a.request_id);
+    r.set_status(wire::ADMIN_UNAVAILABLE);
+    r.set_error(why);
+    reply_admin(a.from, std::move(r));
+  }
+}
+
+void RaftService::reply_admin(cairn::NodeId to, wire::AdminResponse r) {
+  rt_.send(to, Message{.type = cairn::wire::kAdminResponse, .header = r.SerializeAsString()});
 }
 
 wire::AdminResponse RaftService::admin_status(uint64_t request_id) const {
@@ -157,7 +148,7 @@ wire::AdminResponse RaftService::admin_status(uint64_t request_id) const {
   for (NodeId v : raft_->voters()) r.add_voters(v);
   for (NodeId l : raft_->learners()) r.add_learners(l);
   r.set_commit(raft_->log().commit());
-  r.set_applied(kv_.applied_index());
+  r.set_applied(machine_->applied_index());
   return r;
 }
 
@@ -198,22 +189,22 @@ void RaftService::on_admin_request(cairn::NodeId from, const Message& m) {
   wire::AdminRequest req;
   wire::AdminResponse r = admin_status(0);
   if (!req.ParseFromString(m.header) || (req.op() != wire::ADMIN_STATUS && req.node() == 0)) {
-    r.set_status(wire::KV_INVALID);
+    r.set_status(wire::ADMIN_INVALID);
     r.set_error("unreadable request");
     return reply_admin(from, std::move(r));
   }
   r.set_request_id(req.request_id());
   if (req.op() == wire::ADMIN_STATUS) return reply_admin(from, std::move(r));
   if (!running() || raft_->role() != Role::kLeader) {
-    r.set_status(running() ? wire::KV_NOT_LEADER : wire::KV_UNAVAILABLE);
+    r.set_status(running() ? wire::ADMIN_NOT_LEADER : wire::ADMIN_UNAVAILABLE);
     r.set_error("not the leader");
     return reply_admin(from, std::move(r));
   }
   if (req.op() == wire::ADMIN_TRANSFER_LEADER) {
     const absl::Status st = raft_->transfer_leadership(req.node());
-    r.set_status(st.ok()                       ? wire::KV_OK
-                 : absl::IsInvalidArgument(st) ? wire::KV_INVALID
-                                               : wire::KV_UNAVAILABLE);
+    r.set_status(st.ok()                       ? wire::ADMIN_OK
+                 : absl::IsInvalidArgument(st) ? wire::ADMIN_INVALID
+                                               : wire::ADMIN_UNAVAILABLE);
     r.set_error(std::string(st.message()));
     reply_admin(from, std::move(r));
     return after_change();
@@ -221,13 +212,13 @@ void RaftService::on_admin_request(cairn::NodeId from, const Message& m) {
   std::string why;
   const std::optional<wire::ConfChange> change = change_for(req, *raft_, &why);
   if (!why.empty()) {
-    r.set_status(wire::KV_INVALID);
+    r.set_status(wire::ADMIN_INVALID);
     r.set_error(why);
     return reply_admin(from, std::move(r));
   }
   if (!change) return reply_admin(from, std::move(r));  // already so: OK
   if (req.op() == wire::ADMIN_PROMOTE && !raft_->caught_up(req.node(), config_.promote_max_lag)) {
-    r.set_status(wire::KV_UNAVAILABLE);
+    r.set_status(wire::ADMIN_UNAVAILABLE);
     r.set_error("learner still catching up");
     return reply_admin(from, std::move(r));
   }
@@ -235,12 +226,12 @@ void RaftService::on_admin_request(cairn::NodeId from, const Message& m) {
                                        ? raft_->propose_conf_change(*change)
                                        : absl::StatusOr<uint64_t>(absl::UnavailableError("busy"));
   if (!index.ok()) {
-    r.set_status(absl::IsInvalidArgument(index.status()) ? wire::KV_INVALID : wire::KV_UNAVAILABLE);
+    r.set_status(absl::IsInvalidArgument(index.status()) ? wire::ADMIN_INVALID
+                                                         : wire::ADMIN_UNAVAILABLE);
     r.set_error(std::string(index.status().message()));
     return reply_admin(from, std::move(r));
   }
-  admin_[*index] =
-      PendingWrite{.from = from, .request_id = req.request_id(), .admin = true, .change = *change};
+  admin_[*index] = PendingAdmin{.from = from, .request_id = req.request_id(), .change = *change};
   pump();
 }
 

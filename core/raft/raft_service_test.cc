@@ -30,15 +30,15 @@ class ThreeNodes : public ::testing::Test {
     for (int attempt = 0; attempt < 20; ++attempt) {
       cairn::NodeId to = c_.await_leader();
       if (to == 0) continue;
-      auto r = c_.call(to, kv_command(wire::KV_PUT, key, value, client, seq));
-      if (r && r->status() == wire::KV_OK) return true;
+      auto r = c_.call(to, kv_command(kv::wire::KV_PUT, key, value, client, seq));
+      if (r && r->status() == kv::wire::KV_OK) return true;
     }
     return false;
   }
   std::optional<std::string> get(const std::string& key) {
     for (int attempt = 0; attempt < 20; ++attempt) {
-      auto r = c_.call(c_.await_leader(), kv_command(wire::KV_GET, key));
-      if (r && r->status() == wire::KV_OK) {
+      auto r = c_.call(c_.await_leader(), kv_command(kv::wire::KV_GET, key));
+      if (r && r->status() == kv::wire::KV_OK) {
         return r->result().found() ? std::optional<std::string>(r->result().value()) : "<none>";
       }
       c_.run(milliseconds(50));
@@ -56,21 +56,21 @@ class ThreeNodes : public ::testing::Test {
 TEST_F(ThreeNodes, ElectsOneLeaderAndServesPutGetCasDelete) {
   const cairn::NodeId leader = c_.await_leader();
   ASSERT_NE(leader, 0u);
-  auto put = c_.call(leader, kv_command(wire::KV_PUT, "k", "v1", 1, 1));
+  auto put = c_.call(leader, kv_command(kv::wire::KV_PUT, "k", "v1", 1, 1));
   ASSERT_TRUE(put.has_value());
-  EXPECT_EQ(put->status(), wire::KV_OK);
-  auto got = c_.call(leader, kv_command(wire::KV_GET, "k"));
+  EXPECT_EQ(put->status(), kv::wire::KV_OK);
+  auto got = c_.call(leader, kv_command(kv::wire::KV_GET, "k"));
   ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(got->status(), wire::KV_OK);
+  EXPECT_EQ(got->status(), kv::wire::KV_OK);
   EXPECT_EQ(got->result().value(), "v1");
-  auto cas_bad = c_.call(leader, kv_command(wire::KV_CAS, "k", "v3", 1, 2, "nope"));
+  auto cas_bad = c_.call(leader, kv_command(kv::wire::KV_CAS, "k", "v3", 1, 2, "nope"));
   ASSERT_TRUE(cas_bad.has_value());
   EXPECT_FALSE(cas_bad->result().ok());
   EXPECT_EQ(cas_bad->result().value(), "v1");
-  auto cas = c_.call(leader, kv_command(wire::KV_CAS, "k", "v2", 1, 3, "v1"));
+  auto cas = c_.call(leader, kv_command(kv::wire::KV_CAS, "k", "v2", 1, 3, "v1"));
   ASSERT_TRUE(cas.has_value());
   EXPECT_TRUE(cas->result().ok());
-  auto del = c_.call(leader, kv_command(wire::KV_DELETE, "k", "", 1, 4));
+  auto del = c_.call(leader, kv_command(kv::wire::KV_DELETE, "k", "", 1, 4));
   ASSERT_TRUE(del.has_value());
   EXPECT_TRUE(del->result().ok());
   EXPECT_EQ(get("k"), "<none>");
@@ -85,9 +85,9 @@ TEST_F(ThreeNodes, FollowersRedirectToTheLeader) {
   ASSERT_NE(leader, 0u);
   c_.run(milliseconds(100));  // followers hear from the leader
   const cairn::NodeId follower = leader == 1 ? 2 : 1;
-  auto r = c_.call(follower, kv_command(wire::KV_PUT, "k", "v", 1, 1));
+  auto r = c_.call(follower, kv_command(kv::wire::KV_PUT, "k", "v", 1, 1));
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status(), wire::KV_NOT_LEADER);
+  EXPECT_EQ(r->status(), kv::wire::KV_NOT_LEADER);
   EXPECT_EQ(r->leader_hint(), leader);
   auto status = c_.admin(follower, wire::ADMIN_STATUS, 0);
   ASSERT_TRUE(status.has_value());
@@ -98,16 +98,16 @@ TEST_F(ThreeNodes, FollowersRedirectToTheLeader) {
 TEST_F(ThreeNodes, RetriedWriteIsAppliedOnce) {
   ASSERT_TRUE(put("k", "a", 5, 1));
   const cairn::NodeId leader = c_.await_leader();
-  auto first = c_.call(leader, kv_command(wire::KV_CAS, "k", "b", 5, 2, "a"));
+  auto first = c_.call(leader, kv_command(kv::wire::KV_CAS, "k", "b", 5, 2, "a"));
   ASSERT_TRUE(first.has_value());
   EXPECT_TRUE(first->result().ok());
   // The same (client, sequence) again, as after a lost reply: answered as the first time
   // (ok), though running it again would fail (the value is "b" now).
-  auto retry = c_.call(leader, kv_command(wire::KV_CAS, "k", "b", 5, 2, "a"));
+  auto retry = c_.call(leader, kv_command(kv::wire::KV_CAS, "k", "b", 5, 2, "a"));
   ASSERT_TRUE(retry.has_value());
-  EXPECT_EQ(retry->status(), wire::KV_OK);
+  EXPECT_EQ(retry->status(), kv::wire::KV_OK);
   EXPECT_TRUE(retry->result().ok());
-  auto fresh = c_.call(leader, kv_command(wire::KV_CAS, "k", "c", 5, 3, "a"));
+  auto fresh = c_.call(leader, kv_command(kv::wire::KV_CAS, "k", "c", 5, 3, "a"));
   ASSERT_TRUE(fresh.has_value());
   EXPECT_FALSE(fresh->result().ok());
   EXPECT_EQ(get("k"), "b");
@@ -140,8 +140,8 @@ TEST_F(ThreeNodes, LeaderCrashElectsAnotherAndTheOldOneCatchesUp) {
   RaftService* s = c_.service(old);
   ASSERT_TRUE(s->running());
   EXPECT_FALSE(s->is_leader());
-  EXPECT_EQ(s->kv().get("k"), "after");
-  EXPECT_EQ(s->kv().applied_index(), c_.service(next)->kv().applied_index());
+  EXPECT_EQ(c_.kv(old)->get("k"), "after");
+  EXPECT_EQ(c_.kv(old)->applied_index(), c_.kv(next)->applied_index());
   expect_safe();
 }
 
@@ -152,7 +152,7 @@ TEST_F(ThreeNodes, LeadershipTransferMovesTheLeader) {
   const cairn::NodeId target = leader == 3 ? 1 : 3;
   auto r = c_.admin(leader, wire::ADMIN_TRANSFER_LEADER, target);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status(), wire::KV_OK);
+  EXPECT_EQ(r->status(), wire::ADMIN_OK);
   c_.run(milliseconds(200));
   EXPECT_EQ(c_.leader(), target);
   expect_safe();
@@ -165,19 +165,19 @@ TEST(RaftService, AddLearnerPromoteAndRemoveAVoter) {
   ASSERT_NE(leader, 0u);
   auto add = c.admin(leader, wire::ADMIN_ADD_LEARNER, 4);
   ASSERT_TRUE(add.has_value());
-  EXPECT_EQ(add->status(), wire::KV_OK) << add->error();
+  EXPECT_EQ(add->status(), wire::ADMIN_OK) << add->error();
   std::optional<wire::AdminResponse> promote;
-  for (int i = 0; i < 20 && !(promote && promote->status() == wire::KV_OK); ++i) {
+  for (int i = 0; i < 20 && !(promote && promote->status() == wire::ADMIN_OK); ++i) {
     c.run(milliseconds(50));
     promote = c.admin(c.await_leader(), wire::ADMIN_PROMOTE, 4);
   }
   ASSERT_TRUE(promote.has_value());
-  EXPECT_EQ(promote->status(), wire::KV_OK) << promote->error();
+  EXPECT_EQ(promote->status(), wire::ADMIN_OK) << promote->error();
   leader = c.await_leader();
   const cairn::NodeId victim = leader == 1 ? 2 : 1;
   auto remove = c.admin(leader, wire::ADMIN_REMOVE, victim);
   ASSERT_TRUE(remove.has_value());
-  EXPECT_EQ(remove->status(), wire::KV_OK) << remove->error();
+  EXPECT_EQ(remove->status(), wire::ADMIN_OK) << remove->error();
   c.run(milliseconds(200));
   const Raft* r = c.service(4)->raft();
   EXPECT_EQ(r->voters().count(4), 1u);
@@ -185,7 +185,7 @@ TEST(RaftService, AddLearnerPromoteAndRemoveAVoter) {
   EXPECT_EQ(r->voters().size(), 3u);
   auto bad = c.admin(c.await_leader(), wire::ADMIN_PROMOTE, 9);
   ASSERT_TRUE(bad.has_value());
-  EXPECT_EQ(bad->status(), wire::KV_INVALID);
+  EXPECT_EQ(bad->status(), wire::ADMIN_INVALID);
   EXPECT_TRUE(c.safety.checker().ok());
 }
 
@@ -198,20 +198,20 @@ TEST(RaftService, SnapshotsCompactTheLogAndALaggingNodeInstallsOne) {
   const cairn::NodeId lagging = leader == 3 ? 2 : 3;
   c.crash(lagging);
   for (int i = 1; i <= 30; ++i) {
-    auto r = c.call(c.await_leader(), kv_command(wire::KV_PUT, "k", absl::StrCat(i), 1, i));
-    ASSERT_TRUE(r && r->status() == wire::KV_OK);
+    auto r = c.call(c.await_leader(), kv_command(kv::wire::KV_PUT, "k", absl::StrCat(i), 1, i));
+    ASSERT_TRUE(r && r->status() == kv::wire::KV_OK);
   }
   EXPECT_GT(c.service(c.await_leader())->raft()->log().snapshot_index(), 0u);
   c.restart(lagging);
   c.run(seconds(1));
-  EXPECT_EQ(c.service(lagging)->kv().get("k"), "30");
+  EXPECT_EQ(c.kv(lagging)->get("k"), "30");
   // And a restart of that node recovers from its own snapshot file.
   c.crash(lagging);
   c.restart(lagging);
   c.run(milliseconds(10));
   EXPECT_GT(c.service(lagging)->recovery().snapshot_index, 0u);
   c.run(seconds(1));
-  EXPECT_EQ(c.service(lagging)->kv().get("k"), "30");
+  EXPECT_EQ(c.kv(lagging)->get("k"), "30");
   EXPECT_TRUE(c.safety.checker().ok());
 }
 
@@ -220,7 +220,8 @@ TEST(RaftService, TornLogTailIsCutOffAndTheNodeRejoins) {
   for (cairn::NodeId id : {1, 2, 3}) c.add(id);
   const cairn::NodeId leader = c.await_leader();
   for (int i = 1; i <= 5; ++i) {
-    ASSERT_TRUE(c.call(leader, kv_command(wire::KV_PUT, "k", absl::StrCat(i), 1, i)).has_value());
+    ASSERT_TRUE(
+        c.call(leader, kv_command(kv::wire::KV_PUT, "k", absl::StrCat(i), 1, i)).has_value());
   }
   const cairn::NodeId victim = leader == 1 ? 2 : 1;
   c.crash(victim);
@@ -242,7 +243,7 @@ TEST(RaftService, TornLogTailIsCutOffAndTheNodeRejoins) {
   EXPECT_TRUE(s->recovery().rewrote_log);
   EXPECT_LT(s->raft()->log().last_index(), 999u);
   c.run(seconds(1));
-  EXPECT_EQ(s->kv().get("k"), "5");
+  EXPECT_EQ(c.kv(victim)->get("k"), "5");
   // The rewritten log is clean: a second restart drops nothing.
   c.crash(victim);
   c.restart(victim);
@@ -262,9 +263,9 @@ TEST(RaftService, CorruptHardStateStopsTheNode) {
   c.restart(2);
   c.run(milliseconds(100));
   EXPECT_FALSE(c.service(2)->running());
-  auto r = c.call(2, kv_command(wire::KV_GET, "k"));
+  auto r = c.call(2, kv_command(kv::wire::KV_GET, "k"));
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status(), wire::KV_UNAVAILABLE);
+  EXPECT_EQ(r->status(), kv::wire::KV_UNAVAILABLE);
 }
 
 }  // namespace

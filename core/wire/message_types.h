@@ -16,10 +16,10 @@ inline constexpr MessageType kSyncResponse = 0x0104;
 // 0x02xx: raft (core/raft) peer traffic; the header is a serialized raft::wire::Message.
 inline constexpr MessageType kRaftMessage = 0x0201;
 // 0x03xx: storage.
-// 0x04xx: meta. 0x040x: the replicated key-value store's client protocol (core/raft,
-// schema core/raft/kv_client.proto, served by raft::RaftService).
-inline constexpr MessageType kKvRequest = 0x0401;      // raft::wire::KvRequest
-inline constexpr MessageType kKvResponse = 0x0402;     // raft::wire::KvResponse
+// 0x04xx: meta. 0x040x: the replicated key-value store (core/kv/kv_client.proto) and Raft's
+// admin protocol (core/raft/admin.proto), served by kv::KvService and raft::RaftService.
+inline constexpr MessageType kKvRequest = 0x0401;      // kv::wire::KvRequest
+inline constexpr MessageType kKvResponse = 0x0402;     // kv::wire::KvResponse
 inline constexpr MessageType kAdminRequest = 0x0403;   // raft::wire::AdminRequest
 inline constexpr MessageType kAdminResponse = 0x0404;  // raft::wire::AdminResponse
 // 0x05xx: client.

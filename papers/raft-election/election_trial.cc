@@ -105,13 +105,14 @@ sim::Scenario make_trial_scenario(const TimeoutRange& range, const TrialNetwork&
   s.link.latency = net.latency;
   s.network.jitter = net.jitter;
   s.disk.sync_latency = net.disk_sync;
-  s.raft.tick = net.tick;
-  s.raft.election_min = std::chrono::milliseconds(range.min_ms);
-  s.raft.election_max = std::chrono::milliseconds(range.max_ms);
-  s.raft.heartbeat = heartbeat_for(range);
-  s.raft.pre_vote = false;
-  s.raft.check_quorum = false;
-  s.raft.snapshot_every = 0;
+  raft::GroupOptions& g = s.meta().raft;
+  g.tick = net.tick;
+  g.election_timeout_min = std::chrono::milliseconds(range.min_ms);
+  g.election_timeout_max = std::chrono::milliseconds(range.max_ms);
+  g.heartbeat = heartbeat_for(range);
+  g.pre_vote = false;
+  g.check_quorum = false;
+  g.snapshot_every = 0;
   // n1 starts alone and the others `stagger` later, so that n1 wins the first election
   // even without randomness (150-150 would otherwise split its first vote for seconds).
   s.faults.push_back(make_fault(FaultKind::kCrash, Duration(0), {2, 3, 4, 5}));

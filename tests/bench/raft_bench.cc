@@ -24,7 +24,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "core/raft/kv_client.pb.h"
+#include "core/kv/kv_client.pb.h"
 #include "core/wire/message_types.h"
 #include "runtime-real/client_conn.h"
 #include "tests/bench/raft_bench_etcd.h"
@@ -36,8 +36,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-using raft::wire::KvRequest;
-using raft::wire::KvResponse;
+using kv::wire::KvRequest;
+using kv::wire::KvResponse;
 using real::ClientConn;
 
 struct CairnClient {
@@ -70,7 +70,7 @@ absl::StatusOr<LoadResult> cairn_load(const real::HostPort& leader, const LoadSh
     auto* cmd = req.mutable_command();
     cmd->set_client_id(cl.id);
     cmd->set_sequence(++cl.seq);
-    cmd->set_op(raft::wire::KV_PUT);
+    cmd->set_op(kv::wire::KV_PUT);
     cmd->set_key(absl::StrCat("bench/", c));
     cmd->set_value(value);
     by_request[cl.request] = c;
@@ -107,7 +107,7 @@ absl::StatusOr<LoadResult> cairn_load(const real::HostPort& leader, const LoadSh
         if (it == by_request.end()) continue;
         const size_t c = it->second;
         by_request.erase(it);
-        if (r.status() != raft::wire::KV_OK) {
+        if (r.status() != kv::wire::KV_OK) {
           return absl::UnavailableError(absl::StrCat("put refused: ", r.error()));
         }
         rec.record(clients[c].sent, Clock::now());
@@ -128,8 +128,8 @@ absl::StatusOr<std::vector<LoadResult>> run_cairn(const std::string& cairnd,
   o.roles = "[meta]";
   // etcd's defaults: heartbeat 100 ms, election timeout 1 s.
   o.tick = "50ms";
-  o.heartbeat_ticks = 2;
-  o.election_ticks = 20;
+  o.heartbeat = "100ms";
+  o.election_timeout = "[1s, 2s]";
   o.log_level = "warn";
   real::testing::MetaCluster cluster(tmpl, o);
   cluster.start_all();

@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   sim::Scenario s = sim::make_cluster_scenario("bench", static_cast<size_t>(nodes),
                                                std::chrono::seconds(sim_seconds));
   s.metrics_interval = std::chrono::seconds(sim_seconds);
-  s.membership.monitors = static_cast<size_t>(std::max(1, monitors));
+  s.membership().monitors = static_cast<size_t>(std::max(1, monitors));
   if (flow_threshold >= 0) s.link.flow_threshold_bytes = static_cast<uint64_t>(flow_threshold);
   const double cpu1 = children_cpu_s();
   auto r = sim::run_scenario_in_child(s, sim::RunOptions{});

@@ -120,27 +120,30 @@ TEST(CairnKv, PutGetCasDelFollowRedirectsAndSayWhatHappened) {
 TEST(MetaConfig, ParsesDefaultsAndRejectsMistakesWithFileAndLine) {
   const std::string base =
       "node: 1\ndata_dir: /tmp/x\nroles: [meta]\npeers:\n  - {node: 2, address: h:1}\n";
-  auto ok = parse_node_config(base + "meta: {tick: 5ms, election_ticks: 20, voters: [1, 2]}\n",
-                              "n1.yaml");
+  auto ok = parse_node_config(
+      base + "raft: {tick: 5ms, election_timeout: [100ms, 200ms], voters: [1, n2]}\n", "n1.yaml");
   ASSERT_TRUE(ok.ok()) << ok.status();
-  EXPECT_EQ(ok->meta.tick, std::chrono::milliseconds(5));
-  EXPECT_EQ(ok->meta.election_ticks, 20);
-  EXPECT_EQ(ok->meta.voters, (std::vector<NodeId>{1, 2}));
+  EXPECT_EQ(ok->meta().raft.tick, std::chrono::milliseconds(5));
+  EXPECT_EQ(ok->meta().raft.election_timeout_min, std::chrono::milliseconds(100));
+  EXPECT_EQ(ok->meta().raft.voters, (std::vector<NodeId>{1, 2}));
   EXPECT_EQ(ok->client.port, 7201);
 
   auto error = [&](const std::string& text) {
     auto c = parse_node_config(text, "n1.yaml");
     return c.ok() ? std::string("accepted") : std::string(c.status().message());
   };
-  EXPECT_EQ(error(base + "meta: {tik: 5ms}\n"), "n1.yaml:6: unknown key 'tik' in meta");
-  EXPECT_EQ(error(base + "meta: {voters: [1, 7]}\n"),
+  EXPECT_EQ(error(base + "raft: {tik: 5ms}\n").rfind("n1.yaml:6: unknown key 'tik' in raft", 0),
+            0u);
+  EXPECT_EQ(error(base + "raft: {voters: [1, 7]}\n"),
             "n1.yaml:6: voter n7 is neither this node nor a peer");
-  EXPECT_EQ(error(base + "meta:\n  election_ticks: 1\n"),
-            "n1.yaml:7: 'election_ticks' must be at least twice 'heartbeat_ticks'");
-  EXPECT_EQ(error(base + "meta: {lease_reads: maybe}\n"),
-            "n1.yaml:6: 'lease_reads' must be true or false");
-  EXPECT_EQ(error("node: 1\ndata_dir: /x\nmeta: {tick: 5ms}\n"),
-            "n1.yaml:3: 'meta' given but 'meta' is no role");
+  EXPECT_EQ(error(base + "raft:\n  heartbeat: 500ms\n"),
+            "n1.yaml:7: election_timeout must be longer than heartbeat");
+  EXPECT_EQ(error(base + "raft: {lease_reads: maybe}\n"),
+            "n1.yaml:6: lease_reads must be true or false");
+  EXPECT_EQ(error("node: 1\ndata_dir: /x\nraft: {tick: 5ms}\n"),
+            "n1.yaml:3: 'raft' given but 'meta' is no role of this node");
+  EXPECT_EQ(error(base + "meta: {tick: 5ms}\n"),
+            "n1.yaml:6: the 'meta' section is now 'raft' (see docs/settings.md)");
   EXPECT_EQ(error("node: 1\ndata_dir: /x\nroles: [meta, meta]\n"),
             "n1.yaml:3: role 'meta' listed twice");
 }

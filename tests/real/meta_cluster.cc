@@ -64,9 +64,9 @@ void MetaCluster::write_config(int i) const {
     if (j != i) out << "  - {node: " << j << ", address: 127.0.0.1:" << frame_port_.at(j) << "}\n";
   }
   out << "membership: {heartbeat: 200ms, suspect_timeout: 1s}\n"
-      << "meta: {tick: " << options_.tick << ", election_ticks: " << options_.election_ticks
-      << ", heartbeat_ticks: " << options_.heartbeat_ticks
-      << ", snapshot_every: " << options_.snapshot_every << "}\n";
+      << "raft: {tick: " << options_.tick << ", election_timeout: " << options_.election_timeout
+      << ", heartbeat: " << options_.heartbeat << ", snapshot_every: " << options_.snapshot_every
+      << "}\n";
 }
 
 void MetaCluster::start(int i) {

@@ -19,8 +19,8 @@ struct MetaClusterOptions {
   std::string cairnd;  // path of the cairnd binary
   int nodes = 3;
   std::string tick = "20ms";
-  int election_ticks = 10;
-  int heartbeat_ticks = 1;
+  std::string election_timeout = "[200ms, 400ms]";
+  std::string heartbeat = "20ms";
   int snapshot_every = 10000;
   std::string log_level = "info";
   std::string roles = "[membership, meta]";

@@ -79,7 +79,7 @@ class Load {
       op.kind = dice < 45 ? KvOpKind::kPut : dice < 75 ? KvOpKind::kGet : KvOpKind::kCas;
       if (op.kind == KvOpKind::kCas) op.expected = seen.count(op.key) ? seen[op.key] : "none";
       op.call = next_time();
-      absl::StatusOr<raft::wire::KvResult> r =
+      absl::StatusOr<kv::wire::KvResult> r =
           op.kind == KvOpKind::kPut   ? client.put(op.key, op.value)
           : op.kind == KvOpKind::kGet ? client.get(op.key)
                                       : client.cas(op.key, op.expected, op.value);
@@ -88,7 +88,7 @@ class Load {
     }
   }
 
-  void record(KvOperation op, const absl::StatusOr<raft::wire::KvResult>& r, uint64_t ret,
+  void record(KvOperation op, const absl::StatusOr<kv::wire::KvResult>& r, uint64_t ret,
               std::map<std::string, std::string>* seen) {
     if (!r.ok()) {
       if (unknown_++ < 3) std::printf("not answered: %s\n", r.status().ToString().c_str());

@@ -40,7 +40,8 @@ void Cluster::issue(Client& c) {
   if (op.kind == check::KvOpKind::kPut || op.kind == check::KvOpKind::kCas) {
     seen.push_back(op.value);
   }
-  static constexpr wire::KvOp kOps[] = {wire::KV_GET, wire::KV_PUT, wire::KV_CAS, wire::KV_DELETE};
+  static constexpr kv::wire::KvOp kOps[] = {kv::wire::KV_GET, kv::wire::KV_PUT, kv::wire::KV_CAS,
+                                            kv::wire::KV_DELETE};
   c.command.Clear();
   c.command.set_client_id(c.id);
   c.command.set_sequence(c.seq);

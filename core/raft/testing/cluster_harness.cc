@@ -58,7 +58,7 @@ void Cluster::start(NodeId id) {
   absl::StatusOr<std::unique_ptr<Raft>> r = Raft::create(node_config(id), s.disk);
   CAIRN_ASSERT(r.ok());
   s.raft = std::move(*r);
-  s.kv = std::make_unique<KvStateMachine>();
+  s.kv = std::make_unique<kv::KvStateMachine>();
   const wire::Snapshot& snap = s.disk.state().snapshot;
   safety_.on_restart(id);
   if (snap.metadata().index() > 0) {
@@ -199,18 +199,20 @@ void Cluster::apply_committed(NodeId id, const wire::Entry& e) {
   const uint64_t digest = entry_digest(e);
   if (trace_) std::fprintf(stderr, "[%lu] n%lu apply (%lu,%lu)\n", now_, id, e.index(), e.term());
   safety_.on_commit(id, e.index(), e.term(), digest, s.raft->term());
-  absl::StatusOr<std::optional<wire::KvResult>> result = s.kv->apply(e);
+  absl::StatusOr<std::string> result = s.kv->apply(e);
   CAIRN_ASSERT(result.ok());
   safety_.on_apply(id, e.index(), digest);
-  if (!result->has_value()) return;
-  wire::KvCommand command;
+  if (result->empty()) return;
+  kv::wire::KvCommand command;
   const bool parsed = command.ParseFromString(e.data());
   CAIRN_ASSERT(parsed);
   if (command.client_id() == 0 || command.client_id() > clients_.size()) return;
   Client& c = *clients_[command.client_id() - 1];
   if (!c.busy || c.via_read_index || c.target != id || c.seq != command.sequence()) return;
-  const wire::KvResult& r = **result;
-  complete(c, r.ok(), command.op() == wire::KV_GET ? r.value() : std::string());
+  kv::wire::KvResult r;
+  const bool result_parsed = r.ParseFromString(*result);
+  CAIRN_ASSERT(result_parsed);
+  complete(c, r.ok(), command.op() == kv::wire::KV_GET ? r.value() : std::string());
 }
 
 void Cluster::serve_reads(NodeId id) {

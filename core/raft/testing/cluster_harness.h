@@ -18,7 +18,7 @@
 
 #include "core/check/linearizability.h"
 #include "core/check/raft_safety.h"
-#include "core/raft/kv_state_machine.h"
+#include "core/kv/kv_state_machine.h"
 #include "core/raft/raft.h"
 #include "core/raft/testing/schedule.h"
 
@@ -91,7 +91,7 @@ class Cluster {
   struct Slot {
     MemoryStorage disk;  // survives crashes
     std::unique_ptr<Raft> raft;
-    std::unique_ptr<KvStateMachine> kv;
+    std::unique_ptr<kv::KvStateMachine> kv;
     uint64_t leader_term = 0;
     std::map<uint64_t, size_t> reads;  // ReadIndex request id -> client index
     std::vector<ReadState> ready_reads;
@@ -107,7 +107,7 @@ class Cluster {
     uint64_t retry_at = 0;
     uint64_t read_id = 0;
     bool via_read_index = false;
-    wire::KvCommand command;
+    kv::wire::KvCommand command;
   };
   struct InFlight {
     uint64_t deliver_at;

@@ -1,8 +1,9 @@
 // RaftService nodes on the hand-driven ManualCluster, plus a client endpoint (test tool).
 //
-// Each node is a Node holding one RaftService; crash() drops it and loses its unsynced
-// disk writes, restart() builds a fresh one that recovers from disk. call() and admin()
-// send one request from the client endpoint and run the clock until its answer arrives.
+// Each node is a Node holding a RaftService replicating a key-value store (core/kv); crash() drops
+// it and loses its unsynced disk writes, restart() builds a fresh one that recovers from disk.
+// call() and admin() send one request from the client endpoint and run the clock until its answer
+// arrives.
 #pragma once
 
 #include <map>
@@ -10,6 +11,9 @@
 #include <optional>
 
 #include "core/base/assert.h"
+#include "core/kv/kv_client.pb.h"
+#include "core/kv/kv_service.h"
+#include "core/kv/kv_state_machine.h"
 #include "core/raft/raft_service.h"
 #include "core/runtime/manual_runtime.h"
 #include "core/wire/message_types.h"
@@ -38,6 +42,11 @@ class ServiceCluster {
     cluster_.restart(id);
     boot(id);
   }
+  // The node's replicated key-value store (null while the node is down).
+  const kv::KvStateMachine* kv(cairn::NodeId id) {
+    RaftService* s = service(id);
+    return s == nullptr ? nullptr : static_cast<const kv::KvStateMachine*>(&s->state_machine());
+  }
   RaftService* service(cairn::NodeId id) {
     auto it = nodes_.find(id);
     return it == nodes_.end() ? nullptr : it->second->find<RaftService>();
@@ -64,9 +73,9 @@ class ServiceCluster {
     return leader();
   }
 
-  std::optional<wire::KvResponse> call(cairn::NodeId to, wire::KvCommand command,
-                                       Duration limit = std::chrono::seconds(2)) {
-    wire::KvRequest req;
+  std::optional<kv::wire::KvResponse> call(cairn::NodeId to, kv::wire::KvCommand command,
+                                           Duration limit = std::chrono::seconds(2)) {
+    kv::wire::KvRequest req;
     req.set_request_id(++next_request_);
     *req.mutable_command() = std::move(command);
     send(to, cairn::wire::kKvRequest, req.SerializeAsString());
@@ -87,7 +96,7 @@ class ServiceCluster {
  private:
   void boot(cairn::NodeId id) {
     auto node = std::make_unique<Node>(cluster_.node(id));
-    const absl::Status st = node->add(std::make_unique<RaftService>(cluster_.node(id), config_));
+    const absl::Status st = kv::install(*node, config_, /*max_sessions=*/1024);
     CAIRN_ASSERT(st.ok());
     Node* raw = node.get();
     nodes_[id] = std::move(node);
@@ -102,7 +111,7 @@ class ServiceCluster {
   }
   void on_reply(const Message& m) {
     if (m.type == cairn::wire::kKvResponse) {
-      wire::KvResponse r;
+      kv::wire::KvResponse r;
       if (r.ParseFromString(m.header)) kv_replies_[r.request_id()] = r;
     } else if (m.type == cairn::wire::kAdminResponse) {
       wire::AdminResponse r;
@@ -122,15 +131,15 @@ class ServiceCluster {
   ManualCluster cluster_;
   RaftServiceConfig config_;
   std::map<cairn::NodeId, std::unique_ptr<Node>> nodes_;
-  std::map<uint64_t, wire::KvResponse> kv_replies_;
+  std::map<uint64_t, kv::wire::KvResponse> kv_replies_;
   std::map<uint64_t, wire::AdminResponse> admin_replies_;
   uint64_t next_request_ = 0;
 };
 
-inline wire::KvCommand kv_command(wire::KvOp op, std::string key, std::string value = "",
-                                  uint64_t client = 0, uint64_t seq = 0,
-                                  std::string expected = "") {
-  wire::KvCommand c;
+inline kv::wire::KvCommand kv_command(kv::wire::KvOp op, std::string key, std::string value = "",
+                                      uint64_t client = 0, uint64_t seq = 0,
+                                      std::string expected = "") {
+  kv::wire::KvCommand c;
   c.set_op(op);
   c.set_key(std::move(key));
   c.set_value(std::move(value));

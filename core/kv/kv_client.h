@@ -1,5 +1,5 @@
-// KvClient: a client of RaftService's key-value protocol as a Service on any Runtime
-// (core/raft). cairn-sim runs one per simulated client to drive a workload; it can also
+// KvClient: a client of the key-value protocol (core/kv/kv_service.h) as a Service on any
+// Runtime. cairn-sim runs one per simulated client to drive a workload; it can also
 // carry out a schedule of membership operations (add learner, promote, remove, transfer).
 //
 // Behaviour: a closed loop, one operation in flight (so a client's history is sequential).
@@ -17,17 +17,19 @@
 #include <vector>
 
 #include "core/check/linearizability.h"
-#include "core/raft/kv_client.pb.h"
+#include "core/kv/kv_client.pb.h"
+#include "core/base/settings.h"
+#include "core/raft/admin.pb.h"
 #include "core/runtime/service.h"
 
-namespace cairn::raft {
+namespace cairn::kv {
 
 struct KvWorkload {
-  double rate_per_s = 0;  // operations per second per client; 0: no workload
+  double rate_per_s = 10;  // operations per second per client; 0: no workload
   uint32_t keys = 10;
   double put = 0.5, get = 0.3, cas = 0.2, del = 0;  // the mix; sums to 1
   Duration start = std::chrono::seconds(1);
-  Duration until = std::chrono::seconds(60);          // no operation starts after this
+  Duration until = Duration(0);  // no operation starts after this; 0: until the end
   Duration timeout = std::chrono::milliseconds(500);  // per attempt
   Duration backoff = std::chrono::milliseconds(50);
   uint32_t max_attempts = 30;  // per operation (at most 255)
@@ -35,9 +37,21 @@ struct KvWorkload {
 
 struct AdminAction {
   Duration at{0};
-  wire::AdminOp op = wire::ADMIN_STATUS;
+  raft::wire::AdminOp op = raft::wire::ADMIN_STATUS;
   cairn::NodeId node = kNoNode;
   int line = 0;  // where the scenario asked for it
+};
+
+// Options of the `kv_client` role (settings section `workload`): simulated clients of the
+// key-value store. `clients` says how many the runner creates; `admin` is a schedule of
+// membership operations a runner may hand one client (not read from settings).
+struct KvClientOptions final : RoleOptionsBase<KvClientOptions> {
+  int64_t clients = 0;
+  KvWorkload workload;
+  std::vector<AdminAction> admin;
+
+  void visit(SettingsVisitor& v) override;
+  absl::Status validate() const override;
 };
 
 // Where a client reports what it did. Times are the sink's business (it knows the clock).
@@ -58,6 +72,9 @@ class KvClient final : public Service {
   KvClient(Runtime& rt, std::vector<cairn::NodeId> servers, KvWorkload workload,
            std::vector<AdminAction> admin, KvHistorySink* sink);
   ~KvClient() override;
+
+  // The message types it serves (message_types() of every instance).
+  static std::vector<MessageType> types();
 
   std::vector<MessageType> message_types() const override;
   void start() override;
@@ -88,7 +105,7 @@ class KvClient final : public Service {
   void schedule_next_op();
   void start_admin();
   void send_admin();
-  void on_admin_response(const wire::AdminResponse& r);
+  void on_admin_response(const raft::wire::AdminResponse& r);
   void finish_admin(bool ok);
   cairn::NodeId next_server(cairn::NodeId after) const;
   void retry_later(TimerId& timer, std::function<void()> fn);
@@ -110,4 +127,4 @@ class KvClient final : public Service {
   uint64_t abandoned_ = 0;
 };
 
-}  // namespace cairn::raft
+}  // namespace cairn::kv

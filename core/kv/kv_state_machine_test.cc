@@ -1,8 +1,8 @@
-#include "core/raft/kv_state_machine.h"
+#include "core/kv/kv_state_machine.h"
 
 #include <gtest/gtest.h>
 
-namespace cairn::raft {
+namespace cairn::kv {
 namespace {
 
 class KvTest : public ::testing::Test {
@@ -16,14 +16,15 @@ class KvTest : public ::testing::Test {
     c.set_expected(expected);
     c.set_client_id(client);
     c.set_sequence(seq);
-    wire::Entry e;
+    raft::wire::Entry e;
     e.set_index(kv_.applied_index() + 1);
     e.set_term(1);
     e.set_data(c.SerializeAsString());
     auto r = kv_.apply(e);
     EXPECT_TRUE(r.ok());
-    EXPECT_TRUE(r->has_value());
-    return **r;
+    wire::KvResult result;
+    EXPECT_TRUE(result.ParseFromString(*r));
+    return result;
   }
   KvStateMachine kv_{2};
 };
@@ -71,14 +72,39 @@ TEST_F(KvTest, SnapshotRoundTrip) {
 }
 
 TEST_F(KvTest, NoOpsAndConfigurationChangesCarryNoCommand) {
-  wire::Entry e;
+  raft::wire::Entry e;
   e.set_index(1);
   e.set_term(1);
   auto r = kv_.apply(e);
   ASSERT_TRUE(r.ok());
-  EXPECT_FALSE(r->has_value());
+  EXPECT_TRUE(r->empty());
   EXPECT_EQ(kv_.applied_index(), 1u);
 }
 
+TEST_F(KvTest, AnEntryThatIsNoCommandIsAnErrorButStillApplied) {
+  raft::wire::Entry e;
+  e.set_index(1);
+  e.set_term(1);
+  e.set_data("\xff\xff not a command");
+  EXPECT_TRUE(absl::IsInvalidArgument(kv_.apply(e).status()));
+  EXPECT_EQ(kv_.applied_index(), 1u);
+}
+
+TEST_F(KvTest, QueriesAreGetsAndReadTheCurrentState) {
+  run(wire::KV_PUT, "a", "1");
+  wire::KvCommand get;
+  get.set_op(wire::KV_GET);
+  get.set_key("a");
+  auto r = kv_.query(get.SerializeAsString());
+  ASSERT_TRUE(r.ok());
+  wire::KvResult result;
+  ASSERT_TRUE(result.ParseFromString(*r));
+  EXPECT_TRUE(result.found());
+  EXPECT_EQ(result.value(), "1");
+  get.set_op(wire::KV_PUT);
+  EXPECT_TRUE(absl::IsInvalidArgument(kv_.query(get.SerializeAsString()).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(kv_.query("\xff\xff").status()));
+}
+
 }  // namespace
-}  // namespace cairn::raft
+}  // namespace cairn::kv

@@ -1,6 +1,7 @@
-// Helpers for reading scenario YAML strictly (runtime-sim internal): each reports a mistake
-// by throwing ParseError with the offending node's line; parse_scenario_text() turns it
-// into `file:line: message`. Shared by scenario_yaml.cc and scenario_raft_yaml.cc.
+// Strict YAML reading, shared by cairn-sim's scenario reader and cairnd's config reader so
+// that both speak one vocabulary with one kind of error. Each helper reports a mistake by
+// throwing ParseError with the offending node's line; parse functions turn it into
+// InvalidArgument("file:line: message") at their boundary (no exception leaves a parser).
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -10,19 +11,21 @@
 #include <utility>
 #include <vector>
 
-#include "runtime-sim/scenario.h"
+#include "core/runtime/time.h"
 
-namespace cairn::sim::yaml {
+namespace cairn::settings {
 
-// Parse errors travel as this exception inside the scenario reader only.
+// Parse errors travel as this exception inside the readers only.
 struct ParseError {
-  int line;
+  int line;  // 1-based
   std::string message;
 };
 
 [[noreturn]] void fail(const YAML::Node& node, std::string message);
 void only_keys(const YAML::Node& map, const std::string& where,
                std::initializer_list<const char*> allowed);
+void only_keys(const YAML::Node& map, const std::string& where,
+               const std::vector<std::string>& allowed);
 std::string scalar(const YAML::Node& n, const std::string& what);
 Duration duration(const YAML::Node& n, const std::string& what);
 double bandwidth(const YAML::Node& n, const std::string& what);
@@ -30,16 +33,8 @@ uint64_t size(const YAML::Node& n, const std::string& what);  // e.g. 16KiB
 double number(const YAML::Node& n, const std::string& what, double lo, double hi);
 int64_t integer(const YAML::Node& n, const std::string& what, int64_t lo, int64_t hi);
 bool boolean(const YAML::Node& n, const std::string& what);
+double rate(const YAML::Node& n, const std::string& what);  // "20/s" or "20"
 std::vector<std::string> string_list(const YAML::Node& n, const std::string& what);
 std::pair<Duration, Duration> duration_range(const YAML::Node& n, const std::string& what);
 
-// The raft parts of a scenario (scenario_raft_yaml.cc).
-void read_raft(const YAML::Node& n, Scenario& s);
-void read_workload(const YAML::Node& n, Scenario& s);
-// Fills `out` if `f` is a membership action (add_learner, promote, remove,
-// transfer_leader); returns whether it was one.
-bool read_raft_action(const YAML::Node& f, const Scenario& s, Fault& out);
-// raft_safety, linearizable, progress; false if `name` is none of them.
-bool read_raft_check(const std::string& name, const YAML::Node& n, CheckSpec& spec);
-
-}  // namespace cairn::sim::yaml
+}  // namespace cairn::settings

@@ -1,12 +1,13 @@
-#include "core/raft/kv_client.h"
+#include "core/kv/kv_client.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
 #include "core/wire/message_types.h"
 
-namespace cairn::raft {
+namespace cairn::kv {
 namespace {
 
 constexpr uint64_t kAttemptBits = 8;  // request_id = seq << 8 | attempt
@@ -25,6 +26,36 @@ check::KvOpKind kind_of(wire::KvOp op) {
 }
 
 }  // namespace
+
+void KvClientOptions::visit(SettingsVisitor& v) {
+  v.count("clients", clients, 0, 1000);
+  v.rate("rate", workload.rate_per_s);
+  v.count("keys", workload.keys, 1, 1'000'000);
+  v.group("mix", [this](SettingsVisitor& m) {
+    // A mix that is written replaces the default one: shares it does not name are 0.
+    if (m.fills()) workload.put = workload.get = workload.cas = workload.del = 0;
+    m.number("put", workload.put, 0, 1);
+    m.number("get", workload.get, 0, 1);
+    m.number("cas", workload.cas, 0, 1);
+    m.number("delete", workload.del, 0, 1);
+  });
+  v.duration("start", workload.start);
+  v.duration("until", workload.until);
+  v.duration("timeout", workload.timeout);
+  v.count("retries", workload.max_attempts, 1, 255);
+}
+
+absl::Status KvClientOptions::validate() const {
+  const KvWorkload& w = workload;
+  if (std::fabs(w.put + w.get + w.cas + w.del - 1) > 1e-6) {
+    return absl::InvalidArgumentError("mix must add up to 1 (e.g. {put: 0.5, get: 0.3, cas: 0.2})");
+  }
+  if (w.timeout <= Duration(0)) return absl::InvalidArgumentError("timeout must be positive");
+  if (w.max_attempts < 1 || w.max_attempts > 255) {
+    return absl::InvalidArgumentError("retries must be in [1, 255]");
+  }
+  return absl::OkStatus();
+}
 
 KvClient::KvClient(Runtime& rt, std::vector<cairn::NodeId> servers, KvWorkload workload,
                    std::vector<AdminAction> admin, KvHistorySink* sink)
@@ -45,9 +76,11 @@ KvClient::~KvClient() {
   rt_.cancel(admin_timer_);
 }
 
-std::vector<MessageType> KvClient::message_types() const {
+std::vector<MessageType> KvClient::types() {
   return {cairn::wire::kKvResponse, cairn::wire::kAdminResponse};
 }
+
+std::vector<MessageType> KvClient::message_types() const { return types(); }
 
 void KvClient::start() {
   leader_guess_ = servers_[rt_.rng().below(servers_.size())];
@@ -72,7 +105,7 @@ void KvClient::retry_later(TimerId& timer, std::function<void()> fn) {
 }
 
 void KvClient::issue() {
-  if (rt_.now().time_since_epoch() >= workload_.until) return;
+  if (workload_.until > Duration(0) && rt_.now().time_since_epoch() >= workload_.until) return;
   const double roll = rt_.rng().uniform01();
   const wire::KvOp op = roll < workload_.put                                   ? wire::KV_PUT
                         : roll < workload_.put + workload_.get                 ? wire::KV_GET
@@ -128,7 +161,7 @@ void KvClient::on_message(cairn::NodeId, const Message& m) {
     wire::KvResponse r;
     if (r.ParseFromString(m.header)) on_kv_response(r);
   } else if (m.type == cairn::wire::kAdminResponse) {
-    wire::AdminResponse r;
+    raft::wire::AdminResponse r;
     if (r.ParseFromString(m.header)) on_admin_response(r);
   }
 }
@@ -179,4 +212,4 @@ void KvClient::schedule_next_op() {
   op_timer_ = rt_.after(from_seconds(think), [this] { issue(); });
 }
 
-}  // namespace cairn::raft
+}  // namespace cairn::kv

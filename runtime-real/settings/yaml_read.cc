@@ -1,28 +1,32 @@
-#include "runtime-sim/yaml_read.h"
+#include "runtime-real/settings/yaml_read.h"
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/base/units.h"
 
-namespace cairn::sim::yaml {
+namespace cairn::settings {
 
 [[noreturn]] void fail(const YAML::Node& node, std::string message) {
   throw ParseError{node.Mark().line + 1, std::move(message)};
 }
 
 void only_keys(const YAML::Node& map, const std::string& where,
-               std::initializer_list<const char*> allowed) {
+               const std::vector<std::string>& allowed) {
   if (!map.IsMap()) fail(map, absl::StrCat(where, " must be a mapping"));
   for (auto it = map.begin(); it != map.end(); ++it) {
     const std::string key = it->first.as<std::string>();
-    bool ok = false;
-    for (const char* a : allowed) ok |= key == a;
-    if (!ok) {
-      std::vector<std::string> names(allowed.begin(), allowed.end());
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       fail(it->first, absl::StrCat("unknown key '", key, "' in ", where,
-                                   " (known: ", absl::StrJoin(names, ", "), ")"));
+                                   " (known: ", absl::StrJoin(allowed, ", "), ")"));
     }
   }
+}
+
+void only_keys(const YAML::Node& map, const std::string& where,
+               std::initializer_list<const char*> allowed) {
+  only_keys(map, where, std::vector<std::string>(allowed.begin(), allowed.end()));
 }
 
 std::string scalar(const YAML::Node& n, const std::string& what) {
@@ -87,10 +91,21 @@ std::pair<Duration, Duration> duration_range(const YAML::Node& n, const std::str
   return {lo, hi};
 }
 
+double rate(const YAML::Node& n, const std::string& what) {
+  std::string v = scalar(n, what);
+  if (v.size() > 2 && v.compare(v.size() - 2, 2, "/s") == 0) v.resize(v.size() - 2);
+  char* end = nullptr;
+  const double r = std::strtod(v.c_str(), &end);
+  if (v.empty() || end != v.c_str() + v.size() || !(r > 0) || r > 1e6) {
+    fail(n, absl::StrCat(what, " must be a positive rate like 20/s, got '", n.Scalar(), "'"));
+  }
+  return r;
+}
+
 bool boolean(const YAML::Node& n, const std::string& what) {
   const std::string v = scalar(n, what);
   if (v != "true" && v != "false") fail(n, absl::StrCat(what, " must be true or false"));
   return v == "true";
 }
 
-}  // namespace cairn::sim::yaml
+}  // namespace cairn::settings

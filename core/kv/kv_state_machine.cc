@@ -1,14 +1,14 @@
-#include "core/raft/kv_state_machine.h"
+#include "core/kv/kv_state_machine.h"
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
 
-namespace cairn::raft {
+namespace cairn::kv {
 
-absl::StatusOr<std::optional<wire::KvResult>> KvStateMachine::apply(const wire::Entry& e) {
+absl::StatusOr<std::string> KvStateMachine::apply(const raft::wire::Entry& e) {
   CAIRN_ASSERT(e.index() == applied_index_ + 1);
   applied_index_ = e.index();
-  if (e.type() != wire::ENTRY_NORMAL || e.data().empty()) return std::nullopt;
+  if (e.type() != raft::wire::ENTRY_NORMAL || e.data().empty()) return std::string();
   wire::KvCommand c;
   if (!c.ParseFromString(e.data())) {
     return absl::InvalidArgumentError(absl::StrCat("kv: entry ", e.index(), " is no command"));
@@ -18,12 +18,26 @@ absl::StatusOr<std::optional<wire::KvResult>> KvStateMachine::apply(const wire::
     if (it != sessions_.end() && c.sequence() <= it->second.sequence()) {
       // A retry of a command already applied: answer as the first time, change nothing.
       it->second.set_last_index(e.index());
-      return std::optional<wire::KvResult>(it->second.result());
+      return it->second.result().SerializeAsString();
     }
   }
   const wire::KvResult r = execute(c);
   if (c.client_id() != 0) remember(c, r);
-  return std::optional<wire::KvResult>(r);
+  CAIRN_ASSERT(applied_index_ == e.index());
+  return r.SerializeAsString();
+}
+
+absl::StatusOr<std::string> KvStateMachine::query(std::string_view query) const {
+  wire::KvCommand c;
+  if (!c.ParseFromArray(query.data(), static_cast<int>(query.size())) || c.op() != wire::KV_GET) {
+    return absl::InvalidArgumentError("kv: a query must be a KV_GET command");
+  }
+  wire::KvResult r;
+  const std::optional<std::string> value = get(c.key());
+  r.set_ok(value.has_value());
+  r.set_found(value.has_value());
+  if (value) r.set_value(*value);
+  return r.SerializeAsString();
 }
 
 wire::KvResult KvStateMachine::execute(const wire::KvCommand& c) {
@@ -99,4 +113,4 @@ absl::Status KvStateMachine::restore(const std::string& data) {
   return absl::OkStatus();
 }
 
-}  // namespace cairn::raft
+}  // namespace cairn::kv

@@ -1,0 +1,18 @@
+#include "core/roles/builtin.h"
+
+#include "core/base/assert.h"
+#include "core/kv/roles.h"
+#include "core/membership/role.h"
+
+namespace cairn {
+
+RoleRegistry builtin_roles() {
+  RoleRegistry r;
+  for (RoleInfo role : {membership::role(), kv::meta_role(), kv::client_role()}) {
+    const absl::Status st = r.add(std::move(role));
+    CAIRN_ASSERT(st.ok());
+  }
+  return r;
+}
+
+}  // namespace cairn

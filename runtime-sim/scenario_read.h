@@ -1,0 +1,19 @@
+// Internal to the scenario reader (runtime-sim): the Raft parts of `faults:` and `checks:`
+// (scenario_raft_yaml.cc), on the strict YAML helpers shared with cairnd
+// (runtime-real/settings/yaml_read.h). Mistakes throw settings::ParseError.
+#pragma once
+
+#include "runtime-real/settings/yaml_read.h"
+#include "runtime-sim/scenario.h"
+
+namespace cairn::sim::yaml {
+
+using namespace cairn::settings;  // NOLINT: the reader's vocabulary
+
+// Fills `out` if `f` is a membership action (add_learner, promote, remove,
+// transfer_leader); returns whether it was one.
+bool read_raft_action(const YAML::Node& f, const Scenario& s, Fault& out);
+// raft_safety, linearizable, progress; false if `name` is none of them.
+bool read_raft_check(const std::string& name, const YAML::Node& n, CheckSpec& spec);
+
+}  // namespace cairn::sim::yaml
