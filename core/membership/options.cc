@@ -17,6 +17,9 @@ absl::Status MembershipOptions::validate() const {
   if (anti_entropy_interval < Duration(0)) {
     return absl::InvalidArgumentError("anti-entropy interval must not be negative");
   }
+  if (first_contact_grace < Duration(0)) {
+    return absl::InvalidArgumentError("first contact grace must not be negative");
+  }
   if (!(detector.phi_threshold > 0)) {
     return absl::InvalidArgumentError("phi threshold must be positive");
   }
