@@ -87,7 +87,8 @@ absl::Status read_membership(const Reader& r, const YAML::Node& m,
                              membership::MembershipOptions* o) {
   if (auto s = r.known_keys(m,
                             {"heartbeat", "suspect_timeout", "phi_threshold", "monitors",
-                             "gossip_fanout", "anti_entropy", "min_std_dev", "acceptable_pause"},
+                             "gossip_fanout", "anti_entropy", "min_std_dev", "acceptable_pause",
+                             "first_contact"},
                             "membership");
       !s.ok()) {
     return s;
@@ -98,6 +99,7 @@ absl::Status read_membership(const Reader& r, const YAML::Node& m,
     if (key == "heartbeat") CAIRN_ASSIGN(o->heartbeat_interval, r.duration(v, key));
     if (key == "suspect_timeout") CAIRN_ASSIGN(o->suspect_timeout, r.duration(v, key));
     if (key == "anti_entropy") CAIRN_ASSIGN(o->anti_entropy_interval, r.duration(v, key));
+    if (key == "first_contact") CAIRN_ASSIGN(o->first_contact_grace, r.duration(v, key));
     if (key == "min_std_dev") CAIRN_ASSIGN(o->detector.min_std_dev, r.duration(v, key));
     if (key == "acceptable_pause") CAIRN_ASSIGN(o->detector.acceptable_pause, r.duration(v, key));
     if (key == "monitors") CAIRN_ASSIGN(o->monitors, r.integer(v, key));

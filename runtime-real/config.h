@@ -73,7 +73,10 @@ struct NodeConfig {
   std::vector<std::string> roles{"membership"};
   LogLevel log_level = LogLevel::kInfo;
   std::vector<PeerConfig> peers;
-  membership::MembershipOptions membership;
+  // first_contact_grace defaults to the TCP transport's longest back-off (backoff_max 2 s
+  // plus 25 % jitter, tcp_transport.h): a peer's link to a restarted node may stay down
+  // that long.
+  membership::MembershipOptions membership{.first_contact_grace = std::chrono::milliseconds(2500)};
   TransportConfig transport;
   MetaConfig meta;
 
