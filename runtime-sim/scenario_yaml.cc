@@ -21,7 +21,7 @@ class ScenarioReader {
   void read(const YAML::Node& root) {
     only_keys(root, "the scenario",
               {"name", "description", "seed", "duration", "platform", "network", "membership",
-               "faults", "random_faults", "checks", "metrics", "raft", "workload"});
+               "faults", "random_faults", "checks", "metrics", "raft", "workload", "transport"});
     if (!root["name"]) fail(root, "the scenario needs a 'name'");
     s_.name = scalar(root["name"], "name");
     if (root["description"]) s_.description = scalar(root["description"], "description");
@@ -33,6 +33,10 @@ class ScenarioReader {
     read_platform(root["platform"]);
     if (root["network"]) s_.network = read_link_faults(root["network"], "network");
     if (root["membership"]) read_membership(root["membership"]);
+    if (root["transport"]) {
+      read_transport(root["transport"], s_,
+                     root["membership"] && root["membership"]["first_contact"]);
+    }
     if (root["raft"]) read_raft(root["raft"], s_);
     if (root["workload"]) read_workload(root["workload"], s_);
     if (root["faults"]) read_faults(root["faults"]);
@@ -135,7 +139,7 @@ class ScenarioReader {
     only_keys(
         m, "membership",
         {"heartbeat", "monitors", "phi_threshold", "window", "min_std_dev", "acceptable_pause",
-         "suspect_timeout", "gossip_fanout", "retransmit_mult", "anti_entropy"});
+         "suspect_timeout", "gossip_fanout", "retransmit_mult", "anti_entropy", "first_contact"});
     auto& o = s_.membership;
     if (m["heartbeat"]) {
       o.heartbeat_interval = duration(m["heartbeat"], "heartbeat");
@@ -161,6 +165,7 @@ class ScenarioReader {
           static_cast<size_t>(integer(m["retransmit_mult"], "retransmit_mult", 1, 64));
     }
     if (m["anti_entropy"]) o.anti_entropy_interval = duration(m["anti_entropy"], "anti_entropy");
+    if (m["first_contact"]) o.first_contact_grace = duration(m["first_contact"], "first_contact");
     if (auto st = o.validate(); !st.ok()) fail(m, std::string(st.message()));
   }
 

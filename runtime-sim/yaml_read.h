@@ -33,6 +33,10 @@ bool boolean(const YAML::Node& n, const std::string& what);
 std::vector<std::string> string_list(const YAML::Node& n, const std::string& what);
 std::pair<Duration, Duration> duration_range(const YAML::Node& n, const std::string& what);
 
+// `transport:` (scenario_transport_yaml.cc); read after `membership:`, whose first_contact
+// it defaults to the longest back-off when the model is on.
+void read_transport(const YAML::Node& n, Scenario& s, bool first_contact_given);
+
 // The raft parts of a scenario (scenario_raft_yaml.cc).
 void read_raft(const YAML::Node& n, Scenario& s);
 void read_workload(const YAML::Node& n, Scenario& s);
