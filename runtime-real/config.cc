@@ -85,11 +85,11 @@ class Reader {
 
 absl::Status read_membership(const Reader& r, const YAML::Node& m,
                              membership::MembershipOptions* o) {
-  if (auto s = r.known_keys(m,
-                            {"heartbeat", "suspect_timeout", "phi_threshold", "monitors",
-                             "gossip_fanout", "anti_entropy", "min_std_dev", "acceptable_pause",
-                             "first_contact"},
-                            "membership");
+  if (auto s = r.known_keys(
+          m,
+          {"heartbeat", "suspect_timeout", "phi_threshold", "monitors", "gossip_fanout",
+           "anti_entropy", "min_std_dev", "acceptable_pause", "first_contact"},
+          "membership");
       !s.ok()) {
     return s;
   }

@@ -29,7 +29,7 @@ struct NetworkStats {
   uint64_t lost = 0;     // dropped by a loss probability
   uint64_t blocked = 0;  // dropped by a partition
   uint64_t duplicated = 0;
-  uint64_t stale = 0;  // arrived at a node that crashed after it was sent
+  uint64_t stale = 0;        // arrived at a node that crashed after it was sent
   uint64_t unreachable = 0;  // lost by the transport model (no connection to the receiver)
   uint64_t bytes = 0;
 };

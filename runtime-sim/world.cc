@@ -46,8 +46,9 @@ World::World(const Scenario& scenario, const RunOptions& options)
   if (scenario_.transport.model) {
     // Its own stream (nodes use id and 1 << 32 | id), so that switching the model on
     // perturbs no other random choice.
-    connections_ = std::make_unique<ConnectionModel>(
-        scenario_.transport, scenario_.link.latency, Rng::derive(scenario_.seed, uint64_t{2} << 32));
+    connections_ =
+        std::make_unique<ConnectionModel>(scenario_.transport, scenario_.link.latency,
+                                          Rng::derive(scenario_.seed, uint64_t{2} << 32));
   }
   std::vector<std::string> args = engine_args();
   std::vector<char*> argv;
