@@ -124,5 +124,47 @@ TEST(ConnectionModel, SameSeedSameBackoffs) {
   EXPECT_NE(run(7), run(8));
 }
 
+constexpr const char* kScenario = R"(name: t
+duration: 10s
+platform: {nodes: [{count: 3}]}
+)";
+
+TEST(TransportScenarioKey, TheModelIsOffByDefaultAndGivesTheGraceWhenOn) {
+  auto plain = parse_scenario_text(kScenario, "t.yaml");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->transport.model);
+  EXPECT_EQ(plain->membership.first_contact_grace, Duration(0));
+
+  auto on = parse_scenario_text(std::string(kScenario) + "transport: {model: tcp}\n", "t.yaml");
+  ASSERT_TRUE(on.ok()) << on.status();
+  EXPECT_TRUE(on->transport.model);
+  EXPECT_EQ(on->membership.first_contact_grace, milliseconds(2500));
+
+  auto own = parse_scenario_text(std::string(kScenario) +
+                                     "membership: {first_contact: 1s}\n"
+                                     "transport: {model: tcp, backoff_max: 4s, hold: 0s}\n",
+                                 "t.yaml");
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(own->membership.first_contact_grace, seconds(1));
+  EXPECT_EQ(own->transport.backoff_max, seconds(4));
+  EXPECT_EQ(own->transport.hold_backoff_max, Duration(0));
+}
+
+TEST(TransportScenarioKey, MistakesNameTheLine) {
+  auto bad = parse_scenario_text(std::string(kScenario) + "transport: {model: udp}\n", "t.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("t.yaml:4: unknown transport model 'udp'"),
+            std::string::npos)
+      << bad.status();
+  auto order = parse_scenario_text(
+      std::string(kScenario) + "transport: {model: tcp, backoff_min: 3s, backoff_max: 2s}\n",
+      "t.yaml");
+  ASSERT_FALSE(order.ok());
+  EXPECT_NE(order.status().message().find("backoff_max must be at least backoff_min"),
+            std::string::npos)
+      << order.status();
+}
+
 }  // namespace
 }  // namespace cairn::sim
