@@ -55,7 +55,16 @@ struct TransportConfig {
 // (runtime-real/client_port.h), so configured node ids stay below it.
 inline constexpr NodeId kFirstClientId = 0xF0000000u;
 
+// How long a restarted cairnd waits for the first heartbeat of a peer it watches before it
+// may suspect it: the TCP transport's longest back-off (2 s plus 25 % jitter,
+// tcp_transport.h), as a peer's link to a restarted node may stay down that long.
+inline constexpr Duration kFirstContactGrace = std::chrono::milliseconds(2500);
+
 struct NodeConfig {
+  // Role options start from the defaults, except membership's first_contact, which is
+  // kFirstContactGrace on real nodes (docs/settings.md).
+  NodeConfig() { membership().first_contact_grace = kFirstContactGrace; }
+
   NodeId node = kNoNode;
   HostPort listen{"127.0.0.1", 7001};
   HostPort http{"127.0.0.1", 7101};

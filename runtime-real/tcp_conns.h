@@ -11,12 +11,15 @@
 namespace cairn::real {
 
 // Ours to send on. Connects lazily on the first send, drops its queue and backs off
-// (capped exponential) when the connection fails. Reads only to notice the peer closing.
+// (capped exponential) when the connection fails; during a short back-off it keeps
+// queueing and retries when the back-off ends. Reads only to notice the peer closing.
 class TcpTransport::Link : public std::enable_shared_from_this<Link> {
  public:
   Link(TcpTransport& t, PeerAddress peer);
   absl::Status send(Message message);
   uint64_t queued_bytes() const { return queued_bytes_; }
+  // The peer connected to us: end any back-off and connect now if messages wait.
+  void peer_is_back();
   void close();
 
  private:
@@ -32,6 +35,7 @@ class TcpTransport::Link : public std::enable_shared_from_this<Link> {
   void write();
   void on_written(const boost::system::error_code& ec, size_t frames, uint64_t bytes);
   void fail(const absl::Status& why);
+  void end_backoff();
   Message hello() const;
 
   TcpTransport& t_;
@@ -45,6 +49,7 @@ class TcpTransport::Link : public std::enable_shared_from_this<Link> {
   bool refused_ = false;  // send() said "full" since the last drain notice
   uint32_t sequence_ = 0;
   int failures_ = 0;
+  Duration backoff_{0};  // length of the current (or last) back-off
   std::vector<asio::const_buffer> gather_;
   char watch_byte_ = 0;
   uint64_t generation_ = 0;  // bumps on every (re)connect so stale handlers are ignored

@@ -13,7 +13,7 @@ TcpTransport::Link::Link(TcpTransport& t, PeerAddress peer)
     : t_(t), peer_(std::move(peer)), socket_(t.rt_.io()), backoff_timer_(t.rt_.io()) {}
 
 absl::Status TcpTransport::Link::send(Message message) {
-  if (state_ == State::kBackoff) {
+  if (state_ == State::kBackoff && backoff_ > t_.options_.hold_backoff_max) {
     t_.counters_.dropped_unreachable->add();
     return absl::UnavailableError(absl::StrCat("n", peer_.node, " unreachable, backing off"));
   }
@@ -152,16 +152,37 @@ void TcpTransport::Link::fail(const absl::Status& why) {
   Duration backoff = std::min(t_.options_.backoff_max, t_.options_.backoff_min * (1 << shift));
   // Jitter (up to +25%) so that a cluster's links to a restarted node do not move in step.
   backoff += Duration(static_cast<int64_t>(t_.rt_.rng().uniform01() * backoff.count() / 4));
+  CAIRN_ASSERT(backoff > Duration(0));
+  backoff_ = backoff;
   state_ = State::kBackoff;
   backoff_timer_.expires_after(backoff);
-  backoff_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (ec || self->t_.closed_ || self->state_ != State::kBackoff) return;
-    self->state_ = State::kIdle;  // reconnect lazily, on the next send
-  });
+  backoff_timer_.async_wait(
+      [self = shared_from_this(), gen = generation_](const boost::system::error_code& ec) {
+        // A Hello may have ended this back-off already (and a later one begun).
+        if (ec || self->t_.closed_ || gen != self->generation_ || self->state_ != State::kBackoff) {
+          return;
+        }
+        self->end_backoff();
+      });
   if (refused_ && t_.drain_) {
     refused_ = false;
     t_.drain_(peer_.node);
   }
+}
+
+void TcpTransport::Link::end_backoff() {
+  CAIRN_ASSERT(state_ == State::kBackoff);
+  state_ = State::kIdle;
+  // Messages held during a short back-off go now; otherwise reconnect on the next send.
+  if (!queue_.empty()) connect();
+}
+
+void TcpTransport::Link::peer_is_back() {
+  failures_ = 0;  // a failure from now on starts again at backoff_min
+  if (state_ != State::kBackoff) return;
+  t_.counters_.backoffs_ended_by_hello->add();
+  backoff_timer_.cancel();
+  end_backoff();
 }
 
 void TcpTransport::Link::close() {

@@ -22,7 +22,8 @@ TcpTransport::TcpTransport(AsioRuntime& rt, TcpOptions options, std::vector<Peer
                        &m.counter("transport_tcp_dropped_queue_full"),
                        &m.counter("transport_tcp_dropped_unreachable"),
                        &m.counter("transport_tcp_connects"),
-                       &m.counter("transport_tcp_connect_failures")};
+                       &m.counter("transport_tcp_connect_failures"),
+                       &m.counter("transport_tcp_backoffs_ended_by_hello")};
   for (auto& p : peers) {
     CAIRN_ASSERT(p.node != kNoNode && p.node != rt_.self());
     links_[p.node] = std::make_shared<Link>(*this, p);
@@ -94,6 +95,9 @@ void TcpTransport::on_frame(Inbound& conn, wire::Frame frame) {
       return;
     }
     conn.set_from(hello.node());
+    // It reached us, so we can reach it: a back-off from its downtime must not keep our
+    // messages (its watchers' heartbeats) away from it any longer.
+    if (auto it = links_.find(hello.node()); it != links_.end()) it->second->peer_is_back();
     if (hello_) hello_(hello.node(), hello.host_id(), hello.pid());
     return;
   }

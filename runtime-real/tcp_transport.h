@@ -5,8 +5,11 @@
 // and the shared payload bytes go to the kernel as they are, no copy); each peer's send
 // queue is bounded in frames and bytes, and send() refuses (ResourceExhausted) when full
 // so that producers can back off until the drain handler says there is room; a peer that
-// cannot be reached is retried with capped exponential backoff, and messages to it are
-// dropped meanwhile (the Runtime's send is fire-and-forget). A bad inbound frame (magic,
+// cannot be reached is retried with capped exponential backoff. Messages sent during a
+// back-off of at most hold_backoff_max wait for the retry (and are dropped if it fails);
+// during a longer one they are dropped at once (the Runtime's send is fire-and-forget). A
+// peer that comes back is reachable again at once: a Hello from it (it connected to us)
+// ends our back-off towards it. A bad inbound frame (magic,
 // version, flags, length, CRC) is refused with a logged reason and closes only that
 // connection. All methods run on the node's loop thread.
 #pragma once
@@ -39,6 +42,8 @@ struct TcpOptions {
   uint64_t queue_bytes_max = 64ull << 20;
   Duration backoff_min = std::chrono::milliseconds(20);
   Duration backoff_max = std::chrono::seconds(2);
+  // Back-offs up to this long hold messages for the retry instead of dropping them.
+  Duration hold_backoff_max = std::chrono::milliseconds(250);
   size_t gather_frames_max = 64;  // frames per write call
   // SO_SNDBUF (outbound links) and SO_RCVBUF (accepted connections); 0 keeps the
   // kernel's autotuning, which the transport benchmark found as fast on loopback.
@@ -105,6 +110,7 @@ class TcpTransport {
     Counter* dropped_unreachable;
     Counter* connects;
     Counter* connect_failures;
+    Counter* backoffs_ended_by_hello;
   } counters_;
 };
 

@@ -55,6 +55,21 @@ struct LinkFaults {
   bool operator==(const LinkFaults&) const = default;
 };
 
+// The `transport:` switch (docs/scenarios.md): model the real TCP transport's connection
+// state towards each peer (connect, failure, capped exponential reconnect back-off, a Hello
+// ending the back-off) instead of an ideal network that reaches any up node at once. The
+// defaults are cairnd's (runtime-real/tcp_transport.h). Off by default.
+struct TransportSpec {
+  bool model = false;
+  Duration backoff_min = std::chrono::milliseconds(20);
+  Duration backoff_max = std::chrono::seconds(2);
+  Duration hold_backoff_max = std::chrono::milliseconds(250);  // such back-offs hold messages
+  bool hello_ends_backoff = true;
+  // The longest back-off with its jitter (+25 %): how long a link to a restarted node may
+  // stay down.
+  Duration longest_backoff() const { return backoff_max * 5 / 4; }
+};
+
 enum class FaultKind {
   kCrash,
   kRestart,
@@ -120,6 +135,7 @@ struct Scenario {
   DiskSpec disk;
   double cpu_flops = 1e9;
   LinkFaults network;         // faults on every link from the start
+  TransportSpec transport;
   std::vector<Fault> faults;  // sorted by time
   RandomFaultSpec random_faults;
   std::map<std::string, CheckSpec> checks;

@@ -10,6 +10,10 @@ namespace cairn::sim::yaml {
 
 using namespace cairn::settings;  // NOLINT: the reader's vocabulary
 
+// `transport:` (scenario_transport_yaml.cc); read after `membership:`, whose first_contact
+// it defaults to the longest back-off when the model is on.
+void read_transport(const YAML::Node& n, Scenario& s, bool first_contact_given);
+
 // Fills `out` if `f` is a membership action (add_learner, promote, remove,
 // transfer_leader); returns whether it was one.
 bool read_raft_action(const YAML::Node& f, const Scenario& s, Fault& out);

@@ -17,14 +17,16 @@ namespace {
 using namespace settings;  // NOLINT: the reader's vocabulary
 using yaml::read_raft_action;
 using yaml::read_raft_check;
+using yaml::read_transport;
 
 class ScenarioReader {
  public:
   ScenarioReader(Scenario& s, const RoleRegistry& roles) : s_(s), roles_(roles) {}
 
   void read(const YAML::Node& root) {
-    std::vector<std::string> keys{"name",    "description", "seed",          "duration", "platform",
-                                  "network", "faults",      "random_faults", "checks",   "metrics"};
+    std::vector<std::string> keys{"name",     "description", "seed",     "duration",
+                                  "platform", "network",     "faults",   "random_faults",
+                                  "checks",   "metrics",     "transport"};
     for (const RoleInfo& r : roles_.roles()) {
       if (!r.settings.empty()) keys.push_back(r.settings);
     }
@@ -41,6 +43,10 @@ class ScenarioReader {
     if (root["network"]) s_.network = read_link_faults(root["network"], "network");
     read_role_sections(root, roles_, s_.roles, [this](const YAML::Node& n) { return node_ref(n); });
     check_meta_sections(root);
+    if (root["transport"]) {
+      read_transport(root["transport"], s_,
+                     root["membership"] && root["membership"]["first_contact"]);
+    }
     if (root["faults"]) read_faults(root["faults"]);
     if (root["random_faults"]) read_random_faults(root["random_faults"]);
     if (root["checks"]) read_checks(root["checks"]);

@@ -117,17 +117,28 @@ void SimNode::send(NodeId to, Message message) {
   ++stats.sent;
   stats.bytes += message.wire_size();
   if (to == kNoNode || to > world_.endpoints()) return;
+  // With the transport model, a message may first wait for a connection (it goes on the
+  // wire later, possibly to the receiver's next life) or find none.
+  Duration wait{0};
+  if (ConnectionModel* c = world_.connections(); c != nullptr && to != spec_.id) {
+    const ConnectionModel::Fate fate = c->send(spec_.id, to, now());
+    if (!fate.deliver) {
+      ++stats.unreachable;
+      return;
+    }
+    wait = fate.wait;
+  }
   const Delivery d = world_.network().decide(spec_.id, to, fault_rng_);
   if (d.copies == 0) {
     ++(world_.network().blocked(spec_.id, to) ? stats.blocked : stats.lost);
     return;
   }
-  const Time sent_at = now();
+  const Time sent_at = now() + wait;
   if (d.copies == 2) {
     ++stats.duplicated;
-    put(to, message, sent_at, d.second_delay);
+    put(to, message, sent_at, wait + d.second_delay);
   }
-  put(to, std::move(message), sent_at, d.extra_delay);
+  put(to, std::move(message), sent_at, wait + d.extra_delay);
 }
 
 void SimNode::put(NodeId to, Message message, Time sent_at, Duration hold) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/check/detection.h"
+#include "runtime-sim/connection_model.h"
 #include "runtime-sim/network_faults.h"
 #include "runtime-sim/raft_run.h"
 #include "runtime-sim/sim_node.h"
@@ -28,7 +29,8 @@ struct NetworkStats {
   uint64_t lost = 0;     // dropped by a loss probability
   uint64_t blocked = 0;  // dropped by a partition
   uint64_t duplicated = 0;
-  uint64_t stale = 0;  // arrived at a node that crashed after it was sent
+  uint64_t stale = 0;        // arrived at a node that crashed after it was sent
+  uint64_t unreachable = 0;  // lost by the transport model (no connection to the receiver)
   uint64_t bytes = 0;
 };
 
@@ -45,6 +47,8 @@ class World {
   // ownership.
   void transmit(Envelope* e);
   const NetworkFaults& network() const { return network_; }
+  // The transport model (`transport: {model: tcp}`), or nullptr for an ideal network.
+  ConnectionModel* connections() { return connections_.get(); }
   NetworkStats& stats() { return stats_; }
   void record(Time at, NodeId node, const Event& event);
   void track(Envelope* e) { in_flight_.insert(e); }
@@ -89,6 +93,7 @@ class World {
   std::unique_ptr<WorkerPool> flows_;  // actors that carry flows, on the controller host
   simgrid::s4u::Host* controller_host_ = nullptr;
   NetworkFaults network_;
+  std::unique_ptr<ConnectionModel> connections_;
   NetworkStats stats_;
   std::unique_ptr<Trace> trace_;
   std::FILE* metrics_csv_ = nullptr;

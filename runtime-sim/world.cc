@@ -49,6 +49,13 @@ World::World(const Scenario& scenario, const RunOptions& options)
     raft_->add_hooks(hooks_);
   }
   if (options_.add_hooks) options_.add_hooks(hooks_);
+  if (scenario_.transport.model) {
+    // Its own stream (nodes use id and 1 << 32 | id), so that switching the model on
+    // perturbs no other random choice.
+    connections_ =
+        std::make_unique<ConnectionModel>(scenario_.transport, scenario_.link.latency,
+                                          Rng::derive(scenario_.seed, uint64_t{2} << 32));
+  }
   std::vector<std::string> args = engine_args();
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -201,12 +208,14 @@ void World::crash(NodeId id) {
   if (!n.up()) return;
   n.crash(damage_);
   truth_.crash(id, now());
+  if (connections_ != nullptr) connections_->crash(id, now());
 }
 
 void World::restart(NodeId id) {
   SimNode& n = *nodes_[id - 1];
   if (n.up()) return;
   truth_.restart(id, now());
+  if (connections_ != nullptr) connections_->restart(id, now());
   // A fresh node believes everyone alive until told otherwise.
   for (NodeId t : scenario_.node_ids()) {
     if (t != id) observations_.push_back({now(), id, t, membership::State::kAlive});
@@ -415,6 +424,14 @@ RunResult World::run() {
   r.metrics["messages_duplicated"] = static_cast<double>(stats_.duplicated);
   r.metrics["messages_stale"] = static_cast<double>(stats_.stale);
   r.metrics["bytes_sent"] = static_cast<double>(stats_.bytes);
+  if (connections_ != nullptr) {
+    const ConnectionModel::Stats& c = connections_->stats();
+    r.metrics["messages_unreachable"] = static_cast<double>(stats_.unreachable);
+    r.metrics["transport_connects"] = static_cast<double>(c.connects);
+    r.metrics["transport_connect_failures"] = static_cast<double>(c.connect_failures);
+    r.metrics["transport_held"] = static_cast<double>(c.held);
+    r.metrics["transport_backoffs_ended_by_hello"] = static_cast<double>(c.backoffs_ended_by_hello);
+  }
   for (auto& n : nodes_) {
     for (const auto& [name, value] : n->metrics().snapshot()) {
       if (name.find("sent") != std::string::npos || name.find("raised") != std::string::npos ||

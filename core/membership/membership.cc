@@ -107,10 +107,12 @@ void Membership::begin(uint64_t incarnation) {
   persist_incarnation();
   apply(Record{rt_.self(), State::kAlive, incarnation_}, "start");
   // Watch predecessors from now on, as if each had just sent a heartbeat: one that never
-  // shows up is suspected like one that stopped.
+  // shows up is suspected like one that stopped, only first_contact_grace later (its link
+  // to us may still be backing off from the time we were down).
   for (NodeId p : predecessors_) {
     detectors_.insert_or_assign(p, PhiAccrual(options_.detector));
     detectors_.at(p).heartbeat(rt_.now());
+    unheard_.insert(p);
     arm_deadline(p);
   }
   // A random phase keeps the cluster's heartbeats from firing in lockstep.
@@ -245,6 +247,12 @@ void Membership::on_heartbeat(NodeId from, const wire::MembershipMessage& m) {
   }
   auto it = detectors_.find(from);
   if (it != detectors_.end()) {
+    const bool first = unheard_.erase(from) > 0;
+    if (first && options_.first_contact_grace > Duration(0)) {
+      // The wait for a first heartbeat may have lasted the whole grace: it is not a sample
+      // of the peer's rhythm, so the detector starts from this heartbeat.
+      it->second = PhiAccrual(options_.detector);
+    }
     it->second.heartbeat(rt_.now());
     arm_deadline(from);
   }
@@ -253,7 +261,9 @@ void Membership::on_heartbeat(NodeId from, const wire::MembershipMessage& m) {
 void Membership::arm_deadline(NodeId node) {
   auto& timer = deadline_timers_[node];
   rt_.cancel(timer);
-  const Time deadline = detectors_.at(node).deadline();
+  Time deadline = detectors_.at(node).deadline();
+  if (unheard_.contains(node)) deadline += options_.first_contact_grace;
+  CAIRN_ASSERT(deadline >= rt_.now());
   timer = rt_.after(deadline - rt_.now(), [this, node] { on_deadline(node); });
 }
 
@@ -380,6 +390,8 @@ void Membership::check_invariants() const {
   for (const auto& [node, timer] : suspect_timers_) {
     CAIRN_ASSERT(table_.get(node).state == State::kSuspect);
   }
+  CAIRN_ASSERT(unheard_.size() <= predecessors_.size());
+  for (NodeId node : unheard_) CAIRN_ASSERT(detectors_.contains(node));
 }
 
 }  // namespace cairn::membership

@@ -11,13 +11,16 @@
 //
 // Promises: a crashed node is declared dead by its watchers about deadline + suspect_timeout
 // after its last heartbeat, and by everyone else a few gossip rounds later; a live node
-// that is reachable ends up alive in every view. Every change of a view is reported as a
-// "member_state" event and counted in metrics.
+// that is reachable ends up alive in every view. A node that has just started does not
+// suspect a watched peer it has not heard from yet before the usual first deadline plus
+// first_contact_grace (time for that peer's transport to notice the restart). Every change of a
+// view is reported as a "member_state" event and counted in metrics.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "core/membership/member_table.h"
@@ -85,6 +88,9 @@ class Membership final : public Service {
   std::vector<NodeId> successors_;
   std::vector<NodeId> predecessors_;
   std::map<NodeId, PhiAccrual> detectors_;  // one per predecessor
+  // Predecessors not heard from since this node started: their deadlines carry
+  // options_.first_contact_grace.
+  std::set<NodeId> unheard_;
   std::map<NodeId, TimerId> deadline_timers_;
   std::map<NodeId, TimerId> suspect_timers_;
   std::map<NodeId, Pending> pending_;  // news to spread, one record per node

@@ -179,5 +179,57 @@ TEST(Membership, ViewChangesAreReportedAsEvents) {
   (void)saw_suspect;  // n1 may have learned of the death before the suspicion
 }
 
+// Issue 15: while n3 was down, n2's link to it backed off; after n3 restarts, n2's
+// heartbeats stay blocked for a while (here 2 s). n3 has never heard from n2 in this life,
+// so it gives n2 first_contact_grace before its detector may suspect it.
+MembershipOptions restart_options(Duration grace) {
+  MembershipOptions o;
+  o.heartbeat_interval = milliseconds(200);
+  o.detector.first_interval = o.heartbeat_interval;
+  o.suspect_timeout = seconds(1);
+  o.first_contact_grace = grace;
+  return o;
+}
+
+// Restarts n3 of a 5-node cluster with n2 -> n3 blocked for `blocked`; returns how long
+// after the restart n3 first saw n2 suspect, or nullopt if not within `watch`.
+std::optional<Duration> suspicion_after_restart(Harness& h, Duration blocked, Duration watch) {
+  h.cluster().advance(seconds(3));
+  h.crash(3);
+  EXPECT_TRUE(h.until([&] { return h.all_see(3, State::kDead); }, seconds(10)));
+  const Time restarted = h.cluster().now();
+  h.cluster().filter = [&h, restarted, blocked](NodeId from, NodeId to, const Message&) {
+    return !(from == 2 && to == 3 && h.cluster().now() < restarted + blocked);
+  };
+  h.restart(3);
+  auto took = h.until([&] { return h.view(3, 2) == State::kSuspect; }, watch);
+  h.cluster().filter = nullptr;
+  return took;
+}
+
+TEST(Membership, RestartedNodeGivesUnheardPeersTheFirstContactGrace) {
+  Harness h(5, 8, restart_options(milliseconds(2500)));
+  EXPECT_FALSE(suspicion_after_restart(h, seconds(2), seconds(5)).has_value());
+  EXPECT_TRUE(h.all_see(2, State::kAlive));
+  EXPECT_EQ(h.view(3, 2), State::kAlive);
+}
+
+TEST(Membership, WithoutTheGraceARestartedNodeSuspectsABlockedPeer) {
+  // The same run with no grace: the detector fires one deadline (~0.76 s) after the start.
+  Harness h(5, 8, restart_options(Duration(0)));
+  auto took = suspicion_after_restart(h, seconds(2), seconds(5));
+  ASSERT_TRUE(took.has_value());
+  EXPECT_LT(*took, seconds(1));
+}
+
+TEST(Membership, APeerThatNeverShowsUpIsSuspectedAfterTheGrace) {
+  Harness h(5, 9, restart_options(milliseconds(2500)));
+  auto took = suspicion_after_restart(h, seconds(60), seconds(10));
+  ASSERT_TRUE(took.has_value());
+  // deadline (0.2 s + 5.6 x 0.1 s) + grace 2.5 s, checked in 10 ms steps.
+  EXPECT_GE(*took, milliseconds(3250));
+  EXPECT_LE(*took, milliseconds(3300));
+}
+
 }  // namespace
 }  // namespace cairn::membership

@@ -14,6 +14,7 @@ void MembershipOptions::visit(SettingsVisitor& v) {
   v.count("gossip_fanout", gossip_fanout, 0, 64);
   v.count("retransmit_mult", retransmit_mult, 1, 64);
   v.duration("anti_entropy", anti_entropy_interval);
+  v.duration("first_contact", first_contact_grace);
 }
 
 absl::Status MembershipOptions::validate() const {
@@ -30,6 +31,9 @@ absl::Status MembershipOptions::validate() const {
   }
   if (anti_entropy_interval < Duration(0)) {
     return absl::InvalidArgumentError("anti-entropy interval must not be negative");
+  }
+  if (first_contact_grace < Duration(0)) {
+    return absl::InvalidArgumentError("first contact grace must not be negative");
   }
   if (!(detector.phi_threshold > 0)) {
     return absl::InvalidArgumentError("phi threshold must be positive");

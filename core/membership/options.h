@@ -25,6 +25,13 @@ struct MembershipOptions final : RoleOptionsBase<MembershipOptions> {
   size_t max_updates_per_message = 16;
   // Push-pull of non-default records with one random peer (0 = off).
   Duration anti_entropy_interval = std::chrono::seconds(30);
+  // How much longer than usual a node that has just started (or restarted) waits for the
+  // first heartbeat of each peer it watches before it may suspect it. Until a peer's first
+  // heartbeat arrives its silence says nothing: its link to us may still be backing off
+  // from the time we were down. Set it to the transport's longest reconnect back-off
+  // (cairnd does; cairn-sim's ideal network needs none). Once a heartbeat has arrived the
+  // detector runs as usual.
+  Duration first_contact_grace = Duration(0);
   DetectorOptions detector;
 
   void visit(SettingsVisitor& v) override;

@@ -75,6 +75,11 @@ void RoleSettings::set(const std::string& role, std::unique_ptr<RoleOptions> opt
   options_[role] = std::move(options);
 }
 
+RoleOptions* RoleSettings::find(const std::string& role) {
+  auto it = options_.find(role);
+  return it == options_.end() ? nullptr : it->second.get();
+}
+
 const RoleOptions* RoleSettings::find(const std::string& role) const {
   auto it = options_.find(role);
   return it == options_.end() ? nullptr : it->second.get();

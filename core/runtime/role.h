@@ -100,6 +100,7 @@ class RoleSettings {
   void set(const std::string& role, std::unique_ptr<RoleOptions> options);
   // Null if the role was not configured.
   const RoleOptions* find(const std::string& role) const;
+  RoleOptions* find(const std::string& role);
   // The options of `role` as T, default-made on first use (tests and runners adjust them).
   // REQUIRES: options already set for `role` are a T.
   template <typename T>

@@ -88,9 +88,14 @@ std::set<std::string> read_role_sections(const YAML::Node& root, const RoleRegis
   std::set<std::string> consumed;
   for (const RoleInfo& role : roles.roles()) {
     if (role.settings.empty() || !role.make_options || !root[role.settings]) continue;
-    std::unique_ptr<RoleOptions> options = role.make_options();
-    read_options(root[role.settings], role.settings, *options, node_ref);
-    out.set(role.name, std::move(options));
+    // Options already in `out` are the starting point (a runner's own defaults).
+    if (RoleOptions* existing = out.find(role.name); existing != nullptr) {
+      read_options(root[role.settings], role.settings, *existing, node_ref);
+    } else {
+      std::unique_ptr<RoleOptions> options = role.make_options();
+      read_options(root[role.settings], role.settings, *options, node_ref);
+      out.set(role.name, std::move(options));
+    }
     consumed.insert(role.settings);
   }
   return consumed;

@@ -25,7 +25,8 @@ void read_options(const YAML::Node& section, const std::string& where, RoleOptio
                   const NodeRef& node_ref);
 
 // Reads every section of `root` that belongs to a role in `roles` into `out` (by role
-// name) and returns the keys it consumed.
+// name), starting from the options `out` already holds (else the role's defaults), and
+// returns the keys it consumed.
 std::set<std::string> read_role_sections(const YAML::Node& root, const RoleRegistry& roles,
                                          RoleSettings& out, const NodeRef& node_ref);
 

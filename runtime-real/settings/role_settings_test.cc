@@ -45,7 +45,7 @@ TEST(RoleSettings, RejectsUnknownKeysBadUnitsRangesAndInvalidCombinations) {
       error_of([&] { read_options(YAML::Load("\n{heartbet: 1s}"), "membership", m, any_node); }),
       "2: unknown key 'heartbet' in membership (known: heartbeat, monitors, phi_threshold, "
       "window, min_std_dev, acceptable_pause, suspect_timeout, gossip_fanout, "
-      "retransmit_mult, anti_entropy)");
+      "retransmit_mult, anti_entropy, first_contact)");
   EXPECT_NE(error_of([&] {
               read_options(YAML::Load("{heartbeat: 1}"), "membership", m, any_node);
             }).find("needs a unit"),
