@@ -70,6 +70,8 @@ class World {
   void schedule(Time at, Action action);
   void controller();
   void apply(const Fault& fault);
+  // A `disk:` fault on one node: its fault model, speed and capacity; bit rot now.
+  void apply_disk_fault(NodeId id, const Fault& fault);
   void sample_metrics();
   void crash(NodeId id);
   void restart(NodeId id);
@@ -104,9 +106,10 @@ class World {
   std::vector<check::Observation> observations_;
   std::map<NodeId, Time> disturbed_since_;
   CrashDamage damage_;
-  std::unique_ptr<RaftRun> raft_;    // set when the scenario has meta nodes
-  NodeId crashed_leader_ = kNoNode;  // for `restart: leader`
-  bool stop_requested_ = false;      // options_.on_event asked to end the run
+  Rng disk_fault_rng_{Rng::derive(scenario_.seed, 0xd15c)};  // bit rot draws
+  std::unique_ptr<RaftRun> raft_;                            // set when the scenario has meta nodes
+  NodeId crashed_leader_ = kNoNode;                          // for `restart: leader`
+  bool stop_requested_ = false;  // options_.on_event asked to end the run
   std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_progress_ = wall_start_;
   uint32_t arrivals_since_progress_check_ = 0;

@@ -39,6 +39,8 @@ void read_workload(const YAML::Node& n, Scenario& s);
 // Fills `out` if `f` is a membership action (add_learner, promote, remove,
 // transfer_leader); returns whether it was one.
 bool read_raft_action(const YAML::Node& f, const Scenario& s, Fault& out);
+// A `disk:` fault (disk_faults_yaml.cc). REQUIRES: f["disk"] is set.
+Fault read_disk_fault(const YAML::Node& f, const Scenario& s);
 // raft_safety, linearizable, progress; false if `name` is none of them.
 bool read_raft_check(const std::string& name, const YAML::Node& n, CheckSpec& spec);
 
