@@ -62,13 +62,13 @@ class ManualRuntime::ManualDisk final : public Disk {
 
  private:
   void finish(Done done, absl::Status status) {
-    rt_.after(Duration(0), [done = std::move(done), status]() {
+    rt_.after(rt_.disk_latency_, [done = std::move(done), status]() {
       if (done) done(status);
     });
   }
   template <typename Callback, typename Result>
   void later(Callback done, Result result) {
-    rt_.after(Duration(0), [done = std::move(done), result = std::move(result)]() {
+    rt_.after(rt_.disk_latency_, [done = std::move(done), result = std::move(result)]() {
       if (done) done(result);
     });
   }
