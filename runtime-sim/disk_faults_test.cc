@@ -150,6 +150,7 @@ TEST(DiskFaults, EachScenarioFaultDoesWhatItSaysAndNothingElse) {
   // n1's disk fills up: appends fail with RESOURCE_EXHAUSTED from then on; reads still work.
   EXPECT_EQ(count(lines, "n1", 0, 12.5, {append, broken}), 0);
   EXPECT_EQ(count(lines, "n1", 12.5, 20, {append, "RESOURCE_EXHAUSTED"}), 7);
+  EXPECT_EQ(count(lines, "n1", 12.5, 20, {"\"kind\":\"disk_full\"", "probe/log"}), 7);
   EXPECT_EQ(count(lines, "n1", 0, 20, {read, broken}), 0);
   // Each applied fault is in the trace with its line.
   EXPECT_EQ(count(lines, "sim", 0, 20, {"\"fault\":\"disk\"", "\"line\":7"}), 1);

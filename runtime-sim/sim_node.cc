@@ -26,11 +26,13 @@ class SimNode::SimDisk final : public Disk {
   void write(const std::string& name, Payload bytes, Done done) override {
     absl::Status st = check_storable(name, bytes);
     if (st.ok()) st = n_.mem_disk_.write(name, bytes.view());
+    note_full(name, st);
     io(st.ok() ? bytes.size() : 0, false, [done = std::move(done), st] { done(st); });
   }
   void append(const std::string& name, Payload bytes, Done done) override {
     absl::Status st = check_storable(name, bytes);
     if (st.ok()) st = n_.mem_disk_.append(name, bytes.view());
+    note_full(name, st);
     io(st.ok() ? bytes.size() : 0, false, [done = std::move(done), st] { done(st); });
   }
   void read(const std::string& name, ReadDone done) override {
@@ -80,6 +82,10 @@ class SimNode::SimDisk final : public Disk {
   }
 
  private:
+  // A write refused for want of space (a `full` or `capacity` disk fault) goes to the trace.
+  void note_full(const std::string& name, const absl::Status& st) {
+    if (absl::IsResourceExhausted(st)) n_.log_->event(Event{"disk_full", {{"file", name}}});
+  }
   Duration sync_latency() const {
     const double ns = static_cast<double>(n_.world_.scenario().disk.sync_latency.count());
     return Duration(static_cast<int64_t>(std::llround(ns * n_.disk_factor_))) + n_.disk_latency_;
