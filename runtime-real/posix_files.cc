@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,7 +31,7 @@ absl::Status fsync_path(const std::string& path, int flags) {
   return rc == 0 ? absl::OkStatus() : errno_status(err, "fsync " + path);
 }
 
-absl::Status write_fd(int fd, const std::string& bytes, const std::string& path) {
+absl::Status write_fd(int fd, std::string_view bytes, const std::string& path) {
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -66,6 +67,7 @@ absl::Status errno_status(int err, const std::string& what) {
   const std::string text = absl::StrCat(what, ": ", std::strerror(err));
   if (err == ENOENT) return absl::NotFoundError(text);
   if (err == ENOSPC || err == EDQUOT) return absl::ResourceExhaustedError(text);
+  if (err == EIO) return absl::DataLossError(text);
   return absl::InternalError(text);
 }
 
@@ -124,28 +126,57 @@ void PosixFiles::close_fd(const std::string& path) {
   open_fds_.erase(it);
 }
 
-absl::Status PosixFiles::write(const std::string& name, const std::string& bytes) {
+absl::Status PosixFiles::write(const std::string& name, std::string_view bytes) {
   auto path = path_for(name);
   if (!path.ok()) return path.status();
   close_fd(*path);  // one rule for every change of what a name holds: drop the kept fd
-  absl::StatusOr<int> fd = open_for_write(*path, O_TRUNC);
+  const bool existed = ::access(path->c_str(), F_OK) == 0;
+  absl::StatusOr<int> fd = open_for_write(*path, 0);
   if (!fd.ok()) return fd.status();
-  absl::Status s = write_fd(*fd, bytes, *path);
+  // Reserve every block first, so that a disk too full for the new contents fails here,
+  // with the old contents in place; then overwrite and cut to the new size.
+  absl::Status s = absl::OkStatus();
+  if (!bytes.empty() &&
+      ::fallocate(*fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes.size())) != 0 &&
+      errno != EOPNOTSUPP) {
+    s = errno_status(errno, "fallocate " + *path);
+  }
+  size_t done = 0;
+  while (s.ok() && done < bytes.size()) {
+    const ssize_t n =
+        ::pwrite(*fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) s = errno_status(errno, "write " + *path);
+    if (n > 0) done += static_cast<size_t>(n);
+  }
+  if (s.ok() && ::ftruncate(*fd, static_cast<off_t>(bytes.size())) != 0) {
+    s = errno_status(errno, "truncate " + *path);
+  }
   ::close(*fd);
+  if (!s.ok() && !existed) ::unlink(path->c_str());  // a failed write creates nothing
   return s;
 }
 
-absl::Status PosixFiles::append(const std::string& name, const std::string& bytes) {
+absl::Status PosixFiles::append(const std::string& name, std::string_view bytes) {
   auto path = path_for(name);
   if (!path.ok()) return path.status();
+  const bool existed = open_fds_.contains(*path) || ::access(path->c_str(), F_OK) == 0;
   absl::StatusOr<int> fd = append_fd(*path);
   if (!fd.ok()) return fd.status();
+  struct stat st {};
+  if (::fstat(*fd, &st) != 0) return errno_status(errno, "stat " + *path);
   absl::Status s = write_fd(*fd, bytes, *path);
-  if (!s.ok()) close_fd(*path);
+  if (!s.ok()) {
+    // Nothing appended, as disk.h promises (a full disk may have taken part of it).
+    const bool cut = ::ftruncate(*fd, st.st_size) == 0;
+    CAIRN_ASSERT(cut || !s.ok());
+    close_fd(*path);
+    if (!existed) ::unlink(path->c_str());
+  }
   return s;
 }
 
-absl::Status PosixFiles::append_sync(const std::string& name, const std::string& bytes) {
+absl::Status PosixFiles::append_sync(const std::string& name, std::string_view bytes) {
   if (absl::Status s = append(name, bytes); !s.ok()) return s;
   return sync(name);
 }
@@ -170,6 +201,51 @@ absl::StatusOr<std::string> PosixFiles::read(const std::string& name) const {
   }
   ::close(fd);
   return out;
+}
+
+absl::StatusOr<std::string> PosixFiles::read_range(const std::string& name, uint64_t offset,
+                                                   uint64_t length) const {
+  auto path = path_for(name);
+  if (!path.ok()) return path.status();
+  const int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_status(errno, "open " + *path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return errno_status(err, "stat " + *path);
+  }
+  const auto size = static_cast<uint64_t>(st.st_size);
+  if (offset > size || length > size - offset) {
+    ::close(fd);
+    return absl::OutOfRangeError(absl::StrCat("range [", offset, ", +", length, ") of \"", name,
+                                              "\" is past its end (", size, " bytes)"));
+  }
+  std::string out(length, '\0');
+  size_t done = 0;
+  while (done < length) {
+    const ssize_t n =
+        ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;  // 0: the file shrank under us
+      ::close(fd);
+      return errno_status(err, "read " + *path);
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  CAIRN_ASSERT(out.size() == length);
+  return out;
+}
+
+absl::StatusOr<FileStat> PosixFiles::stat(const std::string& name) const {
+  auto path = path_for(name);
+  if (!path.ok()) return path.status();
+  struct stat st {};
+  if (::stat(path->c_str(), &st) != 0) return errno_status(errno, "stat " + *path);
+  if (!S_ISREG(st.st_mode)) return absl::NotFoundError(absl::StrCat("not a file: ", *path));
+  return FileStat{.size_bytes = static_cast<uint64_t>(st.st_size)};
 }
 
 absl::Status PosixFiles::sync(const std::string& name) {
@@ -229,6 +305,48 @@ absl::StatusOr<std::vector<std::string>> PosixFiles::list(const std::string& pre
     if (n.starts_with(prefix)) out.push_back(std::move(n));
   }
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace cairn::real
+
+namespace cairn::real {
+
+absl::StatusOr<std::vector<DirEntry>> PosixFiles::list_dir(const std::string& dir) const {
+  std::string path = root_;
+  if (!dir.empty()) {
+    auto p = path_for(dir);
+    if (!p.ok()) return p.status();
+    path = *p;
+  }
+  std::vector<DirEntry> out;
+  DIR* d = ::opendir(path.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT || errno == ENOTDIR) return out;  // holds nothing
+    return errno_status(errno, "opendir " + path);
+  }
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    struct stat st {};
+    if (::lstat((path + "/" + n).c_str(), &st) != 0) continue;
+    if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) out.push_back({n, S_ISDIR(st.st_mode)});
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(), [](const DirEntry& a, const DirEntry& b) {
+    return a.name != b.name ? a.name < b.name : a.is_dir < b.is_dir;
+  });
+  return out;
+}
+
+absl::StatusOr<DiskSpace> PosixFiles::space() const {
+  struct statvfs v {};
+  if (::statvfs(root_.c_str(), &v) != 0) return errno_status(errno, "statvfs " + root_);
+  const uint64_t unit = v.f_frsize;
+  DiskSpace out{.capacity_bytes = v.f_blocks * unit,
+                .free_bytes = v.f_bavail * unit,
+                .used_bytes = (v.f_blocks - v.f_bfree) * unit};
+  CAIRN_ASSERT(out.used_bytes + out.free_bytes <= out.capacity_bytes);
   return out;
 }
 

@@ -10,16 +10,22 @@
 // kMaxOpenFiles), so a log append costs no open(); it is closed when the name is
 // renamed (either side), removed or rewritten, so an append always reaches the file the
 // name holds now. "Synced" means fsync(2) returned 0 on that descriptor.
+// Space: write() reserves the blocks it needs (fallocate) before touching the file, and
+// append() truncates back what it added if it fails, so a write that does not fit fails
+// with ResourceExhausted and leaves the file as it was (disk.h's promise). After any
+// other I/O error in the middle of a write() the file's contents are undefined.
 // Not thread-safe: the caller runs one operation at a time.
 #pragma once
 
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/runtime/disk.h"
 
 namespace cairn::real {
 
@@ -32,16 +38,24 @@ class PosixFiles {
   PosixFiles(const PosixFiles&) = delete;
   PosixFiles& operator=(const PosixFiles&) = delete;
 
-  absl::Status write(const std::string& name, const std::string& bytes);
-  absl::Status append(const std::string& name, const std::string& bytes);
+  absl::Status write(const std::string& name, std::string_view bytes);
+  absl::Status append(const std::string& name, std::string_view bytes);
   absl::StatusOr<std::string> read(const std::string& name) const;
+  // disk.h's contract: OutOfRange unless offset + length <= size (pread).
+  absl::StatusOr<std::string> read_range(const std::string& name, uint64_t offset,
+                                         uint64_t length) const;
+  absl::StatusOr<FileStat> stat(const std::string& name) const;
   absl::Status sync(const std::string& name);
   // append() then fsync() on the same kept-open descriptor.
-  absl::Status append_sync(const std::string& name, const std::string& bytes);
+  absl::Status append_sync(const std::string& name, std::string_view bytes);
   absl::Status rename(const std::string& from, const std::string& to);
   absl::Status remove(const std::string& name);
   absl::Status sync_dir();
   absl::StatusOr<std::vector<std::string>> list(const std::string& prefix) const;
+  // One level of `dir` ("" is the root), sorted; a missing directory lists as empty.
+  absl::StatusOr<std::vector<DirEntry>> list_dir(const std::string& dir) const;
+  // statvfs(3) of the file system holding the root.
+  absl::StatusOr<DiskSpace> space() const;
 
   const std::string& root() const { return root_; }
   size_t open_files() const { return open_fds_.size(); }
@@ -61,7 +75,8 @@ class PosixFiles {
   std::map<std::string, int> open_fds_;  // by full path; at most kMaxOpenFiles
 };
 
-// Errno as a status: ENOENT -> NotFound, ENOSPC/EDQUOT -> ResourceExhausted, else Internal.
+// Errno as a status: ENOENT -> NotFound, ENOSPC/EDQUOT -> ResourceExhausted, EIO ->
+// DataLoss (the device could not read or write the bytes), else Internal.
 absl::Status errno_status(int err, const std::string& what);
 
 }  // namespace cairn::real

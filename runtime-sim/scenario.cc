@@ -42,6 +42,10 @@ absl::Status validate_fault(const Scenario& s, const Fault& f) {
   if (f.link.delay < Duration(0) || f.link.jitter < Duration(0) || f.length < Duration(0)) {
     return error_at(s, f.line, "durations must not be negative");
   }
+  if (f.kind == FaultKind::kDisk) {
+    if (auto st = validate_disk_fault(f); !st.ok())
+      return error_at(s, f.line, std::string(st.message()));
+  }
   auto known = [&](NodeId n) { return n >= 1 && n <= s.nodes.size(); };
   for (const auto* list : {&f.nodes, &f.from, &f.to}) {
     for (NodeId n : *list) {
@@ -157,6 +161,8 @@ std::string fault_kind_name(FaultKind kind) {
       return "slow_disk";
     case FaultKind::kTornWrites:
       return "torn_writes";
+    case FaultKind::kDisk:
+      return "disk";
     case FaultKind::kAddLearner:
       return "add_learner";
     case FaultKind::kPromote:
@@ -304,6 +310,7 @@ std::string describe_faults(const Scenario& s) {
     }
     if (f.length > Duration(0)) absl::StrAppend(&out, ", for: ", format_duration(f.length));
     if (f.kind == FaultKind::kSlowDisk) absl::StrAppend(&out, ", factor: ", f.factor);
+    if (f.kind == FaultKind::kDisk) absl::StrAppend(&out, describe_disk_fault(f.disk));
     absl::StrAppend(&out, "}\n");
   }
   return out;

@@ -70,6 +70,20 @@ struct TransportSpec {
   Duration longest_backoff() const { return backoff_max * 5 / 4; }
 };
 
+// A `disk:` fault (docs/scenarios.md, parsed by disk_faults_yaml.cc): what changes in the
+// disk of each target node. Unset fields keep their value; with `for`, the set ones
+// return to their previous values afterwards. rot_files is a one-shot action.
+struct DiskFaultSpec {
+  std::optional<double> read_errors;         // probability per read
+  std::optional<double> lost_writes;         // probability per write or append
+  std::optional<double> misdirected_writes;  // probability per write or append
+  std::optional<bool> full;                  // true: capacity := bytes used now
+  std::optional<uint64_t> capacity_bytes;    // the disk's capacity
+  std::optional<double> slow_factor;         // reads, writes and syncs take factor x longer
+  std::optional<Duration> slow_latency;      // added to every disk operation
+  uint64_t rot_files = 0;                    // bit rot: flip a bit in this many synced files
+};
+
 enum class FaultKind {
   kCrash,
   kRestart,
@@ -79,6 +93,7 @@ enum class FaultKind {
   kPause,
   kSlowDisk,
   kTornWrites,
+  kDisk,  // a change to nodes' disk fault models (DiskFaultSpec)
   // Membership actions on the Raft group (carried out by the scenario's admin client).
   kAddLearner,
   kPromote,
@@ -102,6 +117,7 @@ struct Fault {
   Duration length = Duration(0);  // pause: how long; link, slow disk: 0 = for good
   double factor = 1;              // slow disk: I/O takes factor times longer
   double probability = 0;         // torn writes: chance per file at a crash
+  DiskFaultSpec disk;             // disk faults
 };
 
 struct CheckSpec {
@@ -188,6 +204,11 @@ void draw_random_faults(Scenario& scenario, uint64_t seed);
 // A readable, YAML-like rendering of the fault schedule (for shrunk test cases).
 std::string describe_faults(const Scenario& scenario);
 std::string fault_kind_name(FaultKind kind);
+
+// Disk faults (disk_faults_yaml.cc): checks of a kDisk fault that need no YAML, and
+// its rendering for describe_faults().
+absl::Status validate_disk_fault(const Fault& fault);
+std::string describe_disk_fault(const DiskFaultSpec& disk);
 
 // A scenario of `n` membership nodes with defaults, for tests and benchmarks.
 Scenario make_cluster_scenario(const std::string& name, size_t n, Duration duration);

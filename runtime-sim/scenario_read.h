@@ -14,6 +14,9 @@ using namespace cairn::settings;  // NOLINT: the reader's vocabulary
 // it defaults to the longest back-off when the model is on.
 void read_transport(const YAML::Node& n, Scenario& s, bool first_contact_given);
 
+// A `disk:` fault (disk_faults_yaml.cc). REQUIRES: f["disk"] is set.
+Fault read_disk_fault(const YAML::Node& f, const Scenario& s);
+
 // Fills `out` if `f` is a membership action (add_learner, promote, remove,
 // transfer_leader); returns whether it was one.
 bool read_raft_action(const YAML::Node& f, const Scenario& s, Fault& out);

@@ -17,6 +17,7 @@ namespace {
 using namespace settings;  // NOLINT: the reader's vocabulary
 using yaml::read_raft_action;
 using yaml::read_raft_check;
+using yaml::read_disk_fault;
 using yaml::read_transport;
 
 class ScenarioReader {
@@ -200,6 +201,7 @@ class ScenarioReader {
   }
 
   Fault read_fault(const YAML::Node& f) {
+    if (f.IsMap() && f["disk"]) return read_disk_fault(f, s_);
     only_keys(f, "a fault",
               {"at", "crash", "restart", "partition", "isolate", "one_way", "heal", "link", "from",
                "to", "pause", "for", "slow_disk", "factor", "torn_writes", "add_learner", "promote",
@@ -217,7 +219,7 @@ class ScenarioReader {
     if (actions != 1) {
       fail(f,
            "a fault needs exactly one of crash, restart, partition, isolate, heal, link, pause, "
-           "slow_disk, torn_writes, add_learner, promote, remove, transfer_leader");
+           "slow_disk, torn_writes, disk, add_learner, promote, remove, transfer_leader");
     }
     if (read_raft_action(f, s_, out)) {
       // a membership action: add_learner, promote, remove or transfer_leader

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/runtime/disk_util.h"
 #include "runtime-sim/sim_world.h"
 
 namespace sg4 = simgrid::s4u;
@@ -11,24 +12,42 @@ namespace sg4 = simgrid::s4u;
 namespace cairn::sim {
 
 // The simulated disk: MemDisk for contents and crash semantics, SimGrid's disk model for
-// how long reads and writes take, the scenario's sync latency for fsync.
+// how long reads and writes take (charged by the bytes actually read or written), the
+// scenario's sync latency for fsync, and the disk's added latency (a disk fault) on top
+// of every operation. Each operation takes effect when issued.
 class SimNode::SimDisk final : public Disk {
  public:
   explicit SimDisk(SimNode& n) : n_(n) {}
+  using Disk::append;
+  using Disk::append_sync;
+  using Disk::write;
 
-  void write(const std::string& name, std::string bytes, Done done) override {
-    const uint64_t size = bytes.size();
-    io(size, false,
-       [done = std::move(done), st = n_.mem_disk_.write(name, std::move(bytes))] { done(st); });
+  void write(const std::string& name, Payload bytes, Done done) override {
+    absl::Status st = check_storable(name, bytes);
+    if (st.ok()) st = n_.mem_disk_.write(name, bytes.view());
+    note_full(name, st);
+    io(st.ok() ? bytes.size() : 0, false, [done = std::move(done), st] { done(st); });
   }
-  void append(const std::string& name, std::string bytes, Done done) override {
-    io(bytes.size(), false,
-       [done = std::move(done), st = n_.mem_disk_.append(name, bytes)] { done(st); });
+  void append(const std::string& name, Payload bytes, Done done) override {
+    absl::Status st = check_storable(name, bytes);
+    if (st.ok()) st = n_.mem_disk_.append(name, bytes.view());
+    note_full(name, st);
+    io(st.ok() ? bytes.size() : 0, false, [done = std::move(done), st] { done(st); });
   }
   void read(const std::string& name, ReadDone done) override {
-    auto size = n_.mem_disk_.read(name);
-    io(size.ok() ? size->size() : 0, true,
+    auto size = n_.mem_disk_.stat(name);
+    io(size.ok() ? size->size_bytes : 0, true,
        [this, name, done = std::move(done)] { done(n_.mem_disk_.read(name)); });
+  }
+  void read_range(const std::string& name, uint64_t offset, uint64_t length,
+                  ReadDone done) override {
+    auto bytes = n_.mem_disk_.read_range(name, offset, length);
+    io(bytes.ok() ? bytes->size() : 0, true,
+       [done = std::move(done), bytes = std::move(bytes)] { done(bytes); });
+  }
+  void stat(const std::string& name, StatDone done) override {
+    n_.after(n_.disk_latency_,
+             [done = std::move(done), st = n_.mem_disk_.stat(name)] { done(st); });
   }
   void sync(const std::string& name, Done done) override {
     // Durable only once the sync completes: a crash before then loses the data.
@@ -36,11 +55,12 @@ class SimNode::SimDisk final : public Disk {
              [this, name, done = std::move(done)] { done(n_.mem_disk_.sync(name)); });
   }
   void rename(const std::string& from, const std::string& to, Done done) override {
-    n_.after(Duration(0),
+    n_.after(n_.disk_latency_,
              [done = std::move(done), st = n_.mem_disk_.rename(from, to)] { done(st); });
   }
   void remove(const std::string& name, Done done) override {
-    n_.after(Duration(0), [done = std::move(done), st = n_.mem_disk_.remove(name)] { done(st); });
+    n_.after(n_.disk_latency_,
+             [done = std::move(done), st = n_.mem_disk_.remove(name)] { done(st); });
   }
   void sync_dir(Done done) override {
     n_.after(sync_latency(), [this, done = std::move(done)] {
@@ -49,25 +69,41 @@ class SimNode::SimDisk final : public Disk {
     });
   }
   void list(const std::string& prefix, ListDone done) override {
-    n_.after(Duration(0),
+    n_.after(n_.disk_latency_,
              [this, prefix, done = std::move(done)] { done(n_.mem_disk_.list(prefix)); });
+  }
+  void list_dir(const std::string& dir, DirDone done) override {
+    n_.after(n_.disk_latency_,
+             [this, dir, done = std::move(done)] { done(n_.mem_disk_.list_dir(dir)); });
+  }
+  void space(SpaceDone done) override {
+    n_.after(n_.disk_latency_, [this, done = std::move(done)] { done(n_.mem_disk_.space()); });
   }
 
  private:
+  // A write refused for want of space (a `full` or `capacity` disk fault) goes to the trace.
+  void note_full(const std::string& name, const absl::Status& st) {
+    if (absl::IsResourceExhausted(st)) n_.log_->event(Event{"disk_full", {{"file", name}}});
+  }
   Duration sync_latency() const {
     const double ns = static_cast<double>(n_.world_.scenario().disk.sync_latency.count());
-    return Duration(static_cast<int64_t>(std::llround(ns * n_.disk_factor_)));
+    return Duration(static_cast<int64_t>(std::llround(ns * n_.disk_factor_))) + n_.disk_latency_;
   }
   void io(uint64_t bytes, bool read, Callback done) {
     const auto size =
         static_cast<sg_size_t>(std::llround(static_cast<double>(bytes) * n_.disk_factor_));
+    const double extra_s = to_seconds(n_.disk_latency_);
     if (size == 0) {
-      n_.after(Duration(0), std::move(done));
+      n_.after(n_.disk_latency_, std::move(done));
       return;
     }
     sg4::Disk* disk = n_.sg_disk_;
-    n_.offload([disk, size, read] { read ? disk->read(size) : disk->write(size); },
-               std::move(done));
+    n_.offload(
+        [disk, size, read, extra_s] {
+          read ? disk->read(size) : disk->write(size);
+          if (extra_s > 0) sg4::this_actor::sleep_for(extra_s);
+        },
+        std::move(done));
   }
   SimNode& n_;
 };
@@ -98,7 +134,11 @@ SimNode::SimNode(World& world, const NodeSpec& spec, sg4::Host* host, sg4::Disk*
       sg_disk_(disk),
       rng_(Rng::derive(seed, spec.id)),
       fault_rng_(Rng::derive(seed, (uint64_t{1} << 32) | spec.id)),
-      disk_(std::make_unique<SimDisk>(*this)),
+      sim_disk_(std::make_unique<SimDisk>(*this)),
+      disk_(std::make_unique<FaultyDisk>(
+          *sim_disk_, Rng(Rng::derive(seed, (uint64_t{2} << 32) | spec.id)),
+          FaultyDisk::Hooks{.set_added_latency = [this](Duration d) { disk_latency_ = d; },
+                            .on_fault = [this](Event e) { log_->event(std::move(e)); }})),
       log_(std::make_unique<SimLog>(*this)),
       workers_(host, spec.name + "-worker") {}
 

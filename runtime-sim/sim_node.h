@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/runtime/faulty_disk.h"
 #include "core/runtime/mem_disk.h"
 #include "core/runtime/runtime.h"
 #include "core/runtime/service.h"
@@ -57,6 +58,8 @@ class SimNode final : public Runtime {
   void send(NodeId to, Message message) override;
   Rng& rng() override { return rng_; }
   Disk& disk() override { return *disk_; }
+  // The fault model wrapped around the node's disk (disk faults of the scenario).
+  FaultyDisk& faulty_disk() { return *disk_; }
   void compute(Cost cost, Callback work, Callback done) override;
   Log& log() override { return *log_; }
   Metrics& metrics() override { return metrics_; }
@@ -106,7 +109,9 @@ class SimNode final : public Runtime {
   Rng rng_;
   Rng fault_rng_;  // network-fault draws; separate so faults do not perturb the protocol's
   MemDisk mem_disk_;
-  std::unique_ptr<Disk> disk_;
+  std::unique_ptr<SimDisk> sim_disk_;
+  std::unique_ptr<FaultyDisk> disk_;     // wraps sim_disk_
+  Duration disk_latency_ = Duration(0);  // added to every disk operation (a disk fault)
   std::unique_ptr<Log> log_;
   Metrics metrics_;
   std::unique_ptr<Node> node_;

@@ -74,6 +74,8 @@ class World {
   void schedule(Time at, Action action);
   void controller();
   void apply(const Fault& fault);
+  // A `disk:` fault on one node: its fault model, speed and capacity; bit rot now.
+  void apply_disk_fault(NodeId id, const Fault& fault);
   void sample_metrics();
   void crash(NodeId id);
   void restart(NodeId id);
@@ -109,6 +111,7 @@ class World {
   std::vector<check::Observation> observations_;
   std::map<NodeId, Time> disturbed_since_;
   CrashDamage damage_;
+  Rng disk_fault_rng_{Rng::derive(scenario_.seed, 0xd15c)};  // bit rot draws
   std::unique_ptr<RaftRun> raft_;  // set when the scenario has meta nodes
   RoleRegistry builtin_;           // used when options_.roles is null
   const RoleRegistry* roles_ = nullptr;

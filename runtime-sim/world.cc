@@ -314,12 +314,51 @@ void World::apply(const Fault& fault) {
       damage_.torn_write_probability = f.probability;
       damage_.corrupt_probability = f.probability / 2;
       break;
+    case FaultKind::kDisk:
+      for (NodeId n : f.nodes) apply_disk_fault(n, f);
+      break;
     case FaultKind::kAddLearner:
     case FaultKind::kPromote:
     case FaultKind::kRemoveMember:
     case FaultKind::kTransferLeader:
       break;  // carried out by the admin client, which has the schedule
   }
+}
+
+void World::apply_disk_fault(NodeId id, const Fault& f) {
+  SimNode& node = *nodes_[id - 1];
+  const DiskFaultSpec& d = f.disk;
+  // What the fault changes, and the values to restore after `for`.
+  const DiskFaults before = node.faulty_disk().faults();
+  const double factor_before = node.disk_factor();
+  const uint64_t capacity_before = node.mem_disk().capacity();
+  DiskFaults after = before;
+  if (d.read_errors) after.read_error_probability = *d.read_errors;
+  if (d.lost_writes) after.lost_write_probability = *d.lost_writes;
+  if (d.misdirected_writes) after.misdirected_write_probability = *d.misdirected_writes;
+  if (d.slow_latency) after.added_latency = *d.slow_latency;
+  node.faulty_disk().set_faults(after);
+  if (d.slow_factor) node.set_disk_factor(*d.slow_factor);
+  if (d.capacity_bytes) node.mem_disk().set_capacity(*d.capacity_bytes);
+  if (d.full) {
+    const uint64_t used = node.mem_disk().bytes_stored();
+    node.mem_disk().set_capacity(*d.full ? std::max<uint64_t>(used, 1) : MemDisk::kUnlimited);
+  }
+  for (const RotReport& r : node.mem_disk().rot(disk_fault_rng_, d.rot_files)) {
+    record(now(), id,
+           Event{"disk_rot",
+                 {{"file", r.name},
+                  {"offset", static_cast<int64_t>(r.offset)},
+                  {"bit", int64_t{r.bit}}}});
+  }
+  if (f.length <= Duration(0)) return;
+  schedule(now() + f.length, [this, id, d, line = f.line, before, factor_before, capacity_before] {
+    SimNode& n = *nodes_[id - 1];
+    n.faulty_disk().set_faults(before);
+    if (d.slow_factor) n.set_disk_factor(factor_before);
+    if (d.capacity_bytes || d.full) n.mem_disk().set_capacity(capacity_before);
+    record(now(), id, Event{"disk_fault_end", {{"line", int64_t{line}}}});
+  });
 }
 
 void World::sample_metrics() {

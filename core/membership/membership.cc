@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/runtime/disk_util.h"
 #include "core/wire/membership.pb.h"
 #include "core/wire/message_types.h"
 
@@ -341,8 +342,6 @@ void Membership::persist_incarnation() {
     return;
   }
   persist_in_flight_ = true;
-  const std::string tmp = absl::StrCat(kIncarnationFile, ".tmp");
-  Disk& disk = rt_.disk();
   auto finish = [this](absl::Status s) {
     if (!s.ok()) rt_.log().error(absl::StrCat("cannot persist incarnation: ", s.ToString()));
     persist_in_flight_ = false;
@@ -351,16 +350,7 @@ void Membership::persist_incarnation() {
       persist_incarnation();
     }
   };
-  disk.write(tmp, absl::StrCat(incarnation_), [this, tmp, finish, &disk](absl::Status s) {
-    if (!s.ok()) return finish(s);
-    disk.sync(tmp, [this, tmp, finish, &disk](absl::Status s2) {
-      if (!s2.ok()) return finish(s2);
-      disk.rename(tmp, kIncarnationFile, [finish, &disk](absl::Status s3) {
-        if (!s3.ok()) return finish(s3);
-        disk.sync_dir(finish);
-      });
-    });
-  });
+  replace_atomically(rt_.disk(), kIncarnationFile, Payload(absl::StrCat(incarnation_)), finish);
 }
 
 void Membership::update_gauges() {

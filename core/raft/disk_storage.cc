@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/runtime/disk_util.h"
 #include "core/wire/crc32c.h"
 
 namespace cairn::raft {
@@ -235,14 +236,8 @@ void DiskStorage::persist(const Ready& rd, Done done) {
 }
 
 DiskStorage::Step DiskStorage::replace_file_step(const std::string& name, std::string bytes) {
-  return [this, name, bytes = std::move(bytes)](Done done) {
-    const std::string tmp = name + ".tmp";
-    std::vector<Step> steps;
-    steps.push_back([this, tmp, bytes](Done d) { disk_.write(tmp, bytes, std::move(d)); });
-    steps.push_back([this, tmp](Done d) { disk_.sync(tmp, std::move(d)); });
-    steps.push_back([this, tmp, name](Done d) { disk_.rename(tmp, name, std::move(d)); });
-    steps.push_back([this](Done d) { disk_.sync_dir(std::move(d)); });
-    run_steps(std::move(steps), 0, std::move(done));
+  return [this, name, payload = Payload(std::move(bytes))](Done done) {
+    replace_atomically(disk_, name, payload, std::move(done));
   };
 }
 

@@ -1,27 +1,44 @@
 #include "core/runtime/manual_runtime.h"
 
 #include "core/base/assert.h"
+#include "core/runtime/disk_util.h"
 
 namespace cairn {
 
+// Every operation takes effect when issued and completes on a zero-delay timer.
 class ManualRuntime::ManualDisk final : public Disk {
  public:
   explicit ManualDisk(ManualRuntime& rt) : rt_(rt) {}
-  void write(const std::string& name, std::string bytes, Done done) override {
-    finish(std::move(done), rt_.mem_disk_.write(name, std::move(bytes)));
+  using Disk::append;
+  using Disk::append_sync;
+  using Disk::write;
+  void write(const std::string& name, Payload bytes, Done done) override {
+    absl::Status st = check_storable(name, bytes);
+    if (st.ok()) st = rt_.mem_disk_.write(name, bytes.view());
+    finish(std::move(done), st);
   }
-  void append(const std::string& name, std::string bytes, Done done) override {
-    finish(std::move(done), rt_.mem_disk_.append(name, bytes));
+  void append(const std::string& name, Payload bytes, Done done) override {
+    absl::Status st = check_storable(name, bytes);
+    if (st.ok()) st = rt_.mem_disk_.append(name, bytes.view());
+    finish(std::move(done), st);
   }
   void read(const std::string& name, ReadDone done) override {
-    auto result = rt_.mem_disk_.read(name);
-    rt_.after(Duration(0), [done = std::move(done), result]() { done(result); });
+    later(std::move(done), rt_.mem_disk_.read(name));
+  }
+  void read_range(const std::string& name, uint64_t offset, uint64_t length,
+                  ReadDone done) override {
+    later(std::move(done), rt_.mem_disk_.read_range(name, offset, length));
+  }
+  void stat(const std::string& name, StatDone done) override {
+    later(std::move(done), rt_.mem_disk_.stat(name));
   }
   void sync(const std::string& name, Done done) override {
     finish(std::move(done), rt_.mem_disk_.sync(name));
   }
-  void append_sync(const std::string& name, std::string bytes, Done done) override {
-    finish(std::move(done), rt_.mem_disk_.append_sync(name, bytes));
+  void append_sync(const std::string& name, Payload bytes, Done done) override {
+    absl::Status st = check_storable(name, bytes);
+    if (st.ok()) st = rt_.mem_disk_.append_sync(name, bytes.view());
+    finish(std::move(done), st);
   }
   void rename(const std::string& from, const std::string& to, Done done) override {
     finish(std::move(done), rt_.mem_disk_.rename(from, to));
@@ -34,14 +51,25 @@ class ManualRuntime::ManualDisk final : public Disk {
     finish(std::move(done), absl::OkStatus());
   }
   void list(const std::string& prefix, ListDone done) override {
-    auto names = rt_.mem_disk_.list(prefix);
-    rt_.after(Duration(0), [done = std::move(done), names]() { done(names); });
+    later(std::move(done), absl::StatusOr<std::vector<std::string>>(rt_.mem_disk_.list(prefix)));
+  }
+  void list_dir(const std::string& dir, DirDone done) override {
+    later(std::move(done), rt_.mem_disk_.list_dir(dir));
+  }
+  void space(SpaceDone done) override {
+    later(std::move(done), absl::StatusOr<DiskSpace>(rt_.mem_disk_.space()));
   }
 
  private:
   void finish(Done done, absl::Status status) {
-    rt_.after(Duration(0), [done = std::move(done), status]() {
+    rt_.after(rt_.disk_latency_, [done = std::move(done), status]() {
       if (done) done(status);
+    });
+  }
+  template <typename Callback, typename Result>
+  void later(Callback done, Result result) {
+    rt_.after(rt_.disk_latency_, [done = std::move(done), result = std::move(result)]() {
+      if (done) done(result);
     });
   }
   ManualRuntime& rt_;

@@ -37,6 +37,9 @@ class ManualRuntime final : public Runtime {
   Metrics& metrics() override { return metrics_; }
 
   MemDisk& mem_disk() { return mem_disk_; }
+  // Disk operations complete this long after they are issued (default: at once, on a
+  // zero-delay timer): a slow disk for FaultyDisk's added latency.
+  void set_disk_latency(Duration latency) { disk_latency_ = latency; }
   // Events this node reported, in order.
   const std::vector<Event>& events() const { return events_; }
 
@@ -49,6 +52,7 @@ class ManualRuntime final : public Runtime {
   NodeId id_;
   Rng rng_;
   MemDisk mem_disk_;
+  Duration disk_latency_ = Duration(0);
   std::unique_ptr<Disk> disk_;
   std::unique_ptr<Log> log_;
   Metrics metrics_;

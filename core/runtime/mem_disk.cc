@@ -1,16 +1,27 @@
 #include "core/runtime/mem_disk.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/base/assert.h"
 
 namespace cairn {
+namespace {
+
+absl::Status no_file(const std::string& name) {
+  return absl::NotFoundError(absl::StrCat("no file '", name, "'"));
+}
+
+}  // namespace
 
 absl::Status MemDisk::check_name(const std::string& name) {
-  if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("bad file name '", name, "'"));
+  bool bad = name.empty() || name.front() == '/' || name.back() == '/';
+  for (absl::string_view part : absl::StrSplit(name, '/')) {
+    bad = bad || part.empty() || part == "." || part == "..";
   }
+  if (bad) return absl::InvalidArgumentError(absl::StrCat("bad file name '", name, "'"));
   return absl::OkStatus();
 }
 
@@ -23,33 +34,71 @@ uint64_t MemDisk::inode_for_write(const std::string& name) {
   return ino;
 }
 
-absl::Status MemDisk::write(const std::string& name, std::string bytes) {
+absl::Status MemDisk::check_fits(const std::string& name, uint64_t new_size) const {
+  auto it = names_.find(name);
+  const uint64_t old_size = it == names_.end() ? 0 : inodes_.at(it->second).data.size();
+  if (new_size <= old_size) return absl::OkStatus();
+  const uint64_t grow = new_size - old_size;
+  if (capacity_bytes_ >= used_bytes_ && grow <= capacity_bytes_ - used_bytes_) {
+    return absl::OkStatus();
+  }
+  return absl::ResourceExhaustedError(absl::StrCat("disk full: '", name, "' needs ", grow,
+                                                   " more bytes, capacity ", capacity_bytes_,
+                                                   ", used ", used_bytes_));
+}
+
+absl::Status MemDisk::write(const std::string& name, std::string_view bytes) {
   if (auto s = check_name(name); !s.ok()) return s;
-  inodes_[inode_for_write(name)].data = std::move(bytes);
+  if (auto s = check_fits(name, bytes.size()); !s.ok()) return s;
+  Inode& inode = inodes_[inode_for_write(name)];
+  used_bytes_ = used_bytes_ - inode.data.size() + bytes.size();
+  inode.data.assign(bytes.data(), bytes.size());
   return absl::OkStatus();
 }
 
-absl::Status MemDisk::append(const std::string& name, const std::string& bytes) {
+absl::Status MemDisk::append(const std::string& name, std::string_view bytes) {
   if (auto s = check_name(name); !s.ok()) return s;
-  inodes_[inode_for_write(name)].data.append(bytes);
+  auto it = names_.find(name);
+  const uint64_t old_size = it == names_.end() ? 0 : inodes_.at(it->second).data.size();
+  if (auto s = check_fits(name, old_size + bytes.size()); !s.ok()) return s;
+  inodes_[inode_for_write(name)].data.append(bytes.data(), bytes.size());
+  used_bytes_ += bytes.size();
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> MemDisk::read(const std::string& name) const {
   auto it = names_.find(name);
-  if (it == names_.end()) return absl::NotFoundError(absl::StrCat("no file '", name, "'"));
+  if (it == names_.end()) return no_file(name);
   return inodes_.at(it->second).data;
+}
+
+absl::StatusOr<std::string> MemDisk::read_range(const std::string& name, uint64_t offset,
+                                                uint64_t length) const {
+  auto it = names_.find(name);
+  if (it == names_.end()) return no_file(name);
+  const std::string& data = inodes_.at(it->second).data;
+  if (offset > data.size() || length > data.size() - offset) {
+    return absl::OutOfRangeError(absl::StrCat("range [", offset, ", +", length, ") of '", name,
+                                              "' is past its end (", data.size(), " bytes)"));
+  }
+  return data.substr(offset, length);
+}
+
+absl::StatusOr<FileStat> MemDisk::stat(const std::string& name) const {
+  auto it = names_.find(name);
+  if (it == names_.end()) return no_file(name);
+  return FileStat{.size_bytes = inodes_.at(it->second).data.size()};
 }
 
 absl::Status MemDisk::sync(const std::string& name) {
   auto it = names_.find(name);
-  if (it == names_.end()) return absl::NotFoundError(absl::StrCat("no file '", name, "'"));
+  if (it == names_.end()) return no_file(name);
   Inode& inode = inodes_.at(it->second);
   inode.durable = inode.data;
   return absl::OkStatus();
 }
 
-absl::Status MemDisk::append_sync(const std::string& name, const std::string& bytes) {
+absl::Status MemDisk::append_sync(const std::string& name, std::string_view bytes) {
   if (auto s = append(name, bytes); !s.ok()) return s;
   return sync(name);
 }
@@ -57,7 +106,7 @@ absl::Status MemDisk::append_sync(const std::string& name, const std::string& by
 absl::Status MemDisk::rename(const std::string& from, const std::string& to) {
   if (auto s = check_name(to); !s.ok()) return s;
   auto it = names_.find(from);
-  if (it == names_.end()) return absl::NotFoundError(absl::StrCat("no file '", from, "'"));
+  if (it == names_.end()) return no_file(from);
   const uint64_t ino = it->second;
   names_.erase(it);
   names_[to] = ino;
@@ -65,11 +114,29 @@ absl::Status MemDisk::rename(const std::string& from, const std::string& to) {
 }
 
 absl::Status MemDisk::remove(const std::string& name) {
-  if (names_.erase(name) == 0) return absl::NotFoundError(absl::StrCat("no file '", name, "'"));
+  if (names_.erase(name) == 0) return no_file(name);
   return absl::OkStatus();
 }
 
-void MemDisk::sync_dir() { durable_names_ = names_; }
+void MemDisk::sync_dir() {
+  durable_names_ = names_;
+  collect_garbage();
+}
+
+void MemDisk::collect_garbage() {
+  std::set<uint64_t> live;
+  for (const auto& [name, ino] : names_) live.insert(ino);
+  for (const auto& [name, ino] : durable_names_) live.insert(ino);
+  for (auto it = inodes_.begin(); it != inodes_.end();) {
+    if (live.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    CAIRN_ASSERT(used_bytes_ >= it->second.data.size());
+    used_bytes_ -= it->second.data.size();
+    it = inodes_.erase(it);
+  }
+}
 
 std::vector<std::string> MemDisk::list(const std::string& prefix) const {
   std::vector<std::string> out;
@@ -80,10 +147,43 @@ std::vector<std::string> MemDisk::list(const std::string& prefix) const {
   return out;
 }
 
+absl::StatusOr<std::vector<DirEntry>> MemDisk::list_dir(const std::string& dir) const {
+  if (!dir.empty()) {
+    if (auto s = check_name(dir); !s.ok()) return s;
+  }
+  const std::string prefix = dir.empty() ? "" : dir + "/";
+  std::set<std::pair<std::string, bool>> entries;  // sorted by name, then file before dir
+  for (auto it = names_.lower_bound(prefix); it != names_.end(); ++it) {
+    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+    const std::string rest = it->first.substr(prefix.size());
+    const size_t slash = rest.find('/');
+    if (slash == std::string::npos) {
+      entries.insert({rest, false});
+    } else {
+      entries.insert({rest.substr(0, slash), true});
+    }
+  }
+  std::vector<DirEntry> out;
+  for (const auto& [name, is_dir] : entries) out.push_back(DirEntry{name, is_dir});
+  return out;
+}
+
+DiskSpace MemDisk::space() const {
+  const uint64_t free = capacity_bytes_ > used_bytes_ ? capacity_bytes_ - used_bytes_ : uint64_t{0};
+  return DiskSpace{
+      .capacity_bytes = capacity_bytes_, .free_bytes = free, .used_bytes = used_bytes_};
+}
+
+void MemDisk::set_capacity(uint64_t capacity_bytes) {
+  CAIRN_ASSERT(capacity_bytes > 0);
+  capacity_bytes_ = capacity_bytes;
+}
+
 void MemDisk::crash(Rng& rng, const CrashDamage& damage) {
   names_ = durable_names_;
   std::set<uint64_t> live;
   for (const auto& [name, ino] : names_) live.insert(ino);
+  used_bytes_ = 0;
   for (auto it = inodes_.begin(); it != inodes_.end();) {
     if (!live.contains(it->first)) {
       it = inodes_.erase(it);
@@ -105,19 +205,44 @@ void MemDisk::crash(Rng& rng, const CrashDamage& damage) {
     }
     inode.data = survived;
     inode.durable = survived;
+    used_bytes_ += survived.size();
     ++it;
   }
   durable_names_ = names_;
 }
 
-uint64_t MemDisk::bytes_stored() const {
-  uint64_t total = 0;
-  for (const auto& [ino, inode] : inodes_) total += inode.data.size();
-  return total;
+std::vector<RotReport> MemDisk::rot(Rng& rng, uint64_t files) {
+  std::vector<std::string> candidates;  // sorted: durable_names_ is ordered
+  for (const auto& [name, ino] : durable_names_) {
+    if (!inodes_.at(ino).durable.empty()) candidates.push_back(name);
+  }
+  std::vector<RotReport> out;
+  while (out.size() < files && !candidates.empty()) {
+    const size_t pick = rng.below(candidates.size());
+    const std::string name = candidates[pick];
+    candidates.erase(candidates.begin() + static_cast<ptrdiff_t>(pick));
+    Inode& inode = inodes_.at(durable_names_.at(name));
+    const uint64_t offset = rng.below(inode.durable.size());
+    const int bit = static_cast<int>(rng.below(8));
+    const char mask = static_cast<char>(1 << bit);
+    // The current contents show the rot where they still hold the synced bytes.
+    const bool cached = inode.data.compare(0, inode.durable.size(), inode.durable) == 0;
+    inode.durable[offset] = static_cast<char>(inode.durable[offset] ^ mask);
+    if (cached) inode.data[offset] = inode.durable[offset];
+    out.push_back(RotReport{name, offset, bit});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const RotReport& a, const RotReport& b) { return a.name < b.name; });
+  CAIRN_ASSERT(out.size() <= files);
+  return out;
 }
 
 void MemDisk::check_invariants() const {
+  uint64_t used = 0;
+  for (const auto& [ino, inode] : inodes_) used += inode.data.size();
+  CAIRN_ASSERT(used == used_bytes_);
   for (const auto& [name, ino] : names_) CAIRN_ASSERT(inodes_.contains(ino));
+  for (const auto& [name, ino] : durable_names_) CAIRN_ASSERT(inodes_.contains(ino));
 }
 
 }  // namespace cairn

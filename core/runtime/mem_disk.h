@@ -4,15 +4,24 @@
 // runtime used in unit tests. Names map to inodes as in POSIX: a file's data is durable
 // up to its last sync(), a name only after sync_dir(). crash() throws away everything
 // else, optionally leaving a torn or corrupted tail of unsynced appends, as real disks do.
+//
+// Space: the disk holds at most capacity() bytes (unlimited unless set). Used bytes are
+// the current contents of every file, counting a removed or replaced file until its
+// removal is durable (sync_dir), since a crash before then brings it back. A write or
+// append that would pass the capacity fails with ResourceExhausted and changes nothing.
+// Directories exist only as parts of file names (there are no empty directories).
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/runtime/disk.h"
 #include "core/runtime/rng.h"
 
 namespace cairn {
@@ -25,22 +34,48 @@ struct CrashDamage {
   double corrupt_probability = 0;
 };
 
+// One bit flipped at rest by MemDisk::rot().
+struct RotReport {
+  std::string name;
+  uint64_t offset = 0;
+  int bit = 0;
+  bool operator==(const RotReport&) const = default;
+};
+
 class MemDisk {
  public:
-  absl::Status write(const std::string& name, std::string bytes);
-  absl::Status append(const std::string& name, const std::string& bytes);
+  static constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
+
+  absl::Status write(const std::string& name, std::string_view bytes);
+  absl::Status append(const std::string& name, std::string_view bytes);
   absl::StatusOr<std::string> read(const std::string& name) const;
+  // disk.h's contract: OutOfRange unless offset + length <= size.
+  absl::StatusOr<std::string> read_range(const std::string& name, uint64_t offset,
+                                         uint64_t length) const;
+  absl::StatusOr<FileStat> stat(const std::string& name) const;
   absl::Status sync(const std::string& name);
-  // append() then sync(); nothing is appended if the name is bad.
-  absl::Status append_sync(const std::string& name, const std::string& bytes);
+  // append() then sync(); nothing is appended if the name is bad or the bytes do not fit.
+  absl::Status append_sync(const std::string& name, std::string_view bytes);
   absl::Status rename(const std::string& from, const std::string& to);
   absl::Status remove(const std::string& name);
   void sync_dir();
   std::vector<std::string> list(const std::string& prefix) const;
+  absl::StatusOr<std::vector<DirEntry>> list_dir(const std::string& dir) const;
+  DiskSpace space() const;
+
+  // REQUIRES: capacity_bytes > 0. A capacity below the bytes used now fails every write
+  // that grows the disk, and nothing else.
+  void set_capacity(uint64_t capacity_bytes);
+  uint64_t capacity() const { return capacity_bytes_; }
 
   // Loses what was not durable. Uses `rng` only when `damage` asks for torn writes.
   void crash(Rng& rng, const CrashDamage& damage);
-  uint64_t bytes_stored() const;
+  // Bit rot: flips one bit of the synced contents of up to `files` files (distinct,
+  // chosen by `rng` among the files whose name is durable and whose synced contents are
+  // not empty), in the durable copy and in the current contents alike, as a decayed
+  // sector reads. Returns what it flipped, sorted by name.
+  std::vector<RotReport> rot(Rng& rng, uint64_t files);
+  uint64_t bytes_stored() const { return used_bytes_; }
   void check_invariants() const;
 
  private:
@@ -49,12 +84,17 @@ class MemDisk {
     std::string durable;
   };
   uint64_t inode_for_write(const std::string& name);
+  // Frees inodes that no name, current or durable, reaches.
+  void collect_garbage();
+  absl::Status check_fits(const std::string& name, uint64_t new_size) const;
   static absl::Status check_name(const std::string& name);
 
   std::map<std::string, uint64_t> names_;
   std::map<std::string, uint64_t> durable_names_;
   std::map<uint64_t, Inode> inodes_;
   uint64_t next_inode_ = 1;
+  uint64_t capacity_bytes_ = kUnlimited;
+  uint64_t used_bytes_ = 0;  // sum of inodes_[*].data.size()
 };
 
 }  // namespace cairn

@@ -95,6 +95,75 @@ TEST(MemDisk, ListsByPrefixSorted) {
   EXPECT_EQ(disk.list("raft/"), (std::vector<std::string>{"raft/a", "raft/b"}));
 }
 
+TEST(MemDisk, AWriteThatDoesNotFitChangesNothing) {
+  MemDisk disk;
+  disk.set_capacity(10);
+  ASSERT_TRUE(disk.write("a", "12345").ok());
+  EXPECT_EQ(disk.write("a", "12345678901").code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(*disk.read("a"), "12345");  // previous contents kept
+  EXPECT_EQ(disk.append("a", "678901").code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(*disk.read("a"), "12345");  // nothing appended
+  EXPECT_EQ(disk.write("b", "123456").code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(disk.read("b").status().code(), absl::StatusCode::kNotFound);  // not created
+  ASSERT_TRUE(disk.append("a", "67890").ok());                             // exactly full
+  EXPECT_EQ(disk.space().free_bytes, 0u);
+  ASSERT_TRUE(disk.write("a", "1").ok());  // shrinking always fits
+  EXPECT_EQ(disk.space().used_bytes, 1u);
+  disk.check_invariants();
+}
+
+TEST(MemDisk, RemovedBytesCountUntilTheRemovalIsDurable) {
+  MemDisk disk;
+  Rng rng(1);
+  ASSERT_TRUE(disk.write("a", "123").ok());
+  ASSERT_TRUE(disk.sync("a").ok());
+  disk.sync_dir();
+  ASSERT_TRUE(disk.remove("a").ok());
+  EXPECT_EQ(disk.space().used_bytes, 3u);  // a crash now would bring it back
+  MemDisk crashed = disk;
+  crashed.crash(rng, {});
+  EXPECT_EQ(*crashed.read("a"), "123");
+  EXPECT_EQ(crashed.space().used_bytes, 3u);
+  disk.sync_dir();
+  EXPECT_EQ(disk.space().used_bytes, 0u);
+  disk.check_invariants();
+}
+
+TEST(MemDisk, RotFlipsOneSyncedBitPerFileAndSurvivesCrashes) {
+  MemDisk disk;
+  Rng rng(5);
+  ASSERT_TRUE(disk.write("a", "aaaa").ok());
+  ASSERT_TRUE(disk.write("b", "bbbb").ok());
+  ASSERT_TRUE(disk.write("unsynced", "uuuu").ok());
+  ASSERT_TRUE(disk.sync("a").ok());
+  ASSERT_TRUE(disk.sync("b").ok());
+  disk.sync_dir();
+  const std::vector<RotReport> rotted = disk.rot(rng, 5);
+  ASSERT_EQ(rotted.size(), 2u);  // only files with synced contents rot
+  EXPECT_EQ(*disk.read("unsynced"), "uuuu");
+  for (const RotReport& r : rotted) {
+    std::string expect(4, r.name[0]);
+    expect[r.offset] = static_cast<char>(expect[r.offset] ^ (1 << r.bit));
+    EXPECT_EQ(*disk.read(r.name), expect) << r.name;
+    MemDisk crashed = disk;
+    crashed.crash(rng, {});
+    EXPECT_EQ(*crashed.read(r.name), expect) << "at rest: " << r.name;
+  }
+  EXPECT_TRUE(MemDisk().rot(rng, 3).empty());
+}
+
+TEST(MemDisk, ListDirShowsOneLevel) {
+  MemDisk disk;
+  ASSERT_TRUE(disk.write("s/ab/1", "").ok());
+  ASSERT_TRUE(disk.write("s/ab.txt", "").ok());
+  ASSERT_TRUE(disk.write("s/ab/2", "").ok());
+  ASSERT_TRUE(disk.write("t", "").ok());
+  EXPECT_EQ(*disk.list_dir("s"), (std::vector<DirEntry>{{"ab", true}, {"ab.txt", false}}));
+  EXPECT_EQ(*disk.list_dir(""), (std::vector<DirEntry>{{"s", true}, {"t", false}}));
+  EXPECT_TRUE(disk.list_dir("nothing")->empty());
+  EXPECT_EQ(disk.list_dir("s/").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 // A torn write keeps the synced prefix intact and adds at most what was appended.
 RC_GTEST_PROP(MemDisk, TornWritesKeepSyncedPrefix,
               (uint64_t seed, std::string synced, std::string extra)) {
