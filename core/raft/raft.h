@@ -30,6 +30,11 @@
 
 namespace cairn::raft {
 
+namespace testing {
+enum class Bug : uint8_t;  // planted protocol bugs, tests only (core/raft/testing/faults.h)
+class Faults;
+}  // namespace testing
+
 class Raft {
  public:
   // Builds a node from its persisted state. InvalidArgument for a bad config, DataLoss for
@@ -82,7 +87,10 @@ class Raft {
   void check_invariants() const;
 
  private:
+  friend class testing::Faults;
+
   Raft(const Config& config, const PersistentState& state);
+  bool planted(testing::Bug bug) const { return planted_bug_ == bug; }
 
   // raft.cc: roles and dispatch
   void reset(uint64_t term);
@@ -138,6 +146,7 @@ class Raft {
   void release_reads();
 
   Config config_;
+  testing::Bug planted_bug_{};  // value 0: none; only a test's Faults::plant() sets it
   SplitMix64 rng_;
   RaftLog log_;
   uint64_t term_ = 0;

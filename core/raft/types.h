@@ -20,14 +20,6 @@ inline constexpr NodeId kNoNode = 0;
 enum class Role { kFollower, kPreCandidate, kCandidate, kLeader };
 const char* role_name(Role role);
 
-// TEST ONLY. Plants a known safety bug so that property tests can prove they find it.
-// Never set outside tests: every value but kNone breaks Raft's guarantees on purpose.
-enum class Bug {
-  kNone,
-  kVoteWithoutLogCheck,   // grant votes without the "candidate's log is up to date" check
-  kCommitOldTermByCount,  // commit entries of earlier terms by counting replicas (Fig. 8)
-};
-
 struct Config {
   NodeId id = kNoNode;
   // Voters of a brand-new cluster. Ignored when the persisted snapshot carries a
@@ -52,7 +44,6 @@ struct Config {
   uint64_t max_committed_entries_per_ready = 1024;
   uint64_t max_pending_reads = 1024;
   uint64_t max_outbox_messages = 8192;  // messages beyond are dropped (may be lost)
-  Bug testing_bug = Bug::kNone;         // TEST ONLY, see Bug
 };
 
 // A linearizable read may be served once the state machine has applied `index`.

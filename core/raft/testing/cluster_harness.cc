@@ -58,6 +58,7 @@ void Cluster::start(NodeId id) {
   absl::StatusOr<std::unique_ptr<Raft>> r = Raft::create(node_config(id), s.disk);
   CAIRN_ASSERT(r.ok());
   s.raft = std::move(*r);
+  Faults::plant(*s.raft, options_.bug);
   s.kv = std::make_unique<KvStateMachine>();
   const wire::Snapshot& snap = s.disk.state().snapshot;
   safety_.on_restart(id);

@@ -78,7 +78,7 @@ Outcome run_case(const Schedule& s) {
   options.nodes = s.nodes;
   options.spares = s.spares;
   options.seed = s.seed;
-  options.raft.testing_bug = s.bug;
+  options.bug = s.bug;
   options.raft.max_entries_per_append = s.batch;
   Cluster cluster(options);
   std::vector<FaultEvent> events = s.events;
