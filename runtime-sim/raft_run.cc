@@ -56,7 +56,7 @@ raft::RaftServiceConfig RaftRun::service_config() const {
   c.raft.pre_vote = r.pre_vote;
   c.raft.check_quorum = r.check_quorum;
   c.snapshot_every = r.snapshot_every;
-  c.observer = const_cast<raft::SafetyRecorder*>(&recorder_);
+  c.observer = const_cast<check::RaftSafetyRecorder*>(&recorder_);
   return c;
 }
 
@@ -93,8 +93,8 @@ std::unique_ptr<Service> RaftRun::make_service(Runtime& rt, const NodeSpec& spec
   return std::make_unique<raft::KvClient>(rt, scenario_.meta_ids(), w, std::move(actions), this);
 }
 
-uint64_t RaftRun::invoke(const check::KvOperation& op) {
-  history_.push_back(op);
+uint64_t RaftRun::invoke(const raft::wire::KvCommand& command) {
+  history_.push_back(check::kv_operation(command));
   history_.back().call = ++clock_;
   invoked_at_.push_back(World::now());
   answered_at_.push_back(Time::max());

@@ -1,6 +1,6 @@
 // The Raft side of a simulated run (runtime-sim): builds the services of `meta` nodes
 // and of the simulated clients, collects what the checkers need (every node's Raft events
-// through a SafetyRecorder, every client operation with its invoke and answer times), and
+// through a RaftSafetyRecorder, every client operation with its invoke and answer times), and
 // judges the checks raft_safety, linearizable and progress. Holds no protocol logic.
 #pragma once
 
@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/check/linearizability.h"
+#include "core/check/raft_recorder.h"
 #include "core/raft/kv_client.h"
-#include "core/raft/raft_observer.h"
 #include "core/raft/raft_service.h"
 #include "runtime-sim/scenario.h"
 #include "runtime-sim/world.h"
@@ -28,7 +28,7 @@ class RaftRun final : public raft::KvHistorySink {
   std::unique_ptr<Service> make_service(Runtime& rt, const NodeSpec& spec);
 
   // KvHistorySink.
-  uint64_t invoke(const check::KvOperation& op) override;
+  uint64_t invoke(const raft::wire::KvCommand& command) override;
   void complete(uint64_t handle, bool ok, const std::string& output) override;
   void admin_done(const raft::AdminAction& action, bool ok, uint32_t attempts) override;
 
@@ -42,7 +42,7 @@ class RaftRun final : public raft::KvHistorySink {
   CheckResult judge_progress(const CheckSpec& spec) const;
 
   const Scenario& scenario_;
-  raft::SafetyRecorder recorder_;
+  check::RaftSafetyRecorder recorder_;
   std::vector<check::KvOperation> history_;
   std::vector<Time> invoked_at_;
   std::vector<Time> answered_at_;

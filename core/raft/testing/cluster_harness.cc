@@ -6,14 +6,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/check/raft_recorder.h"
 
 namespace cairn::raft::testing {
 
 namespace {
 
-uint64_t entry_digest(const wire::Entry& e) {
-  return check::fnv1a64(e.data(), 0xcbf29ce484222325ULL ^ static_cast<uint64_t>(e.type()));
-}
+uint64_t entry_digest(const wire::Entry& e) { return check::raft_entry_digest(e); }
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "core/base/assert.h"
+#include "core/check/raft_recorder.h"
 #include "core/raft/raft_service.h"
 #include "core/runtime/manual_runtime.h"
 #include "core/wire/message_types.h"
@@ -82,7 +83,7 @@ class ServiceCluster {
     return await_reply(admin_replies_, limit);
   }
 
-  SafetyRecorder safety;
+  check::RaftSafetyRecorder safety;
 
  private:
   void boot(cairn::NodeId id) {
