@@ -10,7 +10,9 @@ absl::StatusOr<uint64_t> Raft::propose_conf_change(const wire::ConfChange& chang
   if (role_ != Role::kLeader) {
     return absl::UnavailableError(absl::StrCat("raft: not the leader; try node ", leader_));
   }
-  if (change.node() == kNoNode) return absl::InvalidArgumentError("raft: node id 0");
+  if (change.node() == kNoNode || !node_id_from_wire(change.node())) {
+    return absl::InvalidArgumentError(absl::StrCat("raft: bad node id ", change.node()));
+  }
   if (pending_conf_index_ > log_.applied()) {
     return absl::FailedPreconditionError("raft: an earlier configuration change is pending");
   }
@@ -35,7 +37,10 @@ void Raft::add_progress(NodeId id) {
 }
 
 void Raft::apply_conf_change(const wire::ConfChange& change) {
-  const NodeId node = change.node();
+  // The leader that proposed it checked the id (propose_conf_change).
+  const std::optional<NodeId> checked = node_id_from_wire(change.node());
+  CAIRN_ASSERT(checked.has_value());
+  const NodeId node = *checked;
   switch (change.type()) {
     case wire::CONF_ADD_VOTER:
       learners_.erase(node);

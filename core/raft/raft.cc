@@ -24,6 +24,16 @@ const char* role_name(Role role) {
 
 namespace {
 
+bool ids_fit(const wire::ConfState& conf) {
+  for (uint64_t id : conf.voters()) {
+    if (!node_id_from_wire(id)) return false;
+  }
+  for (uint64_t id : conf.learners()) {
+    if (!node_id_from_wire(id)) return false;
+  }
+  return true;
+}
+
 absl::Status validate(const Config& c, const PersistentState& s) {
   if (c.id == kNoNode) return absl::InvalidArgumentError("raft: node id 0 is reserved");
   if (c.election_ticks <= c.heartbeat_ticks || c.heartbeat_ticks <= 0) {
@@ -31,6 +41,9 @@ absl::Status validate(const Config& c, const PersistentState& s) {
   }
   if (c.max_inflight_appends == 0 || c.max_entries_per_append == 0) {
     return absl::InvalidArgumentError("raft: in-flight window and batch must be positive");
+  }
+  if (!node_id_from_wire(s.hard_state.vote()) || !ids_fit(s.snapshot.metadata().conf_state())) {
+    return absl::DataLossError("raft: persisted state names a node id out of range");
   }
   const uint64_t first = s.snapshot.metadata().index() + 1;
   for (size_t i = 0; i < s.entries.size(); ++i) {
@@ -61,7 +74,7 @@ Raft::Raft(const Config& config, const PersistentState& state)
       log_(state.snapshot.metadata().index(), state.snapshot.metadata().term(), state.entries,
            state.hard_state.commit()),
       term_(state.hard_state.term()),
-      vote_(state.hard_state.vote()),
+      vote_(*node_id_from_wire(state.hard_state.vote())),  // checked by validate()
       snapshot_(state.snapshot),
       persisted_hard_state_(state.hard_state) {
   if (state.snapshot.metadata().index() > 0) {
@@ -156,6 +169,11 @@ void Raft::campaign() {
 }
 
 absl::Status Raft::step(const wire::Message& m) {
+  if (!node_id_from_wire(m.from()) || !node_id_from_wire(m.to()) ||
+      (m.type() == wire::MSG_SNAPSHOT && !ids_fit(m.snapshot().metadata().conf_state()))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("raft: node id out of range in a message from ", m.from(), " to ", m.to()));
+  }
   if (m.to() != config_.id) {
     return absl::InvalidArgumentError(
         absl::StrCat("raft: message for ", m.to(), " delivered to ", config_.id));

@@ -6,16 +6,26 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/raft/raft.pb.h"
+#include "core/runtime/message.h"
 
 namespace cairn::raft {
 
-using NodeId = uint64_t;
-inline constexpr NodeId kNoNode = 0;
+// One node id type across the code base (core/runtime/message.h). raft.proto carries ids
+// as uint64; node_id_from_wire() is the checked narrowing at that edge.
+using cairn::kNoNode;
+using cairn::NodeId;
+
+// The id a wire field names, or nullopt if no node can have it (too large for NodeId).
+inline std::optional<NodeId> node_id_from_wire(uint64_t id) {
+  if (id > std::numeric_limits<NodeId>::max()) return std::nullopt;
+  return static_cast<NodeId>(id);
+}
 
 enum class Role { kFollower, kPreCandidate, kCandidate, kLeader };
 const char* role_name(Role role);
