@@ -118,6 +118,8 @@ void Raft::reset(uint64_t term) {
   votes_.clear();
   progress_.clear();
   lead_transferee_ = kNoNode;
+  leaving_ = false;
+  timeout_now_deferred_ = false;
   pending_reads_.clear();
 }
 
@@ -152,6 +154,7 @@ void Raft::become_leader() {
   for (NodeId id : learners_) add_progress(id);
   // No configuration change until everything before this term is applied (§4.1 fix).
   pending_conf_index_ = log_.last_index();
+  leaving_ = removal_in_log();
   // A no-op entry of the new term lets the leader learn what is committed (§5.4.2, §6.4).
   append_entry(wire::ENTRY_NORMAL, std::string());
 }
@@ -292,8 +295,15 @@ void Raft::step_follower(const wire::Message& m) {
       handle_snapshot(m);
       break;
     case wire::MSG_TIMEOUT_NOW:
-      // Leadership transfer (§3.10): skip PreVote and bypass the voters' lease.
-      if (is_voter()) start_election(/*pre_vote=*/false, /*force=*/true);
+      // Leadership transfer (§3.10): skip PreVote and bypass the voters' lease. A
+      // configuration change we hold as committed but not yet applied may change who
+      // votes (a leader hands off as it leaves, in the same batch as the commit index):
+      // campaign once the driver has applied it.
+      if (has_unapplied_conf_change()) {
+        timeout_now_deferred_ = true;
+      } else if (is_voter()) {
+        start_election(/*pre_vote=*/false, /*force=*/true);
+      }
       break;
     default:
       break;
@@ -384,6 +394,10 @@ void Raft::advance(const Ready& rd) {
       CAIRN_ASSERT(parsed);
       apply_conf_change(change);
     }
+  }
+  if (timeout_now_deferred_ && !has_unapplied_conf_change()) {
+    timeout_now_deferred_ = false;
+    if (role_ == Role::kFollower && is_voter()) start_election(/*pre_vote=*/false, /*force=*/true);
   }
 }
 

@@ -24,6 +24,12 @@ absl::StatusOr<uint64_t> Raft::propose(std::string data) {
   if (lead_transferee_ != kNoNode) {
     return absl::UnavailableError("raft: leadership transfer in progress");
   }
+  if (leaving_) {
+    // Nothing may follow our own removal in our log: once we step down, a survivor that
+    // missed the commit still needs our vote, and we grant it only to a log at least as
+    // long as ours (membership.cc).
+    return absl::UnavailableError("raft: the leader is leaving the configuration");
+  }
   if (log_.last_index() - log_.commit() >= config_.max_uncommitted_entries) {
     return absl::UnavailableError("raft: too many uncommitted entries");
   }
