@@ -15,7 +15,8 @@ endfunction()
 # 100 cases). With SEEDS, the tests matching PROPERTIES (a --gtest_filter; "*" for all)
 # are registered once per seed as `name.seed_S`, with RC_PARAMS="seed=S max_success=n" and
 # the label `property` (scripts/soak.sh runs exactly those with random seeds); the other
-# tests of the executable are registered as `name`. Reproduce a CTest failure with the
+# tests of the executable are registered as `name` (none with "*", so an executable that
+# holds only properties gets no CTest that would run nothing). Reproduce a CTest failure with the
 # same RC_PARAMS; a seed that once found a bug stays in its list for good.
 set(CAIRN_RC_DEFAULT_SEED 1)
 function(cairn_test)
