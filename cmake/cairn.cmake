@@ -5,11 +5,22 @@ function(cairn_warnings target)
   target_compile_options(${target} PRIVATE ${CAIRN_WARNINGS})
 endfunction()
 
-# cairn_test(NAME name SOURCES a.cc b.cc [LIBS lib...] [LABELS label...] [TIMEOUT s])
+# cairn_test(NAME name SOURCES a.cc b.cc [LIBS lib...] [LABELS label...] [TIMEOUT s]
+#            [PROPERTIES gtest_filter SEEDS s... CASES n])
 # One GoogleTest (+RapidCheck) executable registered with CTest. Tests live beside their
 # subject (ring.cc, ring_test.cc); harnesses spanning modules live under tests/.
+#
+# A CTest verdict never depends on a fresh random seed. Without SEEDS, any RapidCheck
+# property in the executable runs on seed ${CAIRN_RC_DEFAULT_SEED} (RapidCheck's default
+# 100 cases). With SEEDS, the tests matching PROPERTIES (a --gtest_filter; "*" for all)
+# are registered once per seed as `name.seed_S`, with RC_PARAMS="seed=S max_success=n" and
+# the label `property` (scripts/soak.sh runs exactly those with random seeds); the other
+# tests of the executable are registered as `name` (none with "*", so an executable that
+# holds only properties gets no CTest that would run nothing). Reproduce a CTest failure with the
+# same RC_PARAMS; a seed that once found a bug stays in its list for good.
+set(CAIRN_RC_DEFAULT_SEED 1)
 function(cairn_test)
-  cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "NAME;TIMEOUT;PROPERTIES;CASES" "SOURCES;LIBS;LABELS;SEEDS" ${ARGN})
   if(NOT CAIRN_BUILD_TESTS)
     return()
   endif()
@@ -20,8 +31,26 @@ function(cairn_test)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
-  add_test(NAME ${T_NAME} COMMAND ${T_NAME})
-  set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}")
+  if(NOT T_SEEDS)
+    add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+    set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}"
+                         ENVIRONMENT "RC_PARAMS=seed=${CAIRN_RC_DEFAULT_SEED}")
+    return()
+  endif()
+  if(NOT T_PROPERTIES OR NOT T_CASES)
+    message(FATAL_ERROR "cairn_test(${T_NAME}): SEEDS needs PROPERTIES and CASES")
+  endif()
+  if(NOT T_PROPERTIES STREQUAL "*")
+    add_test(NAME ${T_NAME} COMMAND ${T_NAME} --gtest_filter=-${T_PROPERTIES})
+    set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}"
+                         ENVIRONMENT "RC_PARAMS=seed=${CAIRN_RC_DEFAULT_SEED}")
+  endif()
+  foreach(seed IN LISTS T_SEEDS)
+    add_test(NAME ${T_NAME}.seed_${seed} COMMAND ${T_NAME} --gtest_filter=${T_PROPERTIES})
+    set_tests_properties(${T_NAME}.seed_${seed} PROPERTIES TIMEOUT ${T_TIMEOUT}
+                         LABELS "property;${T_LABELS}"
+                         ENVIRONMENT "RC_PARAMS=seed=${seed} max_success=${T_CASES}")
+  endforeach()
 endfunction()
 
 # cairn_proto(target a.proto ...): compile schemas into `target`. Paths are relative to

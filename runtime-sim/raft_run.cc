@@ -59,8 +59,8 @@ RoleSettings RaftRun::settings_for(const NodeSpec& spec) const {
   return settings;
 }
 
-uint64_t RaftRun::invoke(const check::KvOperation& op) {
-  history_.push_back(op);
+uint64_t RaftRun::invoke(const kv::wire::KvCommand& command) {
+  history_.push_back(check::kv_operation(command));
   history_.back().call = ++clock_;
   invoked_at_.push_back(World::now());
   answered_at_.push_back(Time::max());

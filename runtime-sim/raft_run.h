@@ -1,7 +1,7 @@
 // The Raft side of a simulated run (runtime-sim): names the simulated clients, lends the
 // `meta` and `kv_client` roles their hooks, collects what the checkers need (every node's Raft
-// events through a SafetyRecorder, every client operation with its invoke and answer times), and
-// judges the checks raft_safety, linearizable and progress. Holds no protocol logic.
+// events through a RaftSafetyRecorder, every client operation with its invoke and answer times),
+// and judges the checks raft_safety, linearizable and progress. Holds no protocol logic.
 #pragma once
 
 #include <memory>
@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/check/linearizability.h"
+#include "core/check/raft_recorder.h"
 #include "core/kv/kv_client.h"
-#include "core/raft/raft_observer.h"
 #include "core/raft/raft_service.h"
 #include "runtime-sim/scenario.h"
 #include "runtime-sim/world.h"
@@ -32,7 +32,7 @@ class RaftRun final : public kv::KvHistorySink {
   RoleSettings settings_for(const NodeSpec& spec) const;
 
   // KvHistorySink.
-  uint64_t invoke(const check::KvOperation& op) override;
+  uint64_t invoke(const kv::wire::KvCommand& command) override;
   void complete(uint64_t handle, bool ok, const std::string& output) override;
   void admin_done(const kv::AdminAction& action, bool ok, uint32_t attempts) override;
 
@@ -45,7 +45,7 @@ class RaftRun final : public kv::KvHistorySink {
 
   const Scenario& scenario_;
   const NodeId admin_id_;  // the admin client's id, if the scenario has membership actions
-  raft::SafetyRecorder recorder_;
+  check::RaftSafetyRecorder recorder_;
   std::vector<check::KvOperation> history_;
   std::vector<Time> invoked_at_;
   std::vector<Time> answered_at_;

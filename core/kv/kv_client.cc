@@ -12,19 +12,6 @@ namespace {
 
 constexpr uint64_t kAttemptBits = 8;  // request_id = seq << 8 | attempt
 
-check::KvOpKind kind_of(wire::KvOp op) {
-  switch (op) {
-    case wire::KV_PUT:
-      return check::KvOpKind::kPut;
-    case wire::KV_CAS:
-      return check::KvOpKind::kCas;
-    case wire::KV_DELETE:
-      return check::KvOpKind::kDelete;
-    default:
-      return check::KvOpKind::kGet;
-  }
-}
-
 }  // namespace
 
 void KvClientOptions::visit(SettingsVisitor& v) {
@@ -126,13 +113,7 @@ void KvClient::issue() {
     auto it = seen_.find(c.key());
     c.set_expected(it == seen_.end() ? "none" : it->second);
   }
-  check::KvOperation h;
-  h.client = rt_.self();
-  h.kind = kind_of(op);
-  h.key = c.key();
-  h.value = c.value();
-  h.expected = c.expected();
-  op_.handle = sink_->invoke(h);
+  op_.handle = sink_->invoke(c);
   target_ = leader_guess_;
   send_attempt();
 }

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "core/check/linearizability.h"
-#include "core/kv/kv_client.pb.h"
 #include "core/base/settings.h"
+#include "core/kv/kv.pb.h"
+#include "core/kv/kv_client.pb.h"
 #include "core/raft/admin.pb.h"
 #include "core/runtime/service.h"
 
@@ -58,8 +58,9 @@ struct KvClientOptions final : RoleOptionsBase<KvClientOptions> {
 class KvHistorySink {
  public:
   virtual ~KvHistorySink() = default;
-  // Returns a handle for complete().
-  virtual uint64_t invoke(const check::KvOperation& op) = 0;
+  // The client starts `command` (its client_id is the client's node id). Returns a handle
+  // for complete().
+  virtual uint64_t invoke(const wire::KvCommand& command) = 0;
   virtual void complete(uint64_t handle, bool ok, const std::string& output) = 0;
   virtual void admin_done(const AdminAction& action, bool ok, uint32_t attempts) = 0;
 };

@@ -13,10 +13,10 @@ namespace cairn::placement::testing {
 inline Membership random_membership(int nodes, int zones, bool weighted) {
   Membership m;
   m.epoch = *rc::gen::inRange<uint64_t>(1, 1000);
-  const uint64_t id_base = *rc::gen::inRange<uint64_t>(0, uint64_t{1} << 40);
+  const NodeId id_base = *rc::gen::inRange<NodeId>(0, NodeId{1} << 30);
   for (int i = 0; i < nodes; ++i) {
     Node node;
-    node.id = id_base + static_cast<uint64_t>(i) * 7919;
+    node.id = id_base + static_cast<NodeId>(i) * 7919;
     node.zone = absl::StrCat("z", *rc::gen::inRange(0, zones));
     node.rack = absl::StrCat("r", *rc::gen::inRange(0, 3));
     node.weight = weighted ? *rc::gen::element(0.5, 1.0, 2.0) : 1.0;

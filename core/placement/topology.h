@@ -13,10 +13,11 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "core/runtime/message.h"
 
 namespace cairn::placement {
 
-using NodeId = uint64_t;
+using cairn::NodeId;  // one node id type across the code base (core/runtime/message.h)
 
 struct Node {
   NodeId id = 0;

@@ -1,6 +1,7 @@
 // Leader election (§5.2, §5.4.1) with PreVote (§9.6) and CheckQuorum (§6.2).
 #include "core/base/assert.h"
 #include "core/raft/raft.h"
+#include "core/raft/testing/faults.h"
 
 namespace cairn::raft {
 
@@ -47,8 +48,8 @@ void Raft::handle_vote_request(const wire::Message& m) {
   const bool can_vote =
       vote_ == m.from() || (vote_ == kNoNode && leader_ == kNoNode) || (pre && m.term() > term_);
   // §5.4.1: only for a candidate whose log is at least as up to date as ours.
-  const bool log_ok = config_.testing_bug == Bug::kVoteWithoutLogCheck ||
-                      log_.is_up_to_date(m.index(), m.log_term());
+  const bool log_ok =
+      planted(testing::Bug::kVoteWithoutLogCheck) || log_.is_up_to_date(m.index(), m.log_term());
   wire::Message r;
   r.set_type(pre ? wire::MSG_PRE_VOTE_RESPONSE : wire::MSG_VOTE_RESPONSE);
   r.set_to(m.from());

@@ -26,6 +26,7 @@ void Raft::check_invariants() const {
       CAIRN_ASSERT(leader_ == kNoNode);
       break;
     case Role::kFollower:
+      CAIRN_ASSERT(!leaving_);
       CAIRN_ASSERT(progress_.empty());
       CAIRN_ASSERT(pending_reads_.empty());
       break;

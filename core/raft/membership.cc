@@ -1,5 +1,17 @@
 // Single-server membership changes with learners (dissertation §4.1-4.2) and leadership
 // transfer (§3.10). A change takes effect on every node when it applies the entry.
+//
+// Removing the leader (§4.2.2). The dissertation's leader steps down once C_new is
+// committed and a member of C_new then wins an election. Here a configuration takes effect
+// when applied, so a survivor that has the removal entry but has not learned that it
+// committed still counts the old voters, the removed leader among them, and needs its
+// vote. Two rules keep that vote available and the hand-over quick:
+//   1. While its own removal is in its log and not applied, the leader takes no more
+//      proposals (Unavailable), so its log ends with committed entries when it steps down
+//      and any survivor eligible under the old configuration is at least as up to date.
+//   2. On applying its removal, the leader sends TimeoutNow to the most caught-up
+//      remaining voter before stepping down, so the survivors do not wait an election
+//      timeout (and do not depend on the message that carried the commit index).
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
 #include "core/raft/raft.h"
@@ -10,7 +22,9 @@ absl::StatusOr<uint64_t> Raft::propose_conf_change(const wire::ConfChange& chang
   if (role_ != Role::kLeader) {
     return absl::UnavailableError(absl::StrCat("raft: not the leader; try node ", leader_));
   }
-  if (change.node() == kNoNode) return absl::InvalidArgumentError("raft: node id 0");
+  if (change.node() == kNoNode || !node_id_from_wire(change.node())) {
+    return absl::InvalidArgumentError(absl::StrCat("raft: bad node id ", change.node()));
+  }
   if (pending_conf_index_ > log_.applied()) {
     return absl::FailedPreconditionError("raft: an earlier configuration change is pending");
   }
@@ -23,7 +37,38 @@ absl::StatusOr<uint64_t> Raft::propose_conf_change(const wire::ConfChange& chang
   }
   append_entry(wire::ENTRY_CONF_CHANGE, change.SerializeAsString());
   pending_conf_index_ = log_.last_index();
+  if (change.type() == wire::CONF_REMOVE_NODE && change.node() == config_.id) leaving_ = true;
+  CAIRN_ASSERT(leaving_ == removal_in_log());
   return log_.last_index();
+}
+
+bool Raft::removal_in_log() const {
+  CAIRN_ASSERT(role_ == Role::kLeader);
+  for (uint64_t i = log_.applied() + 1; i <= log_.last_index(); ++i) {
+    const wire::Entry& e = log_.at(i);
+    if (e.type() != wire::ENTRY_CONF_CHANGE) continue;
+    wire::ConfChange change;
+    const bool parsed = change.ParseFromString(e.data());
+    CAIRN_ASSERT(parsed);
+    if (change.type() == wire::CONF_REMOVE_NODE && change.node() == config_.id) return true;
+  }
+  return false;
+}
+
+void Raft::hand_off_leadership() {
+  CAIRN_ASSERT(role_ == Role::kLeader);
+  CAIRN_ASSERT(!is_voter());
+  NodeId successor = kNoNode;
+  uint64_t best_match = 0;
+  for (NodeId id : voters_) {  // ordered: ties go to the lowest id, deterministically
+    auto it = progress_.find(id);
+    if (it == progress_.end() || it->second.match <= best_match) continue;
+    successor = id;
+    best_match = it->second.match;
+  }
+  // Only a voter holding our whole log can win at once; otherwise the survivors elect one
+  // after their timeout, and our vote is still theirs (see the top of this file).
+  if (successor != kNoNode && best_match == log_.last_index()) send_timeout_now(successor);
 }
 
 void Raft::add_progress(NodeId id) {
@@ -35,7 +80,10 @@ void Raft::add_progress(NodeId id) {
 }
 
 void Raft::apply_conf_change(const wire::ConfChange& change) {
-  const NodeId node = change.node();
+  // The leader that proposed it checked the id (propose_conf_change).
+  const std::optional<NodeId> checked = node_id_from_wire(change.node());
+  CAIRN_ASSERT(checked.has_value());
+  const NodeId node = *checked;
   switch (change.type()) {
     case wire::CONF_ADD_VOTER:
       learners_.erase(node);
@@ -53,6 +101,7 @@ void Raft::apply_conf_change(const wire::ConfChange& change) {
   }
   if (!is_voter() && role_ != Role::kFollower) {
     // A leader (or candidate) that was removed steps aside; the others elect a successor.
+    if (role_ == Role::kLeader) hand_off_leadership();
     become_follower(term_, kNoNode);
     return;
   }

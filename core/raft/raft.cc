@@ -24,6 +24,16 @@ const char* role_name(Role role) {
 
 namespace {
 
+bool ids_fit(const wire::ConfState& conf) {
+  for (uint64_t id : conf.voters()) {
+    if (!node_id_from_wire(id)) return false;
+  }
+  for (uint64_t id : conf.learners()) {
+    if (!node_id_from_wire(id)) return false;
+  }
+  return true;
+}
+
 absl::Status validate(const Config& c, const PersistentState& s) {
   if (c.id == kNoNode) return absl::InvalidArgumentError("raft: node id 0 is reserved");
   if (c.election_ticks <= c.heartbeat_ticks || c.heartbeat_ticks <= 0) {
@@ -31,6 +41,9 @@ absl::Status validate(const Config& c, const PersistentState& s) {
   }
   if (c.max_inflight_appends == 0 || c.max_entries_per_append == 0) {
     return absl::InvalidArgumentError("raft: in-flight window and batch must be positive");
+  }
+  if (!node_id_from_wire(s.hard_state.vote()) || !ids_fit(s.snapshot.metadata().conf_state())) {
+    return absl::DataLossError("raft: persisted state names a node id out of range");
   }
   const uint64_t first = s.snapshot.metadata().index() + 1;
   for (size_t i = 0; i < s.entries.size(); ++i) {
@@ -61,7 +74,7 @@ Raft::Raft(const Config& config, const PersistentState& state)
       log_(state.snapshot.metadata().index(), state.snapshot.metadata().term(), state.entries,
            state.hard_state.commit()),
       term_(state.hard_state.term()),
-      vote_(state.hard_state.vote()),
+      vote_(*node_id_from_wire(state.hard_state.vote())),  // checked by validate()
       snapshot_(state.snapshot),
       persisted_hard_state_(state.hard_state) {
   if (state.snapshot.metadata().index() > 0) {
@@ -105,6 +118,8 @@ void Raft::reset(uint64_t term) {
   votes_.clear();
   progress_.clear();
   lead_transferee_ = kNoNode;
+  leaving_ = false;
+  timeout_now_deferred_ = false;
   pending_reads_.clear();
 }
 
@@ -139,6 +154,7 @@ void Raft::become_leader() {
   for (NodeId id : learners_) add_progress(id);
   // No configuration change until everything before this term is applied (§4.1 fix).
   pending_conf_index_ = log_.last_index();
+  leaving_ = removal_in_log();
   // A no-op entry of the new term lets the leader learn what is committed (§5.4.2, §6.4).
   append_entry(wire::ENTRY_NORMAL, std::string());
 }
@@ -156,6 +172,11 @@ void Raft::campaign() {
 }
 
 absl::Status Raft::step(const wire::Message& m) {
+  if (!node_id_from_wire(m.from()) || !node_id_from_wire(m.to()) ||
+      (m.type() == wire::MSG_SNAPSHOT && !ids_fit(m.snapshot().metadata().conf_state()))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("raft: node id out of range in a message from ", m.from(), " to ", m.to()));
+  }
   if (m.to() != config_.id) {
     return absl::InvalidArgumentError(
         absl::StrCat("raft: message for ", m.to(), " delivered to ", config_.id));
@@ -274,8 +295,15 @@ void Raft::step_follower(const wire::Message& m) {
       handle_snapshot(m);
       break;
     case wire::MSG_TIMEOUT_NOW:
-      // Leadership transfer (§3.10): skip PreVote and bypass the voters' lease.
-      if (is_voter()) start_election(/*pre_vote=*/false, /*force=*/true);
+      // Leadership transfer (§3.10): skip PreVote and bypass the voters' lease. A
+      // configuration change we hold as committed but not yet applied may change who
+      // votes (a leader hands off as it leaves, in the same batch as the commit index):
+      // campaign once the driver has applied it.
+      if (has_unapplied_conf_change()) {
+        timeout_now_deferred_ = true;
+      } else if (is_voter()) {
+        start_election(/*pre_vote=*/false, /*force=*/true);
+      }
       break;
     default:
       break;
@@ -366,6 +394,10 @@ void Raft::advance(const Ready& rd) {
       CAIRN_ASSERT(parsed);
       apply_conf_change(change);
     }
+  }
+  if (timeout_now_deferred_ && !has_unapplied_conf_change()) {
+    timeout_now_deferred_ = false;
+    if (role_ == Role::kFollower && is_voter()) start_election(/*pre_vote=*/false, /*force=*/true);
   }
 }
 

@@ -30,6 +30,11 @@
 
 namespace cairn::raft {
 
+namespace testing {
+enum class Bug : uint8_t;  // planted protocol bugs, tests only (core/raft/testing/faults.h)
+class Faults;
+}  // namespace testing
+
 class Raft {
  public:
   // Builds a node from its persisted state. InvalidArgument for a bad config, DataLoss for
@@ -42,10 +47,13 @@ class Raft {
   // A message from a peer. InvalidArgument if it is not addressed to this node.
   absl::Status step(const wire::Message& message);
   // Appends a command. Returns its log index. Unavailable if not the leader (retry on
-  // leader()), during a leadership transfer, or when too many entries are uncommitted.
+  // leader()), during a leadership transfer, while the leader's own removal is in its log
+  // but not yet applied, or when too many entries are uncommitted.
   absl::StatusOr<uint64_t> propose(std::string data);
   // FailedPrecondition while an earlier change is not yet applied, or if it would leave
-  // no voter; Unavailable if not the leader.
+  // no voter; Unavailable if not the leader. A leader may remove itself: it then takes no
+  // more proposals, and once the removal applies it hands leadership to a caught-up voter
+  // and steps down (see membership.cc).
   absl::StatusOr<uint64_t> propose_conf_change(const wire::ConfChange& change);
   // Hands leadership to `target` (a voter) once its log is caught up.
   absl::Status transfer_leadership(NodeId target);
@@ -82,7 +90,10 @@ class Raft {
   void check_invariants() const;
 
  private:
+  friend class testing::Faults;
+
   Raft(const Config& config, const PersistentState& state);
+  bool planted(testing::Bug bug) const { return planted_bug_ == bug; }
 
   // raft.cc: roles and dispatch
   void reset(uint64_t term);
@@ -133,11 +144,16 @@ class Raft {
   wire::ConfState conf_state() const;
   void add_progress(NodeId id);
   void send_timeout_now(NodeId to);
+  // Is a change removing this node in the log beyond the applied index? (leader only)
+  bool removal_in_log() const;
+  // A leader that just applied its own removal: TimeoutNow to the most caught-up voter.
+  void hand_off_leadership();
 
   // read_index.cc
   void release_reads();
 
   Config config_;
+  testing::Bug planted_bug_{};  // value 0: none; only a test's Faults::plant() sets it
   SplitMix64 rng_;
   RaftLog log_;
   uint64_t term_ = 0;
@@ -153,6 +169,8 @@ class Raft {
   int randomized_election_timeout_ = 0;
   NodeId lead_transferee_ = kNoNode;
   uint64_t pending_conf_index_ = 0;
+  bool leaving_ = false;  // leader only: our own removal is in the log, not yet applied
+  bool timeout_now_deferred_ = false;  // follower: TimeoutNow waits for a pending apply
 
   wire::Snapshot snapshot_;  // latest snapshot (sent to followers that fell behind)
   bool snapshot_unstable_ = false;

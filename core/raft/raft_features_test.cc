@@ -194,5 +194,38 @@ TEST(RaftFeatures, CreateRejectsInconsistentPersistedState) {
   EXPECT_TRUE(absl::IsInvalidArgument(Raft::create(test_config(0, {1}), disk).status()));
 }
 
+// Node ids are cairn::NodeId (32 bits); raft.proto carries them as uint64. A wire value
+// no node can have is refused where it enters, with the canonical code, and changes nothing.
+TEST(RaftFeatures, NodeIdsBeyondNodeIdRangeAreRefusedAtTheWireEdge) {
+  constexpr uint64_t kTooLarge = (uint64_t{1} << 32) + 2;  // would truncate to node 2
+  TestNode n(test_config(1, {1, 2, 3}));
+  const uint64_t term = n->term();
+  wire::Message vote = message(wire::MSG_VOTE, 2, 1, term + 1);
+  vote.set_from(kTooLarge);
+  EXPECT_TRUE(absl::IsInvalidArgument(n->step(vote)));
+  EXPECT_EQ(n->term(), term);  // nothing changed
+  EXPECT_EQ(n->vote(), kNoNode);
+
+  TestNode leader(test_config(1, {1}));
+  leader->campaign();
+  leader.drain();
+  ASSERT_EQ(leader->role(), Role::kLeader);
+  wire::ConfChange change;
+  change.set_type(wire::CONF_ADD_VOTER);
+  change.set_node(kTooLarge);
+  const uint64_t last = leader->log().last_index();
+  EXPECT_TRUE(absl::IsInvalidArgument(leader->propose_conf_change(change).status()));
+  EXPECT_EQ(leader->log().last_index(), last);
+
+  MemoryStorage disk;
+  Ready rd;
+  wire::HardState hs;
+  hs.set_term(1);
+  hs.set_vote(kTooLarge);
+  rd.hard_state = hs;
+  disk.persist(rd);
+  EXPECT_TRUE(absl::IsDataLoss(Raft::create(test_config(1, {1, 2}), disk).status()));
+}
+
 }  // namespace
 }  // namespace cairn::raft::testing

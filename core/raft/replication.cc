@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
 #include "core/raft/raft.h"
+#include "core/raft/testing/faults.h"
 
 namespace cairn::raft {
 
@@ -22,6 +23,12 @@ absl::StatusOr<uint64_t> Raft::propose(std::string data) {
   }
   if (lead_transferee_ != kNoNode) {
     return absl::UnavailableError("raft: leadership transfer in progress");
+  }
+  if (leaving_) {
+    // Nothing may follow our own removal in our log: once we step down, a survivor that
+    // missed the commit still needs our vote, and we grant it only to a log at least as
+    // long as ours (membership.cc).
+    return absl::UnavailableError("raft: the leader is leaving the configuration");
   }
   if (log_.last_index() - log_.commit() >= config_.max_uncommitted_entries) {
     return absl::UnavailableError("raft: too many uncommitted entries");
@@ -106,7 +113,7 @@ bool Raft::maybe_commit() {
   const uint64_t index = matches[quorum() - 1];
   if (index <= log_.commit()) return false;
   // §5.4.2: only entries of the current term are committed by counting replicas.
-  if (config_.testing_bug != Bug::kCommitOldTermByCount && *log_.term(index) != term_) {
+  if (!planted(testing::Bug::kCommitOldTermByCount) && *log_.term(index) != term_) {
     return false;
   }
   log_.commit_to(index);
@@ -130,9 +137,9 @@ void Raft::handle_append(const wire::Message& m) {
   }
   const std::vector<wire::Entry> entries(m.entries().begin(), m.entries().end());
   bool refused = false;
-  const std::optional<uint64_t> last_new = log_.maybe_append(
-      m.index(), m.log_term(), m.commit(), entries,
-      /*tolerate_committed_conflict=*/config_.testing_bug != Bug::kNone, &refused);
+  const std::optional<uint64_t> last_new =
+      log_.maybe_append(m.index(), m.log_term(), m.commit(), entries,
+                        /*tolerate_committed_conflict=*/!planted(testing::Bug::kNone), &refused);
   if (last_new) {
     respond_append(m, *last_new, false, 0);
     return;

@@ -6,27 +6,29 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/raft/raft.pb.h"
+#include "core/runtime/message.h"
 
 namespace cairn::raft {
 
-using NodeId = uint64_t;
-inline constexpr NodeId kNoNode = 0;
+// One node id type across the code base (core/runtime/message.h). raft.proto carries ids
+// as uint64; node_id_from_wire() is the checked narrowing at that edge.
+using cairn::kNoNode;
+using cairn::NodeId;
+
+// The id a wire field names, or nullopt if no node can have it (too large for NodeId).
+inline std::optional<NodeId> node_id_from_wire(uint64_t id) {
+  if (id > std::numeric_limits<NodeId>::max()) return std::nullopt;
+  return static_cast<NodeId>(id);
+}
 
 enum class Role { kFollower, kPreCandidate, kCandidate, kLeader };
 const char* role_name(Role role);
-
-// TEST ONLY. Plants a known safety bug so that property tests can prove they find it.
-// Never set outside tests: every value but kNone breaks Raft's guarantees on purpose.
-enum class Bug {
-  kNone,
-  kVoteWithoutLogCheck,   // grant votes without the "candidate's log is up to date" check
-  kCommitOldTermByCount,  // commit entries of earlier terms by counting replicas (Fig. 8)
-};
 
 struct Config {
   NodeId id = kNoNode;
@@ -52,7 +54,6 @@ struct Config {
   uint64_t max_committed_entries_per_ready = 1024;
   uint64_t max_pending_reads = 1024;
   uint64_t max_outbox_messages = 8192;  // messages beyond are dropped (may be lost)
-  Bug testing_bug = Bug::kNone;         // TEST ONLY, see Bug
 };
 
 // A linearizable read may be served once the state machine has applied `index`.

@@ -19,10 +19,13 @@ namespace {
 
 using namespace cairn::placement;
 
+// Node ids are 32-bit (cairn::NodeId): consecutive ids from a seed-dependent base are
+// distinct, and the ring hashes (id, vnode) anyway, so each seed still gives its own ring.
 Membership cluster(int nodes, uint64_t seed) {
   Membership m{1, {}};
+  const auto base = static_cast<NodeId>(mix64(seed * 1'000'003));
   for (int i = 0; i < nodes; ++i) {
-    m.nodes.push_back({mix64(seed * 1'000'003 + static_cast<uint64_t>(i)), "z", "r", 1.0});
+    m.nodes.push_back({base + static_cast<NodeId>(i), "z", "r", 1.0});
   }
   return m;
 }

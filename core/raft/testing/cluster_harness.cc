@@ -6,14 +6,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/check/raft_recorder.h"
 
 namespace cairn::raft::testing {
 
 namespace {
 
-uint64_t entry_digest(const wire::Entry& e) {
-  return check::fnv1a64(e.data(), 0xcbf29ce484222325ULL ^ static_cast<uint64_t>(e.type()));
-}
+uint64_t entry_digest(const wire::Entry& e) { return check::raft_entry_digest(e); }
 
 }  // namespace
 
@@ -58,6 +57,7 @@ void Cluster::start(NodeId id) {
   absl::StatusOr<std::unique_ptr<Raft>> r = Raft::create(node_config(id), s.disk);
   CAIRN_ASSERT(r.ok());
   s.raft = std::move(*r);
+  Faults::plant(*s.raft, options_.bug);
   s.kv = std::make_unique<kv::KvStateMachine>();
   const wire::Snapshot& snap = s.disk.state().snapshot;
   safety_.on_restart(id);
@@ -135,7 +135,7 @@ void Cluster::record_leader(NodeId id) {
     log.push_back({e.index(), e.term(), entry_digest(e)});
   }
   if (trace_) {
-    std::fprintf(stderr, "[%lu] n%lu leader term %lu log %lu..%lu commit %lu\n", now_, id, r.term(),
+    std::fprintf(stderr, "[%lu] n%u leader term %lu log %lu..%lu commit %lu\n", now_, id, r.term(),
                  r.log().first_index(), r.log().last_index(), r.log().commit());
   }
   safety_.on_leader(id, r.term(), r.log().snapshot_index(), std::move(log));
@@ -197,7 +197,7 @@ void Cluster::handle_ready(NodeId id) {
 void Cluster::apply_committed(NodeId id, const wire::Entry& e) {
   Slot& s = slot(id);
   const uint64_t digest = entry_digest(e);
-  if (trace_) std::fprintf(stderr, "[%lu] n%lu apply (%lu,%lu)\n", now_, id, e.index(), e.term());
+  if (trace_) std::fprintf(stderr, "[%lu] n%u apply (%lu,%lu)\n", now_, id, e.index(), e.term());
   safety_.on_commit(id, e.index(), e.term(), digest, s.raft->term());
   absl::StatusOr<std::string> result = s.kv->apply(e);
   CAIRN_ASSERT(result.ok());

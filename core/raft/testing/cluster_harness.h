@@ -28,7 +28,8 @@ struct ClusterOptions {
   uint32_t nodes = 3;   // initial voters 1..nodes
   uint32_t spares = 0;  // ids nodes+1..nodes+spares, down until added
   uint64_t seed = 1;
-  Config raft;  // template; id, peers and random_seed are filled per node
+  Config raft;           // template; id, peers and random_seed are filled per node
+  Bug bug = Bug::kNone;  // planted in every node at every start (see faults.h)
   uint32_t steps_per_tick = 4;
   uint32_t clients = 3;
   uint32_t keys = 2;

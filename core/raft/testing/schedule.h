@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/raft/types.h"
+#include "core/raft/testing/faults.h"
 
 namespace cairn::raft::testing {
 

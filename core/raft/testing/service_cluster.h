@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "core/base/assert.h"
+#include "core/check/raft_recorder.h"
 #include "core/kv/kv_client.pb.h"
 #include "core/kv/kv_service.h"
 #include "core/kv/kv_state_machine.h"
@@ -91,7 +92,7 @@ class ServiceCluster {
     return await_reply(admin_replies_, limit);
   }
 
-  SafetyRecorder safety;
+  check::RaftSafetyRecorder safety;
 
  private:
   void boot(cairn::NodeId id) {
