@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <thread>
 
@@ -19,12 +20,34 @@
 namespace cairn::real {
 namespace {
 
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+// Until a handler exists, SIGTERM and SIGINT stay pending rather than end the process
+// uncleanly (a supervisor or a test may stop a node the moment it was started).
+void block_stop_signals() {
+  const sigset_t set = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void unblock_stop_signals() {
+  const sigset_t set = stop_signals();
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
 int run_nodes(const std::vector<NodeConfig>& configs, LogLevel level) {
   auto logger = make_process_logger(level);
   asio::thread_pool workers(std::max(2u, std::thread::hardware_concurrency()));
-  // Signals are taken on a loop of their own, before any node thread exists.
+  // Signals are taken on a loop of their own. main() blocked them at start-up, so a SIGTERM
+  // that came early waited (pending) for this handler instead of killing the process.
   asio::io_context main_io;
   asio::signal_set signals(main_io, SIGTERM, SIGINT);
+  unblock_stop_signals();
   std::vector<std::unique_ptr<NodeHost>> nodes;
   int status = 0;
   for (const auto& c : configs) {
@@ -54,6 +77,7 @@ int run_nodes(const std::vector<NodeConfig>& configs, LogLevel level) {
 
 int main(int argc, char** argv) {
   using namespace cairn::real;
+  block_stop_signals();
   CLI::App app{"cairnd: a Cairn node"};
   std::string config_path;
   app.add_option("--config", config_path, "node config file (YAML)");
