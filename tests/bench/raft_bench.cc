@@ -26,7 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "core/kv/kv_client.pb.h"
 #include "core/wire/message_types.h"
-#include "runtime-real/client_conn.h"
+#include "runtime-real/transport/client_conn.h"
 #include "tests/bench/raft_bench_etcd.h"
 #include "tests/real/meta_cluster.h"
 #include "tests/real/process.h"

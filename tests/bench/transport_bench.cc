@@ -24,11 +24,11 @@
 #include <thread>
 #include <vector>
 
-#include "runtime-real/asio_runtime.h"
-#include "runtime-real/node_host.h"
-#include "runtime-real/shm_transport.h"
-#include "runtime-real/spd_log.h"
-#include "runtime-real/tcp_transport.h"
+#include "runtime-real/host/asio_runtime.h"
+#include "runtime-real/host/node_host.h"
+#include "runtime-real/shm/shm_transport.h"
+#include "runtime-real/host/spd_log.h"
+#include "runtime-real/transport/tcp_transport.h"
 #include "tests/real/process.h"
 
 namespace cairn::real {

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "runtime-real/http_server.h"
+#include "runtime-real/host/http_server.h"
 #include "tests/real/process.h"
 
 namespace cairn::real {

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "runtime-real/config.h"
+#include "runtime-real/host/config.h"
 #include "tests/real/meta_cluster.h"
 #include "tests/real/process.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime-real/config.h"
+#include "runtime-real/host/config.h"
 
 namespace cairn::real::testing {
 

@@ -20,7 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/check/linearizability.h"
-#include "runtime-real/meta_client.h"
+#include "runtime-real/tools/meta_client.h"
 #include "tests/real/meta_cluster.h"
 #include "tests/real/process.h"
 

@@ -19,7 +19,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "runtime-real/http_server.h"
+#include "runtime-real/host/http_server.h"
 #include "tests/real/process.h"
 
 namespace cairn::real {

@@ -1,0 +1,183 @@
+#include "runtime-real/host/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/kv/roles.h"
+#include "core/roles/builtin.h"
+#include "runtime-real/settings/role_settings.h"
+#include "runtime-real/host/spd_log.h"
+
+namespace cairn::real {
+namespace {
+
+using namespace settings;  // NOLINT: the reader's vocabulary
+
+HostPort address(const YAML::Node& n, const std::string& key) {
+  auto hp = parse_host_port(scalar(n, key));
+  if (!hp.ok()) fail(n, absl::StrCat("'", key, "': ", hp.status().message()));
+  return *hp;
+}
+
+NodeId node_id(const YAML::Node& n, const std::string& what) {
+  return static_cast<NodeId>(integer(n, what, 1, kFirstClientId - 1));
+}
+
+void read_transport(const YAML::Node& m, TransportConfig* t) {
+  only_keys(m, "transport", {"shm", "shm_threshold", "shm_ring", "send_queue"});
+  if (m["shm"]) {
+    const std::string v = scalar(m["shm"], "shm");
+    if (v != "auto" && v != "off") fail(m["shm"], "'shm' must be auto or off");
+    t->shm = v == "auto";
+  }
+  if (m["shm_threshold"]) t->shm_threshold_bytes = size(m["shm_threshold"], "shm_threshold");
+  if (m["shm_ring"]) t->shm_ring_bytes = size(m["shm_ring"], "shm_ring");
+  if (m["send_queue"]) t->send_queue_bytes = size(m["send_queue"], "send_queue");
+  if (t->shm_ring_bytes < (1 << 16)) fail(m, "'shm_ring' must be at least 64KiB");
+}
+
+void read_peers(const YAML::Node& list, NodeConfig* c) {
+  if (!list.IsSequence()) fail(list, "'peers' must be a list");
+  for (const auto& p : list) {
+    only_keys(p, "a peer", {"node", "address"});
+    if (!p["node"] || !p["address"]) fail(p, "a peer needs 'node' and 'address'");
+    const NodeId id = node_id(p["node"], "peer node");
+    if (id == c->node) fail(p["node"], "peer node ids differ from 'node'");
+    for (const auto& other : c->peers) {
+      if (other.node == id) fail(p["node"], absl::StrCat("peer n", id, " listed twice"));
+    }
+    c->peers.push_back(PeerConfig{id, address(p["address"], "address")});
+  }
+}
+
+void read_roles(const YAML::Node& list, const RoleRegistry& registry, NodeConfig* c) {
+  if (!list.IsSequence()) fail(list, "'roles' must be a list");
+  c->roles.clear();
+  for (const auto& item : list) {
+    const std::string name = scalar(item, "roles");
+    const RoleInfo* role = registry.find(name);
+    if (role == nullptr || role->client_endpoint) {
+      std::vector<std::string> known;
+      for (const RoleInfo& r : registry.roles()) {
+        if (!r.client_endpoint) known.push_back(r.name);
+      }
+      fail(item,
+           absl::StrCat("unknown role '", name, "' (known: ", absl::StrJoin(known, ", "), ")"));
+    }
+    if (c->has_role(name)) fail(item, absl::StrCat("role '", name, "' listed twice"));
+    c->roles.push_back(name);
+  }
+}
+
+// Role sections: each must belong to a role this node runs; voters are this node or peers.
+void read_role_options(const YAML::Node& root, const RoleRegistry& registry, NodeConfig* c) {
+  if (root["meta"]) fail(root["meta"], "the 'meta' section is now 'raft' (see docs/settings.md)");
+  read_role_sections(root, registry, c->role_options,
+                     [](const YAML::Node& n) { return parse_node_id(n); });
+  for (const RoleInfo& role : registry.roles()) {
+    if (role.settings.empty() || !root[role.settings] || c->has_role(role.name)) continue;
+    fail(root[role.settings],
+         absl::StrCat("'", role.settings, "' given but '", role.name, "' is no role of this node"));
+  }
+  for (NodeId v : c->role_options.get_or_default<kv::MetaOptions>("meta").raft.voters) {
+    bool known = v == c->node;
+    for (const auto& p : c->peers) known = known || p.node == v;
+    if (!known) fail(root["raft"], absl::StrCat("voter n", v, " is neither this node nor a peer"));
+  }
+}
+
+void read_top(const YAML::Node& root, const RoleRegistry& registry, NodeConfig* c) {
+  std::vector<std::string> keys{"node",  "listen",    "http",  "client",    "data_dir",
+                                "roles", "log_level", "peers", "transport", "meta"};
+  for (const RoleInfo& r : registry.roles()) {
+    if (!r.settings.empty()) keys.push_back(r.settings);
+  }
+  only_keys(root, "the node config", keys);
+  if (!root["node"]) fail(root, "missing 'node' (this node's id, >= 1)");
+  if (!root["data_dir"]) fail(root, "missing 'data_dir'");
+  c->node = node_id(root["node"], "node");
+  c->data_dir = scalar(root["data_dir"], "data_dir");
+  if (root["listen"]) c->listen = address(root["listen"], "listen");
+  if (root["http"]) c->http = address(root["http"], "http");
+  if (root["client"]) c->client = address(root["client"], "client");
+  if (root["log_level"]) {
+    if (!parse_log_level(scalar(root["log_level"], "log_level"), &c->log_level)) {
+      fail(root["log_level"], "'log_level' must be debug, info, warn or error");
+    }
+  }
+  if (root["roles"]) read_roles(root["roles"], registry, c);
+  if (root["peers"]) read_peers(root["peers"], c);
+  if (root["transport"]) read_transport(root["transport"], &c->transport);
+  read_role_options(root, registry, c);
+}
+
+}  // namespace
+
+bool NodeConfig::has_role(const std::string& role) const {
+  for (const auto& r : roles) {
+    if (r == role) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<HostPort> parse_host_port(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  uint32_t port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(text.substr(colon + 1), &port) || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "' is not host:port"));
+  }
+  return HostPort{text.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
+absl::StatusOr<NodeConfig> parse_node_config(const std::string& text, const std::string& path) {
+  NodeConfig c;
+  const RoleRegistry registry = builtin_roles();
+  try {
+    const YAML::Node root = YAML::Load(text);
+    if (!root.IsMap())
+      return absl::InvalidArgumentError(absl::StrCat(path, ":1: a node config must be a mapping"));
+    read_top(root, registry, &c);
+  } catch (const ParseError& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.line, ": ", e.message));
+  } catch (const YAML::Exception& e) {  // syntax, and conversions of odd nodes: still file:line
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ": ", e.msg));
+  }
+  return c;
+}
+
+absl::StatusOr<NodeConfig> load_node_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ":0: cannot open the config file"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_node_config(text.str(), path);
+}
+
+std::vector<NodeConfig> dev_cluster(int nodes, uint16_t base_port, const std::string& data_dir,
+                                    bool meta) {
+  std::vector<NodeConfig> out;
+  for (int i = 1; i <= nodes; ++i) {
+    NodeConfig c;
+    c.node = static_cast<NodeId>(i);
+    c.listen = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + i)};
+    c.http = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + 100 + i)};
+    c.client = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + 200 + i)};
+    if (meta) c.roles.push_back("meta");
+    c.data_dir = absl::StrCat(data_dir, "/n", i);
+    for (int j = 1; j <= nodes; ++j) {
+      if (j == i) continue;
+      c.peers.push_back(PeerConfig{static_cast<NodeId>(j),
+                                   HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + j)}});
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace cairn::real

@@ -1,0 +1,353 @@
+#include "runtime-real/host/posix_files.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "core/base/assert.h"
+
+namespace cairn::real {
+namespace {
+
+std::string parent_of(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1));
+}
+
+absl::Status fsync_path(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return errno_status(errno, "open " + path);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  return rc == 0 ? absl::OkStatus() : errno_status(err, "fsync " + path);
+}
+
+absl::Status write_fd(int fd, std::string_view bytes, const std::string& path) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_status(errno, "write " + path);
+    done += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+void list_into(const std::string& dir, const std::string& rel, std::vector<std::string>* out) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    const std::string child = dir + "/" + n;
+    const std::string child_rel = rel.empty() ? n : rel + "/" + n;
+    struct stat st {};
+    if (::lstat(child.c_str(), &st) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      list_into(child, child_rel, out);
+    } else if (S_ISREG(st.st_mode)) {
+      out->push_back(child_rel);
+    }
+  }
+  ::closedir(d);
+}
+
+}  // namespace
+
+absl::Status errno_status(int err, const std::string& what) {
+  const std::string text = absl::StrCat(what, ": ", std::strerror(err));
+  if (err == ENOENT) return absl::NotFoundError(text);
+  if (err == ENOSPC || err == EDQUOT) return absl::ResourceExhaustedError(text);
+  if (err == EIO) return absl::DataLossError(text);
+  return absl::InternalError(text);
+}
+
+absl::StatusOr<std::string> PosixFiles::path_for(const std::string& name) const {
+  if (name.empty() || name.front() == '/' || name.back() == '/') {
+    return absl::InvalidArgumentError(absl::StrCat("bad file name \"", name, "\""));
+  }
+  for (absl::string_view part : absl::StrSplit(name, '/')) {
+    if (part.empty() || part == "." || part == "..") {
+      return absl::InvalidArgumentError(absl::StrCat("bad file name \"", name, "\""));
+    }
+  }
+  return root_ + "/" + name;
+}
+
+void PosixFiles::mark_dirty(const std::string& path) { dirty_dirs_.insert(parent_of(path)); }
+
+absl::Status PosixFiles::make_parents(const std::string& path) {
+  const std::string dir = parent_of(path);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0) return absl::OkStatus();
+  if (absl::Status s = make_parents(dir); !s.ok()) return s;
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return errno_status(errno, "mkdir " + dir);
+  mark_dirty(dir);  // the new directory's name lives in its parent
+  return absl::OkStatus();
+}
+
+PosixFiles::~PosixFiles() {
+  for (const auto& [path, fd] : open_fds_) ::close(fd);
+}
+
+absl::StatusOr<int> PosixFiles::open_for_write(const std::string& path, int flags) {
+  if (absl::Status s = make_parents(path); !s.ok()) return s;
+  const bool existed = ::access(path.c_str(), F_OK) == 0;
+  const int fd = ::open(path.c_str(), flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return errno_status(errno, "open " + path);
+  if (!existed) mark_dirty(path);
+  return fd;
+}
+
+absl::StatusOr<int> PosixFiles::append_fd(const std::string& path) {
+  if (auto it = open_fds_.find(path); it != open_fds_.end()) return it->second;
+  // Bounded: drop the first kept descriptor (any will do; reopening is only slower).
+  if (open_fds_.size() >= kMaxOpenFiles) close_fd(open_fds_.begin()->first);
+  absl::StatusOr<int> fd = open_for_write(path, O_APPEND);
+  if (fd.ok()) open_fds_.emplace(path, *fd);
+  CAIRN_ASSERT(open_fds_.size() <= kMaxOpenFiles);
+  return fd;
+}
+
+void PosixFiles::close_fd(const std::string& path) {
+  auto it = open_fds_.find(path);
+  if (it == open_fds_.end()) return;
+  ::close(it->second);
+  open_fds_.erase(it);
+}
+
+absl::Status PosixFiles::write(const std::string& name, std::string_view bytes) {
+  auto path = path_for(name);
+  if (!path.ok()) return path.status();
+  close_fd(*path);  // one rule for every change of what a name holds: drop the kept fd
+  const bool existed = ::access(path->c_str(), F_OK) == 0;
+  absl::StatusOr<int> fd = open_for_write(*path, 0);
+  if (!fd.ok()) return fd.status();
+  // Reserve every block first, so that a disk too full for the new contents fails here,
+  // with the old contents in place; then overwrite and cut to the new size.
+  absl::Status s = absl::OkStatus();
+  if (!bytes.empty() &&
+      ::fallocate(*fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes.size())) != 0 &&
+      errno != EOPNOTSUPP) {
+    s = errno_status(errno, "fallocate " + *path);
+  }
+  size_t done = 0;
+  while (s.ok() && done < bytes.size()) {
+    const ssize_t n =
+        ::pwrite(*fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) s = errno_status(errno, "write " + *path);
+    if (n > 0) done += static_cast<size_t>(n);
+  }
+  if (s.ok() && ::ftruncate(*fd, static_cast<off_t>(bytes.size())) != 0) {
+    s = errno_status(errno, "truncate " + *path);
+  }
+  ::close(*fd);
+  if (!s.ok() && !existed) ::unlink(path->c_str());  // a failed write creates nothing
+  return s;
+}
+
+absl::Status PosixFiles::append(const std::string& name, std::string_view bytes) {
+  auto path = path_for(name);
+  if (!path.ok()) return path.status();
+  const bool existed = open_fds_.contains(*path) || ::access(path->c_str(), F_OK) == 0;
+  absl::StatusOr<int> fd = append_fd(*path);
+  if (!fd.ok()) return fd.status();
+  struct stat st {};
+  if (::fstat(*fd, &st) != 0) return errno_status(errno, "stat " + *path);
+  absl::Status s = write_fd(*fd, bytes, *path);
+  if (!s.ok()) {
+    // Nothing appended, as disk.h promises (a full disk may have taken part of it).
+    const bool cut = ::ftruncate(*fd, st.st_size) == 0;
+    CAIRN_ASSERT(cut || !s.ok());
+    close_fd(*path);
+    if (!existed) ::unlink(path->c_str());
+  }
+  return s;
+}
+
+absl::Status PosixFiles::append_sync(const std::string& name, std::string_view bytes) {
+  if (absl::Status s = append(name, bytes); !s.ok()) return s;
+  return sync(name);
+}
+
+absl::StatusOr<std::string> PosixFiles::read(const std::string& name) const {
+  auto path = path_for(name);
+  if (!path.ok()) return path.status();
+  const int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_status(errno, "open " + *path);
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return errno_status(err, "read " + *path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+absl::StatusOr<std::string> PosixFiles::read_range(const std::string& name, uint64_t offset,
+                                                   uint64_t length) const {
+  auto path = path_for(name);
+  if (!path.ok()) return path.status();
+  const int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_status(errno, "open " + *path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return errno_status(err, "stat " + *path);
+  }
+  const auto size = static_cast<uint64_t>(st.st_size);
+  if (offset > size || length > size - offset) {
+    ::close(fd);
+    return absl::OutOfRangeError(absl::StrCat("range [", offset, ", +", length, ") of \"", name,
+                                              "\" is past its end (", size, " bytes)"));
+  }
+  std::string out(length, '\0');
+  size_t done = 0;
+  while (done < length) {
+    const ssize_t n =
+        ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;  // 0: the file shrank under us
+      ::close(fd);
+      return errno_status(err, "read " + *path);
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  CAIRN_ASSERT(out.size() == length);
+  return out;
+}
+
+absl::StatusOr<FileStat> PosixFiles::stat(const std::string& name) const {
+  auto path = path_for(name);
+  if (!path.ok()) return path.status();
+  struct stat st {};
+  if (::stat(path->c_str(), &st) != 0) return errno_status(errno, "stat " + *path);
+  if (!S_ISREG(st.st_mode)) return absl::NotFoundError(absl::StrCat("not a file: ", *path));
+  return FileStat{.size_bytes = static_cast<uint64_t>(st.st_size)};
+}
+
+absl::Status PosixFiles::sync(const std::string& name) {
+  auto path = path_for(name);
+  if (!path.ok()) return path.status();
+  auto it = open_fds_.find(*path);
+  if (it == open_fds_.end()) return fsync_path(*path, O_RDONLY);
+  if (::fsync(it->second) == 0) return absl::OkStatus();
+  const int err = errno;
+  close_fd(*path);  // after a failed fsync the page cache is in doubt: start afresh
+  return errno_status(err, "fsync " + *path);
+}
+
+absl::Status PosixFiles::rename(const std::string& from, const std::string& to) {
+  auto src = path_for(from);
+  if (!src.ok()) return src.status();
+  auto dst = path_for(to);
+  if (!dst.ok()) return dst.status();
+  if (absl::Status s = make_parents(*dst); !s.ok()) return s;
+  if (::rename(src->c_str(), dst->c_str()) != 0) return errno_status(errno, "rename " + *src);
+  // `from` is gone and `to` names another inode now: neither kept descriptor fits.
+  close_fd(*src);
+  close_fd(*dst);
+  mark_dirty(*src);
+  mark_dirty(*dst);
+  return absl::OkStatus();
+}
+
+absl::Status PosixFiles::remove(const std::string& name) {
+  auto path = path_for(name);
+  if (!path.ok()) return path.status();
+  if (::unlink(path->c_str()) != 0) return errno_status(errno, "unlink " + *path);
+  close_fd(*path);
+  mark_dirty(*path);
+  return absl::OkStatus();
+}
+
+absl::Status PosixFiles::sync_dir() {
+  dirty_dirs_.insert(root_);
+  // Deepest first is not required for correctness (each fsync covers one directory's
+  // entries), but every directory on the way to a new one must be synced, and is listed.
+  for (const std::string& dir : dirty_dirs_) {
+    if (absl::Status s = fsync_path(dir, O_RDONLY | O_DIRECTORY); !s.ok()) {
+      if (s.code() == absl::StatusCode::kNotFound) continue;  // removed since
+      return s;
+    }
+  }
+  dirty_dirs_.clear();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> PosixFiles::list(const std::string& prefix) const {
+  std::vector<std::string> all;
+  list_into(root_, "", &all);
+  std::vector<std::string> out;
+  for (auto& n : all) {
+    if (n.starts_with(prefix)) out.push_back(std::move(n));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace cairn::real
+
+namespace cairn::real {
+
+absl::StatusOr<std::vector<DirEntry>> PosixFiles::list_dir(const std::string& dir) const {
+  std::string path = root_;
+  if (!dir.empty()) {
+    auto p = path_for(dir);
+    if (!p.ok()) return p.status();
+    path = *p;
+  }
+  std::vector<DirEntry> out;
+  DIR* d = ::opendir(path.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT || errno == ENOTDIR) return out;  // holds nothing
+    return errno_status(errno, "opendir " + path);
+  }
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    struct stat st {};
+    if (::lstat((path + "/" + n).c_str(), &st) != 0) continue;
+    if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) out.push_back({n, S_ISDIR(st.st_mode)});
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(), [](const DirEntry& a, const DirEntry& b) {
+    return a.name != b.name ? a.name < b.name : a.is_dir < b.is_dir;
+  });
+  return out;
+}
+
+absl::StatusOr<DiskSpace> PosixFiles::space() const {
+  struct statvfs v {};
+  if (::statvfs(root_.c_str(), &v) != 0) return errno_status(errno, "statvfs " + root_);
+  const uint64_t unit = v.f_frsize;
+  DiskSpace out{.capacity_bytes = v.f_blocks * unit,
+                .free_bytes = v.f_bavail * unit,
+                .used_bytes = (v.f_blocks - v.f_bfree) * unit};
+  CAIRN_ASSERT(out.used_bytes + out.free_bytes <= out.capacity_bytes);
+  return out;
+}
+
+}  // namespace cairn::real
