@@ -2,11 +2,11 @@
 // synchronous wrappers that issue an operation and run the cluster until it completes.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "core/cas/shard_store.h"
 #include "core/runtime/manual_runtime.h"
