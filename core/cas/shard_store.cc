@@ -337,7 +337,8 @@ void ShardStore::read_range(const Digest& digest, uint64_t offset, uint64_t leng
                         [this, digest, offset, length, first, crcs = std::move(*crcs),
                          end = std::move(end)](absl::StatusOr<std::string> data) mutable {
                           if (!data.ok()) return read_failed(digest, data.status(), std::move(end));
-                          verify_blocks(digest, offset, length, first, crcs, *data, std::move(end));
+                          verify_blocks(digest, offset, length, first, crcs, std::move(*data),
+                                        std::move(end));
                         });
                   });
 }
@@ -358,8 +359,8 @@ void ShardStore::read_failed(const Digest& digest, absl::Status st, ReadDone end
 }
 
 void ShardStore::verify_blocks(const Digest& digest, uint64_t offset, uint64_t length,
-                               uint64_t first_block, const std::string& crcs,
-                               const std::string& data, ReadDone end) {
+                               uint64_t first_block, const std::string& crcs, std::string data,
+                               ReadDone end) {
   CAIRN_ASSERT(crcs.size() % kCrcBytes == 0);
   const uint64_t blocks = crcs.size() / kCrcBytes;
   CAIRN_ASSERT(data.size() > (blocks - 1) * kBlockBytes && data.size() <= blocks * kBlockBytes);
@@ -376,6 +377,7 @@ void ShardStore::verify_blocks(const Digest& digest, uint64_t offset, uint64_t l
   const uint64_t skip = offset - first_block * kBlockBytes;
   CAIRN_ASSERT(skip + length <= data.size());
   rt_.metrics().counter("cas_read_bytes").add(static_cast<int64_t>(length));
+  if (skip == 0 && length == data.size()) return end(std::move(data));  // a whole-blob get
   end(data.substr(skip, length));
 }
 

@@ -150,7 +150,7 @@ class ShardStore {
   void recover_finish(std::shared_ptr<Recovery> r);
   void read_failed(const Digest& digest, absl::Status st, ReadDone end);
   void verify_blocks(const Digest& digest, uint64_t offset, uint64_t length, uint64_t first_block,
-                     const std::string& crcs, const std::string& data, ReadDone done);
+                     const std::string& crcs, std::string data, ReadDone done);
 
   Runtime& rt_;
   ShardStoreOptions options_;
