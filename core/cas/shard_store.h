@@ -30,7 +30,8 @@
 //                       a payload with virtual bytes.
 //   FailedPrecondition  the store is not recovered yet; an unknown or closed put; a step
 //                       of a put issued while its previous step is in flight.
-//   Unavailable         max_ops_in_flight operations are in flight already: retry later.
+//   Unavailable         max_ops_in_flight operations are in flight already, or
+//                       max_open_puts puts are open: retry later.
 //
 // Bounds (ShardStoreOptions): at most max_ops_in_flight operations at once, each holding
 // at most max_piece_bytes (append) or max_read_bytes + 2 blocks (read) in memory; at most
