@@ -216,7 +216,8 @@ void ShardStore::commit(PutId id, PutDone done) {
       });
 }
 
-// Commit's disk steps: trailer, sync, rename into place, sync the directory.
+// Commit's disk steps: trailer, sync, check the size, rename into place, sync the
+// directory.
 void ShardStore::write_trailer(PutId id, Payload trailer, PutDone end) {
   PutStream* s = puts_.at(id).get();
   s->busy = true;
@@ -224,24 +225,45 @@ void ShardStore::write_trailer(PutId id, Payload trailer, PutDone end) {
   Disk& disk = rt_.disk();
   auto fail = [this, id, end](absl::Status st) {
     puts_.at(id)->busy = false;
+    // Our own temporary vanished: the disk dropped what it acknowledged.
+    if (absl::IsNotFound(st))
+      st = absl::DataLossError(absl::StrCat("the disk lost ", st.message()));
     discard_stream(id, st, [end](absl::Status s2) { end(s2); });
   };
   disk.append(s->tmp, std::move(trailer), [this, &disk, id, s, end, fail](absl::Status st) {
     if (!st.ok()) return fail(st);
     disk.sync(s->tmp, [this, &disk, id, s, end, fail](absl::Status synced) {
       if (!synced.ok()) return fail(synced);
-      if (index_.contains(s->digest)) {  // another put of it won meanwhile
-        s->busy = false;
-        return discard_stream(id, absl::OkStatus(),
-                              [end](absl::Status) { end(PutResult{.deduplicated = true}); });
-      }
-      const std::string name = blob_name(options_.root, s->digest);
-      disk.rename(s->tmp, name, [this, &disk, id, end, fail](absl::Status renamed) {
-        if (!renamed.ok()) return fail(renamed);
-        disk.sync_dir([this, id, end](absl::Status dir_synced) { publish(id, dir_synced, end); });
+      // A disk that dropped a write (and said it succeeded) leaves a short file: refuse
+      // to publish it rather than acknowledge bytes that are not there.
+      disk.stat(s->tmp, [this, id, s, end, fail](absl::StatusOr<FileStat> st2) {
+        const uint64_t want = file_bytes_for(s->digest.size_bytes());
+        if (!st2.ok()) return fail(st2.status());
+        if (st2->size_bytes != want) {
+          return fail(absl::DataLossError(absl::StrCat("the disk kept ", st2->size_bytes,
+                                                       " bytes of a ", want, "-byte blob file")));
+        }
+        rename_into_place(id, end, fail);
       });
     });
   });
+}
+
+void ShardStore::rename_into_place(PutId id, PutDone end, std::function<void(absl::Status)> fail) {
+  PutStream* s = puts_.at(id).get();
+  CAIRN_ASSERT(s->busy);
+  if (index_.contains(s->digest)) {  // another put of it won meanwhile
+    s->busy = false;
+    return discard_stream(id, absl::OkStatus(),
+                          [end](absl::Status) { end(PutResult{.deduplicated = true}); });
+  }
+  Disk& disk = rt_.disk();
+  disk.rename(
+      s->tmp, blob_name(options_.root, s->digest),
+      [this, &disk, id, end, fail](absl::Status renamed) {
+        if (!renamed.ok()) return fail(renamed);
+        disk.sync_dir([this, id, end](absl::Status dir_synced) { publish(id, dir_synced, end); });
+      });
 }
 
 // The rename is done; once the directory is synced the blob joins the index.

@@ -23,7 +23,7 @@
 //   NotFound            no blob with that digest (get, read_range, remove).
 //   OutOfRange          offset + length beyond the blob's size.
 //   DataLoss            the blob's bytes failed their checksum (now quarantined), or the
-//                       disk could not read them.
+//                       disk could not read them; at put, the disk lost part of the file.
 //   ResourceExhausted   the blob does not fit (store capacity or disk full).
 //   InvalidArgument     the bytes do not hash to the digest, or their length differs from
 //                       its size (nothing stored); a piece or read over the limits below;
@@ -145,6 +145,7 @@ class ShardStore {
   void later(std::function<void()> fn);
   void discard_stream(PutId id, absl::Status status, Done done);
   void write_trailer(PutId id, Payload trailer, PutDone end);
+  void rename_into_place(PutId id, PutDone end, std::function<void(absl::Status)> fail);
   void publish(PutId id, absl::Status synced, PutDone end);
   void put_next_piece(PutId id, Payload bytes, uint64_t offset, PutDone done);
   void recover_step(std::shared_ptr<Recovery> r, size_t i);
