@@ -33,7 +33,9 @@ void Scrubber::run_pass(PassDone done) {
   pass_ = std::make_shared<Pass>();
   pass_->done = std::move(done);
   auto p = pass_;
-  rt_.after(Duration(0), [this, p] { next_blob(p); });
+  rt_.after(Duration(0), [this, p] {
+    if (!p->stopped) next_blob(p);
+  });
 }
 
 void Scrubber::start() {
@@ -110,6 +112,7 @@ void Scrubber::read_piece(std::shared_ptr<Pass> p) {
               add_block_crcs(*bytes, &p->crcs, &p->open_crc, &p->open_fill);
             },
             [this, p, n] {
+              if (p->stopped) return;
               p->offset += n;
               p->report.bytes += n;
               rt_.metrics().counter("cas_scrub_bytes").add(static_cast<int64_t>(n));
@@ -152,8 +155,8 @@ void Scrubber::rotten(std::shared_ptr<Pass> p, const std::string& reason) {
   rt_.metrics().counter("cas_scrub_rot").add();
   rt_.log().event(Event{"cas_scrub_rot", {{"digest", d.format()}, {"reason", reason}}});
   store_.quarantine(d, "scrub: " + reason, [this, p, d](absl::Status st) {
-    if (!st.ok()) rt_.log().warn(absl::StrCat("quarantine of ", d.format(), ": ", st.message()));
     if (p->stopped) return;
+    if (!st.ok()) rt_.log().warn(absl::StrCat("quarantine of ", d.format(), ": ", st.message()));
     if (on_rot_) on_rot_(d);
     next_blob(p);
   });

@@ -14,8 +14,8 @@
 // read, so it never reads faster than that on average; one read of at most piece_bytes
 // is in flight at once. Each pass ends with an event cas_scrub_pass (blobs, bytes, rot).
 //
-// Threading: the store's thread. REQUIRES: the store outlives the scrubber, and the
-// scrubber outlives its pass (stop() makes pending steps do nothing).
+// Threading: the store's thread. REQUIRES: the store outlives the scrubber. Destroying
+// the scrubber stops it (pending steps then do nothing).
 #pragma once
 
 #include <cstdint>
@@ -46,6 +46,10 @@ class Scrubber {
   using PassDone = std::function<void(ScrubReport)>;
 
   Scrubber(ShardStore& store, ScrubberOptions options, OnRot on_rot);
+  // Stops: steps still queued find their pass stopped and do nothing.
+  ~Scrubber() { stop(); }
+  Scrubber(const Scrubber&) = delete;
+  Scrubber& operator=(const Scrubber&) = delete;
 
   // One pass over the store. REQUIRES: no pass running.
   void run_pass(PassDone done);
