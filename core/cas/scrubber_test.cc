@@ -120,5 +120,21 @@ TEST_F(ScrubberTest, StartRunsPassesUntilStopped) {
   EXPECT_FALSE(s.running());
 }
 
+TEST_F(ScrubberTest, ADestroyedScrubberLeavesNoStepBehind) {
+  ScrubberOptions o;
+  o.bytes_per_second = 1e6;
+  bool done = false;
+  {
+    Scrubber s(h_.store(), o, nullptr);
+    s.run_pass([&](ScrubReport) { done = true; });
+    h_.cluster().advance(std::chrono::milliseconds(300));
+    EXPECT_GT(h_.rt().metrics().counter("cas_scrub_bytes").value(), 0);
+  }
+  const int64_t read = h_.rt().metrics().counter("cas_scrub_bytes").value();
+  h_.cluster().advance(std::chrono::hours(1));
+  EXPECT_FALSE(done);
+  EXPECT_EQ(h_.rt().metrics().counter("cas_scrub_bytes").value(), read);
+}
+
 }  // namespace
 }  // namespace cairn::cas
