@@ -1,0 +1,486 @@
+#include "core/cas/shard_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/base/assert.h"
+#include "core/cas/blob_format.h"
+#include "core/runtime/disk_util.h"
+#include "core/wire/crc32c.h"
+
+namespace cairn::cas {
+
+namespace {
+
+constexpr double kSha256BytesPerSecond = 1.5e9;  // TOOLCHAIN.md, EVP on this machine class
+constexpr double kReferenceCpuFlops = 1e9;       // cairn-sim's default CPU
+
+absl::Span<const uint8_t> as_bytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+}  // namespace
+
+Cost sha256_cost(uint64_t bytes) {
+  return Cost{static_cast<double>(bytes) / kSha256BytesPerSecond * kReferenceCpuFlops};
+}
+
+struct ShardStore::PutStream {
+  Digest digest;
+  std::string tmp;
+  bool dedup = false;    // digest present at begin: bytes are counted, not written
+  bool created = false;  // the temporary file exists (something was appended)
+  bool busy = false;     // a step is in flight
+  uint64_t received_bytes = 0;
+  uint64_t reserved_bytes = 0;
+  Digester digester;
+  std::vector<uint32_t> crcs;
+  uint32_t open_crc = 0;
+  uint64_t open_fill = 0;
+};
+
+ShardStore::ShardStore(Runtime& runtime, ShardStoreOptions options)
+    : rt_(runtime), options_(std::move(options)) {
+  CAIRN_ASSERT(!options_.root.empty());
+  CAIRN_ASSERT(options_.max_ops_in_flight > 0);
+  CAIRN_ASSERT(options_.max_piece_bytes > 0);
+  CAIRN_ASSERT(options_.max_read_bytes > 0);
+}
+
+ShardStore::~ShardStore() = default;
+
+absl::Status ShardStore::check_open() const {
+  if (state_ == State::kOpen) return absl::OkStatus();
+  return absl::FailedPreconditionError("shard store not recovered yet");
+}
+
+bool ShardStore::try_begin_op() {
+  CAIRN_ASSERT(ops_in_flight_ <= options_.max_ops_in_flight);
+  if (ops_in_flight_ == options_.max_ops_in_flight) return false;
+  ++ops_in_flight_;
+  return true;
+}
+
+void ShardStore::later(std::function<void()> fn) { rt_.after(Duration(0), std::move(fn)); }
+
+// ---- put ----
+
+absl::StatusOr<ShardStore::PutId> ShardStore::begin_put(const Digest& digest) {
+  if (auto st = check_open(); !st.ok()) return st;
+  if (digest.size_bytes() > options_.max_blob_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "blob of ", digest.size_bytes(), " bytes over the limit of ", options_.max_blob_bytes));
+  }
+  if (puts_.size() >= options_.max_open_puts) {
+    return absl::UnavailableError(absl::StrCat(puts_.size(), " puts open already"));
+  }
+  auto s = std::make_unique<PutStream>();
+  s->digest = digest;
+  s->dedup = index_.contains(digest);
+  if (!s->dedup) {
+    const uint64_t need = file_bytes_for(digest.size_bytes());
+    const uint64_t have =
+        options_.capacity_bytes - std::min(options_.capacity_bytes, used_bytes_ + reserved_bytes_);
+    if (need > have) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("blob needs ", need, " bytes, the store has ", have, " free"));
+    }
+    s->reserved_bytes = need;
+    reserved_bytes_ += need;
+  }
+  const PutId id = next_put_id_++;
+  s->tmp = absl::StrCat(tmp_dir(options_.root), "/", id);
+  puts_[id] = std::move(s);
+  return id;
+}
+
+void ShardStore::append(PutId id, Payload piece, Done done) {
+  CAIRN_ASSERT(done != nullptr);
+  auto it = puts_.find(id);
+  absl::Status bad;
+  if (it == puts_.end()) {
+    bad = absl::FailedPreconditionError(absl::StrCat("no open put ", id));
+  } else if (it->second->busy) {
+    bad = absl::FailedPreconditionError(absl::StrCat("put ", id, " has a step in flight"));
+  } else if (piece.virtual_bytes != 0) {
+    bad = check_storable(it->second->tmp, piece);
+  } else if (piece.size() > options_.max_piece_bytes) {
+    bad = absl::InvalidArgumentError(absl::StrCat(
+        "piece of ", piece.size(), " bytes over the limit of ", options_.max_piece_bytes));
+  } else if (piece.size() > it->second->digest.size_bytes() - it->second->received_bytes) {
+    bad = absl::InvalidArgumentError(absl::StrCat("piece runs past the blob's size of ",
+                                                  it->second->digest.size_bytes(), " bytes"));
+  } else if (!try_begin_op()) {
+    bad = absl::UnavailableError("too many shard store operations in flight");
+  }
+  if (!bad.ok()) return later([done = std::move(done), bad] { done(bad); });
+  PutStream* s = it->second.get();
+  s->busy = true;
+  s->received_bytes += piece.size();
+  // A failed write leaves the stream unusable (its hash saw the bytes): close it.
+  auto finish = [this, id, s, done = std::move(done)](absl::Status st) {
+    CAIRN_ASSERT(s->busy);
+    s->busy = false;
+    --ops_in_flight_;
+    if (st.ok()) return done(st);
+    discard_stream(id, st, std::move(done));
+  };
+  if (s->dedup) return later([finish = std::move(finish)] { finish(absl::OkStatus()); });
+  // Hash off the node's thread (the stream is ours alone while busy), then write.
+  rt_.compute(
+      sha256_cost(piece.size()),
+      [s, piece] {
+        s->digester.update(as_bytes(piece.view()));
+        add_block_crcs(piece.view(), &s->crcs, &s->open_crc, &s->open_fill);
+      },
+      [this, s, piece, finish = std::move(finish)]() mutable {
+        s->created = true;
+        rt_.disk().append(s->tmp, std::move(piece), std::move(finish));
+      });
+}
+
+void ShardStore::abort(PutId id, Done done) {
+  CAIRN_ASSERT(done != nullptr);
+  auto it = puts_.find(id);
+  if (it == puts_.end() || it->second->busy) {
+    auto st = absl::FailedPreconditionError(absl::StrCat("put ", id, " not open or busy"));
+    return later([done = std::move(done), st] { done(st); });
+  }
+  discard_stream(id, absl::OkStatus(), std::move(done));
+}
+
+void ShardStore::discard_stream(PutId id, absl::Status status, Done done) {
+  auto it = puts_.find(id);
+  CAIRN_ASSERT(it != puts_.end());
+  std::unique_ptr<PutStream> s = std::move(it->second);
+  puts_.erase(it);
+  CAIRN_ASSERT(reserved_bytes_ >= s->reserved_bytes);
+  reserved_bytes_ -= s->reserved_bytes;
+  if (!s->created) return later([done = std::move(done), status] { done(status); });
+  rt_.disk().remove(s->tmp, [this, status, done = std::move(done)](absl::Status) {
+    // Whether or not the removal succeeded, start-up removes any temporary left behind.
+    rt_.disk().sync_dir([status, done = std::move(done)](absl::Status) { done(status); });
+  });
+}
+
+void ShardStore::commit(PutId id, PutDone done) {
+  CAIRN_ASSERT(done != nullptr);
+  auto it = puts_.find(id);
+  absl::Status bad;
+  if (it == puts_.end()) {
+    bad = absl::FailedPreconditionError(absl::StrCat("no open put ", id));
+  } else if (it->second->busy) {
+    bad = absl::FailedPreconditionError(absl::StrCat("put ", id, " has a step in flight"));
+  } else if (!try_begin_op()) {
+    bad = absl::UnavailableError("too many shard store operations in flight");
+  }
+  if (!bad.ok()) return later([done = std::move(done), bad] { done(bad); });
+  PutStream* s = it->second.get();
+  auto end = [this, done = std::move(done)](absl::StatusOr<PutResult> r) {
+    CAIRN_ASSERT(ops_in_flight_ > 0);
+    --ops_in_flight_;
+    done(std::move(r));
+  };
+  if (s->received_bytes != s->digest.size_bytes()) {
+    auto st = absl::InvalidArgumentError(
+        absl::StrCat("got ", s->received_bytes, " bytes of a blob of ", s->digest.size_bytes()));
+    return discard_stream(id, st, [end = std::move(end)](absl::Status s2) { end(s2); });
+  }
+  if (s->dedup) {
+    return discard_stream(id, absl::OkStatus(), [end = std::move(end)](absl::Status) {
+      end(PutResult{.deduplicated = true});
+    });
+  }
+  s->busy = true;
+  auto got = std::make_shared<Digest>();
+  auto trailer = std::make_shared<std::string>();
+  rt_.compute(
+      sha256_cost(0),
+      [s, got, trailer] {
+        *got = s->digester.finish();
+        std::vector<uint32_t> crcs = s->crcs;
+        if (s->open_fill > 0) crcs.push_back(s->open_crc);
+        *trailer = encode_trailer(crcs);
+      },
+      [this, id, s, got, trailer, end = std::move(end)]() mutable {
+        s->busy = false;
+        if (*got != s->digest) {
+          auto st = absl::InvalidArgumentError(
+              absl::StrCat("bytes hash to ", got->format(), ", not to ", s->digest.format()));
+          return discard_stream(id, st, [end = std::move(end)](absl::Status s2) { end(s2); });
+        }
+        CAIRN_ASSERT(block_count(s->digest.size_bytes()) * kCrcBytes + kFooterBytes ==
+                     trailer->size());
+        write_trailer(id, Payload(std::move(*trailer)), std::move(end));
+      });
+}
+
+// Commit's disk steps: trailer, sync, check the size, rename into place, sync the
+// directory.
+void ShardStore::write_trailer(PutId id, Payload trailer, PutDone end) {
+  PutStream* s = puts_.at(id).get();
+  s->busy = true;
+  s->created = true;
+  Disk& disk = rt_.disk();
+  auto fail = [this, id, end](absl::Status st) {
+    puts_.at(id)->busy = false;
+    // Our own temporary vanished: the disk dropped what it acknowledged.
+    if (absl::IsNotFound(st))
+      st = absl::DataLossError(absl::StrCat("the disk lost ", st.message()));
+    discard_stream(id, st, [end](absl::Status s2) { end(s2); });
+  };
+  disk.append(s->tmp, std::move(trailer), [this, &disk, id, s, end, fail](absl::Status st) {
+    if (!st.ok()) return fail(st);
+    disk.sync(s->tmp, [this, &disk, id, s, end, fail](absl::Status synced) {
+      if (!synced.ok()) return fail(synced);
+      // A disk that dropped a write (and said it succeeded) leaves a short file: refuse
+      // to publish it rather than acknowledge bytes that are not there.
+      disk.stat(s->tmp, [this, id, s, end, fail](absl::StatusOr<FileStat> st2) {
+        const uint64_t want = file_bytes_for(s->digest.size_bytes());
+        if (!st2.ok()) return fail(st2.status());
+        if (st2->size_bytes != want) {
+          return fail(absl::DataLossError(absl::StrCat("the disk kept ", st2->size_bytes,
+                                                       " bytes of a ", want, "-byte blob file")));
+        }
+        rename_into_place(id, end, fail);
+      });
+    });
+  });
+}
+
+void ShardStore::rename_into_place(PutId id, PutDone end, std::function<void(absl::Status)> fail) {
+  PutStream* s = puts_.at(id).get();
+  CAIRN_ASSERT(s->busy);
+  if (index_.contains(s->digest)) {  // another put of it won meanwhile
+    s->busy = false;
+    return discard_stream(id, absl::OkStatus(),
+                          [end](absl::Status) { end(PutResult{.deduplicated = true}); });
+  }
+  Disk& disk = rt_.disk();
+  disk.rename(
+      s->tmp, blob_name(options_.root, s->digest),
+      [this, &disk, id, end, fail](absl::Status renamed) {
+        if (!renamed.ok()) return fail(renamed);
+        disk.sync_dir([this, id, end](absl::Status dir_synced) { publish(id, dir_synced, end); });
+      });
+}
+
+// The rename is done; once the directory is synced the blob joins the index.
+void ShardStore::publish(PutId id, absl::Status synced, PutDone end) {
+  auto it = puts_.find(id);
+  CAIRN_ASSERT(it != puts_.end());
+  std::unique_ptr<PutStream> s = std::move(it->second);
+  puts_.erase(it);
+  CAIRN_ASSERT(reserved_bytes_ >= s->reserved_bytes);
+  reserved_bytes_ -= s->reserved_bytes;
+  // The file is in place even if the directory sync failed: serve it (its bytes are
+  // verified), but report that its durability is not known.
+  if (!index_.contains(s->digest)) {
+    index_[s->digest] = s->reserved_bytes;
+    used_bytes_ += s->reserved_bytes;
+  }
+  rt_.metrics().counter("cas_puts").add();
+  rt_.metrics().counter("cas_put_bytes").add(static_cast<int64_t>(s->digest.size_bytes()));
+  if (!synced.ok()) return end(synced);
+  end(PutResult{.deduplicated = false});
+}
+
+void ShardStore::put(const Digest& digest, Payload bytes, PutDone done) {
+  CAIRN_ASSERT(done != nullptr);
+  absl::Status bad = check_open();
+  if (bad.ok() && bytes.virtual_bytes != 0) bad = check_storable(options_.root, bytes);
+  if (bad.ok() && bytes.size() != digest.size_bytes()) {
+    bad = absl::InvalidArgumentError(
+        absl::StrCat("got ", bytes.size(), " bytes for ", digest.format()));
+  }
+  if (bad.ok() && index_.contains(digest)) {
+    return later([done = std::move(done)] { done(PutResult{.deduplicated = true}); });
+  }
+  absl::StatusOr<PutId> id = bad.ok() ? begin_put(digest) : bad;
+  if (!id.ok()) return later([done = std::move(done), st = id.status()] { done(st); });
+  put_next_piece(*id, std::move(bytes), 0, std::move(done));
+}
+
+// Appends the pieces of `bytes` from `offset` on, one at a time, then commits.
+void ShardStore::put_next_piece(PutId id, Payload bytes, uint64_t offset, PutDone done) {
+  CAIRN_ASSERT(offset <= bytes.size());
+  if (offset == bytes.size()) return commit(id, std::move(done));
+  const uint64_t n = std::min<uint64_t>(options_.max_piece_bytes, bytes.size() - offset);
+  Payload piece = Payload::alias(bytes.owner(), bytes.view().substr(offset, n));
+  append(id, std::move(piece),
+         [this, id, bytes, offset, n, done = std::move(done)](absl::Status st) mutable {
+           if (st.ok()) return put_next_piece(id, std::move(bytes), offset + n, std::move(done));
+           if (!puts_.contains(id)) return done(st);
+           discard_stream(id, st, [done = std::move(done)](absl::Status s2) { done(s2); });
+         });
+}
+
+// ---- reads ----
+
+void ShardStore::get(const Digest& digest, ReadDone done) {
+  read_range(digest, 0, digest.size_bytes(), std::move(done));
+}
+
+void ShardStore::read_range(const Digest& digest, uint64_t offset, uint64_t length, ReadDone done) {
+  CAIRN_ASSERT(done != nullptr);
+  absl::Status bad = check_open();
+  const uint64_t size = digest.size_bytes();
+  if (bad.ok() && !index_.contains(digest)) {
+    bad = absl::NotFoundError(absl::StrCat("no blob ", digest.format()));
+  } else if (bad.ok() && (offset > size || length > size - offset)) {
+    bad = absl::OutOfRangeError(
+        absl::StrCat("range [", offset, ", +", length, ") outside a blob of ", size, " bytes"));
+  } else if (bad.ok() && length > options_.max_read_bytes) {
+    bad = absl::InvalidArgumentError(
+        absl::StrCat("read of ", length, " bytes over the limit of ", options_.max_read_bytes));
+  } else if (bad.ok() && !try_begin_op()) {
+    bad = absl::UnavailableError("too many shard store operations in flight");
+  }
+  if (!bad.ok()) return later([done = std::move(done), bad] { done(bad); });
+  auto end = [this, done = std::move(done)](absl::StatusOr<std::string> r) {
+    CAIRN_ASSERT(ops_in_flight_ > 0);
+    --ops_in_flight_;
+    done(std::move(r));
+  };
+  if (length == 0) return later([end = std::move(end)] { end(std::string()); });
+  const uint64_t first = offset / kBlockBytes;
+  const uint64_t last = (offset + length - 1) / kBlockBytes;
+  const uint64_t data_lo = first * kBlockBytes;
+  const uint64_t data_hi = std::min(size, (last + 1) * kBlockBytes);
+  const std::string name = blob_name(options_.root, digest);
+  Disk& disk = rt_.disk();
+  disk.read_range(name, size + kCrcBytes * first, kCrcBytes * (last - first + 1),
+                  [this, &disk, name, digest, offset, length, first, data_lo, data_hi,
+                   end = std::move(end)](absl::StatusOr<std::string> crcs) mutable {
+                    if (!crcs.ok()) return read_failed(digest, crcs.status(), std::move(end));
+                    disk.read_range(
+                        name, data_lo, data_hi - data_lo,
+                        [this, digest, offset, length, first, crcs = std::move(*crcs),
+                         end = std::move(end)](absl::StatusOr<std::string> data) mutable {
+                          if (!data.ok()) return read_failed(digest, data.status(), std::move(end));
+                          verify_blocks(digest, offset, length, first, crcs, std::move(*data),
+                                        std::move(end));
+                        });
+                  });
+}
+
+// A disk error on a blob in the index: a missing file was removed meanwhile; a file
+// shorter than its name says is damaged (quarantined); an unreadable sector is DataLoss.
+void ShardStore::read_failed(const Digest& digest, absl::Status st, ReadDone end) {
+  CAIRN_ASSERT(!st.ok());
+  if (absl::IsOutOfRange(st)) {
+    st = absl::DataLossError(absl::StrCat(digest.format(), ": blob file too short"));
+    quarantine(digest, "short blob file", [](absl::Status) {});
+  } else if (absl::IsNotFound(st)) {
+    st = absl::NotFoundError(absl::StrCat("no blob ", digest.format()));
+  } else if (absl::IsDataLoss(st)) {
+    rt_.metrics().counter("cas_read_errors").add();
+  }
+  end(st);
+}
+
+void ShardStore::verify_blocks(const Digest& digest, uint64_t offset, uint64_t length,
+                               uint64_t first_block, const std::string& crcs, std::string data,
+                               ReadDone end) {
+  CAIRN_ASSERT(crcs.size() % kCrcBytes == 0);
+  const uint64_t blocks = crcs.size() / kCrcBytes;
+  CAIRN_ASSERT(data.size() > (blocks - 1) * kBlockBytes && data.size() <= blocks * kBlockBytes);
+  for (uint64_t b = 0; b < blocks; ++b) {
+    const uint64_t at = b * kBlockBytes;
+    const uint64_t n = std::min<uint64_t>(kBlockBytes, data.size() - at);
+    if (wire::crc32c(data.data() + at, n) != load_u32(crcs.data() + kCrcBytes * b)) {
+      const std::string reason = absl::StrCat("block ", first_block + b, " checksum mismatch");
+      rt_.metrics().counter("cas_read_rot").add();
+      quarantine(digest, reason, [](absl::Status) {});
+      return end(absl::DataLossError(absl::StrCat(digest.format(), ": ", reason)));
+    }
+  }
+  const uint64_t skip = offset - first_block * kBlockBytes;
+  CAIRN_ASSERT(skip + length <= data.size());
+  rt_.metrics().counter("cas_read_bytes").add(static_cast<int64_t>(length));
+  if (skip == 0 && length == data.size()) return end(std::move(data));  // a whole-blob get
+  end(data.substr(skip, length));
+}
+
+// ---- remove and quarantine ----
+
+void ShardStore::remove(const Digest& digest, Done done) {
+  CAIRN_ASSERT(done != nullptr);
+  absl::Status bad = check_open();
+  if (bad.ok() && !index_.contains(digest)) {
+    bad = absl::NotFoundError(absl::StrCat("no blob ", digest.format()));
+  } else if (bad.ok() && !try_begin_op()) {
+    bad = absl::UnavailableError("too many shard store operations in flight");
+  }
+  if (!bad.ok()) return later([done = std::move(done), bad] { done(bad); });
+  // Out of the index at once, so a put of the same digest issued meanwhile writes anew
+  // (its rename is ordered after this removal).
+  const uint64_t bytes = index_.at(digest);
+  index_.erase(digest);
+  used_bytes_ -= bytes;
+  rt_.disk().remove(blob_name(options_.root, digest),
+                    [this, done = std::move(done)](absl::Status st) {
+                      rt_.disk().sync_dir([this, st, done = std::move(done)](absl::Status st2) {
+                        CAIRN_ASSERT(ops_in_flight_ > 0);
+                        --ops_in_flight_;
+                        done(st.ok() ? st2 : st);
+                      });
+                    });
+}
+
+void ShardStore::quarantine(const Digest& digest, const std::string& reason, Done done) {
+  CAIRN_ASSERT(done != nullptr);
+  auto it = index_.find(digest);
+  if (it == index_.end()) return later([done = std::move(done)] { done(absl::OkStatus()); });
+  used_bytes_ -= it->second;
+  index_.erase(it);
+  ++quarantined_;
+  rt_.metrics().counter("cas_quarantined").add();
+  rt_.log().warn(absl::StrCat("quarantined ", digest.format(), ": ", reason));
+  rt_.log().event(Event{"cas_quarantine", {{"digest", digest.format()}, {"reason", reason}}});
+  Disk& disk = rt_.disk();
+  disk.rename(blob_name(options_.root, digest), quarantine_name(options_.root, digest),
+              [&disk, done = std::move(done)](absl::Status st) {
+                if (!st.ok()) return done(st);
+                disk.sync_dir(std::move(done));
+              });
+}
+
+// ---- queries ----
+
+bool ShardStore::contains(const Digest& digest) const { return index_.contains(digest); }
+
+std::optional<Digest> ShardStore::next_after(const std::optional<Digest>& cursor) const {
+  auto it = cursor.has_value() ? index_.upper_bound(*cursor) : index_.begin();
+  if (it == index_.end()) return std::nullopt;
+  return it->first;
+}
+
+StoreStats ShardStore::stats() const {
+  return StoreStats{.blobs = index_.size(),
+                    .used_bytes = used_bytes_,
+                    .reserved_bytes = reserved_bytes_,
+                    .capacity_bytes = options_.capacity_bytes,
+                    .quarantined = quarantined_};
+}
+
+void ShardStore::check_invariants() const {
+  uint64_t used = 0;
+  for (const auto& [digest, bytes] : index_) {
+    CAIRN_ASSERT(bytes == file_bytes_for(digest.size_bytes()));
+    used += bytes;
+  }
+  CAIRN_ASSERT(used == used_bytes_);
+  uint64_t reserved = 0;
+  for (const auto& [id, s] : puts_) {
+    CAIRN_ASSERT(id < next_put_id_);
+    CAIRN_ASSERT(s->received_bytes <= s->digest.size_bytes());
+    reserved += s->reserved_bytes;
+  }
+  CAIRN_ASSERT(reserved == reserved_bytes_);
+  CAIRN_ASSERT(puts_.size() <= options_.max_open_puts);
+  CAIRN_ASSERT(ops_in_flight_ <= options_.max_ops_in_flight);
+}
+
+}  // namespace cairn::cas
