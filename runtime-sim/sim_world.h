@@ -15,6 +15,7 @@
 
 #include "core/check/detection.h"
 #include "runtime-sim/connection_model.h"
+#include "runtime-sim/membership_run.h"
 #include "runtime-sim/network_faults.h"
 #include "runtime-sim/raft_run.h"
 #include "runtime-sim/sim_node.h"
@@ -108,12 +109,12 @@ class World {
   uint64_t action_seq_ = 0;
   std::unordered_set<Envelope*> in_flight_;
   check::GroundTruth truth_;
-  std::vector<check::Observation> observations_;
+  MembershipRun membership_;  // what each node's failure detector concluded
   std::map<NodeId, Time> disturbed_since_;
   CrashDamage damage_;
   Rng disk_fault_rng_{Rng::derive(scenario_.seed, 0xd15c)};  // bit rot draws
-  std::unique_ptr<RaftRun> raft_;  // set when the scenario has meta nodes
-  RoleRegistry builtin_;           // used when options_.roles is null
+  std::unique_ptr<RaftRun> raft_;                            // set when the scenario has meta nodes
+  RoleRegistry builtin_;                                     // used when options_.roles is null
   const RoleRegistry* roles_ = nullptr;
   Hooks hooks_;
   NodeId crashed_leader_ = kNoNode;  // for `restart: leader`

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <filesystem>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
 #include "core/roles/builtin.h"
@@ -48,6 +47,7 @@ World::World(const Scenario& scenario, const RunOptions& options)
     raft_ = std::make_unique<RaftRun>(scenario_);
     raft_->add_hooks(hooks_);
   }
+  membership_.add_hooks(hooks_);
   if (options_.add_hooks) options_.add_hooks(hooks_);
   if (scenario_.transport.model) {
     // Its own stream (nodes use id and 1 << 32 | id), so that switching the model on
@@ -172,18 +172,6 @@ void World::record(Time at, NodeId node, const Event& event) {
       node == kNoNode ? std::string_view("sim") : std::string_view(nodes_[node - 1]->spec().name);
   trace_->record(at, name, event);
   if (options_.on_event && options_.on_event(at, name, event)) stop_requested_ = true;
-  if (event.kind != "member_state") return;
-  const EventField* target = event.find("target");
-  const EventField* state = event.find("state");
-  if (target == nullptr || state == nullptr) return;
-  const auto& t = std::get<std::string>(target->value);
-  const auto& s = std::get<std::string>(state->value);
-  uint32_t id = 0;
-  if (t.size() < 2 || !absl::SimpleAtoi(t.substr(1), &id)) return;
-  const auto st = s == "dead"      ? membership::State::kDead
-                  : s == "suspect" ? membership::State::kSuspect
-                                   : membership::State::kAlive;
-  observations_.push_back({at, node, id, st});
 }
 
 void World::schedule(Time at, Action action) {
@@ -216,10 +204,7 @@ void World::restart(NodeId id) {
   if (n.up()) return;
   truth_.restart(id, now());
   if (connections_ != nullptr) connections_->restart(id, now());
-  // A fresh node believes everyone alive until told otherwise.
-  for (NodeId t : scenario_.node_ids()) {
-    if (t != id) observations_.push_back({now(), id, t, membership::State::kAlive});
-  }
+  membership_.restarted(id, now(), scenario_.node_ids());
   n.boot();
 }
 
@@ -487,7 +472,7 @@ RunResult World::run() {
 }
 
 std::map<std::string, CheckResult> World::judge(Time end) const {
-  check::DetectionChecker checker(truth_, observations_, end);
+  check::DetectionChecker checker(truth_, membership_.observations(), end);
   std::map<std::string, CheckResult> out;
   for (const auto& [name, spec] : scenario_.checks) {
     check::Verdict v;

@@ -34,7 +34,9 @@ struct RunOptions {
   // The roles nodes may hold (not owned; null: the built-in ones, core/roles/builtin.h).
   // The scenario must have been parsed with the same registry.
   const RoleRegistry* roles = nullptr;
-  // Hooks lent to every role besides the run's own (e.g. observers of a test's role).
+  // Hooks lent to every role besides the run's own (e.g. observers of a test's role). Set
+  // after the run's own: replacing one of those (such as the MembershipObserver) leaves its
+  // checks without input.
   std::function<void(Hooks&)> add_hooks;
   // Called with the simulated time reached, the run's end and the wall seconds so far, at
   // most once per `progress_interval_s` of wall time (and once at the end). Watching

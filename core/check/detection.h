@@ -1,6 +1,7 @@
 // Checkers for failure detection, fed by what really happened (GroundTruth, written by
-// the fault injector) and by what each node believed (Observations, from "member_state"
-// events). Each returns a verdict with a human-readable detail and the figures behind it.
+// the fault injector) and by what each node believed (Observations, reported by each
+// node's membership service through its MembershipObserver, core/membership/observer.h).
+// Each returns a verdict with a human-readable detail and the figures behind it.
 //
 //   detection_time   every crash is seen as dead by every node that stayed up, within max
 //   recovery_time    every restart is seen as alive by every node that stayed up, within max

@@ -50,8 +50,9 @@ void add_record(wire::MembershipMessage& m, const Record& r) {
 
 }  // namespace
 
-Membership::Membership(Runtime& rt, MembershipOptions options, std::vector<NodeId> members)
-    : rt_(rt), options_(options), table_(rt.self(), members) {
+Membership::Membership(Runtime& rt, MembershipOptions options, std::vector<NodeId> members,
+                       MembershipObserver* observer)
+    : rt_(rt), options_(options), observer_(observer), table_(rt.self(), members) {
   CAIRN_ASSERT(options_.validate().ok());
   // Successors and predecessors on the ring of sorted ids; static, so that watcher and
   // watched never disagree about who watches whom.
@@ -304,6 +305,8 @@ void Membership::refute(uint64_t heard_incarnation) {
 
 void Membership::on_state_change(const Record& now, const Record& before, const char* via,
                                  double phi) {
+  CAIRN_ASSERT(now.node == before.node);
+  CAIRN_ASSERT(now.state != before.state);
   Event e{"member_state",
           {{"target", node_name(now.node)},
            {"state", std::string(state_name(now.state))},
@@ -312,6 +315,9 @@ void Membership::on_state_change(const Record& now, const Record& before, const 
            {"via", std::string(via)}}};
   if (phi >= 0) e.fields.push_back({"phi", std::round(phi * 1000) / 1000});
   rt_.log().event(std::move(e));
+  if (observer_ != nullptr) {
+    observer_->on_state(rt_.self(), now.node, now.state, before.state, now.incarnation);
+  }
   if (auto it = suspect_timers_.find(now.node); it != suspect_timers_.end()) {
     rt_.cancel(it->second);
     suspect_timers_.erase(it);

@@ -14,7 +14,8 @@
 // that is reachable ends up alive in every view. A node that has just started does not
 // suspect a watched peer it has not heard from yet before the usual first deadline plus
 // first_contact_grace (time for that peer's transport to notice the restart). Every change of a
-// view is reported as a "member_state" event and counted in metrics.
+// view is reported as a "member_state" event, counted in metrics and, if there is one,
+// handed to the MembershipObserver (core/membership/observer.h).
 #pragma once
 
 #include <map>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "core/membership/member_table.h"
+#include "core/membership/observer.h"
 #include "core/membership/options.h"
 #include "core/membership/phi_accrual.h"
 #include "core/runtime/service.h"
@@ -36,8 +38,10 @@ namespace cairn::membership {
 
 class Membership final : public Service {
  public:
-  // REQUIRES: options.validate().ok(); `members` holds rt.self().
-  Membership(Runtime& rt, MembershipOptions options, std::vector<NodeId> members);
+  // REQUIRES: options.validate().ok(); `members` holds rt.self(). `observer` (not owned,
+  // may be null) outlives the service.
+  Membership(Runtime& rt, MembershipOptions options, std::vector<NodeId> members,
+             MembershipObserver* observer = nullptr);
   ~Membership() override;
 
   // The message types it serves (message_types() of every instance).
@@ -84,6 +88,7 @@ class Membership final : public Service {
 
   Runtime& rt_;
   MembershipOptions options_;
+  MembershipObserver* observer_;  // null in production
   MemberTable table_;
   std::vector<NodeId> successors_;
   std::vector<NodeId> predecessors_;

@@ -2,8 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
 
+#include "absl/strings/numbers.h"
 #include "core/runtime/manual_runtime.h"
 #include "core/wire/message_types.h"
 
@@ -16,8 +22,9 @@ using std::chrono::seconds;
 // A cluster of Membership services on the manual runtime.
 class Harness {
  public:
-  Harness(size_t n, uint64_t seed, MembershipOptions options = {})
-      : cluster_(seed), options_(options) {
+  Harness(size_t n, uint64_t seed, MembershipOptions options = {},
+          MembershipObserver* observer = nullptr)
+      : cluster_(seed), options_(options), observer_(observer) {
     for (NodeId id = 1; id <= n; ++id) {
       members_.push_back(id);
       cluster_.add_node(id);
@@ -28,7 +35,8 @@ class Harness {
   void start(NodeId id) {
     auto node = std::make_unique<Node>(cluster_.node(id));
     EXPECT_TRUE(
-        node->add(std::make_unique<Membership>(cluster_.node(id), options_, members_)).ok());
+        node->add(std::make_unique<Membership>(cluster_.node(id), options_, members_, observer_))
+            .ok());
     Node* raw = node.get();
     cluster_.set_handler(id, [raw](NodeId from, const Message& m) {
       raw->deliver(from, m);
@@ -74,6 +82,7 @@ class Harness {
  private:
   ManualCluster cluster_;
   MembershipOptions options_;
+  MembershipObserver* observer_;
   std::vector<NodeId> members_;
   std::map<NodeId, std::unique_ptr<Node>> nodes_;
 };
@@ -177,6 +186,91 @@ TEST(Membership, ViewChangesAreReportedAsEvents) {
   }
   EXPECT_TRUE(saw_dead);
   (void)saw_suspect;  // n1 may have learned of the death before the suspicion
+}
+
+// One view change, as an observer is told it or as a member_state event reports it.
+struct Change {
+  NodeId observer = kNoNode;
+  NodeId target = kNoNode;
+  std::string state;
+  std::string was;
+  int64_t incarnation = -1;
+  bool operator==(const Change&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Change& c) {
+  return os << "n" << c.observer << " sees n" << c.target << " " << c.was << "->" << c.state << " @"
+            << c.incarnation;
+}
+
+Change from_event(NodeId observer, const Event& e) {
+  Change c{.observer = observer};
+  uint32_t target = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(std::get<std::string>(e.find("target")->value).substr(1), &target));
+  c.target = target;
+  c.state = std::get<std::string>(e.find("state")->value);
+  c.was = std::get<std::string>(e.find("was")->value);
+  c.incarnation = std::get<int64_t>(e.find("incarnation")->value);
+  return c;
+}
+
+// Records every call, and the member_state event its node had logged last at that moment.
+class RecordingObserver final : public MembershipObserver {
+ public:
+  void on_state(NodeId observer, NodeId target, State state, State was,
+                uint64_t incarnation) override {
+    calls.push_back(Change{observer, target, std::string(state_name(state)),
+                           std::string(state_name(was)), static_cast<int64_t>(incarnation)});
+    const std::vector<Event>& events = cluster->node(observer).events();
+    EXPECT_FALSE(events.empty());
+    if (!events.empty() && events.back().kind == "member_state") {
+      last_event.push_back(from_event(observer, events.back()));
+    } else {
+      last_event.push_back(Change{});
+    }
+  }
+
+  ManualCluster* cluster = nullptr;
+  std::vector<Change> calls;
+  std::vector<Change> last_event;
+};
+
+TEST(Membership, TheObserverSeesEveryViewChangeTheEventsReport) {
+  RecordingObserver observer;
+  Harness h(5, 10, {}, &observer);
+  observer.cluster = &h.cluster();
+  h.cluster().advance(seconds(3));
+  h.crash(3);
+  ASSERT_TRUE(h.until([&] { return h.all_see(3, State::kDead); }, seconds(10)));
+  h.restart(3);
+  ASSERT_TRUE(h.until([&] { return h.all_see(3, State::kAlive); }, seconds(10)));
+  h.cluster().advance(seconds(3));
+
+  // Each call comes right after its event, with the same facts.
+  ASSERT_EQ(observer.calls.size(), observer.last_event.size());
+  for (size_t i = 0; i < observer.calls.size(); ++i) {
+    EXPECT_EQ(observer.calls[i], observer.last_event[i]) << "call " << i;
+  }
+  // And no event goes unobserved: per node, the two sequences are the same.
+  std::map<NodeId, std::vector<Change>> called, logged;
+  for (const Change& c : observer.calls) called[c.observer].push_back(c);
+  for (NodeId id = 1; id <= 5; ++id) {
+    for (const Event& e : h.cluster().node(id).events()) {
+      if (e.kind == "member_state") logged[id].push_back(from_event(id, e));
+    }
+  }
+  EXPECT_EQ(called, logged);
+  // The run had something to observe: every survivor saw n3 die and come back.
+  for (NodeId id : {1, 2, 4, 5}) {
+    const std::vector<Change>& seen = called[id];
+    auto saw = [&](const char* state, const char* was) {
+      return std::any_of(seen.begin(), seen.end(), [&](const Change& c) {
+        return c.target == 3 && c.state == state && c.was == was;
+      });
+    };
+    EXPECT_TRUE(saw("dead", "suspect") || saw("dead", "alive")) << "n" << id;
+    EXPECT_TRUE(saw("alive", "dead")) << "n" << id;
+  }
 }
 
 // Issue 15: while n3 was down, n2's link to it backed off; after n3 restarts, n2's

@@ -15,7 +15,8 @@ RoleInfo role() {
   r.install = [](Node& node, const RoleContext& ctx, const RoleOptions* options) {
     const auto* o = dynamic_cast<const MembershipOptions*>(options);
     CAIRN_ASSERT(o != nullptr);
-    return node.add(std::make_unique<Membership>(ctx.runtime, *o, ctx.cluster));
+    return node.add(std::make_unique<Membership>(ctx.runtime, *o, ctx.cluster,
+                                                 ctx.hooks.get<MembershipObserver>()));
   };
   return r;
 }
