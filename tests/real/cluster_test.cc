@@ -42,15 +42,10 @@ class Cluster {
   }
 
   void write_config(int i) {
-    std::ofstream out(config(i));
-    out << "node: " << i << "\nlisten: 127.0.0.1:" << frame_port_[i]
-        << "\nhttp: 127.0.0.1:" << http_port_[i] << "\ndata_dir: " << dir_ << "/n" << i
-        << "\nroles: [membership]\nlog_level: info\npeers:\n";
-    for (int j = 1; j <= kNodes; ++j) {
-      if (j != i) out << "  - {node: " << j << ", address: 127.0.0.1:" << frame_port_[j] << "}\n";
-    }
-    out << "membership: {heartbeat: 100ms, suspect_timeout: 400ms, min_std_dev: 50ms, "
-           "monitors: 2, anti_entropy: 1s}\n";
+    std::ofstream(config(i)) << testing::membership_node_config(
+        i, frame_port_, http_port_, dir_, "info",
+        "{heartbeat: 100ms, suspect_timeout: 400ms, min_std_dev: 50ms, monitors: 2, "
+        "anti_entropy: 1s}");
   }
 
   std::string config(int i) const { return absl::StrCat(dir_, "/n", i, ".yaml"); }

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+
 namespace cairn::real::testing {
 
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log_path) {
@@ -87,6 +89,22 @@ std::string run_capture(const std::vector<std::string>& argv, int* code) {
   while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
   const int status = ::pclose(p);
   *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+std::string membership_node_config(int node, const std::map<int, uint16_t>& frame_ports,
+                                   const std::map<int, uint16_t>& http_ports,
+                                   const std::string& data_dir, const std::string& log_level,
+                                   const std::string& membership) {
+  std::string out =
+      absl::StrCat("node: ", node, "\nlisten: 127.0.0.1:", frame_ports.at(node),
+                   "\nhttp: 127.0.0.1:", http_ports.at(node), "\ndata_dir: ", data_dir, "/n", node,
+                   "\nroles: [membership]\nlog_level: ", log_level, "\npeers:\n");
+  for (const auto& [peer, port] : frame_ports) {
+    if (peer != node)
+      absl::StrAppend(&out, "  - {node: ", peer, ", address: 127.0.0.1:", port, "}\n");
+  }
+  absl::StrAppend(&out, "membership: ", membership, "\n");
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,5 +24,13 @@ bool port_is_free(uint16_t port);
 bool wait_until(std::chrono::milliseconds timeout, const std::function<bool()>& done);
 // Output of `argv` (stdout), and its exit code in *code.
 std::string run_capture(const std::vector<std::string>& argv, int* code);
+
+// The config of node `node` of a membership-only loopback cluster: frames on
+// frame_ports[id], HTTP on http_ports[id] (ids 1..n), data in data_dir/n<node>, every other
+// node a peer; `membership` is the section's flow mapping, e.g. "{heartbeat: 200ms}".
+std::string membership_node_config(int node, const std::map<int, uint16_t>& frame_ports,
+                                   const std::map<int, uint16_t>& http_ports,
+                                   const std::string& data_dir, const std::string& log_level,
+                                   const std::string& membership);
 
 }  // namespace cairn::real::testing

@@ -103,15 +103,10 @@ class Cluster {
  private:
   std::string config(int i) const { return absl::StrCat(dir_, "/n", i, ".yaml"); }
   void write_config(int i) {
-    std::ofstream out(config(i));
-    out << "node: " << i << "\nlisten: 127.0.0.1:" << frame_port_[i]
-        << "\nhttp: 127.0.0.1:" << http_port_[i] << "\ndata_dir: " << dir_ << "/n" << i
-        << "\nroles: [membership]\nlog_level: debug\npeers:\n";
-    for (int j = 1; j <= kNodes; ++j) {
-      if (j != i) out << "  - {node: " << j << ", address: 127.0.0.1:" << frame_port_[j] << "}\n";
-    }
-    out << "membership: {heartbeat: 200ms, phi_threshold: 8, monitors: 3, suspect_timeout: 1s, "
-           "min_std_dev: 100ms}\n";
+    std::ofstream(config(i)) << testing::membership_node_config(
+        i, frame_port_, http_port_, dir_, "debug",
+        "{heartbeat: 200ms, phi_threshold: 8, monitors: 3, suspect_timeout: 1s, "
+        "min_std_dev: 100ms}");
   }
 
   std::string dir_;
