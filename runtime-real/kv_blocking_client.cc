@@ -3,6 +3,7 @@
 #include <future>
 #include <random>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/base/assert.h"
 #include "core/kv/kv_session.h"
@@ -30,6 +31,11 @@ kv::KvSessionOptions session_options(const KvBlockingClientOptions& o) {
   s.backoff_max = o.backoff_max;
   s.deadline = o.deadline;
   s.max_attempts = std::clamp<uint32_t>(o.max_attempts, 1, kv::KvSession::kMaxAttempts);
+  s.server_name = [peers = o.peers](NodeId endpoint) {
+    if (endpoint < 1 || endpoint > peers.size()) return absl::StrCat("endpoint ", endpoint);
+    const HostPort& at = peers[endpoint - 1];  // endpoint i + 1 is peers[i]
+    return absl::StrCat(at.host, ":", at.port);
+  };
   return s;
 }
 

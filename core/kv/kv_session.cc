@@ -79,8 +79,8 @@ void KvSession::send_attempt() {
   rt_.send(target_, Message{.type = cairn::wire::kKvRequest, .header = req.SerializeAsString()});
   rt_.cancel(timer_);
   timer_ = rt_.after(options_.attempt_timeout, [this] {
-    last_error_ = absl::StrCat("server ", target_, ": no answer within ",
-                               to_ms(options_.attempt_timeout), " ms");
+    last_error_ =
+        absl::StrCat(name(target_), ": no answer within ", to_ms(options_.attempt_timeout), " ms");
     target_ = next_server(target_);
     send_attempt();
   });
@@ -95,7 +95,7 @@ void KvSession::on_response(NodeId, const wire::KvResponse& r) {
   // Refusals count only for the current attempt (an old attempt's is stale news).
   if ((r.request_id() & kAttemptMask) != attempt_) return;
   if (r.status() == wire::KV_INVALID) return finish(absl::InvalidArgumentError(r.error()));
-  last_error_ = absl::StrCat("server ", target_, ": ", r.error());
+  last_error_ = absl::StrCat(name(target_), ": ", r.error());
   const NodeId hint = static_cast<NodeId>(r.leader_hint());
   if (r.status() == wire::KV_NOT_LEADER && hint != kNoNode && hint != target_) {
     target_ = leader_guess_ = hint;
@@ -107,7 +107,7 @@ void KvSession::on_response(NodeId, const wire::KvResponse& r) {
 
 void KvSession::on_unreachable(NodeId server) {
   if (!active_ || server != target_) return;
-  last_error_ = absl::StrCat("server ", server, " is unreachable");
+  last_error_ = absl::StrCat(name(server), ": unreachable");
   target_ = next_server(target_);
   back_off_then_retry();
 }
@@ -131,6 +131,10 @@ void KvSession::finish(absl::StatusOr<wire::KvResult> result) {
   Done done = std::move(done_);
   done_ = nullptr;
   done(std::move(result));
+}
+
+std::string KvSession::name(NodeId server) const {
+  return options_.server_name ? options_.server_name(server) : absl::StrCat("server ", server);
 }
 
 absl::Status KvSession::give_up_status() const {

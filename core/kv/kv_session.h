@@ -34,6 +34,8 @@ struct KvSessionOptions {
   Duration backoff_max = Duration(0);  // <= backoff: every back-off is `backoff`
   Duration deadline = Duration(0);     // per operation, retries included; 0: none
   uint32_t max_attempts = 30;          // per operation, in [1, 255]
+  // How error messages name a server (e.g. by its address); null: "server N".
+  std::function<std::string(NodeId)> server_name;
 };
 
 class KvSession {
@@ -72,6 +74,7 @@ class KvSession {
   void back_off_then_retry();
   void finish(absl::StatusOr<wire::KvResult> result);
   absl::Status give_up_status() const;
+  std::string name(NodeId server) const;
 
   Runtime& rt_;
   const std::vector<NodeId> servers_;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/runtime/manual_runtime.h"
 #include "core/wire/message_types.h"
 
@@ -150,7 +151,9 @@ TEST_F(KvSessionTest, SilenceMovesToTheNextServerAfterTheAttemptTimeout) {
 }
 
 TEST_F(KvSessionTest, GivesUpAfterMaxAttemptsWithUnavailable) {
-  make({.attempt_timeout = milliseconds(100), .max_attempts = 4});
+  make({.attempt_timeout = milliseconds(100), .max_attempts = 4, .server_name = [](NodeId n) {
+          return absl::StrCat("n", n);
+        }});
   put("a");
   cluster_.advance(milliseconds(399));
   EXPECT_TRUE(results_.empty());
@@ -159,6 +162,9 @@ TEST_F(KvSessionTest, GivesUpAfterMaxAttemptsWithUnavailable) {
   EXPECT_EQ(done_at_[0], milliseconds(400));
   EXPECT_EQ(results_[0].status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(results_[0].status().message().find("after 4 attempts"), std::string::npos)
+      << results_[0].status();
+  EXPECT_NE(results_[0].status().message().find("last: n1: no answer within 100 ms"),
+            std::string::npos)
       << results_[0].status();
   EXPECT_EQ(targets(), (std::vector<NodeId>{1, 2, 3, 1}));
 }
