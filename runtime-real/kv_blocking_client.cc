@@ -95,7 +95,7 @@ KvBlockingClient::~KvBlockingClient() {
 }
 
 uint32_t KvBlockingClient::last_attempts() const {
-  absl::MutexLock lock(const_cast<absl::Mutex*>(&call_mu_));
+  absl::MutexLock lock(&call_mu_);
   return last_attempts_;
 }
 

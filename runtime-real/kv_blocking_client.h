@@ -68,7 +68,7 @@ class KvBlockingClient {
  private:
   const KvBlockingClientOptions options_;
   const uint64_t client_id_;
-  absl::Mutex call_mu_;  // one operation at a time
+  mutable absl::Mutex call_mu_;  // one operation at a time
   uint32_t last_attempts_ ABSL_GUARDED_BY(call_mu_) = 0;
   std::unique_ptr<asio::thread_pool> workers_;
   std::unique_ptr<AsioRuntime> rt_;
