@@ -10,7 +10,13 @@
 namespace cairn::kv {
 namespace {
 
-constexpr uint64_t kAttemptBits = 8;  // request_id = seq << 8 | attempt
+KvSessionOptions session_options(const KvWorkload& w) {
+  return KvSessionOptions{.attempt_timeout = w.timeout,
+                          .backoff = w.backoff,
+                          .backoff_max = Duration(0),
+                          .deadline = Duration(0),
+                          .max_attempts = w.max_attempts};
+}
 
 }  // namespace
 
@@ -50,10 +56,10 @@ KvClient::KvClient(Runtime& rt, std::vector<cairn::NodeId> servers, KvWorkload w
       servers_(std::move(servers)),
       workload_(workload),
       admin_(std::move(admin)),
-      sink_(sink) {
+      sink_(sink),
+      session_(rt, servers_, rt.self(), session_options(workload_)) {
   CAIRN_ASSERT(!servers_.empty());
   CAIRN_ASSERT(sink_ != nullptr);
-  CAIRN_ASSERT(workload_.max_attempts >= 1 && workload_.max_attempts < (1U << kAttemptBits));
   std::stable_sort(admin_.begin(), admin_.end(),
                    [](const AdminAction& a, const AdminAction& b) { return a.at < b.at; });
 }
@@ -70,7 +76,7 @@ std::vector<MessageType> KvClient::types() {
 std::vector<MessageType> KvClient::message_types() const { return types(); }
 
 void KvClient::start() {
-  leader_guess_ = servers_[rt_.rng().below(servers_.size())];
+  session_.set_leader_guess(servers_[rt_.rng().below(servers_.size())]);
   if (workload_.rate_per_s > 0) {
     // A random phase so that clients do not move in lockstep.
     const Duration phase = from_seconds(rt_.rng().uniform01() / workload_.rate_per_s);
@@ -81,9 +87,7 @@ void KvClient::start() {
 }
 
 cairn::NodeId KvClient::next_server(cairn::NodeId after) const {
-  auto it = std::find(servers_.begin(), servers_.end(), after);
-  if (it == servers_.end() || ++it == servers_.end()) return servers_.front();
-  return *it;
+  return session_.next_server(after);
 }
 
 void KvClient::retry_later(TimerId& timer, std::function<void()> fn) {
@@ -99,79 +103,40 @@ void KvClient::issue() {
                         : roll < workload_.put + workload_.get + workload_.cas ? wire::KV_CAS
                                                                                : wire::KV_DELETE;
   op_ = Op{};
-  op_.active = true;
-  op_.seq = completed_ + abandoned_ + 1;
+  // The session numbers operations the same way: this one gets sequence `seq`.
+  const uint64_t seq = completed_ + abandoned_ + 1;
   wire::KvCommand& c = op_.command;
   c.set_client_id(rt_.self());
-  c.set_sequence(op_.seq);
+  c.set_sequence(seq);
   c.set_op(op);
   c.set_key(absl::StrCat("k", rt_.rng().below(std::max<uint32_t>(workload_.keys, 1))));
   if (op == wire::KV_PUT || op == wire::KV_CAS) {
-    c.set_value(absl::StrCat("c", rt_.self(), ".", op_.seq));
+    c.set_value(absl::StrCat("c", rt_.self(), ".", seq));
   }
   if (op == wire::KV_CAS) {
     auto it = seen_.find(c.key());
     c.set_expected(it == seen_.end() ? "none" : it->second);
   }
   op_.handle = sink_->invoke(c);
-  target_ = leader_guess_;
-  send_attempt();
+  session_.run(c, [this](absl::StatusOr<wire::KvResult> r) { finish_op(r); });
 }
 
-void KvClient::send_attempt() {
-  if (!op_.active) return;
-  if (op_.attempt >= workload_.max_attempts) {
-    ++abandoned_;  // unanswered in the history: it may or may not have happened
-    op_.active = false;
-    return schedule_next_op();
-  }
-  ++op_.attempt;
-  wire::KvRequest req;
-  req.set_request_id(op_.seq << kAttemptBits | op_.attempt);
-  *req.mutable_command() = op_.command;
-  rt_.send(target_, Message{.type = cairn::wire::kKvRequest, .header = req.SerializeAsString()});
-  rt_.cancel(op_timer_);
-  op_timer_ = rt_.after(workload_.timeout, [this] {
-    target_ = next_server(target_);
-    send_attempt();
-  });
-}
-
-void KvClient::on_message(cairn::NodeId, const Message& m) {
+void KvClient::on_message(cairn::NodeId from, const Message& m) {
   if (m.type == cairn::wire::kKvResponse) {
     wire::KvResponse r;
-    if (r.ParseFromString(m.header)) on_kv_response(r);
+    if (r.ParseFromString(m.header)) session_.on_response(from, r);
   } else if (m.type == cairn::wire::kAdminResponse) {
     raft::wire::AdminResponse r;
     if (r.ParseFromString(m.header)) on_admin_response(r);
   }
 }
 
-void KvClient::on_kv_response(const wire::KvResponse& r) {
-  if (!op_.active || (r.request_id() >> kAttemptBits) != op_.seq) return;  // an old op
-  if (r.status() == wire::KV_OK) {
-    leader_guess_ = target_;
-    return finish_op(true, r.result());
-  }
-  // Refusals count only for the current attempt (an old attempt's is stale news).
-  if ((r.request_id() & ((1U << kAttemptBits) - 1)) != op_.attempt) return;
-  if (r.status() == wire::KV_INVALID) return finish_op(false, wire::KvResult());
-  const cairn::NodeId hint = static_cast<cairn::NodeId>(r.leader_hint());
-  if (r.status() == wire::KV_NOT_LEADER && hint != kNoNode && hint != target_) {
-    target_ = leader_guess_ = hint;
-    return send_attempt();
-  }
-  if (r.status() == wire::KV_NOT_LEADER) target_ = next_server(target_);
-  retry_later(op_timer_, [this] { send_attempt(); });
-}
-
-void KvClient::finish_op(bool answered, const wire::KvResult& result) {
-  rt_.cancel(op_timer_);
-  op_.active = false;
-  if (!answered) {
+void KvClient::finish_op(const absl::StatusOr<wire::KvResult>& r) {
+  if (!r.ok()) {  // given up, or refused as invalid: unanswered in the history
     ++abandoned_;
     return schedule_next_op();
   }
+  const wire::KvResult& result = *r;
   ++completed_;
   const wire::KvCommand& c = op_.command;
   // Remember a value of the key for later compare-and-sets: ours if it went in, else the

@@ -3,13 +3,11 @@
 // carry out a schedule of membership operations (add learner, promote, remove, transfer).
 //
 // Behaviour: a closed loop, one operation in flight (so a client's history is sequential).
-// Each operation is sent to the leader the client believes in; a redirect is followed at
-// once, "no leader" or "unavailable" is retried after a back-off, and an attempt without
-// an answer within `timeout` moves on to the next server. At most max_attempts attempts
-// per operation: after that the client gives up and the operation stays unanswered in the
-// history (it may or may not have taken effect). Writes carry (client id, sequence) so a
-// retry is applied at most once. Every invocation and answer goes to a KvHistorySink, for
-// the linearizability checker.
+// Each operation runs on a KvSession (core/kv/kv_session.h): redirects followed at once,
+// a fixed back-off on "no leader" or "unavailable", the next server after `timeout`. At
+// most max_attempts attempts per operation: after that the client gives up and the
+// operation stays unanswered in the history (it may or may not have taken effect). Every
+// invocation and answer goes to a KvHistorySink, for the linearizability checker.
 #pragma once
 
 #include <map>
@@ -19,6 +17,7 @@
 #include "core/base/settings.h"
 #include "core/kv/kv.pb.h"
 #include "core/kv/kv_client.pb.h"
+#include "core/kv/kv_session.h"
 #include "core/raft/admin.pb.h"
 #include "core/runtime/service.h"
 
@@ -86,9 +85,6 @@ class KvClient final : public Service {
 
  private:
   struct Op {
-    bool active = false;
-    uint64_t seq = 0;
-    uint32_t attempt = 0;
     uint64_t handle = 0;
     wire::KvCommand command;
   };
@@ -100,9 +96,7 @@ class KvClient final : public Service {
   };
 
   void issue();
-  void send_attempt();
-  void on_kv_response(const wire::KvResponse& r);
-  void finish_op(bool answered, const wire::KvResult& result);
+  void finish_op(const absl::StatusOr<wire::KvResult>& result);
   void schedule_next_op();
   void start_admin();
   void send_admin();
@@ -116,8 +110,7 @@ class KvClient final : public Service {
   KvWorkload workload_;
   std::vector<AdminAction> admin_;
   KvHistorySink* sink_;
-  cairn::NodeId leader_guess_ = kNoNode;
-  cairn::NodeId target_ = kNoNode;
+  KvSession session_;
   Op op_;
   Admin adm_;
   cairn::NodeId admin_target_ = kNoNode;

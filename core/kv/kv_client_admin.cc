@@ -12,7 +12,7 @@ void KvClient::start_admin() {
   const Duration wait = admin_[adm_.next].at - rt_.now().time_since_epoch();
   adm_.active = true;
   adm_.attempt = 0;
-  admin_target_ = leader_guess_;
+  admin_target_ = session_.leader_guess();
   rt_.cancel(admin_timer_);
   admin_timer_ = rt_.after(wait, [this] { send_admin(); });
 }
@@ -38,7 +38,7 @@ void KvClient::send_admin() {
 void KvClient::on_admin_response(const raft::wire::AdminResponse& r) {
   if (!adm_.active || r.request_id() != adm_.request_id) return;
   if (r.status() == raft::wire::ADMIN_OK) {
-    leader_guess_ = admin_target_;
+    session_.set_leader_guess(admin_target_);
     return finish_admin(true);
   }
   if (r.status() == raft::wire::ADMIN_INVALID) return finish_admin(false);

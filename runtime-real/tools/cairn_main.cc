@@ -7,7 +7,7 @@
 //   cairn kv del KEY         [--peer ...]   "deleted", or "(not found)" (exit 3)
 //
 // `kv` talks to the meta nodes' client ports (frames, runtime-real/client_port.h) and
-// follows redirects to the leader (runtime-real/meta_client.h). Exit status: 0 done,
+// follows redirects to the leader (runtime-real/kv_blocking_client.h). Exit status: 0 done,
 // 1 no leader answered within the timeout (a write may or may not have been applied),
 // 2 bad usage, 3 the key was not found or a cas found another value.
 #include <CLI/CLI.hpp>
@@ -16,7 +16,7 @@
 #include "core/base/units.h"
 #include "runtime-real/host/config.h"
 #include "runtime-real/host/http_server.h"
-#include "runtime-real/tools/meta_client.h"
+#include "runtime-real/tools/kv_blocking_client.h"
 
 namespace cairn::real {
 namespace {
@@ -53,11 +53,11 @@ int run_kv(const KvArgs& a) {
     std::fprintf(stderr, "cairn: --timeout must be a positive duration such as 5s or 500ms\n");
     return kExitUsage;
   }
-  MetaClientOptions options;
+  KvBlockingClientOptions options;
   options.peers = *peers;
   options.deadline = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
   options.attempt_timeout = std::min(options.deadline, std::chrono::milliseconds(1000));
-  MetaClient client(options);
+  KvBlockingClient client(options);
   absl::StatusOr<kv::wire::KvResult> r;
   if (a.verb == "put") r = client.put(a.key, a.value);
   if (a.verb == "get") r = client.get(a.key);

@@ -20,7 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/check/linearizability.h"
-#include "runtime-real/tools/meta_client.h"
+#include "runtime-real/tools/kv_blocking_client.h"
 #include "tests/real/meta_cluster.h"
 #include "tests/real/process.h"
 
@@ -62,11 +62,11 @@ class Load {
 
  private:
   void run(int c) {
-    MetaClientOptions o;
+    KvBlockingClientOptions o;
     o.peers = peers_;
     o.deadline = 4s;
     o.attempt_timeout = 500ms;
-    MetaClient client(o);
+    KvBlockingClient client(o);
     std::mt19937 rng(static_cast<uint32_t>(client.client_id()));
     std::map<std::string, std::string> seen;
     for (uint64_t n = 0; !stop_; ++n) {
@@ -154,10 +154,10 @@ TEST(MetaKill, LeaderKilledRepeatedlyHistoryStaysLinearizable) {
               static_cast<unsigned long long>(load.completed()),
               static_cast<unsigned long long>(load.unknown()));
 
-  MetaClientOptions o;
+  KvBlockingClientOptions o;
   o.peers = cluster.client_peers();
   o.deadline = 10s;
-  MetaClient reader(o);
+  KvBlockingClient reader(o);
   std::vector<KvOperation> history = std::move(load.history);
   for (int k = 0; k < kSharedKeys; ++k) {
     KvOperation op{.client = 1000, .kind = KvOpKind::kGet, .key = absl::StrCat("k", k)};
