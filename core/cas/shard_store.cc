@@ -95,23 +95,33 @@ absl::StatusOr<ShardStore::PutId> ShardStore::begin_put(const Digest& digest) {
   return id;
 }
 
+absl::Status ShardStore::idle_put(PutId id, PutMap::const_iterator it) const {
+  if (it == puts_.end()) return absl::FailedPreconditionError(absl::StrCat("no open put ", id));
+  if (it->second->busy) {
+    return absl::FailedPreconditionError(absl::StrCat("put ", id, " has a step in flight"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ShardStore::check_piece(const PutStream& s, const Payload& piece) const {
+  if (piece.virtual_bytes != 0) return check_storable(s.tmp, piece);
+  if (piece.size() > options_.max_piece_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "piece of ", piece.size(), " bytes over the limit of ", options_.max_piece_bytes));
+  }
+  if (piece.size() > s.digest.size_bytes() - s.received_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("piece runs past the blob's size of ", s.digest.size_bytes(), " bytes"));
+  }
+  return absl::OkStatus();
+}
+
 void ShardStore::append(PutId id, Payload piece, Done done) {
   CAIRN_ASSERT(done != nullptr);
   auto it = puts_.find(id);
-  absl::Status bad;
-  if (it == puts_.end()) {
-    bad = absl::FailedPreconditionError(absl::StrCat("no open put ", id));
-  } else if (it->second->busy) {
-    bad = absl::FailedPreconditionError(absl::StrCat("put ", id, " has a step in flight"));
-  } else if (piece.virtual_bytes != 0) {
-    bad = check_storable(it->second->tmp, piece);
-  } else if (piece.size() > options_.max_piece_bytes) {
-    bad = absl::InvalidArgumentError(absl::StrCat(
-        "piece of ", piece.size(), " bytes over the limit of ", options_.max_piece_bytes));
-  } else if (piece.size() > it->second->digest.size_bytes() - it->second->received_bytes) {
-    bad = absl::InvalidArgumentError(absl::StrCat("piece runs past the blob's size of ",
-                                                  it->second->digest.size_bytes(), " bytes"));
-  } else if (!try_begin_op()) {
+  absl::Status bad = idle_put(id, it);
+  if (bad.ok()) bad = check_piece(*it->second, piece);
+  if (bad.ok() && !try_begin_op()) {
     bad = absl::UnavailableError("too many shard store operations in flight");
   }
   if (!bad.ok()) return later([done = std::move(done), bad] { done(bad); });
@@ -167,12 +177,8 @@ void ShardStore::discard_stream(PutId id, absl::Status status, Done done) {
 void ShardStore::commit(PutId id, PutDone done) {
   CAIRN_ASSERT(done != nullptr);
   auto it = puts_.find(id);
-  absl::Status bad;
-  if (it == puts_.end()) {
-    bad = absl::FailedPreconditionError(absl::StrCat("no open put ", id));
-  } else if (it->second->busy) {
-    bad = absl::FailedPreconditionError(absl::StrCat("put ", id, " has a step in flight"));
-  } else if (!try_begin_op()) {
+  absl::Status bad = idle_put(id, it);
+  if (bad.ok() && !try_begin_op()) {
     bad = absl::UnavailableError("too many shard store operations in flight");
   }
   if (!bad.ok()) return later([done = std::move(done), bad] { done(bad); });

@@ -158,7 +158,12 @@ class ShardStore {
   ShardStoreOptions options_;
   State state_ = State::kNew;
   std::map<Digest, uint64_t> index_;  // digest -> blob file bytes; ordered for next_after
-  std::map<PutId, std::unique_ptr<PutStream>> puts_;
+  using PutMap = std::map<PutId, std::unique_ptr<PutStream>>;
+  // FailedPrecondition unless `it` (found for `id`) is an open put with no step in flight.
+  absl::Status idle_put(PutId id, PutMap::const_iterator it) const;
+  // InvalidArgument for a piece that is virtual, too large, or past the blob's size.
+  absl::Status check_piece(const PutStream& s, const Payload& piece) const;
+  PutMap puts_;
   PutId next_put_id_ = 1;
   uint64_t used_bytes_ = 0;
   uint64_t reserved_bytes_ = 0;
