@@ -1,0 +1,52 @@
+// Where a chunk's shards live: the record a coordinator returns when it acknowledges a
+// write, and what a reader (and later the namespace's manifest and repair) needs to find
+// and rebuild the chunk.
+//
+// A chunk is stored in one of two storage modes: whole-chunk replication with factor r
+// (a replication code: k = 1, m = r - 1, every shard the whole chunk), or Reed-Solomon
+// k + m (k data shards holding the chunk's bytes in order, zero-padded to shard_bytes,
+// then m parity shards). Each shard is itself content-addressed by its own digest.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/cas/digest.h"
+#include "core/runtime/message.h"
+
+namespace cairn::storage {
+
+enum class StorageMode { kReplicated, kErasure };
+
+const char* mode_name(StorageMode mode);  // "replicated" or "erasure"
+
+struct ShardPlace {
+  cas::Digest digest;  // the shard's own content address
+  NodeId node = kNoNode;
+};
+
+struct ChunkLayout {
+  cas::Digest chunk;  // the chunk's digest: SHA-256 of its bytes, and its size
+  StorageMode mode = StorageMode::kErasure;
+  int data_shards = 1;    // k (1 when replicated)
+  int parity_shards = 0;  // m (r - 1 when replicated)
+  uint64_t shard_bytes = 0;
+  uint64_t epoch = 0;              // the placement epoch the shards were placed at
+  std::vector<ShardPlace> shards;  // k + m, in shard index order
+  int total_shards() const { return data_shards + parity_shards; }
+  // "rs(3,2)" or "rep(3)".
+  std::string code_name() const;
+};
+
+// The shard length of a chunk of `chunk_bytes` under Reed-Solomon with k data shards: the
+// chunk split k ways, rounded up to the codec's alignment (erasure::plan_stripe's answer).
+uint64_t erasure_shard_bytes(int data_shards, uint64_t chunk_bytes);
+
+// InvalidArgument naming the fault unless the layout is self-consistent: 1 <= k, 0 <= m,
+// k + m <= 32, one shard per index, each on a node and of shard_bytes; replicas are k = 1
+// and the chunk's own length; erasure shards are erasure_shard_bytes long.
+absl::Status validate(const ChunkLayout& layout);
+
+}  // namespace cairn::storage
