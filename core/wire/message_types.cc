@@ -14,6 +14,10 @@ std::string_view message_type_name(MessageType type) {
       return "sync_response";
     case kRaftMessage:
       return "raft";
+    case kChunkRequest:
+      return "chunk_request";
+    case kChunkResponse:
+      return "chunk_response";
     case kKvRequest:
       return "kv_request";
     case kKvResponse:

@@ -15,7 +15,10 @@ inline constexpr MessageType kSyncRequest = 0x0103;
 inline constexpr MessageType kSyncResponse = 0x0104;
 // 0x02xx: raft (core/raft) peer traffic; the header is a serialized raft::wire::Message.
 inline constexpr MessageType kRaftMessage = 0x0201;
-// 0x03xx: storage.
+// 0x03xx: storage. 0x038x: the chunk protocol between clients and coordinators
+// (core/storage/chunk.proto), served by storage::ChunkService.
+inline constexpr MessageType kChunkRequest = 0x0381;   // storage::wire::ChunkRequest
+inline constexpr MessageType kChunkResponse = 0x0382;  // storage::wire::ChunkResponse
 // 0x04xx: meta. 0x040x: the replicated key-value store (core/kv/kv_client.proto) and Raft's
 // admin protocol (core/raft/admin.proto), served by kv::KvService and raft::RaftService.
 inline constexpr MessageType kKvRequest = 0x0401;      // kv::wire::KvRequest

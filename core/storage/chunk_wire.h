@@ -1,0 +1,27 @@
+// Conversions between the chunk protocol's messages (chunk.proto) and the coordinator's
+// types, with validation: every decoder refuses a malformed message with InvalidArgument
+// naming the field, so a coordinator never acts on half-understood input.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "core/storage/chunk.pb.h"
+#include "core/storage/chunk_layout.h"
+#include "core/storage/coordinator.h"
+
+namespace cairn::storage {
+
+wire::Layout to_wire(const ChunkLayout& layout);
+absl::StatusOr<ChunkLayout> from_wire(const wire::Layout& layout);
+
+wire::ChunkStatus status_to_wire(const absl::Status& status);
+// A code outside absl's canonical set arrives as Unknown (with the number in the message).
+absl::Status status_from_wire(const wire::ChunkStatus& status);
+
+absl::StatusOr<cas::Digest> digest_from_wire(const std::string& hash, uint64_t size);
+std::string hash_to_wire(const cas::Digest& digest);
+
+// A put's storage choice.
+absl::StatusOr<WriteOptions> write_options_from_wire(const wire::PutChunk& put);
+wire::PutChunk put_to_wire(const cas::Digest& digest, const WriteOptions& options);
+
+}  // namespace cairn::storage
