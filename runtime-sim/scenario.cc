@@ -86,6 +86,17 @@ absl::Status validate_raft(const Scenario& s) {
     }
     if (s.workload().clients > 0) return error_at(s, 0, "a workload needs nodes with role meta");
   }
+  const bool storage = !s.nodes_with("storage").empty();
+  if (s.chunks().clients > 0 && !storage) {
+    return error_at(s, 0, "chunk clients need nodes with role storage");
+  }
+  if (s.checks.contains("durability") && (s.chunks().clients == 0 || s.chunks().verify <= Duration(0))) {
+    return error_at(s, s.checks.at("durability").line,
+                    "durability judges chunks read back: add chunks: {clients: N, verify: T}");
+  }
+  if (s.chunks().verify >= s.duration) {
+    return error_at(s, 0, "chunks verify is not before the end of the run");
+  }
   if ((s.checks.contains("linearizable") || s.checks.contains("progress")) &&
       s.workload().clients == 0) {
     const int line = s.checks.contains("linearizable") ? s.checks.at("linearizable").line
@@ -139,7 +150,7 @@ bool is_raft_action(FaultKind kind) {
 const std::vector<std::string>& known_checks() {
   static const std::vector<std::string> kChecks{
       "detection_time", "false_suspicions", "false_deaths", "recovery_time", "heal_time",
-      "converged",      "raft_safety",      "linearizable", "progress"};
+      "converged",      "raft_safety",      "linearizable", "progress",      "durability"};
   return kChecks;
 }
 

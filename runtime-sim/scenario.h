@@ -21,6 +21,7 @@
 #include "core/runtime/message.h"
 #include "core/runtime/role.h"
 #include "core/runtime/time.h"
+#include "core/storage/chunk_workload.h"
 
 namespace cairn::sim {
 
@@ -172,6 +173,13 @@ struct Scenario {
   kv::KvClientOptions& workload() { return roles.get<kv::KvClientOptions>("kv_client"); }
   const kv::KvClientOptions& workload() const {
     return roles.get_or_default<kv::KvClientOptions>("kv_client");
+  }
+
+  storage::ChunkWorkloadOptions& chunks() {
+    return roles.get<storage::ChunkWorkloadOptions>("chunk_client");
+  }
+  const storage::ChunkWorkloadOptions& chunks() const {
+    return roles.get_or_default<storage::ChunkWorkloadOptions>("chunk_client");
   }
 
   const NodeSpec* find(const std::string& name) const;

@@ -18,6 +18,7 @@
 #include "runtime-sim/membership_run.h"
 #include "runtime-sim/network_faults.h"
 #include "runtime-sim/raft_run.h"
+#include "runtime-sim/storage_run.h"
 #include "runtime-sim/sim_node.h"
 #include "runtime-sim/trace.h"
 #include "runtime-sim/world.h"
@@ -114,6 +115,7 @@ class World {
   CrashDamage damage_;
   Rng disk_fault_rng_{Rng::derive(scenario_.seed, 0xd15c)};  // bit rot draws
   std::unique_ptr<RaftRun> raft_;                            // set when the scenario has meta nodes
+  std::unique_ptr<StorageRun> storage_;  // set when the scenario has storage nodes
   RoleRegistry builtin_;                                     // used when options_.roles is null
   const RoleRegistry* roles_ = nullptr;
   Hooks hooks_;

@@ -47,6 +47,12 @@ World::World(const Scenario& scenario, const RunOptions& options)
     raft_ = std::make_unique<RaftRun>(scenario_);
     raft_->add_hooks(hooks_);
   }
+  if (!scenario_.nodes_with("storage").empty()) {
+    const size_t raft_endpoints = raft_ != nullptr ? raft_->client_specs().size() : 0;
+    storage_ = std::make_unique<StorageRun>(
+        scenario_, static_cast<NodeId>(scenario_.nodes.size() + raft_endpoints + 1));
+    storage_->add_hooks(hooks_);
+  }
   membership_.add_hooks(hooks_);
   if (options_.add_hooks) options_.add_hooks(hooks_);
   if (scenario_.transport.model) {
@@ -85,6 +91,9 @@ void World::build_platform() {
   for (const NodeSpec& spec : scenario_.nodes) add_endpoint(zone, spec, half_latency);
   if (raft_ != nullptr) {
     for (const NodeSpec& spec : raft_->client_specs()) add_endpoint(zone, spec, half_latency);
+  }
+  if (storage_ != nullptr) {
+    for (const NodeSpec& spec : storage_->client_specs()) add_endpoint(zone, spec, half_latency);
   }
   controller_host_ = zone->create_host("controller", 1e9)->seal();
   zone->seal();
@@ -159,7 +168,8 @@ void World::add_endpoint(sg4::NetZone* zone, const NodeSpec& spec, double half_l
 absl::Status World::install_roles(Node& node, Runtime& rt, const NodeSpec& spec) {
   const RoleSettings settings = raft_ != nullptr ? raft_->settings_for(spec) : scenario_.roles;
   RoleContext ctx{rt, scenario_.node_ids(),
-                  [this](std::string_view role) { return scenario_.nodes_with(role); }, hooks_};
+                  [this](std::string_view role) { return scenario_.nodes_with(role); }, hooks_,
+                  [this](NodeId id) { return nodes_[id - 1]->spec().zone; }};
   for (const RoleInfo& role : roles_->roles()) {
     if (std::find(spec.roles.begin(), spec.roles.end(), role.name) == spec.roles.end()) continue;
     if (absl::Status st = install_role(role, node, ctx, settings); !st.ok()) return st;
@@ -466,6 +476,7 @@ RunResult World::run() {
     }
   }
   if (raft_ != nullptr) raft_->add_metrics(r.metrics);
+  if (storage_ != nullptr) storage_->add_metrics(r.metrics);
   r.wall_time_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
   return r;
@@ -484,6 +495,10 @@ std::map<std::string, CheckResult> World::judge(Time end) const {
     if (name == "converged") v = checker.converged(std::chrono::seconds(20));
     if (name == "raft_safety" || name == "linearizable" || name == "progress") {
       out[name] = raft_->judge(name, spec);
+      continue;
+    }
+    if (name == "durability") {
+      out[name] = storage_->judge_durability();
       continue;
     }
     out[name] = CheckResult{v.pass, v.judged, v.detail, v.figures};

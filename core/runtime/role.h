@@ -51,6 +51,8 @@ struct RoleContext {
   // The nodes that hold a role, sorted (a runner that cannot know: the whole cluster).
   std::function<std::vector<NodeId>(std::string_view role)> members;
   const Hooks& hooks;
+  // The failure domain (zone) of a node of the cluster; null: every node in one zone.
+  std::function<std::string(NodeId)> zone_of;
 };
 
 struct RoleInfo {

@@ -1,0 +1,154 @@
+#include "core/storage/roles.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/base/assert.h"
+#include "core/membership/membership.h"
+#include "core/placement/ring.h"
+#include "core/storage/chunk_service.h"
+#include "core/storage/chunk_workload.h"
+
+namespace cairn::storage {
+namespace {
+
+// Owns what the storage services share on a node: the store, the coordinator and the
+// scrubber. It serves no message; it recovers the store when the node boots.
+class StorageHost final : public Service {
+ public:
+  StorageHost(Runtime& rt, const StorageOptions& o, ShardClient& shards,
+              std::shared_ptr<const placement::PlacementPolicy> placement)
+      : rt_(rt),
+        options_(o),
+        store_(rt, o.store),
+        coordinator_(rt, shards, std::move(placement), o.coordinator) {}
+
+  std::vector<MessageType> message_types() const override { return {}; }
+  void start() override {
+    store_.recover([this](absl::StatusOr<cas::RecoveryReport> r) {
+      if (!r.ok()) {
+        rt_.log().error(absl::StrCat("shard store recovery failed: ", r.status().ToString()));
+        return;
+      }
+      rt_.log().event(Event{"storage_ready",
+                            {{"blobs", static_cast<int64_t>(r->blobs)},
+                             {"temporaries_removed", static_cast<int64_t>(r->temporaries_removed)},
+                             {"quarantined", static_cast<int64_t>(r->quarantined)}}});
+      if (options_.scrub_bytes_per_second > 0) {
+        cas::ScrubberOptions so;
+        so.bytes_per_second = options_.scrub_bytes_per_second;
+        so.rest_between_passes = options_.scrub_rest;
+        scrubber_ = std::make_unique<cas::Scrubber>(store_, so, [](const cas::Digest&) {});
+        scrubber_->start();
+      }
+    });
+  }
+  void check_invariants() const override { store_.check_invariants(); }
+
+  cas::ShardStore& store() { return store_; }
+  Coordinator& coordinator() { return coordinator_; }
+
+ private:
+  Runtime& rt_;
+  StorageOptions options_;
+  cas::ShardStore store_;
+  Coordinator coordinator_;
+  std::unique_ptr<cas::Scrubber> scrubber_;
+};
+
+absl::StatusOr<std::shared_ptr<const placement::PlacementPolicy>> ring_of(
+    const RoleContext& ctx, const std::vector<NodeId>& members) {
+  placement::Membership m;
+  m.epoch = 1;
+  for (NodeId id : members) {
+    m.nodes.push_back({id, ctx.zone_of ? ctx.zone_of(id) : std::string(), "", 1.0});
+  }
+  auto ring = placement::Ring::build(m, {});
+  if (!ring.ok()) return ring.status();
+  return std::make_shared<placement::Ring>(std::move(*ring));
+}
+
+}  // namespace
+
+void StorageOptions::visit(SettingsVisitor& v) {
+  v.bytes("capacity", store.capacity_bytes);
+  v.count("replicas", coordinator.replicas, 1, 32);
+  v.count("data_shards", coordinator.data_shards, 1, 31);
+  v.count("parity_shards", coordinator.parity_shards, 1, 31);
+  v.bytes("replicate_below", coordinator.replicate_below_bytes);
+  v.count("replica_quorum", coordinator.replica_quorum, 1, 32);
+  v.count("extra_quorum", coordinator.extra_quorum, 0, 31);
+  v.duration("hedge_after", coordinator.hedge_initial);
+  v.count("max_transfers", service.max_transfers, 1, 100000);
+  v.duration("idle_timeout", service.idle_timeout);
+  v.rate("scrub_rate", scrub_bytes_per_second);
+  v.duration("scrub_rest", scrub_rest);
+}
+
+absl::Status StorageOptions::validate() const {
+  const CoordinatorOptions& c = coordinator;
+  if (c.data_shards + c.parity_shards > 32) {
+    return absl::InvalidArgumentError("data_shards + parity_shards is at most 32");
+  }
+  if (c.replica_quorum > c.replicas) {
+    return absl::InvalidArgumentError("replica_quorum is above replicas");
+  }
+  if (c.extra_quorum > c.parity_shards) {
+    return absl::InvalidArgumentError("extra_quorum is above parity_shards");
+  }
+  if (service.idle_timeout <= Duration(0)) {
+    return absl::InvalidArgumentError("idle_timeout must be positive");
+  }
+  return absl::OkStatus();
+}
+
+RoleInfo storage_role() {
+  RoleInfo r;
+  r.name = "storage";
+  r.summary = "a content-addressed shard store and a coordinator for chunks";
+  r.settings = "storage";
+  r.peer_types = StorageService::types();
+  for (MessageType t : StorageClientService::types()) r.peer_types.push_back(t);
+  r.client_types = ChunkService::types();
+  r.make_options = [] { return std::make_unique<StorageOptions>(); };
+  r.install = [](Node& node, const RoleContext& ctx, const RoleOptions* options) {
+    const auto* o = dynamic_cast<const StorageOptions*>(options);
+    CAIRN_ASSERT(o != nullptr);
+    auto placement = ring_of(ctx, ctx.members("storage"));
+    if (!placement.ok()) return placement.status();
+    auto client = std::make_unique<StorageClientService>(ctx.runtime);
+    auto host = std::make_unique<StorageHost>(ctx.runtime, *o, client->client(), *placement);
+    if (auto* detector = node.find<membership::Membership>()) {
+      host->coordinator().set_alive([detector](NodeId id) {
+        return detector->table().get(id).state != membership::State::kDead;
+      });
+    }
+    auto service = std::make_unique<StorageService>(ctx.runtime, host->store(), o->service);
+    auto chunks = std::make_unique<ChunkService>(ctx.runtime, host->coordinator());
+    if (auto st = node.add(std::move(host)); !st.ok()) return st;
+    if (auto st = node.add(std::move(client)); !st.ok()) return st;
+    if (auto st = node.add(std::move(service)); !st.ok()) return st;
+    return node.add(std::move(chunks));
+  };
+  return r;
+}
+
+RoleInfo chunk_client_role() {
+  RoleInfo r;
+  r.name = "chunk_client";
+  r.summary = "simulated clients writing chunks and reading them back (cairn-sim)";
+  r.settings = "chunks";
+  r.client_endpoint = true;
+  r.peer_types = ChunkWorkload::types();
+  r.make_options = [] { return std::make_unique<ChunkWorkloadOptions>(); };
+  r.install = [](Node& node, const RoleContext& ctx, const RoleOptions* options) {
+    const auto* o = dynamic_cast<const ChunkWorkloadOptions*>(options);
+    CAIRN_ASSERT(o != nullptr);
+    auto* sink = ctx.hooks.get<ChunkHistorySink>();
+    if (sink == nullptr) return absl::FailedPreconditionError("chunk_client needs a history sink");
+    std::vector<NodeId> coordinators = ctx.members("storage");
+    if (coordinators.empty()) return absl::FailedPreconditionError("chunk_client needs storage nodes");
+    return node.add(std::make_unique<ChunkWorkload>(ctx.runtime, std::move(coordinators), *o, sink));
+  };
+  return r;
+}
+
+}  // namespace cairn::storage
