@@ -48,8 +48,7 @@ class ShardClient {
   virtual CallId get(NodeId node, const cas::Digest& digest, uint64_t offset, uint64_t length,
                      ReadDone done) = 0;
   // Which of `digests` `node` does not hold, in the order given.
-  virtual CallId find_missing(NodeId node, std::vector<cas::Digest> digests,
-                              MissingDone done) = 0;
+  virtual CallId find_missing(NodeId node, std::vector<cas::Digest> digests, MissingDone done) = 0;
   virtual CallId stat(NodeId node, const cas::Digest& digest, StatDone done) = 0;
   virtual CallId remove(NodeId node, const cas::Digest& digest, Done done) = 0;
 
