@@ -14,6 +14,18 @@ std::string_view message_type_name(MessageType type) {
       return "sync_response";
     case kRaftMessage:
       return "raft";
+    case kShardRequest:
+      return "shard_request";
+    case kShardPutFrame:
+      return "shard_put_frame";
+    case kShardControl:
+      return "shard_control";
+    case kShardResponse:
+      return "shard_response";
+    case kShardGetFrame:
+      return "shard_get_frame";
+    case kShardPutCredit:
+      return "shard_put_credit";
     case kChunkRequest:
       return "chunk_request";
     case kChunkResponse:

@@ -15,7 +15,16 @@ inline constexpr MessageType kSyncRequest = 0x0103;
 inline constexpr MessageType kSyncResponse = 0x0104;
 // 0x02xx: raft (core/raft) peer traffic; the header is a serialized raft::wire::Message.
 inline constexpr MessageType kRaftMessage = 0x0201;
-// 0x03xx: storage. 0x038x: the chunk protocol between clients and coordinators
+// 0x03xx: storage, the shard protocol (core/storage/storage.proto, docs/storage.md).
+// Node-bound, served by storage::StorageService:
+inline constexpr MessageType kShardRequest = 0x0301;   // storage::wire::ShardRequest
+inline constexpr MessageType kShardPutFrame = 0x0302;  // ShardFrame + payload
+inline constexpr MessageType kShardControl = 0x0303;   // ShardControl (get credit, cancel)
+// Client-bound, served by storage::StorageClientService:
+inline constexpr MessageType kShardResponse = 0x0304;   // storage::wire::ShardResponse
+inline constexpr MessageType kShardGetFrame = 0x0305;   // ShardFrame + payload
+inline constexpr MessageType kShardPutCredit = 0x0306;  // ShardControl (put credit)
+// 0x038x: the chunk protocol between clients and coordinators
 // (core/storage/chunk.proto), served by storage::ChunkService.
 inline constexpr MessageType kChunkRequest = 0x0381;   // storage::wire::ChunkRequest
 inline constexpr MessageType kChunkResponse = 0x0382;  // storage::wire::ChunkResponse

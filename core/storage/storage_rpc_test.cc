@@ -1,0 +1,345 @@
+// The shard protocol end to end on the manual runtime: RpcShardClient on node 100,
+// StorageServices with real ShardStores on nodes 1 and 2.
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "core/cas/blob_format.h"
+#include "core/storage/storage_codec.h"
+#include "core/storage/testing/storage_harness.h"
+#include "core/wire/message_types.h"
+
+namespace cairn::storage {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::digest_of;
+using testing::StorageCluster;
+constexpr NodeId kNode = 1;
+constexpr NodeId kClient = 100;
+
+std::string bytes_of(uint64_t n, uint64_t seed) {
+  std::string out(n, '\0');
+  uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
+  for (auto& c : out) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  return out;
+}
+
+bool any_with_prefix(MemDisk& disk, const std::string& prefix) {
+  return !disk.list(prefix).empty();
+}
+
+class StorageRpcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    c_.service_options.frame_bytes = 4 << 10;
+    c_.service_options.window_bytes = 16 << 10;
+    c_.service_options.idle_timeout = seconds(2);
+    c_.client_options.frame_bytes = 4 << 10;
+    c_.client_options.window_bytes = 16 << 10;
+    c_.client_options.call_timeout = seconds(1);
+  }
+  void start() {
+    c_.up(kNode);
+    c_.up(kClient);
+  }
+  StorageService& service() { return *c_.at(kNode).service; }
+  cas::ShardStore& store() { return *c_.at(kNode).store; }
+  RpcShardClient& client() { return *c_.at(kClient).client; }
+  // Nothing of an unfinished put is left on the node.
+  void expect_nothing_half_stored() {
+    EXPECT_EQ(service().transfers(), 0u);
+    EXPECT_EQ(store().stats().reserved_bytes, 0u);
+    EXPECT_FALSE(any_with_prefix(c_.disk(kNode), cas::tmp_dir("cas") + "/"));
+  }
+
+  StorageCluster c_;
+};
+
+TEST_F(StorageRpcTest, EveryRequestRoundTrips) {
+  start();
+  const std::string a = bytes_of(50'000, 1), b = bytes_of(10, 2), empty;
+  const cas::Digest da = digest_of(a), db = digest_of(b), de = digest_of(empty);
+  auto put = c_.put(kClient, kNode, a);
+  ASSERT_TRUE(put.ok()) << put.status();
+  EXPECT_FALSE(put->deduplicated);
+  auto put_empty = c_.put(kClient, kNode, empty);
+  ASSERT_TRUE(put_empty.ok()) << put_empty.status();
+  EXPECT_EQ(c_.get(kClient, kNode, da).value(), a);
+  EXPECT_EQ(c_.get(kClient, kNode, da, 4095, 9000).value(), a.substr(4095, 9000));
+  EXPECT_EQ(c_.get(kClient, kNode, da, 50'000, 0).value(), "");
+  EXPECT_EQ(c_.get(kClient, kNode, de).value(), "");
+  EXPECT_EQ(c_.stat(kClient, kNode, da)->size_bytes, 50'000u);
+  EXPECT_EQ(c_.find_missing(kClient, kNode, {db, da, de, db}).value(),
+            (std::vector<cas::Digest>{db, db}));
+  EXPECT_TRUE(c_.put(kClient, kNode, a)->deduplicated);
+  EXPECT_TRUE(c_.remove(kClient, kNode, da).ok());
+  EXPECT_TRUE(absl::IsNotFound(c_.stat(kClient, kNode, da).status()));
+  EXPECT_TRUE(absl::IsNotFound(c_.get(kClient, kNode, da).status()));
+  EXPECT_TRUE(absl::IsNotFound(c_.remove(kClient, kNode, da)));
+  EXPECT_EQ(client().calls(), 0u);
+  EXPECT_EQ(service().transfers(), 0u);
+  // Both directions kept within the window.
+  EXPECT_LE(client().peak_outstanding_bytes(), 16u << 10);
+  EXPECT_GT(client().peak_outstanding_bytes(), 4u << 10);
+  EXPECT_LE(service().peak_outstanding_bytes(), 16u << 10);
+}
+
+TEST_F(StorageRpcTest, OutOfRangePastTheEnd) {
+  start();
+  const std::string a = bytes_of(1000, 3);
+  ASSERT_TRUE(c_.put(kClient, kNode, a).ok());
+  auto r = c_.get(kClient, kNode, digest_of(a), 999, 2);
+  EXPECT_TRUE(absl::IsOutOfRange(r.status())) << r.status();
+}
+
+TEST_F(StorageRpcTest, CorruptShardIsDataLossThenQuarantinedAndNeverServed) {
+  start();
+  const std::string a = bytes_of(20'000, 4);
+  const cas::Digest d = digest_of(a);
+  ASSERT_TRUE(c_.put(kClient, kNode, a).ok());
+  const std::string name = cas::blob_name("cas", d);
+  std::string file = c_.disk(kNode).read(name).value();
+  file[12'345] ^= 0x10;
+  ASSERT_TRUE(c_.disk(kNode).write(name, file).ok());
+  ASSERT_TRUE(c_.disk(kNode).sync(name).ok());
+  auto r = c_.get(kClient, kNode, d);
+  EXPECT_TRUE(absl::IsDataLoss(r.status())) << r.status();
+  EXPECT_FALSE(store().contains(d));
+  EXPECT_EQ(store().stats().quarantined, 1u);
+  EXPECT_TRUE(absl::IsNotFound(c_.get(kClient, kNode, d).status()));
+  EXPECT_EQ(c_.find_missing(kClient, kNode, {d}).value(), std::vector<cas::Digest>{d});
+  EXPECT_EQ(service().transfers(), 0u);
+}
+
+TEST_F(StorageRpcTest, FullStoreIsResourceExhaustedWithNothingStored) {
+  c_.store_options.capacity_bytes = 10'000;
+  start();
+  const std::string a = bytes_of(20'000, 5);
+  auto r = c_.put(kClient, kNode, a);
+  EXPECT_TRUE(absl::IsResourceExhausted(r.status())) << r.status();
+  EXPECT_EQ(store().stats().used_bytes, 0u);
+  expect_nothing_half_stored();
+}
+
+TEST_F(StorageRpcTest, BytesThatDoNotHashToTheDigestAreInvalidWithNothingStored) {
+  start();
+  const std::string a = bytes_of(30'000, 6), b = bytes_of(30'000, 7);
+  auto r = c_.put_as(kClient, kNode, digest_of(a), b);
+  EXPECT_TRUE(absl::IsInvalidArgument(r.status())) << r.status();
+  EXPECT_FALSE(store().contains(digest_of(a)));
+  EXPECT_EQ(store().stats().blobs, 0u);
+  expect_nothing_half_stored();
+  // Of the wrong length: refused by the client without a byte sent.
+  r = c_.put_as(kClient, kNode, digest_of(a), "short");
+  EXPECT_TRUE(absl::IsInvalidArgument(r.status())) << r.status();
+  expect_nothing_half_stored();
+}
+
+TEST_F(StorageRpcTest, FindMissingOverTheLimitIsInvalidArgument) {
+  c_.client_options.max_find_missing = 10'000;  // let it through to the node
+  start();
+  std::vector<cas::Digest> many(4097, digest_of("x"));
+  auto r = c_.find_missing(kClient, kNode, many);
+  EXPECT_TRUE(absl::IsInvalidArgument(r.status())) << r.status();
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "4097")) << r.status();
+  many.pop_back();
+  EXPECT_EQ(c_.find_missing(kClient, kNode, many)->size(), 4096u);
+}
+
+TEST_F(StorageRpcTest, DroppedFramesMidPutAreUnavailableAndTheNodeFreesTheTransfer) {
+  start();
+  int frames = 0;
+  c_.cluster().filter = [&](NodeId, NodeId, const Message& m) {
+    return m.type != cairn::wire::kShardPutFrame || ++frames <= 3;
+  };
+  const std::string a = bytes_of(100'000, 8);
+  auto r = c_.put(kClient, kNode, a);
+  EXPECT_TRUE(absl::IsUnavailable(r.status())) << r.status();
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "did not answer")) << r.status();
+  c_.run_for(milliseconds(2));
+  EXPECT_FALSE(store().contains(digest_of(a)));
+  expect_nothing_half_stored();  // the client's cancel reached the node
+}
+
+TEST_F(StorageRpcTest, AClientThatVanishesMidPutIsDroppedAfterTheIdleTimeout) {
+  start();
+  const std::string a = bytes_of(100'000, 9);
+  std::optional<absl::StatusOr<cas::PutResult>> out;
+  client().put(kNode, digest_of(a), Payload(a), [&](auto r) { out = std::move(r); });
+  c_.run_for(milliseconds(3));
+  ASSERT_EQ(service().transfers(), 1u);
+  EXPECT_GT(store().stats().reserved_bytes, 0u);
+  c_.crash(kClient);
+  c_.run_for(milliseconds(1900));
+  EXPECT_EQ(service().transfers(), 1u);  // not yet idle for 2 s
+  c_.run_for(milliseconds(200));
+  EXPECT_FALSE(store().contains(digest_of(a)));
+  expect_nothing_half_stored();
+  EXPECT_EQ(c_.cluster().node(kNode).metrics().counter("storage_transfers_idle").value(), 1);
+}
+
+TEST_F(StorageRpcTest, ANodeThatCrashesMidGetIsUnavailable) {
+  start();
+  const std::string a = bytes_of(100'000, 10);
+  ASSERT_TRUE(c_.put(kClient, kNode, a).ok());
+  std::optional<absl::StatusOr<Payload>> out;
+  client().get(kNode, digest_of(a), 0, a.size(), [&](auto r) { out = std::move(r); });
+  c_.run_for(milliseconds(3));
+  ASSERT_FALSE(out.has_value());
+  c_.crash(kNode);
+  c_.run_until([&] { return out.has_value(); });
+  ASSERT_TRUE(out.has_value());
+  EXPECT_TRUE(absl::IsUnavailable(out->status())) << out->status();
+  EXPECT_EQ(client().calls(), 0u);
+}
+
+TEST_F(StorageRpcTest, ASlowReaderHoldsTheNodeToOneWindow) {
+  start();
+  const std::string a = bytes_of(200'000, 11);
+  ASSERT_TRUE(c_.put(kClient, kNode, a).ok());
+  uint64_t frame_bytes = 0;
+  bool acks = false;
+  c_.cluster().filter = [&](NodeId, NodeId, const Message& m) {
+    if (m.type == cairn::wire::kShardGetFrame) frame_bytes += m.payload.size();
+    return m.type != cairn::wire::kShardControl || acks;
+  };
+  std::optional<absl::StatusOr<Payload>> out;
+  client().get(kNode, digest_of(a), 0, a.size(), [&](auto r) { out = std::move(r); });
+  c_.run_for(milliseconds(500));  // no credit comes back
+  EXPECT_EQ(frame_bytes, 16u << 10);
+  EXPECT_EQ(service().peak_outstanding_bytes(), 16u << 10);
+  EXPECT_FALSE(out.has_value());
+  acks = true;  // the reader wakes up (the first window's acks were lost: it times out)
+  c_.run_until([&] { return out.has_value(); });
+  EXPECT_TRUE(absl::IsUnavailable(out->status())) << out->status();
+  c_.run_for(seconds(3));
+  EXPECT_EQ(service().transfers(), 0u);
+  // A reader that keeps up gets it all, never more than a window ahead.
+  EXPECT_EQ(c_.get(kClient, kNode, digest_of(a)).value(), a);
+  EXPECT_EQ(service().peak_outstanding_bytes(), 16u << 10);
+}
+
+TEST_F(StorageRpcTest, TransfersBeyondTheLimitAreUnavailable) {
+  c_.service_options.max_transfers = 2;
+  start();
+  const std::string a = bytes_of(100'000, 12);
+  ASSERT_TRUE(c_.put(kClient, kNode, a).ok());
+  c_.cluster().filter = [](NodeId, NodeId, const Message& m) {
+    return m.type != cairn::wire::kShardControl;  // the gets stall
+  };
+  std::vector<absl::Status> got;
+  for (int i = 0; i < 3; ++i) {
+    client().get(kNode, digest_of(a), 0, a.size(), [&](auto r) { got.push_back(r.status()); });
+  }
+  c_.run_for(milliseconds(10));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(absl::IsUnavailable(got[0])) << got[0];
+  EXPECT_EQ(service().transfers(), 2u);
+  c_.run_for(seconds(5));
+  EXPECT_EQ(got.size(), 3u);
+  EXPECT_EQ(service().transfers(), 0u);
+}
+
+TEST_F(StorageRpcTest, CancelStopsATransferWithoutACallback) {
+  start();
+  const std::string a = bytes_of(200'000, 13);
+  bool called = false;
+  const CallId id = client().put(kNode, digest_of(a), Payload(a), [&](auto) { called = true; });
+  c_.run_for(milliseconds(4));
+  ASSERT_EQ(service().transfers(), 1u);
+  client().cancel(id);
+  client().cancel(id);  // a no-op the second time
+  c_.run_for(milliseconds(10));
+  EXPECT_FALSE(called);
+  EXPECT_EQ(client().calls(), 0u);
+  EXPECT_FALSE(store().contains(digest_of(a)));
+  expect_nothing_half_stored();
+  c_.run_for(seconds(5));
+  EXPECT_FALSE(called);
+}
+
+// Frames a well-behaved client never sends, from a raw sender (node 200).
+class StorageRawTest : public StorageRpcTest {
+ protected:
+  void SetUp() override {
+    StorageRpcTest::SetUp();
+    start();
+    c_.cluster().add_node(kRaw);
+    c_.cluster().set_handler(kRaw, [this](NodeId, const Message& m) {
+      uint64_t id = 0;
+      auto got = decode_client_bound(m, DecodeLimits{}, &id);
+      ASSERT_TRUE(got.ok()) << got.status();
+      if (auto* r = std::get_if<Response>(&*got)) responses_.push_back(*r);
+    });
+  }
+  void send(Message m) {
+    c_.cluster().node(kRaw).send(kNode, std::move(m));
+    c_.run_for(milliseconds(5));
+  }
+  void begin(const cas::Digest& d) {
+    send(encode(Request{.id = 7, .kind = RequestKind::kPut, .digest = d, .window_bytes = 1 << 20}));
+  }
+  void frame(uint64_t offset, std::string bytes) {
+    send(encode_put_frame(Frame{.id = 7, .offset = offset, .bytes = Payload(std::move(bytes))}));
+  }
+  absl::Status last() { return responses_.empty() ? absl::OkStatus() : responses_.back().status; }
+
+  static constexpr NodeId kRaw = 200;
+  std::vector<Response> responses_;
+};
+
+TEST_F(StorageRawTest, AFrameOutOfOrderEndsThePutWithNothingStored) {
+  const std::string a = bytes_of(10'000, 14);
+  begin(digest_of(a));
+  frame(0, a.substr(0, 4000));
+  frame(5000, a.substr(5000, 4000));
+  ASSERT_EQ(responses_.size(), 1u);
+  EXPECT_TRUE(absl::IsInvalidArgument(last())) << last();
+  EXPECT_TRUE(absl::StrContains(last().message(), "out of order")) << last();
+  expect_nothing_half_stored();
+  frame(4000, a.substr(4000, 4000));  // the transfer is gone
+  EXPECT_TRUE(absl::IsFailedPrecondition(last())) << last();
+  EXPECT_FALSE(store().contains(digest_of(a)));
+}
+
+TEST_F(StorageRawTest, AFramePastTheDeclaredSizeEndsThePut) {
+  const std::string a = bytes_of(10'000, 15);
+  begin(digest_of(a));
+  frame(0, a.substr(0, 4000));
+  frame(4000, a.substr(4000, 4000));
+  frame(8000, a.substr(8000) + "extra");
+  EXPECT_TRUE(absl::IsInvalidArgument(last())) << last();
+  EXPECT_TRUE(absl::StrContains(last().message(), "past the declared size")) << last();
+  expect_nothing_half_stored();
+}
+
+TEST_F(StorageRawTest, DuplicatesAreIgnoredAndThePutCompletes) {
+  const std::string a = bytes_of(10'000, 16);
+  begin(digest_of(a));
+  frame(0, a.substr(0, 4000));
+  frame(0, a.substr(0, 4000));
+  frame(4000, a.substr(4000, 4000));
+  frame(8000, a.substr(8000));
+  frame(8000, a.substr(8000));
+  ASSERT_GE(responses_.size(), 1u);
+  EXPECT_TRUE(responses_[0].status.ok()) << responses_[0].status;
+  EXPECT_EQ(c_.get(kClient, kNode, digest_of(a)).value(), a);
+}
+
+TEST_F(StorageRawTest, AFrameForAnUnknownTransferIsFailedPrecondition) {
+  frame(0, "abc");
+  EXPECT_TRUE(absl::IsFailedPrecondition(last())) << last();
+  Message junk{.type = cairn::wire::kShardRequest, .header = "\xff\xff\xff"};
+  send(junk);  // unreadable, no id: dropped and counted
+  EXPECT_EQ(responses_.size(), 1u);
+  EXPECT_EQ(c_.cluster().node(kNode).metrics().counter("storage_bad_messages").value(), 1);
+}
+
+}  // namespace
+}  // namespace cairn::storage

@@ -1,0 +1,313 @@
+#include "core/storage/storage_service.h"
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "core/base/assert.h"
+#include "core/wire/message_types.h"
+
+namespace cairn::storage {
+
+struct StorageService::Transfer {
+  Key key;
+  RequestKind kind = RequestKind::kPut;
+  cas::Digest digest;
+  TimerId idle = kNoTimer;
+  bool busy = false;    // a store step (append, commit, read) is in flight
+  bool ending = false;  // ended while busy: abort and free when the step returns
+  // put
+  cas::ShardStore::PutId put_id = 0;
+  std::optional<CreditReceiver> receiver;
+  std::deque<Frame> queue;  // accepted, not yet appended (at most the window)
+  // get
+  uint64_t offset = 0;  // of the range in the shard
+  std::optional<CreditSender> sender;
+};
+
+StorageService::StorageService(Runtime& rt, cas::ShardStore& store, StorageServiceOptions options)
+    : rt_(rt), store_(store), options_(std::move(options)) {
+  CAIRN_ASSERT(options_.frame_bytes > 0 && options_.window_bytes > 0);
+  CAIRN_ASSERT(options_.frame_bytes <= store_.options().max_piece_bytes);
+  CAIRN_ASSERT(options_.frame_bytes <= store_.options().max_read_bytes);
+  CAIRN_ASSERT(options_.max_transfers > 0);
+  options_.limits.max_frame_bytes = options_.frame_bytes;
+}
+
+StorageService::~StorageService() {
+  for (auto& [key, t] : transfers_) {
+    rt_.cancel(t->idle);
+    if (t->put_id != 0 && !t->busy) store_.abort(t->put_id, [](absl::Status) {});
+  }
+}
+
+std::vector<MessageType> StorageService::types() {
+  return {cairn::wire::kShardRequest, cairn::wire::kShardPutFrame, cairn::wire::kShardControl};
+}
+
+void StorageService::on_message(NodeId from, const Message& m) {
+  uint64_t id = 0;
+  absl::StatusOr<NodeBound> got = decode_node_bound(m, options_.limits, &id);
+  if (!got.ok()) {
+    rt_.metrics().counter("storage_bad_messages").add();
+    if (id == 0) return;
+    if (find({from, id}) != nullptr && m.type != cairn::wire::kShardRequest) {
+      return end({from, id}, got.status(), true);
+    }
+    return respond(from, Response{.id = id, .status = got.status()});
+  }
+  if (auto* r = std::get_if<Request>(&*got)) return on_request(from, std::move(*r));
+  if (auto* f = std::get_if<Frame>(&*got)) return on_frame(from, std::move(*f));
+  on_control(from, std::get<Control>(*got));
+}
+
+void StorageService::on_request(NodeId from, Request r) {
+  if (transfers_.contains({from, r.id})) return;  // a duplicate of a request in progress
+  switch (r.kind) {
+    case RequestKind::kFindMissing: {
+      Response out{.id = r.id};
+      for (const cas::Digest& d : r.digests) {
+        if (!store_.contains(d)) out.missing.push_back(d);
+      }
+      return respond(from, std::move(out));
+    }
+    case RequestKind::kStat: {
+      Response out{.id = r.id};
+      if (store_.contains(r.digest)) {
+        out.size_bytes = r.digest.size_bytes();
+      } else {
+        out.status = absl::NotFoundError(absl::StrCat("no shard ", r.digest.format()));
+      }
+      return respond(from, std::move(out));
+    }
+    case RequestKind::kDelete: {
+      std::weak_ptr<int> life = life_;
+      return store_.remove(r.digest, [this, life, from, id = r.id](absl::Status st) {
+        if (!life.expired()) respond(from, Response{.id = id, .status = st});
+      });
+    }
+    case RequestKind::kPut:
+      return start_put(from, r);
+    case RequestKind::kGet:
+      return start_get(from, r);
+  }
+}
+
+bool StorageService::refuse_if_full(NodeId from, uint64_t id) {
+  if (transfers_.size() < options_.max_transfers) return false;
+  rt_.metrics().counter("storage_transfers_refused").add();
+  respond(from, Response{.id = id,
+                         .status = absl::UnavailableError(absl::StrCat(
+                             transfers_.size(), " transfers open on node ", rt_.self()))});
+  return true;
+}
+
+StorageService::Transfer* StorageService::open(NodeId from, const Request& r) {
+  CAIRN_ASSERT(transfers_.size() < options_.max_transfers);
+  auto t = std::make_unique<Transfer>();
+  t->key = {from, r.id};
+  t->kind = r.kind;
+  t->digest = r.digest;
+  Transfer* raw = t.get();
+  transfers_[t->key] = std::move(t);
+  touch(*raw);
+  return raw;
+}
+
+void StorageService::start_put(NodeId from, const Request& r) {
+  if (store_.contains(r.digest)) {  // deduplicated without a byte sent
+    return respond(from, Response{.id = r.id, .deduplicated = true});
+  }
+  if (refuse_if_full(from, r.id)) return;
+  absl::StatusOr<cas::ShardStore::PutId> put = store_.begin_put(r.digest);
+  if (!put.ok()) return respond(from, Response{.id = r.id, .status = put.status()});
+  Transfer* t = open(from, r);
+  const uint64_t window = std::min(r.window_bytes, options_.window_bytes);
+  t->put_id = *put;
+  t->receiver.emplace(r.digest.size_bytes(), window);
+  rt_.send(from, encode_put_credit(Control{.id = r.id,
+                                           .acked_bytes = 0,
+                                           .window_bytes = window,
+                                           .frame_bytes = options_.frame_bytes}));
+  pump_put(*t);  // an empty shard commits at once
+}
+
+void StorageService::start_get(NodeId from, const Request& r) {
+  absl::Status st;
+  if (!store_.contains(r.digest)) {
+    st = absl::NotFoundError(absl::StrCat("no shard ", r.digest.format()));
+  } else if (r.offset + r.length > r.digest.size_bytes()) {
+    st = absl::OutOfRangeError(absl::StrCat("range ", r.offset, "+", r.length, " past the shard's ",
+                                            r.digest.size_bytes(), " bytes"));
+  }
+  if (!st.ok() || r.length == 0) return respond(from, Response{.id = r.id, .status = st});
+  if (refuse_if_full(from, r.id)) return;
+  Transfer* t = open(from, r);
+  t->offset = r.offset;
+  t->sender.emplace(r.length, std::min(r.window_bytes, options_.window_bytes),
+                    options_.frame_bytes);
+  pump_get(*t);
+}
+
+void StorageService::on_frame(NodeId from, Frame f) {
+  const Key key{from, f.id};
+  Transfer* t = find(key);
+  if (t == nullptr) {
+    return respond(from, Response{.id = f.id,
+                                  .status = absl::FailedPreconditionError(absl::StrCat(
+                                      "no transfer ", f.id, " from node ", from, " is open"))});
+  }
+  if (t->ending) return;
+  if (t->kind != RequestKind::kPut) {
+    return end(key, absl::InvalidArgumentError("a put frame for a get"), true);
+  }
+  absl::StatusOr<CreditReceiver::Verdict> v = t->receiver->on_frame(f.offset, f.bytes.size());
+  if (!v.ok()) return end(key, v.status(), true);
+  touch(*t);
+  if (*v == CreditReceiver::Verdict::kDuplicate) {
+    rt_.metrics().counter("storage_duplicate_frames").add();
+    return;
+  }
+  t->queue.push_back(std::move(f));
+  pump_put(*t);
+}
+
+void StorageService::on_control(NodeId from, const Control& c) {
+  const Key key{from, c.id};
+  Transfer* t = find(key);
+  if (t == nullptr || t->ending) return;  // stale: the transfer ended already
+  if (c.cancel) return end(key, absl::CancelledError(), false);
+  if (t->kind != RequestKind::kGet) {
+    return end(key, absl::InvalidArgumentError("get credit for a put"), true);
+  }
+  if (absl::Status st = t->sender->on_ack(c.acked_bytes); !st.ok()) return end(key, st, true);
+  touch(*t);
+  if (t->sender->all_acked()) return erase(key);
+  pump_get(*t);
+}
+
+void StorageService::pump_put(Transfer& t) {
+  if (t.busy || t.ending) return;
+  std::weak_ptr<int> life = life_;
+  const Key key = t.key;
+  if (!t.queue.empty()) {
+    Frame f = std::move(t.queue.front());
+    t.queue.pop_front();
+    t.busy = true;
+    const size_t length = f.bytes.size();
+    return store_.append(t.put_id, std::move(f.bytes), [this, life, key, length](absl::Status st) {
+      if (!life.expired()) appended(key, length, st);
+    });
+  }
+  if (t.receiver->received_bytes() < t.receiver->total_bytes()) return;
+  t.busy = true;
+  store_.commit(t.put_id, [this, life, key](absl::StatusOr<cas::PutResult> r) {
+    if (life.expired()) return;
+    Transfer* cur = find(key);
+    CAIRN_ASSERT(cur != nullptr && cur->busy);
+    cur->busy = false;
+    if (!cur->ending) {
+      respond(key.first, Response{.id = key.second,
+                                  .status = r.status(),
+                                  .deduplicated = r.ok() && r->deduplicated});
+    }
+    cur->put_id = 0;  // the store closed the put either way
+    erase(key);
+  });
+}
+
+void StorageService::appended(Key key, size_t length, absl::Status st) {
+  Transfer* t = find(key);
+  CAIRN_ASSERT(t != nullptr && t->busy);
+  t->busy = false;
+  if (!st.ok()) {  // the store discarded the put already
+    t->put_id = 0;
+    if (!t->ending) respond(key.first, Response{.id = key.second, .status = st});
+    return erase(key);
+  }
+  if (t->ending) return end(key, absl::CancelledError(), false);
+  const uint64_t acked = t->receiver->consume(length);
+  rt_.send(key.first, encode_put_credit(Control{.id = key.second, .acked_bytes = acked}));
+  pump_put(*t);
+}
+
+void StorageService::pump_get(Transfer& t) {
+  if (t.busy || t.ending) return;
+  std::optional<FrameSpan> span = t.sender->next();
+  if (!span) return;
+  peak_outstanding_ = std::max(peak_outstanding_, t.sender->outstanding_bytes());
+  t.busy = true;
+  std::weak_ptr<int> life = life_;
+  store_.read_range(t.digest, t.offset + span->offset, span->length,
+                    [this, life, key = t.key, span = *span](absl::StatusOr<std::string> bytes) {
+                      if (!life.expired()) read_done(key, span, std::move(bytes));
+                    });
+}
+
+void StorageService::read_done(Key key, FrameSpan span, absl::StatusOr<std::string> bytes) {
+  Transfer* t = find(key);
+  CAIRN_ASSERT(t != nullptr && t->busy);
+  t->busy = false;
+  if (t->ending) return erase(key);
+  if (!bytes.ok()) return end(key, bytes.status(), true);
+  CAIRN_ASSERT(bytes->size() == span.length);
+  rt_.send(key.first,
+           encode_get_frame(Frame{
+               .id = key.second, .offset = span.offset, .bytes = Payload(std::move(*bytes))}));
+  rt_.metrics().counter("storage_get_bytes").add(static_cast<int64_t>(span.length));
+  pump_get(*t);
+}
+
+void StorageService::touch(Transfer& t) {
+  rt_.cancel(t.idle);
+  t.idle = rt_.after(options_.idle_timeout, [this, key = t.key] {
+    Transfer* cur = find(key);
+    if (cur == nullptr) return;
+    cur->idle = kNoTimer;
+    rt_.metrics().counter("storage_transfers_idle").add();
+    end(key,
+        absl::UnavailableError(
+            absl::StrCat("transfer idle for ", to_seconds(options_.idle_timeout), " s")),
+        true);
+  });
+}
+
+void StorageService::end(Key key, const absl::Status& status, bool answer) {
+  Transfer* t = find(key);
+  CAIRN_ASSERT(t != nullptr);
+  if (answer && !t->ending) respond(key.first, Response{.id = key.second, .status = status});
+  t->ending = true;
+  t->queue.clear();
+  rt_.cancel(t->idle);
+  t->idle = kNoTimer;
+  if (t->busy) return;  // the step's completion frees it
+  erase(key);
+}
+
+void StorageService::erase(Key key) {
+  auto it = transfers_.find(key);
+  CAIRN_ASSERT(it != transfers_.end() && !it->second->busy);
+  Transfer& t = *it->second;
+  rt_.cancel(t.idle);
+  // An ended put still open in the store is aborted: nothing half-stored stays.
+  if (t.ending && t.put_id != 0) store_.abort(t.put_id, [](absl::Status) {});
+  transfers_.erase(it);
+}
+
+void StorageService::respond(NodeId to, Response r) { rt_.send(to, encode(r)); }
+
+StorageService::Transfer* StorageService::find(Key key) {
+  auto it = transfers_.find(key);
+  return it == transfers_.end() ? nullptr : it->second.get();
+}
+
+void StorageService::check_invariants() const {
+  CAIRN_ASSERT(transfers_.size() <= options_.max_transfers);
+  for (const auto& [key, t] : transfers_) {
+    if (t->sender) CAIRN_ASSERT(t->sender->outstanding_bytes() <= options_.window_bytes);
+    if (t->receiver) CAIRN_ASSERT(t->receiver->buffered_bytes() <= options_.window_bytes);
+  }
+}
+
+}  // namespace cairn::storage
