@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "core/cas/blob_format.h"
+#include "core/cas/shard_store_testing.h"
 #include "core/storage/storage_codec.h"
 #include "core/storage/testing/storage_harness.h"
 #include "core/wire/message_types.h"
@@ -11,24 +12,13 @@
 namespace cairn::storage {
 namespace {
 
+using cas::testing::bytes_of;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::digest_of;
 using testing::StorageCluster;
 constexpr NodeId kNode = 1;
 constexpr NodeId kClient = 100;
-
-std::string bytes_of(uint64_t n, uint64_t seed) {
-  std::string out(n, '\0');
-  uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
-  for (auto& c : out) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    c = static_cast<char>(x);
-  }
-  return out;
-}
 
 bool any_with_prefix(MemDisk& disk, const std::string& prefix) {
   return !disk.list(prefix).empty();
