@@ -212,7 +212,7 @@ void RpcShardClient::on_credit(NodeId from, const Control& credit) {
   if (c->kind != RequestKind::kPut) {
     return fail(credit.id, absl::InvalidArgumentError("put credit for a call that is no put"));
   }
-  if (!c->sender) {  // the first credit fixes the window and the frame size
+  if (!c->sender) {  // the first credit to arrive fixes the window and the frame size
     auto pick = [](uint64_t ours, uint64_t theirs) {
       return theirs == 0 ? ours : std::min(ours, theirs);
     };
