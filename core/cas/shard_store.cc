@@ -160,13 +160,18 @@ void ShardStore::abort(PutId id, Done done) {
   discard_stream(id, absl::OkStatus(), std::move(done));
 }
 
-void ShardStore::discard_stream(PutId id, absl::Status status, Done done) {
+std::unique_ptr<ShardStore::PutStream> ShardStore::take_stream(PutId id) {
   auto it = puts_.find(id);
   CAIRN_ASSERT(it != puts_.end());
   std::unique_ptr<PutStream> s = std::move(it->second);
   puts_.erase(it);
   CAIRN_ASSERT(reserved_bytes_ >= s->reserved_bytes);
   reserved_bytes_ -= s->reserved_bytes;
+  return s;
+}
+
+void ShardStore::discard_stream(PutId id, absl::Status status, Done done) {
+  std::unique_ptr<PutStream> s = take_stream(id);
   if (!s->created) return later([done = std::move(done), status] { done(status); });
   rt_.disk().remove(s->tmp, [this, status, done = std::move(done)](absl::Status) {
     // Whether or not the removal succeeded, start-up removes any temporary left behind.
@@ -274,12 +279,7 @@ void ShardStore::rename_into_place(PutId id, PutDone end, std::function<void(abs
 
 // The rename is done; once the directory is synced the blob joins the index.
 void ShardStore::publish(PutId id, absl::Status synced, PutDone end) {
-  auto it = puts_.find(id);
-  CAIRN_ASSERT(it != puts_.end());
-  std::unique_ptr<PutStream> s = std::move(it->second);
-  puts_.erase(it);
-  CAIRN_ASSERT(reserved_bytes_ >= s->reserved_bytes);
-  reserved_bytes_ -= s->reserved_bytes;
+  std::unique_ptr<PutStream> s = take_stream(id);
   // The file is in place even if the directory sync failed: serve it (its bytes are
   // verified), but report that its durability is not known.
   if (!index_.contains(s->digest)) {

@@ -143,6 +143,8 @@ class ShardStore {
   absl::Status check_open() const;
   bool try_begin_op();
   void later(std::function<void()> fn);
+  // Removes put `id` from the open puts and releases its reservation.
+  std::unique_ptr<PutStream> take_stream(PutId id);
   void discard_stream(PutId id, absl::Status status, Done done);
   void write_trailer(PutId id, Payload trailer, PutDone end);
   void rename_into_place(PutId id, PutDone end, std::function<void(absl::Status)> fail);

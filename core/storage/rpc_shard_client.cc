@@ -12,6 +12,7 @@ struct RpcShardClient::Call {
   NodeId node = kNoNode;
   RequestKind kind = RequestKind::kStat;
   TimerId timer = kNoTimer;
+  bool sent = false;  // its request went out (a refused call never reaches the node)
   // Exactly one of these is set, by kind.
   PutDone put_done;
   ReadDone read_done;
@@ -82,6 +83,7 @@ CallId RpcShardClient::start(NodeId node, Request r, std::unique_ptr<Call> call,
     return id;
   }
   r.id = id;
+  c.sent = true;
   rt_.send(node, encode(r));
   return id;
 }
@@ -148,7 +150,7 @@ CallId RpcShardClient::remove(NodeId node, const cas::Digest& digest, Done done)
 
 void RpcShardClient::cancel(CallId id) {
   std::unique_ptr<Call> c = take(id);
-  if (c == nullptr) return;
+  if (c == nullptr || !c->sent) return;
   rt_.send(c->node, encode_control(Control{.id = id, .cancel = true}));
 }
 
@@ -212,7 +214,7 @@ void RpcShardClient::on_credit(NodeId from, const Control& credit) {
   if (c->kind != RequestKind::kPut) {
     return fail(credit.id, absl::InvalidArgumentError("put credit for a call that is no put"));
   }
-  if (!c->sender) {  // the first credit fixes the window and the frame size
+  if (!c->sender) {  // the first credit to arrive fixes the window and the frame size
     auto pick = [](uint64_t ours, uint64_t theirs) {
       return theirs == 0 ? ours : std::min(ours, theirs);
     };
@@ -251,7 +253,7 @@ void RpcShardClient::touch(CallId id, Call& c) {
 void RpcShardClient::fail(CallId id, absl::Status status) {
   std::unique_ptr<Call> c = take(id);
   if (c == nullptr) return;
-  rt_.send(c->node, encode_control(Control{.id = id, .cancel = true}));
+  if (c->sent) rt_.send(c->node, encode_control(Control{.id = id, .cancel = true}));
   c->finish_error(status);
 }
 

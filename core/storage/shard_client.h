@@ -3,7 +3,8 @@
 // The interface the coordinator is written against. Two implementations: RpcShardClient
 // (core/storage/rpc_shard_client.h) speaks the storage protocol (message range 0x03xx) to a
 // StorageService on each node through the Runtime; tests use an in-memory fake with fault
-// injection (core/storage/testing/fake_shards.h).
+// injection (core/storage/testing/fake_shards.h). The protocol, its limits and what each
+// status means to a caller: docs/storage.md.
 //
 // Promises:
 //   - every call's callback runs exactly once, later (never inside the call), on the

@@ -146,6 +146,13 @@ void peek_id(const Message& m, uint64_t* request_id) {
   if (request_id != nullptr && w.ParseFromString(m.header)) *request_id = w.request_id();
 }
 
+// One decoded message, or its error, as a member of the direction's variant.
+template <typename Variant, typename T>
+absl::StatusOr<Variant> lift(absl::StatusOr<T> got) {
+  if (!got.ok()) return got.status();
+  return Variant(std::move(*got));
+}
+
 }  // namespace
 
 absl::StatusOr<NodeBound> decode_node_bound(const Message& m, const DecodeLimits& limits,
@@ -158,22 +165,14 @@ absl::StatusOr<NodeBound> decode_node_bound(const Message& m, const DecodeLimits
       if (!w.ParseFromString(m.header)) return invalid("unreadable request");
       if (request_id != nullptr) *request_id = w.request_id();
       if (w.request_id() == 0) return invalid("a request without a request id");
-      absl::StatusOr<Request> r = decode_request(w, m, limits);
-      if (!r.ok()) return r.status();
-      return NodeBound(std::move(*r));
+      return lift<NodeBound>(decode_request(w, m, limits));
     }
-    case mt::kShardPutFrame: {
+    case mt::kShardPutFrame:
       peek_id<wire::ShardFrame>(m, request_id);
-      absl::StatusOr<Frame> f = decode_frame(m, limits);
-      if (!f.ok()) return f.status();
-      return NodeBound(std::move(*f));
-    }
-    case mt::kShardControl: {
+      return lift<NodeBound>(decode_frame(m, limits));
+    case mt::kShardControl:
       peek_id<wire::ShardControl>(m, request_id);
-      absl::StatusOr<Control> c = decode_control(m);
-      if (!c.ok()) return c.status();
-      return NodeBound(*c);
-    }
+      return lift<NodeBound>(decode_control(m));
     default:
       return invalid(absl::StrCat("type ", m.type, " is not a node-bound storage message"));
   }
@@ -184,24 +183,17 @@ absl::StatusOr<ClientBound> decode_client_bound(const Message& m, const DecodeLi
   if (request_id != nullptr) *request_id = 0;
   if (absl::Status st = check_header(m, limits); !st.ok()) return st;
   switch (m.type) {
-    case mt::kShardResponse: {
+    case mt::kShardResponse:
       peek_id<wire::ShardResponse>(m, request_id);
-      absl::StatusOr<Response> r = decode_response(m);
-      if (!r.ok()) return r.status();
-      return ClientBound(std::move(*r));
-    }
-    case mt::kShardGetFrame: {
+      return lift<ClientBound>(decode_response(m));
+    case mt::kShardGetFrame:
       peek_id<wire::ShardFrame>(m, request_id);
-      absl::StatusOr<Frame> f = decode_frame(m, limits);
-      if (!f.ok()) return f.status();
-      return ClientBound(std::move(*f));
-    }
+      return lift<ClientBound>(decode_frame(m, limits));
     case mt::kShardPutCredit: {
       peek_id<wire::ShardControl>(m, request_id);
       absl::StatusOr<Control> c = decode_control(m);
-      if (!c.ok()) return c.status();
-      if (c->cancel) return invalid("a cancel sent to a client");
-      return ClientBound(*c);
+      if (c.ok() && c->cancel) return invalid("a cancel sent to a client");
+      return lift<ClientBound>(std::move(c));
     }
     default:
       return invalid(absl::StrCat("type ", m.type, " is not a client-bound storage message"));

@@ -53,8 +53,8 @@ struct Control {
   uint64_t id = 0;
   uint64_t acked_bytes = 0;
   bool cancel = false;
-  uint64_t window_bytes = 0;  // a put's first credit: the transfer's window
-  uint64_t frame_bytes = 0;   // a put's first credit: the largest frame accepted
+  uint64_t window_bytes = 0;  // put credit: the transfer's window
+  uint64_t frame_bytes = 0;   // put credit: the largest frame accepted
 };
 
 struct Response {

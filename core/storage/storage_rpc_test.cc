@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "core/cas/blob_format.h"
+#include "core/cas/shard_store_testing.h"
 #include "core/storage/storage_codec.h"
 #include "core/storage/testing/storage_harness.h"
 #include "core/wire/message_types.h"
@@ -11,24 +12,13 @@
 namespace cairn::storage {
 namespace {
 
+using cas::testing::bytes_of;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::digest_of;
 using testing::StorageCluster;
 constexpr NodeId kNode = 1;
 constexpr NodeId kClient = 100;
-
-std::string bytes_of(uint64_t n, uint64_t seed) {
-  std::string out(n, '\0');
-  uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
-  for (auto& c : out) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    c = static_cast<char>(x);
-  }
-  return out;
-}
 
 bool any_with_prefix(MemDisk& disk, const std::string& prefix) {
   return !disk.list(prefix).empty();
@@ -262,6 +252,41 @@ TEST_F(StorageRpcTest, CancelStopsATransferWithoutACallback) {
   expect_nothing_half_stored();
   c_.run_for(seconds(5));
   EXPECT_FALSE(called);
+}
+
+TEST_F(StorageRpcTest, CancelStopsAGetOnTheNode) {
+  start();
+  const std::string a = bytes_of(200'000, 17);
+  ASSERT_TRUE(c_.put(kClient, kNode, a).ok());
+  bool called = false;
+  uint64_t frames = 0;
+  c_.cluster().filter = [&](NodeId, NodeId, const Message& m) {
+    frames += m.type == cairn::wire::kShardGetFrame;
+    return true;
+  };
+  const CallId id = client().get(kNode, digest_of(a), 0, a.size(), [&](auto) { called = true; });
+  c_.run_for(milliseconds(4));
+  ASSERT_EQ(service().transfers(), 1u);
+  client().cancel(id);
+  c_.run_for(milliseconds(3));
+  EXPECT_EQ(service().transfers(), 0u);
+  const uint64_t sent = frames;
+  c_.run_for(seconds(3));
+  EXPECT_EQ(frames, sent);  // nothing more was read or sent
+  EXPECT_LT(sent * (4u << 10), a.size());
+  EXPECT_FALSE(called);
+}
+
+TEST_F(StorageRpcTest, NodesThatAreBothClientAndStorageServeEachOther) {
+  c_.up(1);
+  c_.up(2);
+  const std::string a = bytes_of(30'000, 18), b = bytes_of(20'000, 19);
+  ASSERT_TRUE(c_.put(1, 2, a).ok());
+  ASSERT_TRUE(c_.put(2, 1, b).ok());
+  EXPECT_EQ(c_.get(1, 2, digest_of(a)).value(), a);
+  EXPECT_EQ(c_.get(2, 1, digest_of(b)).value(), b);
+  EXPECT_FALSE(c_.at(1).store->contains(digest_of(a)));
+  EXPECT_FALSE(c_.at(2).store->contains(digest_of(b)));
 }
 
 // Frames a well-behaved client never sends, from a raw sender (node 200).

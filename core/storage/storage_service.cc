@@ -126,10 +126,7 @@ void StorageService::start_put(NodeId from, const Request& r) {
   const uint64_t window = std::min(r.window_bytes, options_.window_bytes);
   t->put_id = *put;
   t->receiver.emplace(r.digest.size_bytes(), window);
-  rt_.send(from, encode_put_credit(Control{.id = r.id,
-                                           .acked_bytes = 0,
-                                           .window_bytes = window,
-                                           .frame_bytes = options_.frame_bytes}));
+  send_put_credit(*t);
   pump_put(*t);  // an empty shard commits at once
 }
 
@@ -227,9 +224,18 @@ void StorageService::appended(Key key, size_t length, absl::Status st) {
     return erase(key);
   }
   if (t->ending) return end(key, absl::CancelledError(), false);
-  const uint64_t acked = t->receiver->consume(length);
-  rt_.send(key.first, encode_put_credit(Control{.id = key.second, .acked_bytes = acked}));
+  t->receiver->consume(length);
+  send_put_credit(*t);
   pump_put(*t);
+}
+
+// Every credit repeats the window and frame size, so a client reads them from whichever
+// credit reaches it first.
+void StorageService::send_put_credit(const Transfer& t) {
+  rt_.send(t.key.first, encode_put_credit(Control{.id = t.key.second,
+                                                  .acked_bytes = t.receiver->consumed_bytes(),
+                                                  .window_bytes = t.receiver->window_bytes(),
+                                                  .frame_bytes = options_.frame_bytes}));
 }
 
 void StorageService::pump_get(Transfer& t) {

@@ -77,6 +77,7 @@ class StorageService final : public Service {
   // REQUIRES: !refuse_if_full.
   Transfer* open(NodeId from, const Request& r);
   void pump_put(Transfer& t);
+  void send_put_credit(const Transfer& t);
   void pump_get(Transfer& t);
   void appended(Key key, size_t length, absl::Status st);
   void read_done(Key key, FrameSpan span, absl::StatusOr<std::string> bytes);

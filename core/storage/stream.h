@@ -69,6 +69,7 @@ class CreditReceiver {
   uint64_t consume(uint64_t length);
 
   uint64_t total_bytes() const { return total_; }
+  uint64_t window_bytes() const { return window_; }
   uint64_t received_bytes() const { return received_; }
   uint64_t consumed_bytes() const { return consumed_; }
   // Received, not yet consumed: never more than the window.
