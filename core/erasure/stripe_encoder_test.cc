@@ -128,8 +128,12 @@ TEST(StripeEncoder, SecondEncodeOfTheSameSizeAllocatesNoBuffer) {
   }
   EXPECT_EQ(encoder.idle_buffers(), 4u);
   // A slightly different size falls in the same capacity class and reuses them too.
-  encoder.encode(make_chunk(random_bytes(1'000'100, 2), 0));
+  // The reused buffers held parity and data before: padding must be zeroed afresh.
+  const auto other = random_bytes(1'000'100, 2);
+  const auto shards = as_shards(encoder.encode(make_chunk(other, 0)));
   EXPECT_EQ(encoder.buffers_allocated(), 4u);
+  const auto expected = encode_stripe(*codec, other);
+  for (size_t i = 0; i < shards.size(); ++i) EXPECT_EQ(shards[i].bytes, expected.shards[i].bytes);
 }
 
 TEST(StripeEncoder, KeepsAtMostTheConfiguredIdleBuffers) {
