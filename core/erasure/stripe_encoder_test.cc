@@ -136,6 +136,27 @@ TEST(StripeEncoder, SecondEncodeOfTheSameSizeAllocatesNoBuffer) {
   for (size_t i = 0; i < shards.size(); ++i) EXPECT_EQ(shards[i].bytes, expected.shards[i].bytes);
 }
 
+// Shards of several MiB take the other fill path: coded straight from the chunk, the padded
+// shard copied in one piece.
+TEST(StripeEncoder, LargePaddedShardsEqualEncodeStripe) {
+  struct Case {
+    int k, m;
+    size_t chunk_bytes;
+  };
+  for (const Case& c : {Case{3, 2, (7u << 20) + 1000}, Case{4, 2, (12u << 20) + 100},
+                        Case{10, 4, (24u << 20) + 3}}) {
+    auto codec = *make_reed_solomon(c.k, c.m);
+    const auto bytes = random_bytes(c.chunk_bytes, c.chunk_bytes);
+    StripeEncoder encoder(*codec);
+    const auto shards = as_shards(encoder.encode(make_chunk(bytes, 5)));
+    const auto expected = encode_stripe(*codec, bytes);
+    ASSERT_GT(expected.layout.shard_bytes, 2u << 20);
+    for (size_t i = 0; i < shards.size(); ++i) {
+      EXPECT_EQ(shards[i].bytes, expected.shards[i].bytes) << codec->name() << " shard " << i;
+    }
+  }
+}
+
 TEST(StripeEncoder, KeepsAtMostTheConfiguredIdleBuffers) {
   auto codec = *make_reed_solomon(4, 4);
   StripeEncoder encoder(*codec, 2);
