@@ -1,6 +1,8 @@
 #include "core/erasure/buffer_pool.h"
 
+#include <algorithm>
 #include <bit>
+#include <iterator>
 #include <new>
 
 #include "core/base/assert.h"
@@ -23,11 +25,11 @@ BufferPool::~BufferPool() {
 
 size_t BufferPool::capacity_for(size_t bytes) {
   CAIRN_ASSERT(bytes > 0);
-  // Eight steps per power of two: at most 1/8 wasted, and near sizes share a capacity.
-  const size_t top = std::bit_floor(bytes);
-  const size_t step = std::max<size_t>(top / 8, kShardAlignmentBytes);
+  // Eight steps per power of two (at most an eighth wasted), never finer than the alignment.
+  const size_t step = std::max<size_t>(std::bit_floor(bytes) / 8, kShardAlignmentBytes);
   const size_t capacity = (bytes + step - 1) / step * step;
-  CAIRN_ASSERT(capacity >= bytes && capacity % kShardAlignmentBytes == 0);
+  CAIRN_ASSERT(capacity >= bytes);
+  CAIRN_ASSERT(capacity % kShardAlignmentBytes == 0);
   return capacity;
 }
 
@@ -50,10 +52,10 @@ std::shared_ptr<uint8_t> BufferPool::acquire(size_t bytes) {
     block = {static_cast<uint8_t*>(::operator new(capacity, kAlignment)), capacity};
   }
   CAIRN_ASSERT(reinterpret_cast<uintptr_t>(block.bytes) % kShardAlignmentBytes == 0);
-  return std::shared_ptr<uint8_t>(
-      block.bytes, [pool = shared_from_this(), capacity](uint8_t* bytes) {
-        pool->release({bytes, capacity});
-      });
+  return std::shared_ptr<uint8_t>(block.bytes,
+                                  [pool = shared_from_this(), capacity](uint8_t* released) {
+                                    pool->release({released, capacity});
+                                  });
 }
 
 void BufferPool::release(Block block) {

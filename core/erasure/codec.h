@@ -38,6 +38,10 @@ class Codec {
   virtual void encode(absl::Span<const uint8_t* const> data, absl::Span<uint8_t* const> parity,
                       size_t shard_bytes) const = 0;
 
+  // True when every parity shard is a byte-for-byte copy of data shard 0 (replication), so
+  // a caller may share that shard's bytes instead of calling encode().
+  virtual bool parity_copies_data() const { return false; }
+
   // Rebuilds only the shards listed in `lost` from those present. `shards` has one entry
   // per shard index; nullptr marks an absent shard. out[i] receives shard lost[i].
   // Returns DataLoss (writing nothing) when fewer than data_shards() shards are present,

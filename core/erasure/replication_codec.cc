@@ -19,6 +19,8 @@ class ReplicationCodec final : public Codec {
   int data_shards() const override { return 1; }
   int parity_shards() const override { return copies_ - 1; }
 
+  bool parity_copies_data() const override { return true; }
+
   void encode(absl::Span<const uint8_t* const> data, absl::Span<uint8_t* const> parity,
               size_t shard_bytes) const override {
     CAIRN_ASSERT(data.size() == 1);
