@@ -90,7 +90,8 @@ absl::Status validate_raft(const Scenario& s) {
   if (s.chunks().clients > 0 && !storage) {
     return error_at(s, 0, "chunk clients need nodes with role storage");
   }
-  if (s.checks.contains("durability") && (s.chunks().clients == 0 || s.chunks().verify <= Duration(0))) {
+  if (s.checks.contains("durability") &&
+      (s.chunks().clients == 0 || s.chunks().verify <= Duration(0))) {
     return error_at(s, s.checks.at("durability").line,
                     "durability judges chunks read back: add chunks: {clients: N, verify: T}");
   }

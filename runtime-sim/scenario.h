@@ -151,7 +151,7 @@ struct Scenario {
   LinkSpec link;
   DiskSpec disk;
   double cpu_flops = 1e9;
-  LinkFaults network;         // faults on every link from the start
+  LinkFaults network;  // faults on every link from the start
   TransportSpec transport;
   std::vector<Fault> faults;  // sorted by time
   RandomFaultSpec random_faults;

@@ -52,20 +52,22 @@ CheckResult StorageRun::judge_durability() const {
     r.judged = false;
     r.pass = false;
     r.detail = absl::StrCat("no chunk was acknowledged",
-                            write_failures_ > 0 ? absl::StrCat(" (", write_failures_,
-                                                               " writes failed; first: ",
-                                                               first_write_failure_, ")")
-                                                : "");
+                            write_failures_ > 0
+                                ? absl::StrCat(" (", write_failures_,
+                                               " writes failed; first: ", first_write_failure_, ")")
+                                : "");
     return r;
   }
   r.pass = verify_failures_ == 0 && unverified == 0;
   r.detail = absl::StrCat(verified_ok_, " of ", written_, " acknowledged chunks read back intact");
-  if (verify_failures_ > 0) absl::StrAppend(&r.detail, "; ", verify_failures_, " not: ", first_failure_);
+  if (verify_failures_ > 0)
+    absl::StrAppend(&r.detail, "; ", verify_failures_, " not: ", first_failure_);
   if (unverified > 0) {
     absl::StrAppend(&r.detail, "; ", unverified, " not read back before the end of the run");
   }
   if (write_failures_ > 0) {
-    absl::StrAppend(&r.detail, " (", write_failures_, " writes refused, not acknowledged)");
+    absl::StrAppend(&r.detail, " (", write_failures_,
+                    " writes refused, not acknowledged; first: ", first_write_failure_, ")");
   }
   return r;
 }

@@ -56,7 +56,14 @@ void ChunkSession::start(std::unique_ptr<Call> call) {
 void ChunkSession::attempt(uint64_t key) {
   Call& c = *calls_[key];
   ++c.attempts;
+  // The next coordinator in turn, skipping those that lately left an attempt unanswered
+  // (unless all did).
   c.at = coordinators_[next_++ % coordinators_.size()];
+  for (size_t i = 0; i < coordinators_.size(); ++i) {
+    auto it = avoid_until_.find(c.at);
+    if (it == avoid_until_.end() || it->second <= rt_.now()) break;
+    c.at = coordinators_[next_++ % coordinators_.size()];
+  }
   by_request_.erase(c.attempt_id);
   c.attempt_id = next_request_++;
   by_request_[c.attempt_id] = key;

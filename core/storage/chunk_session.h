@@ -4,9 +4,10 @@
 // Many calls may be in flight at once. Each goes to one coordinator (round robin over the
 // storage nodes given); an attempt answered Unavailable, or unanswered within
 // attempt_timeout, is retried at the next coordinator, at most max_attempts times. Any
-// other status is final and is the coordinator's, unchanged. A put retried after a timeout
-// is harmless: shards are content-addressed, so a second write of the chunk deduplicates.
-// Promises: each call's callback runs exactly once, later, on the runtime's thread.
+// other status is final and is the coordinator's, unchanged. A coordinator that left an
+// attempt unanswered is passed over for `avoid_for`, so a dead node costs one timeout. A put
+// retried after a timeout is harmless: shards are content-addressed, so a second write of the chunk
+// deduplicates. Promises: each call's callback runs exactly once, later, on the runtime's thread.
 #pragma once
 
 #include <functional>
@@ -25,6 +26,9 @@ namespace cairn::storage {
 struct ChunkSessionOptions {
   Duration attempt_timeout = std::chrono::seconds(10);
   uint32_t max_attempts = 3;
+  // A coordinator that left an attempt unanswered is skipped for this long (unless every
+  // coordinator is).
+  Duration avoid_for = std::chrono::seconds(30);
 };
 
 class ChunkSession {
@@ -72,6 +76,7 @@ class ChunkSession {
   uint64_t next_request_ = 1;
   std::map<uint64_t, std::unique_ptr<Call>> calls_;  // by call key
   std::map<uint64_t, uint64_t> by_request_;          // attempt's request id -> call key
+  std::map<NodeId, Time> avoid_until_;               // coordinators that left an attempt unanswered
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

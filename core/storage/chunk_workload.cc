@@ -127,25 +127,25 @@ void ChunkWorkload::verify_next() {
   while (reads_in_flight_ < options_.window && next_to_verify_ < acknowledged_.size()) {
     const ChunkLayout layout = acknowledged_[next_to_verify_++];
     ++reads_in_flight_;
-    session_.read(layout, 0, layout.chunk.size_bytes(),
-                  [this, layout, token = std::weak_ptr<bool>(alive_)](absl::StatusOr<Payload> r) {
-                    if (token.expired()) return;
-                    --reads_in_flight_;
-                    absl::Status st = r.status();
-                    if (r.ok() && r->size() != layout.chunk.size_bytes()) {
-                      st = absl::DataLossError("read back with the wrong length");
-                    } else if (r.ok() && r->virtual_bytes == 0) {
-                      const auto view = r->view();
-                      const cas::Digest got = cas::Digest::of(absl::Span<const uint8_t>(
-                          reinterpret_cast<const uint8_t*>(view.data()), view.size()));
-                      if (got != layout.chunk) {
-                        st = absl::DataLossError(
-                            absl::StrCat("read back as other bytes: ", got.format()));
-                      }
-                    }
-                    sink_->verified(rt_.self(), layout.chunk, st);
-                    verify_next();
-                  });
+    session_.read(
+        layout, 0, layout.chunk.size_bytes(),
+        [this, layout, token = std::weak_ptr<bool>(alive_)](absl::StatusOr<Payload> r) {
+          if (token.expired()) return;
+          --reads_in_flight_;
+          absl::Status st = r.status();
+          if (r.ok() && r->size() != layout.chunk.size_bytes()) {
+            st = absl::DataLossError("read back with the wrong length");
+          } else if (r.ok() && r->virtual_bytes == 0) {
+            const auto view = r->view();
+            const cas::Digest got = cas::Digest::of(absl::Span<const uint8_t>(
+                reinterpret_cast<const uint8_t*>(view.data()), view.size()));
+            if (got != layout.chunk) {
+              st = absl::DataLossError(absl::StrCat("read back as other bytes: ", got.format()));
+            }
+          }
+          sink_->verified(rt_.self(), layout.chunk, st);
+          verify_next();
+        });
   }
 }
 

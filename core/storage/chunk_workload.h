@@ -28,8 +28,8 @@ struct ChunkWorkloadOptions final : RoleOptionsBase<ChunkWorkloadOptions> {
   uint64_t virtual_above = 0;     // 0: every chunk carries real bytes
   int64_t window = 4;             // writes (and reads) in flight per client
   Duration start = std::chrono::seconds(1);
-  Duration until = Duration(0);   // no write starts after this; 0: verify time
-  Duration verify = Duration(0);  // read-back starts; 0: no read-back
+  Duration until = Duration(0);                 // no write starts after this; 0: verify time
+  Duration verify = Duration(0);                // read-back starts; 0: no read-back
   Duration timeout = std::chrono::seconds(10);  // per attempt
   int64_t retries = 3;                          // attempts per operation
 

@@ -41,6 +41,7 @@ class StorageHost final : public Service {
       }
     });
   }
+  void on_message(NodeId, const Message&) override {}
   void check_invariants() const override { store_.check_invariants(); }
 
   cas::ShardStore& store() { return store_; }
@@ -79,7 +80,7 @@ void StorageOptions::visit(SettingsVisitor& v) {
   v.duration("hedge_after", coordinator.hedge_initial);
   v.count("max_transfers", service.max_transfers, 1, 100000);
   v.duration("idle_timeout", service.idle_timeout);
-  v.rate("scrub_rate", scrub_bytes_per_second);
+  v.bytes("scrub_per_second", scrub_bytes_per_second);
   v.duration("scrub_rest", scrub_rest);
 }
 
@@ -145,8 +146,10 @@ RoleInfo chunk_client_role() {
     auto* sink = ctx.hooks.get<ChunkHistorySink>();
     if (sink == nullptr) return absl::FailedPreconditionError("chunk_client needs a history sink");
     std::vector<NodeId> coordinators = ctx.members("storage");
-    if (coordinators.empty()) return absl::FailedPreconditionError("chunk_client needs storage nodes");
-    return node.add(std::make_unique<ChunkWorkload>(ctx.runtime, std::move(coordinators), *o, sink));
+    if (coordinators.empty())
+      return absl::FailedPreconditionError("chunk_client needs storage nodes");
+    return node.add(
+        std::make_unique<ChunkWorkload>(ctx.runtime, std::move(coordinators), *o, sink));
   };
   return r;
 }

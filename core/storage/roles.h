@@ -22,7 +22,7 @@ struct StorageOptions final : RoleOptionsBase<StorageOptions> {
   cas::ShardStoreOptions store;
   StorageServiceOptions service;
   CoordinatorOptions coordinator;
-  double scrub_bytes_per_second = 20e6;  // 0: no scrubbing
+  uint64_t scrub_bytes_per_second = 20'000'000;  // 0: no scrubbing
   Duration scrub_rest = std::chrono::minutes(10);
 
   void visit(SettingsVisitor& v) override;

@@ -25,6 +25,7 @@ struct RpcShardClient::Call {
   // get
   std::optional<CreditReceiver> receiver;
   std::string buffer;
+  std::map<uint64_t, Payload> ahead;  // frames that arrived early (reordered), within the window
 
   void finish_error(const absl::Status& st) {
     CAIRN_ASSERT(!st.ok());
@@ -196,12 +197,27 @@ void RpcShardClient::on_frame(NodeId from, Frame f) {
   if (c->kind != RequestKind::kGet || f.bytes.virtual_bytes != 0) {
     return fail(f.id, absl::InvalidArgumentError("a get frame the call did not ask for"));
   }
+  touch(f.id, *c);
+  if (c->receiver->ahead(f.offset, f.bytes.size())) {
+    c->ahead.emplace(f.offset, std::move(f.bytes));
+    return;
+  }
   absl::StatusOr<CreditReceiver::Verdict> v = c->receiver->on_frame(f.offset, f.bytes.size());
   if (!v.ok()) return fail(f.id, v.status());
-  touch(f.id, *c);
   if (*v == CreditReceiver::Verdict::kDuplicate) return;
   c->buffer.append(f.bytes.view());
-  const uint64_t acked = c->receiver->consume(f.bytes.size());
+  uint64_t acked = c->receiver->consume(f.bytes.size());
+  // Frames held for having arrived early follow once the gap before them is filled.
+  while (!c->ahead.empty() && c->ahead.begin()->first <= c->receiver->received_bytes()) {
+    Payload next = std::move(c->ahead.begin()->second);
+    const uint64_t at = c->ahead.begin()->first;
+    c->ahead.erase(c->ahead.begin());
+    v = c->receiver->on_frame(at, next.size());
+    if (!v.ok()) return fail(f.id, v.status());
+    if (*v == CreditReceiver::Verdict::kDuplicate) continue;
+    c->buffer.append(next.view());
+    acked = c->receiver->consume(next.size());
+  }
   rt_.send(from, encode_control(Control{.id = f.id, .acked_bytes = acked}));
   if (!c->receiver->complete()) return;
   std::unique_ptr<Call> done = take(f.id);

@@ -20,7 +20,8 @@ struct StorageService::Transfer {
   // put
   cas::ShardStore::PutId put_id = 0;
   std::optional<CreditReceiver> receiver;
-  std::deque<Frame> queue;  // accepted, not yet appended (at most the window)
+  std::deque<Frame> queue;          // accepted, not yet appended (at most the window)
+  std::map<uint64_t, Frame> ahead;  // arrived early (reordered), within the window
   // get
   uint64_t offset = 0;  // of the range in the shard
   std::optional<CreditSender> sender;
@@ -159,14 +160,26 @@ void StorageService::on_frame(NodeId from, Frame f) {
   if (t->kind != RequestKind::kPut) {
     return end(key, absl::InvalidArgumentError("a put frame for a get"), true);
   }
+  touch(*t);
+  if (t->receiver->ahead(f.offset, f.bytes.size())) {
+    t->ahead.emplace(f.offset, std::move(f));
+    return;
+  }
   absl::StatusOr<CreditReceiver::Verdict> v = t->receiver->on_frame(f.offset, f.bytes.size());
   if (!v.ok()) return end(key, v.status(), true);
-  touch(*t);
   if (*v == CreditReceiver::Verdict::kDuplicate) {
     rt_.metrics().counter("storage_duplicate_frames").add();
     return;
   }
   t->queue.push_back(std::move(f));
+  // Frames held for having arrived early follow once the gap before them is filled.
+  while (!t->ahead.empty() && t->ahead.begin()->first <= t->receiver->received_bytes()) {
+    Frame next = std::move(t->ahead.begin()->second);
+    t->ahead.erase(t->ahead.begin());
+    v = t->receiver->on_frame(next.offset, next.bytes.size());
+    if (!v.ok()) return end(key, v.status(), true);
+    if (*v == CreditReceiver::Verdict::kAccept) t->queue.push_back(std::move(next));
+  }
   pump_put(*t);
 }
 

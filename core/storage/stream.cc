@@ -62,6 +62,11 @@ absl::StatusOr<CreditReceiver::Verdict> CreditReceiver::on_frame(uint64_t offset
   return Verdict::kAccept;
 }
 
+bool CreditReceiver::ahead(uint64_t offset, uint64_t length) const {
+  return length > 0 && offset > received_ && offset + length > offset &&
+         offset + length <= total_ && offset + length - consumed_ <= window_;
+}
+
 uint64_t CreditReceiver::consume(uint64_t length) {
   CAIRN_ASSERT(consumed_ + length <= received_);
   consumed_ += length;

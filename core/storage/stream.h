@@ -7,8 +7,9 @@
 // The receiver grants credit by acknowledging bytes it has consumed; the sender never has
 // more than `window_bytes` sent but unacknowledged, so a receiver that stops consuming
 // stops the sender and nothing buffers without bound. Frames carry their offset in the
-// transfer; a transport may lose or duplicate them, not (in this protocol) reorder them
-// while they are in flight.
+// transfer; a transport may lose, duplicate or reorder them. A frame that arrives ahead of
+// the expected offset but within the credit (ahead()) is held by the caller until the gap
+// before it is filled, so holding never exceeds the window either.
 //
 // Promises (CreditReceiver::on_frame): a frame is accepted only at the expected offset,
 // within the declared total and within the credit granted; an exact or partial repeat of
@@ -64,6 +65,9 @@ class CreditReceiver {
 
   // Checks a frame of `length` bytes at `offset`; an accepted one counts as received.
   absl::StatusOr<Verdict> on_frame(uint64_t offset, uint64_t length);
+  // True when a frame at `offset` is not the next one but would fit within the declared
+  // total and the credit once the frames before it arrive: the caller holds it.
+  bool ahead(uint64_t offset, uint64_t length) const;
   // `length` more received bytes are consumed; returns the new ack (credit) to send.
   // REQUIRES: consumed_bytes() + length <= received_bytes().
   uint64_t consume(uint64_t length);

@@ -90,6 +90,19 @@ TEST(CreditReceiver, RefusesBadFramesAndStaysUnchanged) {
   EXPECT_EQ(r.received_bytes(), 1000u);
 }
 
+TEST(CreditReceiver, SaysWhichEarlyFramesToHold) {
+  CreditReceiver r(5000, 4000);
+  ASSERT_EQ(r.on_frame(0, 1000).value(), Verdict::kAccept);
+  EXPECT_TRUE(r.ahead(2000, 1000));   // a gap before it, within credit
+  EXPECT_TRUE(r.ahead(3000, 1000));   // ends exactly at the credit
+  EXPECT_FALSE(r.ahead(3500, 1000));  // beyond the credit
+  EXPECT_FALSE(r.ahead(1000, 500));   // the next frame is not early
+  EXPECT_FALSE(r.ahead(500, 100));    // a repeat is not early
+  EXPECT_FALSE(r.ahead(4500, 1000));  // past the declared size
+  EXPECT_FALSE(r.ahead(2000, 0));
+  EXPECT_FALSE(r.ahead(UINT64_MAX, 2));
+}
+
 TEST(CreditFlow, SenderAndReceiverAgreeOverAWholeTransfer) {
   for (uint64_t total : {0u, 1u, 999u, 10'000u}) {
     CreditSender s(total, 2500, 1000);
