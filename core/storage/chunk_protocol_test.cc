@@ -7,6 +7,7 @@
 #include "core/storage/chunk_service.h"
 #include "core/storage/chunk_session.h"
 #include "core/storage/chunk_wire.h"
+#include "core/storage/status_wire.h"
 #include "core/storage/testing/fake_shards.h"
 #include "core/wire/message_types.h"
 
@@ -161,10 +162,10 @@ TEST(ChunkWire, LayoutsRoundTripAndBadOnesAreRefused) {
   w = to_wire(l);
   w.set_mode(static_cast<wire::Mode>(7));
   EXPECT_TRUE(absl::IsInvalidArgument(from_wire(w).status()));
-  wire::ChunkStatus odd;
+  wire::Status odd;
   odd.set_code(1234);
-  EXPECT_TRUE(absl::IsUnknown(status_from_wire(odd)));
-  EXPECT_TRUE(absl::IsDataLoss(status_from_wire(status_to_wire(absl::DataLossError("x")))));
+  EXPECT_TRUE(absl::IsUnknown(from_wire(odd)));
+  EXPECT_TRUE(absl::IsDataLoss(from_wire(to_wire(absl::DataLossError("x")))));
 }
 
 }  // namespace

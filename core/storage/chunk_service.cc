@@ -1,6 +1,7 @@
 #include "core/storage/chunk_service.h"
 
 #include "core/storage/chunk_wire.h"
+#include "core/storage/status_wire.h"
 #include "core/wire/message_types.h"
 
 namespace cairn::storage {
@@ -45,7 +46,7 @@ void ChunkService::reply(NodeId to, uint64_t request_id, const absl::Status& sta
                          Payload payload, const ChunkLayout* layout) {
   wire::ChunkResponse response;
   response.set_request_id(request_id);
-  *response.mutable_status() = status_to_wire(status);
+  *response.mutable_status() = to_wire(status);
   if (layout != nullptr) *response.mutable_layout() = to_wire(*layout);
   Message m;
   m.type = cairn::wire::kChunkResponse;

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
 #include "core/storage/chunk_wire.h"
+#include "core/storage/status_wire.h"
 #include "core/wire/message_types.h"
 
 namespace cairn::storage {
@@ -95,7 +96,7 @@ void ChunkSession::on_response(NodeId from, const Message& message) {
   if (from != c.at) return;
   if (c.timer != kNoTimer) rt_.cancel(c.timer);
   c.timer = kNoTimer;
-  const absl::Status status = status_from_wire(response.status());
+  const absl::Status status = from_wire(response.status());
   if (absl::IsUnavailable(status)) {
     return retry_or_finish(
         key, absl::Status(status.code(), absl::StrCat("n", from, ": ", status.message())));

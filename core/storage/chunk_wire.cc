@@ -60,20 +60,6 @@ absl::StatusOr<ChunkLayout> from_wire(const wire::Layout& in) {
   return l;
 }
 
-wire::ChunkStatus status_to_wire(const absl::Status& status) {
-  wire::ChunkStatus out;
-  out.set_code(static_cast<int32_t>(status.code()));
-  out.set_message(std::string(status.message()));
-  return out;
-}
-
-absl::Status status_from_wire(const wire::ChunkStatus& s) {
-  if (s.code() < 0 || s.code() > static_cast<int32_t>(absl::StatusCode::kUnauthenticated)) {
-    return absl::UnknownError(absl::StrCat("status code ", s.code(), ": ", s.message()));
-  }
-  return absl::Status(static_cast<absl::StatusCode>(s.code()), s.message());
-}
-
 absl::StatusOr<WriteOptions> write_options_from_wire(const wire::PutChunk& put) {
   WriteOptions o;
   switch (put.mode()) {

@@ -1,6 +1,6 @@
 // Conversions between the chunk protocol's messages (chunk.proto) and the coordinator's
-// types, with validation: every decoder refuses a malformed message with InvalidArgument
-// naming the field, so a coordinator never acts on half-understood input.
+// types (statuses: status_wire.h), with validation: every decoder refuses a malformed message with
+// InvalidArgument naming the field, so a coordinator never acts on half-understood input.
 #pragma once
 
 #include "absl/status/statusor.h"
@@ -12,10 +12,6 @@ namespace cairn::storage {
 
 wire::Layout to_wire(const ChunkLayout& layout);
 absl::StatusOr<ChunkLayout> from_wire(const wire::Layout& layout);
-
-wire::ChunkStatus status_to_wire(const absl::Status& status);
-// A code outside absl's canonical set arrives as Unknown (with the number in the message).
-absl::Status status_from_wire(const wire::ChunkStatus& status);
 
 absl::StatusOr<cas::Digest> digest_from_wire(const std::string& hash, uint64_t size);
 std::string hash_to_wire(const cas::Digest& digest);

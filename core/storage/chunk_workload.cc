@@ -12,14 +12,6 @@ namespace {
 
 Duration since_start(Runtime& rt) { return rt.now().time_since_epoch(); }
 
-// A digest for a chunk whose bytes exist only as a length: unique per client and chunk.
-cas::Digest virtual_chunk_digest(NodeId client, uint64_t serial, uint64_t size) {
-  const std::string name = absl::StrCat("virtual chunk ", client, ".", serial);
-  const cas::Digest d = cas::Digest::of(
-      absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(name.data()), name.size()));
-  return cas::Digest(d.hash(), size);
-}
-
 }  // namespace
 
 void ChunkWorkloadOptions::visit(SettingsVisitor& v) {
@@ -27,7 +19,6 @@ void ChunkWorkloadOptions::visit(SettingsVisitor& v) {
   v.rate("rate", rate_per_s);
   v.bytes("size_min", size_min);
   v.bytes("size_max", size_max);
-  v.bytes("virtual_above", virtual_above);
   v.count("window", window, 1, 1024);
   v.duration("start", start);
   v.duration("until", until);
@@ -95,22 +86,14 @@ void ChunkWorkload::tick() {
 void ChunkWorkload::write_one() {
   const uint64_t size =
       options_.size_min + rt_.rng().below(options_.size_max - options_.size_min + 1);
-  Payload bytes;
-  cas::Digest digest;
-  const uint64_t serial = ++serial_;
-  if (options_.virtual_above > 0 && size >= options_.virtual_above) {
-    bytes.virtual_bytes = size;
-    digest = virtual_chunk_digest(rt_.self(), serial, size);
-  } else {
-    std::string data(size, '\0');
-    for (size_t i = 0; i < size; i += 8) {
-      const uint64_t x = rt_.rng().next();
-      std::memcpy(data.data() + i, &x, std::min<size_t>(8, size - i));
-    }
-    digest = cas::Digest::of(
-        absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
-    bytes = Payload(std::move(data));
+  std::string data(size, '\0');
+  for (size_t i = 0; i < size; i += 8) {
+    const uint64_t x = rt_.rng().next();
+    std::memcpy(data.data() + i, &x, std::min<size_t>(8, size - i));
   }
+  const cas::Digest digest = cas::Digest::of(
+      absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  Payload bytes(std::move(data));
   ++writes_in_flight_;
   session_.put(digest, std::move(bytes), {},
                [this, digest, token = std::weak_ptr<bool>(alive_)](absl::StatusOr<ChunkLayout> r) {

@@ -4,9 +4,6 @@
 // reads every one of them back whole, checking the bytes against the chunk's digest. What
 // happened goes to a ChunkHistorySink; the `durability` check judges it (every
 // acknowledged chunk read back with the right bytes).
-//
-// Chunks of at least `virtual_above` bytes are virtual (a length and a digest, no bytes), so
-// large runs cost no memory; the coordinator and stores carry their lengths only.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +22,6 @@ struct ChunkWorkloadOptions final : RoleOptionsBase<ChunkWorkloadOptions> {
   double rate_per_s = 2;  // chunks written per second per client
   uint64_t size_min = 256 << 10;
   uint64_t size_max = 256 << 10;  // sizes are uniform in [size_min, size_max]
-  uint64_t virtual_above = 0;     // 0: every chunk carries real bytes
   int64_t window = 4;             // writes (and reads) in flight per client
   Duration start = std::chrono::seconds(1);
   Duration until = Duration(0);                 // no write starts after this; 0: verify time
@@ -74,7 +70,6 @@ class ChunkWorkload final : public Service {
   std::vector<ChunkLayout> acknowledged_;
   size_t next_to_verify_ = 0;
   bool verifying_ = false;
-  uint64_t serial_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
