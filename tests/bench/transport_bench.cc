@@ -24,11 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "runtime-real/host/asio_runtime.h"
-#include "runtime-real/host/node_host.h"
-#include "runtime-real/shm/shm_transport.h"
-#include "runtime-real/host/spd_log.h"
-#include "runtime-real/transport/tcp_transport.h"
+#include "tests/bench/transport_peer.h"
 #include "tests/real/process.h"
 
 namespace cairn::real {
@@ -39,137 +35,63 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Two nodes in this process; node 1 pumps messages to node 2 as fast as the bounded
-// queues accept them, resuming when the transport's drain handler says there is room.
+// Node 1 in this process pumps messages to node 2 in a child process as fast as the
+// bounded queues accept them, resuming when the transport's drain handler says there is room.
 struct Pair {
-  Pair(bool shm, uint64_t threshold, uint64_t ring_bytes, int socket_buffer_bytes = 0,
-       bool in_place = true, bool check_payload = true) {
+  explicit Pair(const bench::NodeOptions& o) {
     const auto ports = testing::free_ports(2);
-    dir = "/tmp/cairn-bench-" + std::to_string(::getpid());
-    for (int i = 0; i < 2; ++i) {
-      const NodeId id = static_cast<NodeId>(i + 1);
-      rt[i] = std::make_unique<AsioRuntime>(id, dir + "/n" + std::to_string(id), pool,
-                                            make_process_logger(LogLevel::kWarn), id);
-      TcpOptions o;
-      o.host_id = this_host_id();
-      o.socket_buffer_bytes = socket_buffer_bytes;
-      o.check_payload = check_payload;
-      const uint16_t peer_port = ports[1 - i];
-      tcp[i] = std::make_unique<TcpTransport>(
-          *rt[i], o,
-          std::vector<PeerAddress>{
-              {static_cast<NodeId>(2 - i),
-               tcp::endpoint(asio::ip::make_address("127.0.0.1"), peer_port)}});
-      (void)tcp[i]->listen(tcp::endpoint(asio::ip::make_address("127.0.0.1"), ports[i]));
-      if (shm) {
-        ShmOptions so{ring_bytes, threshold, 256};
-        so.receive_in_place = in_place;
-        shm_[i] = std::make_unique<ShmTransport>(*rt[i], *tcp[i], so);
-      }
-    }
-    rt[1]->set_receiver([this](NodeId, const Message& m) {
-      received_bytes.fetch_add(m.payload.size());
-      // The last message stamps the end, so the polling below adds nothing to the time.
-      if (received.fetch_add(1) + 1 == expected.load()) done_at = Clock::now();
-    });
-    rt[0]->set_receiver([](NodeId, const Message&) {});
-    rt[0]->start();
-    rt[1]->start();
-    // Node 2 says hello to node 1 so that node 1 knows it shares the host.
-    rt[1]->run_sync([this] { (void)tcp[1]->send(1, Message{1, "hi", {}}); });
-  }
-  ~Pair() {
-    for (int i = 0; i < 2; ++i) {
-      rt[i]->run_sync([this, i] {
-        if (shm_[i]) shm_[i]->close();
-        tcp[i]->close();
-      });
-      if (shm_[i]) shm_[i]->join();
-      rt[i]->stop();
-    }
-    pool.join();
-    std::filesystem::remove_all(dir);
+    sender = std::make_unique<bench::BenchNode>(1, ports[0], 2, ports[1], o);
+    sender->rt().set_receiver([](NodeId, const Message&) {});
+    sender->rt().start();
+    receiver = std::make_unique<bench::ReceiverProcess>(ports[1], ports[0], o);
   }
 
   // Sends `count` messages of `payload` bytes from node 1, over shm when `use_shm`;
   // returns the seconds until node 2 received the last one.
   double run(uint64_t count, size_t payload, bool use_shm) {
+    AsioRuntime& rt = sender->rt();
+    TcpTransport& tcp = sender->tcp();
+    ShmTransport* shm = sender->shm();
     const Message m{0x0501, "h", Payload(std::string(payload, 'p'))};
-    received = 0;
-    received_bytes = 0;
-    expected = count;
     if (use_shm) {  // set up the ring first: the first large message triggers the offer
       testing::wait_until(std::chrono::seconds(5), [&] {
         bool up = false;
-        rt[0]->run_sync([&] { up = shm_[0]->wants(2, m); });
+        rt.run_sync([&] { up = shm->wants(2, m); });
         return up;
       });
     }
+    receiver->expect(count);
     uint64_t sent = 0;  // loop thread of node 1 only
     std::function<void()> pump = [&, use_shm] {
       while (sent < count) {
-        const absl::Status s = use_shm ? shm_[0]->send(2, m) : tcp[0]->send(2, m);
+        const absl::Status s = use_shm ? shm->send(2, m) : tcp.send(2, m);
         if (s.ok()) {
           ++sent;
           continue;
         }
         // Full: the drain handler resumes us. Anything else: try again shortly.
-        if (!absl::IsResourceExhausted(s)) rt[0]->after(std::chrono::microseconds(200), pump);
+        if (!absl::IsResourceExhausted(s)) rt.after(std::chrono::microseconds(200), pump);
         return;
       }
     };
-    rt[0]->run_sync([&] {
+    rt.run_sync([&] {
       auto drained = [&](NodeId) { pump(); };
-      tcp[0]->set_drain_handler(drained);
-      if (shm_[0]) shm_[0]->set_drain_handler(drained);
+      tcp.set_drain_handler(drained);
+      if (shm) shm->set_drain_handler(drained);
     });
     const auto start = Clock::now();
-    rt[0]->post(pump);
-    testing::wait_until(std::chrono::seconds(120), [&] { return received.load() >= count; });
-    const double t = std::chrono::duration<double>(done_at.load() - start).count();
-    rt[0]->run_sync([&] {  // `pump` goes out of scope: no handler may call it any more
-      tcp[0]->set_drain_handler(nullptr);
-      if (shm_[0]) shm_[0]->set_drain_handler(nullptr);
+    rt.post(pump);
+    const double t = std::chrono::duration<double>(receiver->wait_done() - start).count();
+    rt.run_sync([&] {  // `pump` goes out of scope: no handler may call it any more
+      tcp.set_drain_handler(nullptr);
+      if (shm) shm->set_drain_handler(nullptr);
     });
     return t;
   }
 
-  std::string dir;
-  asio::thread_pool pool{2};
-  std::unique_ptr<AsioRuntime> rt[2];
-  std::unique_ptr<TcpTransport> tcp[2];
-  std::unique_ptr<ShmTransport> shm_[2];
-  std::atomic<uint64_t> received{0};
-  std::atomic<uint64_t> received_bytes{0};
-  std::atomic<uint64_t> expected{0};
-  std::atomic<Clock::time_point> done_at{};
+  std::unique_ptr<bench::BenchNode> sender;
+  std::unique_ptr<bench::ReceiverProcess> receiver;
 };
-
-// Raw loopback socket: one thread writes `total` bytes in writes of `write_bytes`, one
-// reads them into a buffer of max(write_bytes, 64 KiB); returns the reader's seconds.
-double raw_socket_seconds(uint64_t total, size_t write_bytes) {
-  const uint16_t port = testing::free_ports(1)[0];
-  asio::io_context io;
-  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  std::thread writer([&] {
-    asio::io_context wio;
-    tcp::socket s(wio);
-    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    s.set_option(tcp::no_delay(true));  // as ours
-    std::string buf(write_bytes, 'r');
-    for (uint64_t done = 0; done < total; done += buf.size()) {
-      asio::write(s, asio::buffer(buf.data(), std::min<uint64_t>(buf.size(), total - done)));
-    }
-  });
-  tcp::socket r = acceptor.accept();
-  std::vector<char> buf(std::max<size_t>(write_bytes, 64 << 10));
-  const auto start = Clock::now();
-  uint64_t got = 0;
-  while (got < total) got += r.read_some(asio::buffer(buf));
-  const double t = seconds_since(start);
-  writer.join();
-  return t;
-}
 
 // Copies `total` bytes in 1 MiB memcpy calls from one 1 MiB source into `dst_bytes` of
 // destination taken 1 MiB at a time in turn (1 MiB: both stay in cache).
@@ -266,6 +188,13 @@ Args parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace cairn::real;
+  // The benchmark re-runs itself as the other process of a pair (transport_peer.h).
+  if (argc > 1 && std::string(argv[1]) == "--serve") {
+    return bench::serve_receiver(argc - 2, argv + 2);
+  }
+  if (argc > 1 && std::string(argv[1]) == "--raw-writer") {
+    return bench::serve_raw_writer(argc - 2, argv + 2);
+  }
   const Args args = parse(argc, argv);
   constexpr size_t kMiB = 1 << 20;
   constexpr uint64_t kSmall = 200000;
@@ -274,17 +203,20 @@ int main(int argc, char** argv) {
   auto want = [&](const char* what) { return args.only.empty() || args.only == what; };
   Samples s;
   if (want("tcp")) {
-    Pair pair(false, 0, args.ring_mib * kMiB, args.sockbuf_kib * 1024);
+    bench::NodeOptions o;
+    o.ring_bytes = args.ring_mib * kMiB;
+    o.socket_buffer_bytes = args.sockbuf_kib * 1024;
+    Pair pair(o);
     // Not the default configuration: only to show what the payload CRC costs.
     std::unique_ptr<Pair> unchecked;
     if (!args.payload_crc) {
-      unchecked = std::make_unique<Pair>(false, 0, args.ring_mib * kMiB, args.sockbuf_kib * 1024,
-                                         true, false);
+      o.check_payload = false;
+      unchecked = std::make_unique<Pair>(o);
     }
     for (int r = 0; r < args.reps; ++r) {
       std::printf("tcp rep %d\n", r + 1);
       if (args.baselines) {
-        s.add("tcp raw socket GB/s", total / raw_socket_seconds(total, kMiB) / 1e9);
+        s.add("tcp raw socket GB/s", total / bench::raw_socket_seconds(total, kMiB) / 1e9);
         s.add("tcp iperf3 -l 1M GB/s", iperf3_gbps(total));
       }
       s.add("tcp ours 1 MiB GB/s", total / pair.run(args.mib, kMiB, false) / 1e9);
@@ -295,7 +227,11 @@ int main(int argc, char** argv) {
     }
   }
   if (want("shm")) {
-    Pair pair(true, 0, args.ring_mib * kMiB, 0, args.in_place);
+    bench::NodeOptions o;
+    o.shm = true;
+    o.ring_bytes = args.ring_mib * kMiB;
+    o.in_place = args.in_place;
+    Pair pair(o);
     for (int r = 0; r < args.reps; ++r) {
       std::printf("shm rep %d\n", r + 1);
       if (args.baselines) {
@@ -306,8 +242,11 @@ int main(int argc, char** argv) {
     }
   }
   if (want("small")) {
-    Pair tcp_pair(false, 0, args.ring_mib * kMiB);
-    Pair shm_pair(true, 0, args.ring_mib * kMiB);
+    bench::NodeOptions o;
+    o.ring_bytes = args.ring_mib * kMiB;
+    Pair tcp_pair(o);
+    o.shm = true;
+    Pair shm_pair(o);
     for (int r = 0; r < args.reps; ++r) {
       std::printf("small rep %d\n", r + 1);
       if (args.baselines) {
@@ -315,9 +254,9 @@ int main(int argc, char** argv) {
         // message (what a simple messaging layer does), and 64 per write (the most our
         // TCP link gathers into one writev: bytes moved with no per-message work at all).
         s.add("small raw socket, write per msg msg/s",
-              kSmall / raw_socket_seconds(kSmall * kSmallWire, kSmallWire));
+              kSmall / bench::raw_socket_seconds(kSmall * kSmallWire, kSmallWire));
         s.add("small raw socket, 64 per write msg/s",
-              kSmall / raw_socket_seconds(kSmall * kSmallWire, 64 * kSmallWire));
+              kSmall / bench::raw_socket_seconds(kSmall * kSmallWire, 64 * kSmallWire));
       }
       s.add("small tcp msg/s", kSmall / tcp_pair.run(kSmall, 64, false));
       s.add("small shm msg/s", kSmall / shm_pair.run(kSmall, 64, true));
