@@ -19,7 +19,8 @@
 // length never makes a receiver allocate or wait for gigabytes. The decoder is
 // incremental and pull-based: it says where the next bytes go (want()) and never asks
 // for more than the current frame still needs, so it never reads past a frame's end and
-// payload bytes land directly in their final string. Every error is sticky and names
+// payload bytes land directly in their final string; the CRC runs over each piece as it
+// lands, while it is still in cache. Every error is sticky and names
 // its kind; after one, the stream is unusable and the connection must be closed.
 //
 // Payload buffers: a payload string is never zero-filled before the bytes arrive when

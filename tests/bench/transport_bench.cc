@@ -1,10 +1,19 @@
 // Transport benchmarks: every figure is printed beside a baseline measured in this run.
-//   TCP 1 MiB payload throughput  vs  a raw loopback socket and iperf3 (if installed),
-//                                     both moving the same bytes in 1 MiB writes
+// The sending node runs in this process and the receiving node in a child process (this
+// binary re-run with --serve; transport_peer.h), as two cairnd processes on one host.
+//   TCP 1 MiB payload throughput  vs  iperf3 (if installed; client and server processes)
+//                                     and a bare loopback socket between two processes,
+//                                     both moving the same bytes in 1 MiB writes; ours
+//                                     with a plain payload (the sender computes its CRC)
+//                                     and with a payload that carries its CRC32C, as an
+//                                     erasure shard does (folded into the frame's CRC)
 //   shm 1 MiB payload throughput  vs  single-thread memcpy of 1 MiB buffers (cache-hot,
-//                                     the baseline) and 1 MiB copies into a
-//                                     ring-sized buffer (the one copy a ring cannot avoid)
-//   small frames (64 B payload) per second over TCP and over shm  vs  a raw loopback
+//                                     the baseline), 1 MiB copies into a ring-sized
+//                                     buffer (the one copy send() cannot avoid) and 1 MiB
+//                                     memsets into it; ours through send() (a copy into the
+//                                     ring) and with the payload written in ring space
+//                                     (reserve + memset + commit: no copy)
+//   small frames (64 B payload) per second over TCP and over shm  vs  a bare loopback
 //                                     socket moving the same 97-byte frames, one write
 //                                     per message and 64 per write
 // Each measure runs --reps times, interleaved with its baseline so that a change of load
@@ -12,13 +21,10 @@
 //
 //   transport_bench [--reps N] [--mib M] [--only tcp|shm|small] [--ring-mib R] [--baselines 0]
 //                   [--sockbuf-kib K] [--in-place 0] [--payload-crc 0]
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <string>
 #include <thread>
