@@ -60,7 +60,8 @@ class ShmTransport {
   class Reader;
 
   // A message framed in a ring whose payload the caller writes in place (see reserve()).
-  // Move-only; dropping it uncommitted abandons it. Loop thread only.
+  // Move-only; dropping it uncommitted abandons it. Loop thread only, and it must not
+  // outlive the ShmTransport (commit or drop it in the same turn of the loop).
   class Reservation {
    public:
     Reservation(Reservation&& other) noexcept;
