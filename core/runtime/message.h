@@ -51,12 +51,27 @@ class Payload {
   // What keeps the bytes alive (null without bytes).
   const std::shared_ptr<const void>& owner() const { return owner_; }
 
+  // This payload, marked with the CRC32C of its real bytes (core/wire/crc32c.h) by whoever
+  // computed it already (an erasure shard carries one): a frame encoder folds it into the
+  // frame's CRC instead of reading every byte again. A wrong value is not trusted further
+  // than the wire: the receiver reads every byte and refuses the frame.
+  Payload with_crc32c(uint32_t crc) const {
+    Payload p = *this;
+    p.crc32c_ = crc;
+    p.has_crc32c_ = true;
+    return p;
+  }
+  bool has_crc32c() const { return has_crc32c_; }
+  uint32_t crc32c() const { return crc32c_; }
+
   uint64_t virtual_bytes = 0;  // bytes that exist only as a length (sim)
 
  private:
   std::shared_ptr<const void> owner_;
   const char* data_ = nullptr;
   size_t size_ = 0;
+  uint32_t crc32c_ = 0;
+  bool has_crc32c_ = false;
 };
 
 inline Payload::Payload(std::string bytes)

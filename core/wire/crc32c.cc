@@ -23,6 +23,29 @@ constexpr std::array<uint32_t, 256> make_table() {
 
 constexpr std::array<uint32_t, 256> kTable = make_table();
 
+// a * b modulo the polynomial, both in the reflected bit order (bit 31 is x^0).
+constexpr uint32_t multiply_mod(uint32_t a, uint32_t b) {
+  uint32_t product = 0;
+  for (uint32_t m = 1u << 31; m != 0; m >>= 1) {
+    if (a & m) product ^= b;
+    b = (b & 1u) ? (b >> 1) ^ kPolynomial : b >> 1;
+  }
+  return product;
+}
+
+// kPowers[k] = x^(2^k) modulo the polynomial.
+constexpr std::array<uint32_t, 64> make_powers() {
+  std::array<uint32_t, 64> powers{};
+  uint32_t p = 1u << 30;  // x^1
+  for (auto& power : powers) {
+    power = p;
+    p = multiply_mod(p, p);
+  }
+  return powers;
+}
+
+constexpr std::array<uint32_t, 64> kPowers = make_powers();
+
 }  // namespace
 
 uint32_t crc32c(const void* data, size_t size, uint32_t crc) {
@@ -36,6 +59,17 @@ uint32_t crc32c(const void* data, size_t size, uint32_t crc) {
     size -= piece;
   }
   return ~reg;
+}
+
+uint32_t crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t size_b) {
+  // Appending |b| bytes multiplies a's CRC by x^(8 |b|); the pre- and post-inversions of
+  // the two CRCs cancel (the standard result for CRCs with an all-ones start and end).
+  uint32_t shift = 1u << 31;  // x^0
+  uint64_t bits = size_b;
+  for (int k = 3; bits != 0; bits >>= 1, ++k) {  // 8 |b| = |b| << 3
+    if (bits & 1u) shift = multiply_mod(kPowers[k], shift);
+  }
+  return multiply_mod(shift, crc_a) ^ crc_b;
 }
 
 uint32_t crc32c_portable(const void* data, size_t size, uint32_t crc) {

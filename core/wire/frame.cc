@@ -39,6 +39,16 @@ uint32_t frame_crc(const char* h, std::string_view header, std::string_view payl
   return crc;
 }
 
+// frame_crc() for a frame being sent: a payload that knows its CRC is not read again.
+uint32_t frame_crc_to_send(const char* h, const Message& message, uint8_t flags) {
+  const std::string_view payload = message.payload.view();
+  if ((flags & kFlagPayloadUnchecked) != 0 || !message.payload.has_crc32c() || payload.empty()) {
+    return frame_crc(h, message.header, payload, flags);
+  }
+  const uint32_t crc = crc32c(message.header.data(), message.header.size(), crc32c(h, kCrcOffset));
+  return crc32c_combine(crc, message.payload.crc32c(), payload.size());
+}
+
 }  // namespace
 
 std::string_view frame_error_name(FrameError error) {
@@ -76,23 +86,44 @@ absl::Status check_frameable(const Message& message, const FrameLimits& limits) 
   return absl::OkStatus();
 }
 
-std::array<char, kFrameHeaderSize> encode_frame_header(const Message& message,
+namespace {
+
+// The header's fields other than the CRC.
+std::array<char, kFrameHeaderSize> frame_header_fields(MessageType type, size_t header_bytes,
+                                                       size_t payload_bytes,
                                                        const FrameMeta& meta) {
-  const std::string_view payload = message.payload.view();
-  CAIRN_ASSERT(message.payload.virtual_bytes == 0);
-  CAIRN_ASSERT(message.header.size() <= UINT32_MAX && payload.size() <= UINT32_MAX);
+  CAIRN_ASSERT(header_bytes <= UINT32_MAX && payload_bytes <= UINT32_MAX);
   CAIRN_ASSERT((meta.flags & ~kKnownFlags) == 0);
   std::array<char, kFrameHeaderSize> h{};
   put_u32(&h[0], kFrameMagic);
   h[4] = static_cast<char>(kFrameVersion);
   h[5] = static_cast<char>(meta.flags);
-  put_u16(&h[6], message.type);
-  put_u32(&h[8], static_cast<uint32_t>(message.header.size()));
-  put_u32(&h[12], static_cast<uint32_t>(payload.size()));
+  put_u16(&h[6], type);
+  put_u32(&h[8], static_cast<uint32_t>(header_bytes));
+  put_u32(&h[12], static_cast<uint32_t>(payload_bytes));
   put_u32(&h[16], meta.sequence);
   put_u64(&h[20], meta.timestamp_us);
-  const uint32_t crc = frame_crc(h.data(), message.header, payload, meta.flags);
-  put_u32(&h[kCrcOffset], crc);
+  return h;
+}
+
+}  // namespace
+
+std::array<char, kFrameHeaderSize> encode_frame_header(const Message& message,
+                                                       const FrameMeta& meta) {
+  CAIRN_ASSERT(message.payload.virtual_bytes == 0);
+  auto h =
+      frame_header_fields(message.type, message.header.size(), message.payload.view().size(), meta);
+  put_u32(&h[kCrcOffset], frame_crc_to_send(h.data(), message, meta.flags));
+  return h;
+}
+
+std::array<char, kFrameHeaderSize> encode_frame_header_unchecked(MessageType type,
+                                                                 std::string_view header,
+                                                                 size_t payload_bytes,
+                                                                 FrameMeta meta) {
+  meta.flags |= kFlagPayloadUnchecked;
+  auto h = frame_header_fields(type, header.size(), payload_bytes, meta);
+  put_u32(&h[kCrcOffset], frame_crc(h.data(), header, {}, meta.flags));
   return h;
 }
 
@@ -203,8 +234,15 @@ absl::Status FrameDecoder::commit(size_t n) {
     if (header_got_ < kFrameHeaderSize) return absl::OkStatus();
     return parse_header();
   }
+  // The CRC runs over each piece as it lands, while it is still in cache.
+  const std::string& pb = frame_.message.header;
+  if (body_got_ < pb.size()) {
+    running_crc_ = crc32c(pb.data() + body_got_, n, running_crc_);
+  } else if ((frame_.meta.flags & kFlagPayloadUnchecked) == 0) {
+    running_crc_ = crc32c(payload_->data() + payload_got(), n, running_crc_);
+  }
   body_got_ += n;
-  if (body_got_ < frame_.message.header.size() + payload_expected_) return absl::OkStatus();
+  if (body_got_ < pb.size() + payload_expected_) return absl::OkStatus();
   return finish_body();
 }
 
@@ -257,6 +295,7 @@ absl::Status FrameDecoder::parse_header() {
   CAIRN_ASSERT(!payload_);
   payload_expected_ = fh.payload_bytes;  // its string is set up when the first byte arrives
   expected_crc_ = fh.crc32c;
+  running_crc_ = crc32c(header_buf_.data(), kCrcOffset);
   in_body_ = true;
   body_got_ = 0;
   if (fh.header_bytes == 0 && fh.payload_bytes == 0) return finish_body();
@@ -265,10 +304,7 @@ absl::Status FrameDecoder::parse_header() {
 
 absl::Status FrameDecoder::finish_body() {
   CAIRN_ASSERT(payload_expected_ == 0 || payload_->size() == payload_expected_);
-  const std::string_view payload =
-      payload_expected_ > 0 ? std::string_view(*payload_) : std::string_view();
-  const uint32_t crc =
-      frame_crc(header_buf_.data(), frame_.message.header, payload, frame_.meta.flags);
+  const uint32_t crc = running_crc_;
   if (crc != expected_crc_) {
     return fail(FrameError::kCrcMismatch,
                 absl::StrFormat("computed 0x%08x, frame says 0x%08x", crc, expected_crc_));

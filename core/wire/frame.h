@@ -19,7 +19,8 @@
 // length never makes a receiver allocate or wait for gigabytes. The decoder is
 // incremental and pull-based: it says where the next bytes go (want()) and never asks
 // for more than the current frame still needs, so it never reads past a frame's end and
-// payload bytes land directly in their final string. Every error is sticky and names
+// payload bytes land directly in their final string; the CRC runs over each piece as it
+// lands, while it is still in cache. Every error is sticky and names
 // its kind; after one, the stream is unusable and the connection must be closed.
 //
 // Payload buffers: a payload string is never zero-filled before the bytes arrive when
@@ -117,6 +118,13 @@ absl::Status check_frameable(const Message& message, const FrameLimits& limits);
 // Send it followed by message.header and the payload bytes (scatter-gather: no copy).
 std::array<char, kFrameHeaderSize> encode_frame_header(const Message& message,
                                                        const FrameMeta& meta);
+// The header of a frame whose payload (`payload_bytes` long) is left out of the CRC
+// (kFlagPayloadUnchecked is set), so it can be written before the payload exists: for a
+// payload built in place, in a shared-memory ring.
+std::array<char, kFrameHeaderSize> encode_frame_header_unchecked(MessageType type,
+                                                                 std::string_view header,
+                                                                 size_t payload_bytes,
+                                                                 FrameMeta meta);
 // The whole frame in one string (tests, tools; transports gather the three pieces).
 std::string encode_frame(const Message& message, const FrameMeta& meta);
 
@@ -170,6 +178,7 @@ class FrameDecoder {
   bool in_body_ = false;
   size_t body_got_ = 0;  // bytes of protobuf header + payload received so far
   uint32_t expected_crc_ = 0;
+  uint32_t running_crc_ = 0;  // over the current frame's bytes so far
   Frame frame_;
   bool ready_ = false;
   // The current frame's payload: size() is either the bytes received so far (appended

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/wire/crc32c.h"
+
 namespace cairn::wire {
 namespace {
 
@@ -47,6 +49,26 @@ TEST(Frame, RoundTripsOneByteAtATime) {
   EXPECT_EQ(out[0].meta.sequence, 42u);
   EXPECT_EQ(out[0].meta.timestamp_us, 123456u);
   EXPECT_TRUE(d.finish().ok());
+}
+
+TEST(Frame, PayloadWithKnownCrcGivesTheSameFrame) {
+  const Message plain = make_message(0x0501, "shard header", std::string(100000, 's'));
+  Message known = plain;
+  const std::string_view p = plain.payload.view();
+  known.payload = plain.payload.with_crc32c(crc32c(p.data(), p.size()));
+  EXPECT_EQ(encode_frame(known, FrameMeta{3, 4, 0}), encode_frame(plain, FrameMeta{3, 4, 0}));
+}
+
+TEST(Frame, PayloadWithWrongKnownCrcIsRefused) {
+  Message m = make_message(0x0501, "shard header", std::string(5000, 's'));
+  const std::string_view p = m.payload.view();
+  m.payload = m.payload.with_crc32c(crc32c(p.data(), p.size()) ^ 0x10);
+  const std::string bytes = encode_frame(m, FrameMeta{});
+  FrameDecoder d;
+  std::vector<Frame> out;
+  EXPECT_TRUE(absl::IsDataLoss(d.feed(bytes.data(), bytes.size(), &out)));
+  EXPECT_EQ(d.error(), FrameError::kCrcMismatch);
+  EXPECT_TRUE(out.empty());
 }
 
 TEST(Frame, EmptyFrameRoundTrips) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -8,9 +9,9 @@
 #include "runtime-real/host/asio_runtime.h"
 #include "runtime-real/host/node_host.h"
 #include "runtime-real/host/posix_files.h"
+#include "runtime-real/host/spd_log.h"
 #include "runtime-real/shm/shm_ring.h"
 #include "runtime-real/shm/shm_transport.h"
-#include "runtime-real/host/spd_log.h"
 #include "runtime-real/transport/tcp_transport.h"
 #include "tests/real/process.h"
 
@@ -292,6 +293,74 @@ TEST(ShmTransport, AReceiverThatKeepsPayloadsStillGetsEveryMessage) {
       ++seen[p.front() - 'A'];
     }
     EXPECT_EQ(seen, std::vector<int>(kCount, 1));
+  }
+  nodes.shutdown();
+}
+
+// A producer writes payloads straight into ring space (reserve + commit): they arrive
+// intact and in order; an abandoned reservation delivers nothing; a reservation larger
+// than the ring is refused with a clear error; the ring's end is crossed on the way.
+TEST(ShmTransport, PayloadsBuiltInTheRingArriveIntact) {
+  ShmNodes nodes;
+  ASSERT_NO_FATAL_FAILURE(nodes.start());
+  TestNode& a = nodes.a;
+  TestNode& b = nodes.b;
+  b.rt.run_sync([&] {  // b keeps copies, so the ring goes on (held payloads would retire it)
+    b.rt.set_receiver([&](NodeId from, const Message& m) {
+      Message copy = m;
+      copy.payload = Payload(std::string(m.payload.view()));
+      absl::MutexLock lock(&b.mu);
+      b.received.push_back({from, std::move(copy)});
+    });
+  });
+  size_t before = 0;
+  ASSERT_TRUE(testing::wait_until(10s, [&] {  // ring set-up first
+    a.rt.run_sync([&] { a.rt.send(2, big_message(100 << 10, 's')); });
+    ++before;
+    return nodes.counter(a, "transport_shm_frames_sent") > 0;
+  }));
+  ASSERT_TRUE(testing::wait_until(10s, [&] { return nodes.b.count() == before; }));
+  a.rt.run_sync([&] {
+    auto dropped = a.shm->reserve(2, 0x0501, "gone", 1000);
+    ASSERT_TRUE(dropped.ok()) << dropped.status();
+    std::memset(dropped->payload().data(), 'X', 1000);
+  });  // dropped uncommitted: abandoned
+  a.rt.run_sync([&] {
+    EXPECT_TRUE(absl::IsInvalidArgument(a.shm->reserve(2, 0x0501, "big", 2 << 20).status()));
+  });
+  constexpr int kCount = 24;  // 24 x 300 KiB through a 1 MiB ring: wraps several times
+  for (int i = 0; i < kCount; ++i) {
+    absl::Status committed = absl::UnavailableError("not tried");
+    ASSERT_TRUE(testing::wait_until(10s, [&] {
+      a.rt.run_sync([&] {
+        auto r = a.shm->reserve(2, 0x0501, "built", 300 << 10);
+        if (!r.ok()) {
+          committed = r.status();
+          return;
+        }
+        ASSERT_EQ(r->payload().size(), 300u << 10);
+        for (size_t k = 0; k < r->payload().size(); ++k) {
+          r->payload()[k] = static_cast<char>('a' + (i + k) % 26);
+        }
+        committed = a.shm->commit(std::move(*r));
+      });
+      return committed.ok() || !absl::IsResourceExhausted(committed);
+    }));
+    ASSERT_TRUE(committed.ok()) << committed;
+  }
+  ASSERT_TRUE(testing::wait_until(10s, [&] { return nodes.b.count() == before + kCount; }))
+      << nodes.b.count() - before << " of " << kCount;
+  {
+    absl::MutexLock lock(&nodes.b.mu);
+    for (int i = 0; i < kCount; ++i) {
+      const Message& m = nodes.b.received[before + i].second;
+      EXPECT_EQ(m.header, "built");
+      const std::string_view p = m.payload.view();
+      ASSERT_EQ(p.size(), 300u << 10);
+      bool intact = true;
+      for (size_t k = 0; k < p.size(); ++k) intact &= p[k] == static_cast<char>('a' + (i + k) % 26);
+      EXPECT_TRUE(intact) << "message " << i;
+    }
   }
   nodes.shutdown();
 }

@@ -5,8 +5,10 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/base/assert.h"
 #include "runtime-real/host/asio_runtime.h"
@@ -138,8 +140,44 @@ absl::Status ShmTransport::Writer::push(const Message& message) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::span<char>> ShmTransport::Writer::reserve(MessageType type,
+                                                              std::string_view header,
+                                                              size_t payload_bytes) {
+  CAIRN_ASSERT(reserved_ == 0);
+  if (!ring_usable()) return absl::UnavailableError("shm ring broken");
+  const size_t frame = wire::kFrameHeaderSize + header.size() + payload_bytes;
+  if (frame > ring_->capacity()) return absl::InvalidArgumentError("frame larger than the ring");
+  const std::span<char> space = queue_.empty() ? ring_->reserve(frame) : std::span<char>();
+  if (space.empty()) {
+    refused_ = true;
+    if (queue_.empty()) waker_->arm(frame);  // otherwise pump() has it armed for the queue
+    return absl::ResourceExhaustedError("shm ring full");
+  }
+  const auto head = wire::encode_frame_header_unchecked(type, header, payload_bytes,
+                                                        wire::FrameMeta{sequence_++, 0, 0});
+  std::memcpy(space.data(), head.data(), head.size());
+  std::memcpy(space.data() + head.size(), header.data(), header.size());
+  reserved_ = frame;
+  return space.subspan(head.size() + header.size());
+}
+
+absl::Status ShmTransport::Writer::publish_reserved() {
+  CAIRN_ASSERT(reserved_ > 0);
+  const size_t frame = std::exchange(reserved_, 0);
+  if (!ring_usable()) return absl::UnavailableError("shm ring broken");
+  ring_->publish(frame);
+  pump();  // what push() queued meanwhile
+  return absl::OkStatus();
+}
+
+void ShmTransport::Writer::abandon_reserved() {
+  reserved_ = 0;  // nothing was published
+  pump();
+}
+
 void ShmTransport::Writer::pump() {
-  if (!ring_usable()) return;
+  if (!ring_usable() || reserved_ > 0) return;
+  if (queue_.empty() && refused_) notify_drained();  // reserve() found the ring full
   while (!queue_.empty()) {
     Pending& p = queue_.front();
     const std::array<std::string_view, 3> pieces{std::string_view(p.head.data(), p.head.size()),

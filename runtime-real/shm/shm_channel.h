@@ -2,8 +2,9 @@
 //
 // Writer: push() frames a message straight into the ring from the loop thread (32-byte
 // header, protobuf header and payload each copied once, no staging); what does not fit
-// waits in a bounded queue and goes in as the reader frees space. Reader: drain() decodes
-// frames on the loop thread and delivers them there, with no further hand-off. A frame
+// waits in a bounded queue and goes in as the reader frees space. reserve() frames a
+// message whose payload the caller then writes in the ring itself (no copy at all). Reader: drain()
+// decodes frames on the loop thread and delivers them there, with no further hand-off. A frame
 // whose payload is at least kInPlaceMinBytes is delivered in place: its payload aliases
 // the ring (no copy) and the ring space is released when the last copy of that Payload
 // goes, on whatever thread (RingReleases). Other frames, and every frame once the bytes
@@ -26,6 +27,8 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <span>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -91,6 +94,17 @@ class ShmTransport::Writer : public std::enable_shared_from_this<Writer> {
   // broken (send it over TCP; queued messages are dropped, or handed to `unsent` when
   // the reader retired the ring).
   absl::Status push(const Message& message);
+  // Loop thread. Frames a message of `type` and `header` straight into the ring with room
+  // for `payload_bytes` of payload, which the caller writes in place (the span returned);
+  // nothing reaches the reader until publish_reserved(). One reservation at a time, and
+  // only while nothing is queued. ResourceExhausted: no room yet (the drain handler runs
+  // when there is); Unavailable as push(); InvalidArgument: the frame exceeds the ring.
+  absl::StatusOr<std::span<char>> reserve(MessageType type, std::string_view header,
+                                          size_t payload_bytes);
+  // Publishes the reserved frame. Unavailable if the ring broke meanwhile (the payload's
+  // bytes stay readable: send them another way).
+  absl::Status publish_reserved();
+  void abandon_reserved();
   bool broken() const { return broken_; }
   size_t queued() const { return queue_.size(); }
   // Closes the ring and stops the waker. Any thread; idempotent.
@@ -119,6 +133,7 @@ class ShmTransport::Writer : public std::enable_shared_from_this<Writer> {
   // Loop thread only.
   std::deque<Pending> queue_;
   uint32_t sequence_ = 0;
+  size_t reserved_ = 0;  // bytes of the frame reserved at the ring's head (0: none)
   bool refused_ = false;
   bool broken_ = false;
 };

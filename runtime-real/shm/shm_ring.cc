@@ -193,12 +193,25 @@ size_t ShmRing::write_gather(std::span<const std::string_view> pieces, size_t sk
     room -= n;
   }
   if (at == head) return 0;
-  header_->head.store(at, std::memory_order_seq_cst);
+  publish(at - head);
+  return at - head;
+}
+
+std::span<char> ShmRing::reserve(size_t size) {
+  CAIRN_ASSERT(size <= capacity_);
+  if (free_bytes() < size) return {};
+  const uint64_t head = header_->head.load(std::memory_order_relaxed);
+  return {data_ + (head & (capacity_ - 1)), size};  // the mirror takes a wrap
+}
+
+void ShmRing::publish(size_t size) {
+  CAIRN_ASSERT(size <= free_bytes());
+  const uint64_t head = header_->head.load(std::memory_order_relaxed);
+  header_->head.store(head + size, std::memory_order_seq_cst);
   if (header_->consumer_waiting.load(std::memory_order_seq_cst) != 0) {
     header_->data_seq.fetch_add(1);
     futex_wake(&header_->data_seq);
   }
-  return at - head;
 }
 
 void ShmRing::wait_for_space(int timeout_ms, size_t bytes) {

@@ -55,6 +55,13 @@ class ShmRing {
   // Returns how many it wrote (0 when full). This is how a frame's header, protobuf
   // header and payload go in with one copy each.
   size_t write_gather(std::span<const std::string_view> pieces, size_t skip);
+  // Producer: `size` contiguous bytes at the head to write in place, or an empty span when
+  // fewer are free. Nothing of them is visible to the consumer until publish().
+  // REQUIRES: size <= capacity.
+  std::span<char> reserve(size_t size);
+  // Producer: publishes the next `size` bytes (written through reserve()) at once: one
+  // index store, at most one wake-up. REQUIRES: size <= free_bytes().
+  void publish(size_t size);
   // Producer: bytes that can be written now.
   size_t free_bytes() const;
   // Producer: sleeps until at least min(`bytes`, capacity) are free, the ring closes or

@@ -19,8 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/wire/frame.h"
 #include "runtime-real/host/asio_runtime.h"
-#include "runtime-real/shm/shm_channel.h"
 #include "runtime-real/host/spd_log.h"
+#include "runtime-real/shm/shm_channel.h"
 #include "tests/real/process.h"
 
 namespace cairn::real {
@@ -68,6 +68,21 @@ TEST(ShmRing, GatheredWriteWrapsAroundTheEndAndResumesAfterSkip) {
   EXPECT_EQ(written, total);
   got += ring.read_all();
   EXPECT_EQ(got, a + b + c);
+}
+
+TEST(ShmRing, ReservedBytesStayUnseenUntilPublishedAndMayCrossTheEnd) {
+  RingPair ring(4096);
+  ASSERT_EQ(ring.producer->write_some(std::string(3000, 'x').data(), 3000), 3000u);
+  EXPECT_TRUE(ring.producer->reserve(2000).empty());  // only 1096 free
+  EXPECT_EQ(ring.read_all().size(), 3000u);
+  const std::span<char> space = ring.producer->reserve(2000);  // crosses the ring's end
+  ASSERT_EQ(space.size(), 2000u);
+  for (size_t i = 0; i < space.size(); ++i) space[i] = static_cast<char>('a' + i % 26);
+  EXPECT_TRUE(ring.consumer->readable().empty());
+  ring.producer->publish(2000);
+  const std::string got = ring.read_all();
+  ASSERT_EQ(got.size(), 2000u);
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], static_cast<char>('a' + i % 26));
 }
 
 TEST(ShmRing, ProducerWaitsForEnoughSpaceNotForAnyByte) {

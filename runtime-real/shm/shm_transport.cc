@@ -76,6 +76,40 @@ absl::Status ShmTransport::send(NodeId to, const Message& message) {
   return s;
 }
 
+ShmTransport::Reservation::Reservation(std::shared_ptr<Writer> writer, std::span<char> payload,
+                                       uint64_t wire_bytes)
+    : writer_(std::move(writer)), payload_(payload), wire_bytes_(wire_bytes) {}
+
+ShmTransport::Reservation::Reservation(Reservation&& other) noexcept
+    : writer_(std::move(other.writer_)), payload_(other.payload_), wire_bytes_(other.wire_bytes_) {}
+
+ShmTransport::Reservation::~Reservation() {
+  if (writer_) writer_->abandon_reserved();
+}
+
+absl::StatusOr<ShmTransport::Reservation> ShmTransport::reserve(NodeId to, MessageType type,
+                                                                std::string_view header,
+                                                                size_t payload_bytes) {
+  if (closed_) return absl::UnavailableError("shm transport closed");
+  auto it = peers_.find(to);
+  if (it == peers_.end() || !it->second.writer) return absl::UnavailableError("no shm ring");
+  absl::StatusOr<std::span<char>> payload = it->second.writer->reserve(type, header, payload_bytes);
+  if (!payload.ok()) return payload.status();
+  return Reservation(it->second.writer, *payload,
+                     wire::kFrameHeaderSize + header.size() + payload_bytes);
+}
+
+absl::Status ShmTransport::commit(Reservation reservation) {
+  CAIRN_ASSERT(reservation.writer_ != nullptr);
+  const std::shared_ptr<Writer> writer = std::move(reservation.writer_);
+  absl::Status s = writer->publish_reserved();
+  if (s.ok()) {
+    frames_sent_->add();
+    bytes_sent_->add(static_cast<int64_t>(reservation.wire_bytes_));
+  }
+  return s;
+}
+
 void ShmTransport::offer(NodeId to, Peer& peer) {
   const std::string name = ShmRing::make_name(rt_.self(), to);
   auto ring = ShmRing::create(name, options_.ring_bytes);

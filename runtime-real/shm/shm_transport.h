@@ -22,9 +22,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "core/runtime/message.h"
 #include "core/runtime/metrics.h"
 #include "core/wire/frame.h"
@@ -52,16 +55,47 @@ class ShmTransport {
   bool wants(NodeId to, const Message& message);
   // ResourceExhausted (queue full) or Unavailable (no ring): send it over TCP instead.
   absl::Status send(NodeId to, const Message& message);
-  // Called (on the loop) when a ring's queue has room again after send() refused, or
-  // when that ring broke.
+
+  class Writer;
+  class Reader;
+
+  // A message framed in a ring whose payload the caller writes in place (see reserve()).
+  // Move-only; dropping it uncommitted abandons it. Loop thread only, and it must not
+  // outlive the ShmTransport (commit or drop it in the same turn of the loop).
+  class Reservation {
+   public:
+    Reservation(Reservation&& other) noexcept;
+    Reservation& operator=(Reservation&&) = delete;
+    ~Reservation();
+    // Where the payload's bytes go: exactly this many, all of them written before commit().
+    std::span<char> payload() const { return payload_; }
+
+   private:
+    friend class ShmTransport;
+    Reservation(std::shared_ptr<Writer> writer, std::span<char> payload, uint64_t wire_bytes);
+    std::shared_ptr<Writer> writer_;
+    std::span<char> payload_;
+    uint64_t wire_bytes_ = 0;
+  };
+  // Frames a message of `type` and `header` to `to` in the ring with room for
+  // `payload_bytes` of payload, for a producer (an encoder, say) that writes its output
+  // straight there instead of into a buffer that send() would copy. ResourceExhausted
+  // (no room, or messages queued before it: the drain handler runs when there is room),
+  // Unavailable (no ring: build the payload elsewhere and send it over TCP),
+  // InvalidArgument (larger than the ring).
+  absl::StatusOr<Reservation> reserve(NodeId to, MessageType type, std::string_view header,
+                                      size_t payload_bytes);
+  // Hands the reserved message to the reader. Unavailable if the ring broke meanwhile (the
+  // payload is still readable: send a copy over TCP).
+  absl::Status commit(Reservation reservation);
+
+  // Called (on the loop) when a ring's queue has room again after send() or reserve()
+  // refused, or when that ring broke.
   using DrainHandler = std::function<void(NodeId to)>;
   void set_drain_handler(DrainHandler h) { drain_ = std::move(h); }
   void close();
   // Waits for the rings' threads. REQUIRES: close() was called.
   void join();
-
-  class Writer;
-  class Reader;
 
  private:
   struct Peer {

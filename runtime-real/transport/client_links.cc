@@ -106,7 +106,7 @@ void ClientLinks::flush(Link& link) {
   link.pending.clear();
   link.write_busy = true;
   const uint64_t gen = link.generation;
-  asio::async_write(link.socket, asio::buffer(link.writing),
+  asio::async_write(link.socket, asio::buffer(link.writing), TransferAllUncapped{},
                     [this, &link, gen](const boost::system::error_code& ec, size_t) {
                       if (closed_ || gen != link.generation) return;
                       link.write_busy = false;

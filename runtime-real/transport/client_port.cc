@@ -93,7 +93,7 @@ class ClientPort::Conn : public std::enable_shared_from_this<Conn> {
       if (gather_.size() == kGatherFramesMax) break;
     }
     writing_ = gather_.size();
-    asio::async_write(socket_, gather_,
+    asio::async_write(socket_, gather_, TransferAllUncapped{},
                       [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                         self->on_written(ec);
                       });

@@ -110,7 +110,7 @@ void TcpTransport::Link::write() {
     bytes += out.message.wire_size();
   }
   writing_ = true;
-  asio::async_write(socket_, gather_,
+  asio::async_write(socket_, gather_, TransferAllUncapped{},
                     [self = shared_from_this(), frames, bytes, gen = generation_](
                         const boost::system::error_code& ec, size_t) {
                       if (gen != self->generation_) return;  // a reconnect superseded it
