@@ -2,6 +2,7 @@
 // ChunkServices with coordinators on two storage nodes, shards in a fake.
 #include <gtest/gtest.h>
 
+#include "core/cas/shard_store_testing.h"
 #include "core/placement/ring.h"
 #include "core/runtime/manual_runtime.h"
 #include "core/storage/chunk_service.h"
@@ -14,6 +15,8 @@
 namespace cairn::storage {
 namespace {
 
+using cas::testing::bytes_of;
+using cas::testing::digest_of;
 using std::chrono::milliseconds;
 
 std::shared_ptr<const placement::PlacementPolicy> ring_of(int nodes) {
@@ -21,10 +24,6 @@ std::shared_ptr<const placement::PlacementPolicy> ring_of(int nodes) {
   m.epoch = 1;
   for (int i = 1; i <= nodes; ++i) m.nodes.push_back({static_cast<NodeId>(i), "z", "r", 1.0});
   return std::make_shared<placement::Ring>(std::move(*placement::Ring::build(m, {})));
-}
-
-cas::Digest digest_of(const std::string& s) {
-  return cas::Digest::of({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
 }
 
 struct Harness {

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/base/test_bytes.h"
+#include "core/cas/shard_store_testing.h"
 #include "core/placement/ring.h"
 #include "core/runtime/manual_runtime.h"
 #include "core/storage/testing/fake_shards.h"
@@ -15,6 +16,8 @@
 namespace cairn::storage {
 namespace {
 
+using cas::testing::bytes_of;
+using cas::testing::digest_of;
 using std::chrono::milliseconds;
 using testing::FakeShards;
 
@@ -28,22 +31,6 @@ std::shared_ptr<const placement::PlacementPolicy> ring_of(int nodes) {
   }
   auto ring = placement::Ring::build(m, {});
   return std::make_shared<placement::Ring>(std::move(*ring));
-}
-
-std::string bytes_of_size(size_t n, uint64_t seed) {
-  std::string s(n, '\0');
-  uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
-  for (auto& c : s) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    c = static_cast<char>(x);
-  }
-  return s;
-}
-
-cas::Digest digest_of(const std::string& s) {
-  return cas::Digest::of({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
 }
 
 struct Fixture {
@@ -91,7 +78,7 @@ WriteOptions rs(int k, int m) {
 
 TEST(Coordinator, SmallChunksAreReplicatedOnDistinctNodesAndZones) {
   Fixture f(5);
-  const std::string data = bytes_of_size(1000, 1);
+  const std::string data = bytes_of(1000, 1);
   auto layout = f.put(data);
   ASSERT_TRUE(layout.ok()) << layout.status();
   EXPECT_EQ(layout->mode, StorageMode::kReplicated);
@@ -114,7 +101,7 @@ TEST(Coordinator, SmallChunksAreReplicatedOnDistinctNodesAndZones) {
 
 TEST(Coordinator, LargeChunksAreErasureCodedAndReadBack) {
   Fixture f(5);
-  const std::string data = bytes_of_size(3 << 20, 2);
+  const std::string data = bytes_of(3 << 20, 2);
   auto layout = f.put(data);
   ASSERT_TRUE(layout.ok()) << layout.status();
   EXPECT_EQ(layout->code_name(), "rs(3,2)");
@@ -130,7 +117,7 @@ TEST(Coordinator, LargeChunksAreErasureCodedAndReadBack) {
 
 TEST(Coordinator, ARangeReadTouchesOnlyTheShardsHoldingIt) {
   Fixture f(5);
-  const std::string data = bytes_of_size(3 << 20, 3);
+  const std::string data = bytes_of(3 << 20, 3);
   auto layout = f.put(data, rs(3, 2));
   ASSERT_TRUE(layout.ok());
   const uint64_t sb = layout->shard_bytes;
@@ -146,7 +133,7 @@ TEST(Coordinator, ARangeReadTouchesOnlyTheShardsHoldingIt) {
 
 TEST(Coordinator, BytesThatDoNotHashToTheDigestAreRefusedAndNothingIsStored) {
   Fixture f(5);
-  const std::string data = bytes_of_size(5000, 4);
+  const std::string data = bytes_of(5000, 4);
   std::string other = data;
   other[17] ^= 1;
   auto r = f.put_as(digest_of(other), data);
@@ -162,7 +149,7 @@ TEST(Coordinator, ADownNodeLeavesTheWriteIncompleteUntilItReturns) {
   Fixture f(5, o);
   f.shards.node(4).down = true;
   f.coordinator.set_alive([&](NodeId id) { return !f.shards.node(id).down; });
-  const std::string data = bytes_of_size(1 << 20, 5);
+  const std::string data = bytes_of(1 << 20, 5);
   auto layout = f.put(data, rs(3, 2));
   ASSERT_TRUE(layout.ok()) << layout.status();  // quorum k + 1 = 4 of 5
   ASSERT_EQ(f.coordinator.incomplete().size(), 1u);
@@ -176,7 +163,7 @@ TEST(Coordinator, ADownNodeLeavesTheWriteIncompleteUntilItReturns) {
 
 TEST(Coordinator, AShardWhoseNodeFailsBeforeTheAckMovesToAnotherNode) {
   Fixture f(6);
-  const std::string data = bytes_of_size(1 << 20, 6);
+  const std::string data = bytes_of(1 << 20, 6);
   // Not known to be down: its put times out, and the shard moves on.
   for (NodeId id = 1; id <= 6; ++id) f.shards.node(id).full = id == 2;
   auto layout = f.put(data, rs(3, 2));
@@ -193,7 +180,7 @@ TEST(Coordinator, AShardWhoseNodeFailsBeforeTheAckMovesToAnotherNode) {
 
 TEST(Coordinator, ImpossibleStorageModesAreInvalidArgument) {
   Fixture f(5);
-  const std::string data = bytes_of_size(5000, 14);
+  const std::string data = bytes_of(5000, 14);
   EXPECT_TRUE(absl::IsInvalidArgument(f.put(data, rs(3, 0)).status()));  // RS needs parity
   EXPECT_TRUE(absl::IsInvalidArgument(f.put(data, rs(30, 3)).status()));
   WriteOptions q = rs(3, 2);
@@ -208,20 +195,20 @@ TEST(Coordinator, ImpossibleStorageModesAreInvalidArgument) {
 TEST(Coordinator, AWriteThatCannotReachItsQuorumFails) {
   Fixture f(5);
   for (NodeId id = 1; id <= 5; ++id) f.shards.node(id).full = true;
-  auto full = f.put(bytes_of_size(1 << 20, 7), rs(3, 2));
+  auto full = f.put(bytes_of(1 << 20, 7), rs(3, 2));
   EXPECT_TRUE(absl::IsResourceExhausted(full.status())) << full.status();
   for (NodeId id = 1; id <= 5; ++id) {
     f.shards.node(id).full = false;
     f.shards.node(id).down = id <= 2;
   }
-  auto down = f.put(bytes_of_size(1 << 20, 8), rs(3, 2));
+  auto down = f.put(bytes_of(1 << 20, 8), rs(3, 2));
   EXPECT_TRUE(absl::IsUnavailable(down.status())) << down.status();
   EXPECT_EQ(f.coordinator.in_flight(), 0u);
 }
 
 TEST(Coordinator, ALostDataShardIsRebuiltFromParityWithoutAFullDecode) {
   Fixture f(5);
-  const std::string data = bytes_of_size(2 << 20, 9);
+  const std::string data = bytes_of(2 << 20, 9);
   auto layout = f.put(data, rs(3, 2));
   ASSERT_TRUE(layout.ok());
   f.cluster.advance(milliseconds(10));
@@ -236,7 +223,7 @@ TEST(Coordinator, ALostDataShardIsRebuiltFromParityWithoutAFullDecode) {
 
 TEST(Coordinator, MoreLossesThanParityIsDataLossAndUnreachableIsUnavailable) {
   Fixture f(5);
-  const std::string data = bytes_of_size(2 << 20, 10);
+  const std::string data = bytes_of(2 << 20, 10);
   auto layout = f.put(data, rs(3, 2));
   ASSERT_TRUE(layout.ok());
   f.cluster.advance(milliseconds(10));
@@ -257,7 +244,7 @@ TEST(Coordinator, ASlowShardIsHedged) {
   CoordinatorOptions o;
   o.hedge_initial = milliseconds(20);
   Fixture f(5, o);
-  const std::string data = bytes_of_size(1 << 20, 11);
+  const std::string data = bytes_of(1 << 20, 11);
   auto layout = f.put(data, rs(3, 2));
   ASSERT_TRUE(layout.ok());
   f.cluster.advance(milliseconds(10));
@@ -270,7 +257,7 @@ TEST(Coordinator, ASlowShardIsHedged) {
 
 TEST(Coordinator, AShardServingWrongBytesNeverReachesTheReader) {
   Fixture f(5);
-  const std::string data = bytes_of_size(2 << 20, 12);
+  const std::string data = bytes_of(2 << 20, 12);
   auto layout = f.put(data, rs(3, 2));
   ASSERT_TRUE(layout.ok());
   f.cluster.advance(milliseconds(10));
@@ -281,7 +268,7 @@ TEST(Coordinator, AShardServingWrongBytesNeverReachesTheReader) {
 
 TEST(Coordinator, RangesPastTheEndAreOutOfRange) {
   Fixture f(5);
-  const std::string data = bytes_of_size(1000, 13);
+  const std::string data = bytes_of(1000, 13);
   auto layout = f.put(data);
   ASSERT_TRUE(layout.ok());
   EXPECT_TRUE(absl::IsOutOfRange(f.read(*layout, 990, 11).status()));
@@ -301,7 +288,7 @@ RC_GTEST_PROP(CoordinatorProperty, AtMostMLostShardsReadBackIdentical, ()) {
   const int nodes = k + m + *rc::gen::inRange(0, 3);
   const auto size = *rc::gen::inRange<size_t>(0, 300000);
   Fixture f(nodes, {}, *rc::gen::arbitrary<uint32_t>());
-  const std::string data = bytes_of_size(size, *rc::gen::arbitrary<uint32_t>());
+  const std::string data = bytes_of(size, *rc::gen::arbitrary<uint32_t>());
   WriteOptions w = rs(k, m);
   if (replicated) {
     w = {};
