@@ -150,9 +150,10 @@ absl::Status NodeHost::open_client_port(const NodeConfig& config) {
     options.max_payload_bytes = std::max(options.max_payload_bytes, role.client_payload_max);
   }
   if (options.accepted.empty()) return absl::OkStatus();
-  // Room for a couple of the largest answers (a whole chunk read) besides small ones.
+  // Room for a few of the largest answers (whole chunk reads a client pipelines) besides
+  // small ones.
   options.queue_bytes_max =
-      std::max(options.queue_bytes_max, 2 * options.max_payload_bytes + (1u << 20));
+      std::max(options.queue_bytes_max, 4 * options.max_payload_bytes + (1u << 20));
   clients_ = std::make_unique<ClientPort>(*rt_, options);
   auto at = endpoint_of(config.client);
   if (!at.ok()) return at.status();
