@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "core/kv/roles.h"
 #include "core/roles/builtin.h"
+#include "core/storage/roles.h"
 #include "runtime-real/host/spd_log.h"
 #include "runtime-real/settings/role_settings.h"
 
@@ -161,6 +162,26 @@ absl::StatusOr<NodeConfig> load_node_config(const std::string& path) {
   return parse_node_config(text.str(), path);
 }
 
+namespace {
+
+// A dev cluster smaller than the default codes need (rep(3), RS(3,2) acknowledged at 4
+// shards) gets codes that fit: as many replicas as nodes (at most 3); RS(n-1, 1)
+// acknowledged at n-1 shards on 3 or 4 nodes; on 1 or 2 nodes every chunk replicated.
+void fit_storage_to(int nodes, storage::CoordinatorOptions* c) {
+  if (nodes >= c->data_shards + c->parity_shards) return;
+  c->replicas = std::min(c->replicas, nodes);
+  c->replica_quorum = std::min(c->replica_quorum, c->replicas);
+  if (nodes >= 3) {
+    c->data_shards = nodes - 1;
+    c->parity_shards = 1;
+    c->extra_quorum = 0;
+  } else {
+    c->replicate_below_bytes = c->max_chunk_bytes + 1;
+  }
+}
+
+}  // namespace
+
 std::vector<NodeConfig> dev_cluster(int nodes, uint16_t base_port, const std::string& data_dir,
                                     bool meta) {
   std::vector<NodeConfig> out;
@@ -172,6 +193,7 @@ std::vector<NodeConfig> dev_cluster(int nodes, uint16_t base_port, const std::st
     c.client = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + 200 + i)};
     if (meta) c.roles.push_back("meta");
     c.roles.push_back("storage");
+    fit_storage_to(nodes, &c.role_options.get<storage::StorageOptions>("storage").coordinator);
     c.data_dir = absl::StrCat(data_dir, "/n", i);
     for (int j = 1; j <= nodes; ++j) {
       if (j == i) continue;

@@ -102,7 +102,8 @@ absl::StatusOr<HostPort> parse_host_port(const std::string& text);
 
 // `cairnd dev`: nodes 1..n on 127.0.0.1, node i takes frames on base_port + i, serves
 // HTTP on base_port + 100 + i and clients on base_port + 200 + i, data in data_dir/n<i>,
-// every other node a peer, roles membership, meta (unless `meta` is false) and storage.
+// every other node a peer, roles membership, meta (unless `meta` is false) and storage
+// (with codes that fit when there are fewer than 5 nodes: docs/cairnd.md).
 std::vector<NodeConfig> dev_cluster(int nodes, uint16_t base_port, const std::string& data_dir,
                                     bool meta = true);
 

@@ -11,6 +11,7 @@
 //     quarantined nothing (no half-written blob was ever visible under its name).
 // Chunk contents come from a pinned seed, so the bytes are regenerated to compare.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <chrono>
@@ -278,6 +279,49 @@ TEST(StorageKill, AcknowledgedChunksSurviveKillsByteIdentical) {
   if (!HasFailure()) fs::remove_all(tmpl);
 }
 
+// `cairnd dev`: three nodes in one process run meta and storage together; chunks of
+// both modes (a 3-node dev cluster codes large ones RS(2,1)) are stored and read back.
+TEST(StorageDev, DevClusterStoresChunks) {
+  char tmpl[] = "/tmp/cairn-storage-dev-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  int base = 0;  // node i takes frames on base+i, HTTP on base+100+i, clients on base+200+i
+  for (uint16_t candidate : testing::pick_listen_ports(20)) {
+    if (candidate > 60000) continue;
+    bool all_free = true;
+    for (int off : {1, 2, 3, 101, 102, 103, 201, 202, 203}) {
+      all_free = all_free && testing::port_is_free(static_cast<uint16_t>(candidate + off));
+    }
+    if (all_free) {
+      base = candidate;
+      break;
+    }
+  }
+  ASSERT_NE(base, 0) << "no free port range";
+  const pid_t pid = testing::spawn(
+      {CAIRND_PATH, "dev", "--nodes", "3", "--port", std::to_string(base), "--data-dir", tmpl},
+      absl::StrCat(tmpl, "/dev.log"));
+  ChunkBlockingClientOptions co;
+  for (int i = 1; i <= 3; ++i) {
+    co.nodes.push_back(HostPort{"127.0.0.1", static_cast<uint16_t>(base + 200 + i)});
+  }
+  co.attempt_timeout = 5s;
+  ChunkBlockingClient client(co);
+  for (uint64_t index : {0, 1}) {  // 64 KiB - 1 MiB: replicated; 2-4 MiB: erasure coded
+    const std::string bytes = chunk_bytes(index);
+    absl::StatusOr<ChunkLayout> layout;
+    ASSERT_TRUE(wait_until(kReadyBound, [&] { return (layout = client.put(bytes)).ok(); }))
+        << layout.status() << "; log in " << tmpl;
+    EXPECT_EQ(layout->code_name(), index == 0 ? "rep(3)" : "rs(2,1)");
+    auto back = client.read(*layout, 0, bytes.size());
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_TRUE(*back == bytes);
+  }
+  EXPECT_TRUE(fs::exists(fs::path(tmpl) / "n1" / "cas"));
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(testing::wait_exit(pid, 10s), 0) << "log in " << tmpl;
+  if (!HasFailure()) fs::remove_all(tmpl);
+}
+
 // cairnd's config for storage nodes: the `storage:` section, zones, and `cairnd dev`.
 TEST(StorageConfig, ReadsTheStorageSectionAndZones) {
   const std::string base =
@@ -313,6 +357,15 @@ TEST(StorageConfig, ReadsTheStorageSectionAndZones) {
   EXPECT_EQ(dev.at(0).roles, (std::vector<std::string>{"membership", "meta", "storage"}));
   const auto no_meta = dev_cluster(3, 7000, "/tmp/d", false);
   EXPECT_EQ(no_meta.at(2).roles, (std::vector<std::string>{"membership", "storage"}));
+  auto codes = [](const NodeConfig& c) {
+    const auto& o = c.role_options.get_or_default<storage::StorageOptions>("storage").coordinator;
+    return absl::StrCat("rep(", o.replicas, ")/", o.replica_quorum, " rs(", o.data_shards, ",",
+                        o.parity_shards, ")+", o.extra_quorum, " below ", o.replicate_below_bytes);
+  };
+  // Small dev clusters get codes that fit them; five nodes or more keep the defaults.
+  EXPECT_EQ(codes(dev.at(0)), "rep(3)/2 rs(2,1)+0 below 1048576");
+  EXPECT_EQ(codes(dev_cluster(1, 7000, "/tmp/d").at(0)), "rep(1)/1 rs(3,2)+1 below 67108865");
+  EXPECT_EQ(codes(dev_cluster(5, 7000, "/tmp/d").at(4)), "rep(3)/2 rs(3,2)+1 below 1048576");
 }
 
 }  // namespace
