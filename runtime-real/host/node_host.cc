@@ -150,10 +150,11 @@ absl::Status NodeHost::open_client_port(const NodeConfig& config) {
     options.max_payload_bytes = std::max(options.max_payload_bytes, role.client_payload_max);
   }
   if (options.accepted.empty()) return absl::OkStatus();
-  // Room for a few of the largest answers (whole chunk reads a client pipelines) besides
-  // small ones.
+  // Room for the largest answers (whole chunk reads) a client pipelines, four at a time,
+  // twice over: an answer counts until its write completes, and the client may have sent
+  // its next request by then.
   options.queue_bytes_max =
-      std::max(options.queue_bytes_max, 4 * options.max_payload_bytes + (1u << 20));
+      std::max(options.queue_bytes_max, 8 * options.max_payload_bytes + (1u << 20));
   clients_ = std::make_unique<ClientPort>(*rt_, options);
   auto at = endpoint_of(config.client);
   if (!at.ok()) return at.status();
