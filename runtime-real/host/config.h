@@ -70,7 +70,7 @@ struct NodeConfig {
   NodeId node = kNoNode;
   HostPort listen{"127.0.0.1", 7001};
   HostPort http{"127.0.0.1", 7101};
-  HostPort client{"127.0.0.1", 7201};  // opened only by roles that serve clients (meta)
+  HostPort client{"127.0.0.1", 7201};  // opened only by roles that serve clients (meta, storage)
   std::string data_dir;
   std::string zone;  // this node's failure domain (placement spreads shards over zones)
   std::vector<std::string> roles{"membership"};
