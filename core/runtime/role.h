@@ -64,6 +64,9 @@ struct RoleInfo {
   bool client_endpoint = false;
   std::vector<MessageType> peer_types;
   std::vector<MessageType> client_types;
+  // The largest bulk payload one client request (or its answer) carries; 0: small
+  // messages only (a runner's default frame limit, 1 MiB in cairnd).
+  uint64_t client_payload_max = 0;
   // Options with their defaults. Null: the role has no options.
   std::function<std::unique_ptr<RoleOptions>()> make_options;
   // Adds the role's services to `node`. `options` is what make_options() made, filled and

@@ -5,6 +5,11 @@
 
 namespace cairn {
 
+Node::~Node() {
+  routes_.clear();
+  while (!services_.empty()) services_.pop_back();
+}
+
 absl::Status Node::add(std::unique_ptr<Service> service) {
   CAIRN_ASSERT(service != nullptr);
   for (MessageType type : service->message_types()) {

@@ -28,6 +28,11 @@ class Service {
 class Node {
  public:
   explicit Node(Runtime& runtime) : runtime_(runtime) {}
+  // Destroys the services in the reverse order of their addition, so a service may use
+  // the ones added before it (a shard service its node's store) until its own end.
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
 
   // InvalidArgument if a message type is already taken by another service.
   absl::Status add(std::unique_ptr<Service> service);

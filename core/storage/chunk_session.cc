@@ -78,6 +78,7 @@ void ChunkSession::attempt(uint64_t key) {
                                                  token = std::weak_ptr<bool>(alive_)] {
     if (token.expired()) return;
     calls_[key]->timer = kNoTimer;
+    avoid_until_[at] = rt_.now() + options_.avoid_for;
     retry_or_finish(
         key, absl::UnavailableError(absl::StrCat("no answer from n", at, " within the timeout")));
   });
@@ -102,6 +103,23 @@ void ChunkSession::on_response(NodeId from, const Message& message) {
         key, absl::Status(status.code(), absl::StrCat("n", from, ": ", status.message())));
   }
   finish(key, status, &response, message.payload);
+}
+
+void ChunkSession::on_unreachable(NodeId coordinator) {
+  avoid_until_[coordinator] = rt_.now() + options_.avoid_for;
+  for (auto& [key, call] : calls_) {
+    if (call->at != coordinator || call->timer == kNoTimer) continue;
+    // Retried from a timer, so that no attempt is sent from inside the runner's callback.
+    rt_.cancel(call->timer);
+    by_request_.erase(call->attempt_id);
+    call->timer =
+        rt_.after(Duration(0), [this, key = key, coordinator, token = std::weak_ptr<bool>(alive_)] {
+          if (token.expired()) return;
+          calls_[key]->timer = kNoTimer;
+          retry_or_finish(
+              key, absl::UnavailableError(absl::StrCat("n", coordinator, " is unreachable")));
+        });
+  }
 }
 
 void ChunkSession::retry_or_finish(uint64_t key, absl::Status status) {

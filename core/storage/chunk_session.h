@@ -3,11 +3,13 @@
 //
 // Many calls may be in flight at once. Each goes to one coordinator (round robin over the
 // storage nodes given); an attempt answered Unavailable, or unanswered within
-// attempt_timeout, is retried at the next coordinator, at most max_attempts times. Any
-// other status is final and is the coordinator's, unchanged. A coordinator that left an
-// attempt unanswered is passed over for `avoid_for`, so a dead node costs one timeout. A put
-// retried after a timeout is harmless: shards are content-addressed, so a second write of the chunk
-// deduplicates. Promises: each call's callback runs exactly once, later, on the runtime's thread.
+// attempt_timeout (or whose coordinator the runner reports unreachable), is retried at the
+// next coordinator, at most max_attempts times. Any other status is final and is the
+// coordinator's, unchanged. A coordinator that left an attempt unanswered (or was
+// reported unreachable) is passed over for `avoid_for`, so a dead node costs one timeout.
+// A put retried after a timeout is harmless: shards are content-addressed, so a second
+// write of the chunk deduplicates. Promises: each call's callback runs exactly once, later,
+// on the runtime's thread.
 #pragma once
 
 #include <functional>
@@ -47,6 +49,10 @@ class ChunkSession {
 
   // Every kChunkResponse the runtime delivers goes here (stale ones are ignored).
   void on_response(NodeId from, const Message& message);
+  // The runner lost its connection to `coordinator` (a real client's link went down):
+  // attempts waiting there are retried at once, elsewhere, and it is passed over for
+  // avoid_for, as if it had timed out.
+  void on_unreachable(NodeId coordinator);
   size_t in_flight() const { return calls_.size(); }
 
  private:

@@ -109,6 +109,7 @@ RoleInfo storage_role() {
   r.peer_types = StorageService::types();
   for (MessageType t : StorageClientService::types()) r.peer_types.push_back(t);
   r.client_types = ChunkService::types();
+  r.client_payload_max = CoordinatorOptions{}.max_chunk_bytes;  // a whole chunk per put or get
   r.make_options = [] { return std::make_unique<StorageOptions>(); };
   r.install = [](Node& node, const RoleContext& ctx, const RoleOptions* options) {
     const auto* o = dynamic_cast<const StorageOptions*>(options);

@@ -10,8 +10,9 @@
 #include "absl/strings/str_join.h"
 #include "core/kv/roles.h"
 #include "core/roles/builtin.h"
-#include "runtime-real/settings/role_settings.h"
+#include "core/storage/roles.h"
 #include "runtime-real/host/spd_log.h"
+#include "runtime-real/settings/role_settings.h"
 
 namespace cairn::real {
 namespace {
@@ -44,14 +45,15 @@ void read_transport(const YAML::Node& m, TransportConfig* t) {
 void read_peers(const YAML::Node& list, NodeConfig* c) {
   if (!list.IsSequence()) fail(list, "'peers' must be a list");
   for (const auto& p : list) {
-    only_keys(p, "a peer", {"node", "address"});
+    only_keys(p, "a peer", {"node", "address", "zone"});
     if (!p["node"] || !p["address"]) fail(p, "a peer needs 'node' and 'address'");
     const NodeId id = node_id(p["node"], "peer node");
     if (id == c->node) fail(p["node"], "peer node ids differ from 'node'");
     for (const auto& other : c->peers) {
       if (other.node == id) fail(p["node"], absl::StrCat("peer n", id, " listed twice"));
     }
-    c->peers.push_back(PeerConfig{id, address(p["address"], "address")});
+    c->peers.push_back(PeerConfig{id, address(p["address"], "address"),
+                                  p["zone"] ? scalar(p["zone"], "zone") : std::string()});
   }
 }
 
@@ -92,7 +94,7 @@ void read_role_options(const YAML::Node& root, const RoleRegistry& registry, Nod
 }
 
 void read_top(const YAML::Node& root, const RoleRegistry& registry, NodeConfig* c) {
-  std::vector<std::string> keys{"node",  "listen",    "http",  "client",    "data_dir",
+  std::vector<std::string> keys{"node",  "listen",    "http",  "client",    "data_dir", "zone",
                                 "roles", "log_level", "peers", "transport", "meta"};
   for (const RoleInfo& r : registry.roles()) {
     if (!r.settings.empty()) keys.push_back(r.settings);
@@ -102,6 +104,7 @@ void read_top(const YAML::Node& root, const RoleRegistry& registry, NodeConfig* 
   if (!root["data_dir"]) fail(root, "missing 'data_dir'");
   c->node = node_id(root["node"], "node");
   c->data_dir = scalar(root["data_dir"], "data_dir");
+  if (root["zone"]) c->zone = scalar(root["zone"], "zone");
   if (root["listen"]) c->listen = address(root["listen"], "listen");
   if (root["http"]) c->http = address(root["http"], "http");
   if (root["client"]) c->client = address(root["client"], "client");
@@ -159,6 +162,26 @@ absl::StatusOr<NodeConfig> load_node_config(const std::string& path) {
   return parse_node_config(text.str(), path);
 }
 
+namespace {
+
+// A dev cluster smaller than the default codes need (rep(3), RS(3,2) acknowledged at 4
+// shards) gets codes that fit: as many replicas as nodes (at most 3); RS(n-1, 1)
+// acknowledged at n-1 shards on 3 or 4 nodes; on 1 or 2 nodes every chunk replicated.
+void fit_storage_to(int nodes, storage::CoordinatorOptions* c) {
+  if (nodes >= c->data_shards + c->parity_shards) return;
+  c->replicas = std::min(c->replicas, nodes);
+  c->replica_quorum = std::min(c->replica_quorum, c->replicas);
+  if (nodes >= 3) {
+    c->data_shards = nodes - 1;
+    c->parity_shards = 1;
+    c->extra_quorum = 0;
+  } else {
+    c->replicate_below_bytes = c->max_chunk_bytes + 1;
+  }
+}
+
+}  // namespace
+
 std::vector<NodeConfig> dev_cluster(int nodes, uint16_t base_port, const std::string& data_dir,
                                     bool meta) {
   std::vector<NodeConfig> out;
@@ -169,6 +192,8 @@ std::vector<NodeConfig> dev_cluster(int nodes, uint16_t base_port, const std::st
     c.http = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + 100 + i)};
     c.client = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + 200 + i)};
     if (meta) c.roles.push_back("meta");
+    c.roles.push_back("storage");
+    fit_storage_to(nodes, &c.role_options.get<storage::StorageOptions>("storage").coordinator);
     c.data_dir = absl::StrCat(data_dir, "/n", i);
     for (int j = 1; j <= nodes; ++j) {
       if (j == i) continue;

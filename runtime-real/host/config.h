@@ -11,8 +11,9 @@
 //   client: 127.0.0.1:7201        # the client protocol (frames), when a role serves clients
 //   roles: [membership, meta]
 //   log_level: info               # debug | info | warn | error
+//   zone: rack-a                  # failure domain (optional; default: one zone for all)
 //   peers:
-//     - {node: 2, address: 127.0.0.1:7002}
+//     - {node: 2, address: 127.0.0.1:7002, zone: rack-b}
 //   membership: {heartbeat: 1s, suspect_timeout: 2s, phi_threshold: 8, monitors: 3}
 //   raft: {tick: 10ms, election_timeout: [150ms, 300ms], heartbeat: 50ms}
 //   transport: {shm: auto, shm_threshold: 64KiB, shm_ring: 8MiB, send_queue: 64MiB}
@@ -42,6 +43,7 @@ struct HostPort {
 struct PeerConfig {
   NodeId node = kNoNode;
   HostPort address;
+  std::string zone;  // its failure domain; "" (the default) is one zone shared by all
 };
 
 struct TransportConfig {
@@ -68,8 +70,9 @@ struct NodeConfig {
   NodeId node = kNoNode;
   HostPort listen{"127.0.0.1", 7001};
   HostPort http{"127.0.0.1", 7101};
-  HostPort client{"127.0.0.1", 7201};  // opened only by roles that serve clients (meta)
+  HostPort client{"127.0.0.1", 7201};  // opened only by roles that serve clients (meta, storage)
   std::string data_dir;
+  std::string zone;  // this node's failure domain (placement spreads shards over zones)
   std::vector<std::string> roles{"membership"};
   LogLevel log_level = LogLevel::kInfo;
   std::vector<PeerConfig> peers;
@@ -99,7 +102,8 @@ absl::StatusOr<HostPort> parse_host_port(const std::string& text);
 
 // `cairnd dev`: nodes 1..n on 127.0.0.1, node i takes frames on base_port + i, serves
 // HTTP on base_port + 100 + i and clients on base_port + 200 + i, data in data_dir/n<i>,
-// every other node a peer, roles membership and meta (unless `meta` is false).
+// every other node a peer, roles membership, meta (unless `meta` is false) and storage
+// (with codes that fit when there are fewer than 5 nodes: docs/cairnd.md).
 std::vector<NodeConfig> dev_cluster(int nodes, uint16_t base_port, const std::string& data_dir,
                                     bool meta = true);
 

@@ -6,15 +6,16 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include "absl/strings/str_cat.h"
 #include "core/membership/membership.h"
 #include "core/roles/builtin.h"
 #include "core/wire/message_types.h"
-#include "runtime-real/transport/client_port.h"
 #include "runtime-real/host/meta_role.h"
 #include "runtime-real/shm/shm_transport.h"
+#include "runtime-real/transport/client_port.h"
 
 namespace cairn::real {
 namespace {
@@ -125,7 +126,14 @@ absl::Status NodeHost::add_services(const NodeConfig& config) {
   for (const auto& p : config.peers) cluster.push_back(p.node);
   std::sort(cluster.begin(), cluster.end());
   // cairnd does not know which roles its peers hold: every role's members are the cluster.
-  RoleContext ctx{*rt_, cluster, [cluster](std::string_view) { return cluster; }, hooks_};
+  // Zones come from the config (`zone:` of this node and of each peer; "" by default).
+  std::map<NodeId, std::string> zones{{config.node, config.zone}};
+  for (const auto& p : config.peers) zones[p.node] = p.zone;
+  RoleContext ctx{*rt_, cluster, [cluster](std::string_view) { return cluster; }, hooks_,
+                  [zones](NodeId id) {
+                    auto it = zones.find(id);
+                    return it == zones.end() ? std::string() : it->second;
+                  }};
   for (const RoleInfo& role : roles_.roles()) {
     if (!config.has_role(role.name)) continue;
     if (absl::Status s = install_role(role, *node_, ctx, config.role_options); !s.ok()) return s;
@@ -139,8 +147,14 @@ absl::Status NodeHost::open_client_port(const NodeConfig& config) {
   for (const RoleInfo& role : roles_.roles()) {
     if (!config.has_role(role.name)) continue;
     options.accepted.insert(role.client_types.begin(), role.client_types.end());
+    options.max_payload_bytes = std::max(options.max_payload_bytes, role.client_payload_max);
   }
   if (options.accepted.empty()) return absl::OkStatus();
+  // Room for the largest answers (whole chunk reads) a client pipelines, four at a time,
+  // twice over: an answer counts until its write completes, and the client may have sent
+  // its next request by then.
+  options.queue_bytes_max =
+      std::max(options.queue_bytes_max, 8 * options.max_payload_bytes + (1u << 20));
   clients_ = std::make_unique<ClientPort>(*rt_, options);
   auto at = endpoint_of(config.client);
   if (!at.ok()) return at.status();

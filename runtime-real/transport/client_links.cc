@@ -1,5 +1,7 @@
 #include "runtime-real/transport/client_links.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
 #include "core/kv/kv_client.pb.h"
@@ -11,7 +13,6 @@
 namespace cairn::real {
 namespace {
 
-constexpr wire::FrameLimits kLimits{1u << 20, 1u << 20};
 constexpr size_t kReadBytes = 64 * 1024;
 
 }  // namespace
@@ -37,7 +38,11 @@ struct ClientLinks::Link {
   std::vector<char> buf = std::vector<char>(kReadBytes);
 };
 
-ClientLinks::ClientLinks(AsioRuntime& rt, std::vector<HostPort> peers) : rt_(rt) {
+ClientLinks::ClientLinks(AsioRuntime& rt, std::vector<HostPort> peers, uint64_t max_payload_bytes)
+    : rt_(rt),
+      limits_{1u << 20, static_cast<uint32_t>(
+                            std::min<uint64_t>(std::max<uint64_t>(max_payload_bytes, 1u << 20),
+                                               wire::FrameLimits{}.max_payload_bytes))} {
   CAIRN_ASSERT(!peers.empty());
   for (size_t i = 0; i < peers.size(); ++i) {
     links_.push_back(std::make_unique<Link>(rt_.io(), endpoint_of(i), std::move(peers[i])));
@@ -74,7 +79,7 @@ void ClientLinks::send(NodeId endpoint, Message message) {
 void ClientLinks::connect(Link& link) {
   CAIRN_ASSERT(link.state == Link::State::kIdle);
   link.state = Link::State::kConnecting;
-  link.decoder = std::make_unique<wire::FrameDecoder>(kLimits);
+  link.decoder = std::make_unique<wire::FrameDecoder>(limits_);
   const uint64_t gen = ++link.generation;
   link.resolver.async_resolve(
       link.at.host, std::to_string(link.at.port),

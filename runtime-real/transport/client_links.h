@@ -33,8 +33,9 @@ class ClientLinks {
   using OnDown = std::function<void(NodeId endpoint)>;
   static constexpr size_t kMaxQueued = 64;  // messages waiting for a connection
 
-  // REQUIRES: peers non-empty; rt outlives this object.
-  ClientLinks(AsioRuntime& rt, std::vector<HostPort> peers);
+  // REQUIRES: peers non-empty; rt outlives this object. Answers may carry payloads of up
+  // to max_payload_bytes (a whole chunk for the chunk protocol).
+  ClientLinks(AsioRuntime& rt, std::vector<HostPort> peers, uint64_t max_payload_bytes = 1u << 20);
   ~ClientLinks();
 
   static NodeId endpoint_of(size_t peer) { return static_cast<NodeId>(peer + 1); }
@@ -56,6 +57,7 @@ class ClientLinks {
   void fail(Link& link, const std::string& why);
 
   AsioRuntime& rt_;
+  const wire::FrameLimits limits_;
   std::vector<std::unique_ptr<Link>> links_;
   std::map<NodeId, NodeId> endpoint_of_node_;  // learnt from Hellos
   OnDown on_down_;

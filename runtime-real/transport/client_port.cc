@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <string>
 
@@ -22,7 +23,9 @@ class ClientPort::Conn : public std::enable_shared_from_this<Conn> {
       : port_(port),
         id_(id),
         socket_(std::move(socket)),
-        decoder_(wire::FrameLimits{1u << 20, 1u << 20}),
+        decoder_(wire::FrameLimits{1u << 20, static_cast<uint32_t>(std::min<uint64_t>(
+                                                 port.options_.max_payload_bytes,
+                                                 wire::FrameLimits{}.max_payload_bytes))}),
         buf_(64 * 1024) {}
 
   void start() {

@@ -35,6 +35,7 @@ class AsioRuntime;
 struct ClientPortOptions {
   size_t max_connections = 1024;
   uint64_t queue_bytes_max = 16ull << 20;  // answers queued per connection
+  uint64_t max_payload_bytes = 1u << 20;   // bulk bytes of one request frame
   std::set<MessageType> accepted;          // request types clients may send
 };
 

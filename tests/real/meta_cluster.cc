@@ -53,6 +53,15 @@ MetaCluster::~MetaCluster() {
 
 std::string MetaCluster::log_path(int i) const { return absl::StrCat(dir_, "/n", i, ".log"); }
 
+std::vector<std::string> MetaCluster::log_lines(int i, const std::string& needle) const {
+  std::vector<std::string> out;
+  std::ifstream in(log_path(i));
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(needle) != std::string::npos) out.push_back(line);
+  }
+  return out;
+}
+
 void MetaCluster::write_config(int i) const {
   std::ofstream out(absl::StrCat(dir_, "/n", i, ".yaml"));
   out << "node: " << i << "\nlisten: 127.0.0.1:" << frame_port_.at(i)
@@ -63,10 +72,13 @@ void MetaCluster::write_config(int i) const {
   for (int j = 1; j <= options_.nodes; ++j) {
     if (j != i) out << "  - {node: " << j << ", address: 127.0.0.1:" << frame_port_.at(j) << "}\n";
   }
-  out << "membership: {heartbeat: 200ms, suspect_timeout: 1s}\n"
-      << "raft: {tick: " << options_.tick << ", election_timeout: " << options_.election_timeout
-      << ", heartbeat: " << options_.heartbeat << ", snapshot_every: " << options_.snapshot_every
-      << "}\n";
+  out << "membership: {heartbeat: 200ms, suspect_timeout: 1s}\n";
+  if (options_.roles.find("meta") != std::string::npos) {
+    out << "raft: {tick: " << options_.tick << ", election_timeout: " << options_.election_timeout
+        << ", heartbeat: " << options_.heartbeat << ", snapshot_every: " << options_.snapshot_every
+        << "}\n";
+  }
+  out << options_.extra_config;
 }
 
 void MetaCluster::start(int i) {

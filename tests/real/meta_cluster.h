@@ -1,7 +1,7 @@
-// A loopback cluster of cairnd processes running the meta role, for real-node tests and
-// benchmarks: writes their configs, starts, kills (-9) and restarts them, finds the leader
-// through /metrics. The destructor kills and reaps every process still running, so a
-// failed assertion never leaves cairnd behind.
+// A loopback cluster of cairnd processes running the meta role (or other roles, such as
+// storage), for real-node tests and benchmarks: writes their configs, starts, kills (-9) and
+// restarts them, finds the leader through /metrics. The destructor kills and reaps every process
+// still running, so a failed assertion never leaves cairnd behind.
 #pragma once
 
 #include <sys/types.h>
@@ -24,6 +24,9 @@ struct MetaClusterOptions {
   int snapshot_every = 10000;
   std::string log_level = "info";
   std::string roles = "[membership, meta]";
+  // More top-level lines of every node's config (e.g. a `storage:` section). The `raft`
+  // section is written only when `roles` names meta.
+  std::string extra_config;
 };
 
 class MetaCluster {
@@ -46,6 +49,8 @@ class MetaCluster {
   uint16_t http_port(int i) const { return http_port_.at(i); }
   uint16_t client_port(int i) const { return client_port_.at(i); }
   std::string log_path(int i) const;
+  // The lines of node i's log (every run of it, appended) that contain `needle`.
+  std::vector<std::string> log_lines(int i, const std::string& needle) const;
   const std::string& dir() const { return dir_; }
 
   // `cairn_<name>` gauges and counters of node i (empty if it cannot be reached).

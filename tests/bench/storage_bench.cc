@@ -1,0 +1,252 @@
+// Storage data-path benchmark: client goodput of cairnd storage nodes on loopback against
+// fio on the same file system, measured in the same run. Not in CTest.
+//
+// Baseline: fio sequential write of --mib MiB in 4 MiB blocks with an fsync after each
+// (`fio --name=seqwrite --rw=write --bs=4M --size=1G --fsync=1 --directory=DIR
+// --output-format=json`), then a sequential read of the same file (page cache warm, as
+// cairnd's reads of what it just wrote are).
+// Cairn: --mib MiB put then read back through ChunkBlockingClient (`--parallel` calls in
+// flight), every put acknowledged only after its shards were fsync'd (file and directory):
+//   - one node, replication factor 1, in 4 MiB and in 64 MiB chunks: ratio to fio;
+//   - five nodes (unless --no-cluster), RS(3,2) and 3 replicas in 4 MiB chunks: ratio to
+//     fio divided by the storage overhead ((k+m)/k, or r). A put is acknowledged at its
+//     write quorum (k+1 shards, 2 replicas); the rest completes in the background and is
+//     counted in the disk time of later puts.
+// Each read is compared with what was written.
+//
+//   storage_bench [--dir DIR] [--mib 1024] [--cluster-mib 512] [--parallel 4] [--no-cluster]
+// DIR (default build/bench-storage) holds fio's file and the nodes' data while they run.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "runtime-real/tools/chunk_blocking_client.h"
+#include "tests/real/meta_cluster.h"
+#include "tests/real/process.h"
+
+namespace cairn::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+using real::ChunkBlockingClient;
+namespace fs = std::filesystem;
+
+constexpr uint64_t kMiB = 1 << 20;
+
+struct Fio {
+  double write_bps = 0;
+  double read_bps = 0;
+};
+
+double largest_bw(const std::string& json) {
+  double best = 0;
+  const std::regex bw("\"bw_bytes\"\\s*:\\s*([0-9]+)");
+  for (auto it = std::sregex_iterator(json.begin(), json.end(), bw); it != std::sregex_iterator();
+       ++it) {
+    best = std::max(best, std::stod((*it)[1]));
+  }
+  return best;
+}
+
+Fio run_fio(const std::string& dir, uint64_t bytes) {
+  const std::string size = absl::StrCat(bytes / kMiB, "M");
+  int code = 0;
+  Fio f;
+  std::printf(
+      "$ fio --name=seqwrite --rw=write --bs=4M --size=%s --fsync=1 --directory=%s "
+      "--output-format=json\n",
+      size.c_str(), dir.c_str());
+  f.write_bps = largest_bw(real::testing::run_capture(
+      {"fio", "--name=seqwrite", "--rw=write", "--bs=4M", "--size=" + size, "--fsync=1",
+       "--directory=" + dir, "--output-format=json"},
+      &code));
+  std::printf(
+      "$ fio --name=seqwrite --rw=read --bs=4M --size=%s --directory=%s "
+      "--output-format=json\n",
+      size.c_str(), dir.c_str());
+  f.read_bps = largest_bw(
+      real::testing::run_capture({"fio", "--name=seqwrite", "--rw=read", "--bs=4M",
+                                  "--size=" + size, "--directory=" + dir, "--output-format=json"},
+                                 &code));
+  fs::remove(fs::path(dir) / "seqwrite.0.0");
+  return f;
+}
+
+// Distinct chunks (content addressing would deduplicate equal ones): random bytes with the
+// chunk's number in its first eight.
+std::vector<std::string> make_chunks(uint64_t total, uint64_t chunk_bytes, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::string base(chunk_bytes, '\0');
+  for (uint64_t i = 0; i + 8 <= chunk_bytes; i += 8) {
+    const uint64_t v = rng();
+    std::memcpy(base.data() + i, &v, 8);
+  }
+  std::vector<std::string> out;
+  for (uint64_t n = 0; n * chunk_bytes < total; ++n) {
+    out.push_back(base);
+    const uint64_t tag = seed * 1000003 + n;
+    std::memcpy(out.back().data(), &tag, 8);
+  }
+  return out;
+}
+
+struct Goodput {
+  double put_bps = 0;
+  double get_bps = 0;
+  bool ok = true;
+};
+
+// Puts every chunk, then reads every one back, `parallel` calls at a time.
+Goodput run_load(ChunkBlockingClient& client, const std::vector<std::string>& chunks,
+                 int parallel) {
+  std::vector<storage::ChunkLayout> layouts(chunks.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> ok{true};
+  uint64_t total = 0;
+  for (const auto& c : chunks) total += c.size();
+  auto phase = [&](auto&& one) {
+    next = 0;
+    const auto t0 = Clock::now();
+    std::vector<std::thread> threads;
+    for (int p = 0; p < parallel; ++p) {
+      threads.emplace_back([&] {
+        for (size_t i = next++; i < chunks.size(); i = next++) one(i);
+      });
+    }
+    for (auto& t : threads) t.join();
+    return static_cast<double>(total) / std::chrono::duration<double>(Clock::now() - t0).count();
+  };
+  Goodput g;
+  g.put_bps = phase([&](size_t i) {
+    auto r = client.put(chunks[i]);
+    if (!r.ok()) {
+      std::printf("put %zu: %s\n", i, r.status().ToString().c_str());
+      ok = false;
+      return;
+    }
+    layouts[i] = *r;
+  });
+  if (!ok) return Goodput{0, 0, false};
+  g.get_bps = phase([&](size_t i) {
+    auto r = client.read(layouts[i], 0, chunks[i].size());
+    if (!r.ok() || *r != chunks[i]) {
+      std::printf("read %zu: %s\n", i, r.ok() ? "different bytes" : r.status().ToString().c_str());
+      ok = false;
+    }
+  });
+  g.ok = ok;
+  return g;
+}
+
+struct Cluster {
+  std::unique_ptr<real::testing::MetaCluster> nodes;
+  std::unique_ptr<ChunkBlockingClient> client;
+};
+
+Cluster start_cluster(const std::string& dir, int n, const std::string& storage) {
+  fs::create_directories(dir);
+  real::testing::MetaClusterOptions o;
+  o.cairnd = CAIRND_PATH;
+  o.nodes = n;
+  o.roles = "[membership, storage]";
+  o.log_level = "warn";
+  o.extra_config = absl::StrCat("storage: ", storage, "\n");
+  Cluster c;
+  c.nodes = std::make_unique<real::testing::MetaCluster>(dir, o);
+  c.nodes->start_all();
+  real::ChunkBlockingClientOptions co;
+  for (int i = 1; i <= n; ++i) co.nodes.push_back({"127.0.0.1", c.nodes->client_port(i)});
+  co.attempt_timeout = 60s;
+  co.max_attempts = 1;
+  c.client = std::make_unique<ChunkBlockingClient>(co);
+  // Ready once a put is acknowledged (the store answers puts after its recovery).
+  const std::string probe = make_chunks(4096, 4096, 99).front();
+  real::testing::wait_until(20s, [&] { return c.client->put(probe).ok(); });
+  return c;
+}
+
+void row(const char* what, double bps, double baseline, double aim) {
+  const double ratio = bps / baseline;
+  std::printf("| %s | %.0f MB/s | %.0f MB/s | %.2f | %.2f | %s |\n", what, bps / 1e6,
+              baseline / 1e6, ratio, aim, ratio >= aim ? "met" : "not met");
+}
+
+}  // namespace
+}  // namespace cairn::bench
+
+int main(int argc, char** argv) {
+  using namespace cairn::bench;
+  CLI::App app{"storage_bench: cairnd storage goodput against fio"};
+  std::string dir = "build/bench-storage";
+  uint64_t mib = 1024, cluster_mib = 512;
+  int parallel = 4;
+  bool no_cluster = false;
+  app.add_option("--dir", dir, "a directory on the file system to measure");
+  app.add_option("--mib", mib, "MiB written by fio and by each single-node run (default 1024)");
+  app.add_option("--cluster-mib", cluster_mib, "MiB written by each cluster run (default 512)");
+  app.add_option("--parallel", parallel, "client calls in flight (default 4)");
+  app.add_flag("--no-cluster", no_cluster, "skip the 5-node runs");
+  CLI11_PARSE(app, argc, argv);
+  fs::create_directories(dir);
+  dir = fs::canonical(dir).string();
+  const uint64_t bytes = mib * kMiB;
+
+  const Fio fio = run_fio(dir, bytes);
+  std::printf("fio: write+fsync %.0f MB/s, read %.0f MB/s\n\n", fio.write_bps / 1e6,
+              fio.read_bps / 1e6);
+  std::printf(
+      "| run | cairn goodput | baseline | ratio | aim | |\n| --- | --- | --- | --- | --- | --- "
+      "|\n");
+  int status = 0;
+  {
+    Cluster one = start_cluster(dir + "/one", 1,
+                                "{replicas: 1, replica_quorum: 1, replicate_below: 65MiB, "
+                                "scrub_per_second: 0B}");
+    for (uint64_t chunk_mib : {4, 64}) {
+      const auto chunks = make_chunks(bytes, chunk_mib * kMiB, chunk_mib);
+      const Goodput g = run_load(*one.client, chunks, parallel);
+      if (!g.ok) status = 1;
+      const std::string put = absl::StrCat("1 node, rep(1), ", chunk_mib, " MiB chunks: put");
+      const std::string get = absl::StrCat("1 node, rep(1), ", chunk_mib, " MiB chunks: get");
+      row(put.c_str(), g.put_bps, fio.write_bps, 0.7);
+      row(get.c_str(), g.get_bps, fio.read_bps, 0.7);
+    }
+    one.client.reset();
+    one.nodes->stop_all();
+    fs::remove_all(dir + "/one");
+  }
+  if (!no_cluster) {
+    struct Code {
+      const char* name;
+      const char* storage;
+      double overhead;
+    };
+    for (const Code& code :
+         {Code{"5 nodes, rs(3,2)",
+               "{data_shards: 3, parity_shards: 2, replicate_below: 0B, "
+               "scrub_per_second: 0B}",
+               5.0 / 3},
+          Code{"5 nodes, rep(3)", "{replicas: 3, replicate_below: 65MiB, scrub_per_second: 0B}",
+               3.0}}) {
+      const std::string at = absl::StrCat(dir, "/five-", code.overhead > 2 ? "rep" : "rs");
+      Cluster five = start_cluster(at, 5, code.storage);
+      const auto chunks = make_chunks(cluster_mib * kMiB, 4 * kMiB, 7 + code.overhead * 10);
+      const Goodput g = run_load(*five.client, chunks, parallel);
+      if (!g.ok) status = 1;
+      row(absl::StrCat(code.name, ", 4 MiB chunks: put").c_str(), g.put_bps,
+          fio.write_bps / code.overhead, 0.5);
+      row(absl::StrCat(code.name, ", 4 MiB chunks: get").c_str(), g.get_bps, fio.read_bps, 0.5);
+      five.client.reset();
+      five.nodes->stop_all();
+      fs::remove_all(at);
+    }
+  }
+  return status;
+}
