@@ -9,6 +9,12 @@
 #include "core/wire/message_types.h"
 
 namespace cairn::storage {
+namespace {
+
+// Store reads in flight per get transfer, at most (the credit bounds them too).
+constexpr uint32_t kMaxReadsPerGet = 4;
+
+}  // namespace
 
 struct StorageService::Transfer {
   Key key;
@@ -25,6 +31,8 @@ struct StorageService::Transfer {
   // get
   uint64_t offset = 0;  // of the range in the shard
   std::optional<CreditSender> sender;
+  uint32_t reads = 0;  // store reads in flight (frames may be sent out of order)
+  bool stepping() const { return busy || reads > 0; }
 };
 
 StorageService::StorageService(Runtime& rt, cas::ShardStore& store, StorageServiceOptions options)
@@ -193,7 +201,7 @@ void StorageService::on_control(NodeId from, const Control& c) {
   }
   if (absl::Status st = t->sender->on_ack(c.acked_bytes); !st.ok()) return end(key, st, true);
   touch(*t);
-  if (t->sender->all_acked()) return erase(key);
+  if (t->sender->all_acked() && !t->stepping()) return erase(key);
   pump_get(*t);
 }
 
@@ -252,23 +260,28 @@ void StorageService::send_put_credit(const Transfer& t) {
 }
 
 void StorageService::pump_get(Transfer& t) {
-  if (t.busy || t.ending) return;
-  std::optional<FrameSpan> span = t.sender->next();
-  if (!span) return;
-  peak_outstanding_ = std::max(peak_outstanding_, t.sender->outstanding_bytes());
-  t.busy = true;
-  std::weak_ptr<int> life = life_;
-  store_.read_range(t.digest, t.offset + span->offset, span->length,
-                    [this, life, key = t.key, span = *span](absl::StatusOr<std::string> bytes) {
-                      if (!life.expired()) read_done(key, span, std::move(bytes));
-                    });
+  // Reads of the frames the credit allows run side by side (a get is bound by each read's
+  // latency otherwise), up to the transfer's share of the store's operations.
+  const uint32_t share = std::max<uint32_t>(
+      1, store_.options().max_ops_in_flight / std::max<uint32_t>(1, options_.max_transfers));
+  while (!t.ending && t.reads < std::min(share, kMaxReadsPerGet)) {
+    std::optional<FrameSpan> span = t.sender->next();
+    if (!span) return;
+    peak_outstanding_ = std::max(peak_outstanding_, t.sender->outstanding_bytes());
+    ++t.reads;
+    std::weak_ptr<int> life = life_;
+    store_.read_range(t.digest, t.offset + span->offset, span->length,
+                      [this, life, key = t.key, span = *span](absl::StatusOr<std::string> bytes) {
+                        if (!life.expired()) read_done(key, span, std::move(bytes));
+                      });
+  }
 }
 
 void StorageService::read_done(Key key, FrameSpan span, absl::StatusOr<std::string> bytes) {
   Transfer* t = find(key);
-  CAIRN_ASSERT(t != nullptr && t->busy);
-  t->busy = false;
-  if (t->ending) return erase(key);
+  CAIRN_ASSERT(t != nullptr && t->reads > 0);
+  --t->reads;
+  if (t->ending) return t->stepping() ? void() : erase(key);
   if (!bytes.ok()) return end(key, bytes.status(), true);
   CAIRN_ASSERT(bytes->size() == span.length);
   rt_.send(key.first,
@@ -300,13 +313,13 @@ void StorageService::end(Key key, const absl::Status& status, bool answer) {
   t->queue.clear();
   rt_.cancel(t->idle);
   t->idle = kNoTimer;
-  if (t->busy) return;  // the step's completion frees it
+  if (t->stepping()) return;  // the step's completion frees it
   erase(key);
 }
 
 void StorageService::erase(Key key) {
   auto it = transfers_.find(key);
-  CAIRN_ASSERT(it != transfers_.end() && !it->second->busy);
+  CAIRN_ASSERT(it != transfers_.end() && !it->second->stepping());
   Transfer& t = *it->second;
   rt_.cancel(t.idle);
   // An ended put still open in the store is aborted: nothing half-stored stays.
