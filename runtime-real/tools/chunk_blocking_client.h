@@ -27,15 +27,13 @@
 #include "core/storage/coordinator.h"
 #include "runtime-real/host/asio.h"
 #include "runtime-real/host/config.h"
+#include "runtime-real/tools/client_host.h"
 
 namespace cairn::storage {
 class ChunkSession;
 }
 
 namespace cairn::real {
-
-class AsioRuntime;
-class ClientLinks;
 
 struct ChunkBlockingClientOptions {
   std::vector<HostPort> nodes;                       // client ports of storage nodes (>= 1)
@@ -61,9 +59,7 @@ class ChunkBlockingClient {
 
  private:
   const ChunkBlockingClientOptions options_;
-  std::unique_ptr<asio::thread_pool> workers_;
-  std::unique_ptr<AsioRuntime> rt_;
-  std::unique_ptr<ClientLinks> links_;              // loop thread only
+  std::unique_ptr<ClientHost> host_;
   std::unique_ptr<storage::ChunkSession> session_;  // loop thread only
 };
 

@@ -9,8 +9,6 @@
 #include "core/kv/kv_session.h"
 #include "core/wire/message_types.h"
 #include "runtime-real/host/asio_runtime.h"
-#include "runtime-real/host/spd_log.h"
-#include "runtime-real/transport/client_links.h"
 
 namespace cairn::real {
 
@@ -57,41 +55,22 @@ KvBlockingClient::KvBlockingClient(KvBlockingClientOptions options)
       client_id_(options_.client_id != 0 ? options_.client_id : draw_client_id()) {
   CAIRN_ASSERT(!options_.peers.empty());
   CAIRN_ASSERT(options_.deadline.count() > 0);
-  workers_ = std::make_unique<asio::thread_pool>(1);
-  // The runtime's own id only names it in logs: one past the last endpoint. It never
-  // touches its disk (no data directory).
-  const NodeId self = ClientLinks::endpoint_of(options_.peers.size());
-  rt_ = std::make_unique<AsioRuntime>(self, std::string(), *workers_,
-                                      make_process_logger(LogLevel::kWarn), client_id_);
-  links_ = std::make_unique<ClientLinks>(*rt_, options_.peers);
-  std::vector<NodeId> endpoints;
-  for (size_t i = 0; i < options_.peers.size(); ++i) {
-    endpoints.push_back(ClientLinks::endpoint_of(i));
-  }
-  session_ = std::make_unique<kv::KvSession>(*rt_, std::move(endpoints), client_id_,
+  host_ = std::make_unique<ClientHost>(options_.peers, client_id_, uint64_t{1} << 20);
+  session_ = std::make_unique<kv::KvSession>(host_->runtime(), host_->endpoints(), client_id_,
                                              session_options(options_));
-  rt_->set_sender([this](NodeId to, Message m) { links_->send(to, std::move(m)); });
-  rt_->set_receiver([this](NodeId from, const Message& m) {
-    kv::wire::KvResponse r;
-    if (m.type == cairn::wire::kKvResponse && r.ParseFromString(m.header))
-      session_->on_response(from, r);
-  });
-  links_->set_on_down([this](NodeId endpoint) { session_->on_unreachable(endpoint); });
-  rt_->start();
   // Every node greets on connect, so redirects can be followed from the first operation.
-  rt_->post([this] { links_->connect_all(); });
+  host_->start(
+      [this](NodeId from, const Message& m) {
+        kv::wire::KvResponse r;
+        if (m.type == cairn::wire::kKvResponse && r.ParseFromString(m.header)) {
+          session_->on_response(from, r);
+        }
+      },
+      [this](NodeId endpoint) { session_->on_unreachable(endpoint); });
 }
 
 KvBlockingClient::~KvBlockingClient() {
-  // Close and drop the core on the loop; then stop the loop while the sockets still exist.
-  rt_->run_sync([this] {
-    links_->close();
-    session_.reset();
-  });
-  rt_->stop();
-  links_.reset();
-  rt_.reset();
-  workers_->join();
+  host_->stop([this] { session_.reset(); });
 }
 
 uint32_t KvBlockingClient::last_attempts() const {
@@ -137,7 +116,7 @@ absl::StatusOr<KvResult> KvBlockingClient::run(KvCommand command) {
   std::future<absl::StatusOr<KvResult>> future = answer.get_future();
   uint32_t attempts = 0;
   // The session's deadline timer guarantees that `done` runs, so the wait is bounded.
-  rt_->post([this, &answer, &attempts, c = std::move(command)]() mutable {
+  host_->runtime().post([this, &answer, &attempts, c = std::move(command)]() mutable {
     session_->run(std::move(c), [this, &answer, &attempts](absl::StatusOr<KvResult> r) {
       attempts = session_->attempts();
       answer.set_value(std::move(r));

@@ -25,15 +25,13 @@
 #include "core/kv/kv_client.pb.h"
 #include "runtime-real/host/asio.h"
 #include "runtime-real/host/config.h"
+#include "runtime-real/tools/client_host.h"
 
 namespace cairn::kv {
 class KvSession;
 }
 
 namespace cairn::real {
-
-class AsioRuntime;
-class ClientLinks;
 
 struct KvBlockingClientOptions {
   std::vector<HostPort> peers;                      // client ports of the meta nodes (at least one)
@@ -70,9 +68,7 @@ class KvBlockingClient {
   const uint64_t client_id_;
   mutable absl::Mutex call_mu_;  // one operation at a time
   uint32_t last_attempts_ ABSL_GUARDED_BY(call_mu_) = 0;
-  std::unique_ptr<asio::thread_pool> workers_;
-  std::unique_ptr<AsioRuntime> rt_;
-  std::unique_ptr<ClientLinks> links_;      // loop thread only
+  std::unique_ptr<ClientHost> host_;
   std::unique_ptr<kv::KvSession> session_;  // loop thread only
 };
 
