@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "runtime-real/host/http_server.h"
 
 namespace cairn::real::testing {
 
@@ -106,6 +107,16 @@ std::string membership_node_config(int node, const std::map<int, uint16_t>& fram
   }
   absl::StrAppend(&out, "membership: ", membership, "\n");
   return out;
+}
+
+std::string member_state(uint16_t http_port, int subject) {
+  auto body = http_get("127.0.0.1", http_port, "/membership", 500);
+  if (!body.ok()) return "";
+  const std::string key = absl::StrCat("\nn", subject, " ");
+  const size_t at = body->find(key);
+  if (at == std::string::npos) return "";
+  const size_t from = at + key.size();
+  return body->substr(from, body->find(' ', from) - from);
 }
 
 }  // namespace cairn::real::testing

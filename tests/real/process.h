@@ -33,4 +33,8 @@ std::string membership_node_config(int node, const std::map<int, uint16_t>& fram
                                    const std::string& data_dir, const std::string& log_level,
                                    const std::string& membership);
 
+// "alive" / "suspect" / "dead" as the node serving HTTP on `http_port` sees node n<subject>
+// (from its /membership page), or "" if the node does not answer or does not list it.
+std::string member_state(uint16_t http_port, int subject);
+
 }  // namespace cairn::real::testing

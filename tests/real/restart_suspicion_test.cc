@@ -67,13 +67,7 @@ class Cluster {
 
   // "alive" / "suspect" / "dead" as `viewer` sees `subject`, or "" if unreachable.
   std::string state(int viewer, int subject) const {
-    auto body = http_get("127.0.0.1", http_port_.at(viewer), "/membership", 500);
-    if (!body.ok()) return "";
-    const std::string key = absl::StrCat("\nn", subject, " ");
-    const size_t at = body->find(key);
-    if (at == std::string::npos) return "";
-    const size_t from = at + key.size();
-    return body->substr(from, body->find(' ', from) - from);
+    return testing::member_state(http_port_.at(viewer), subject);
   }
   bool seen_by_all(int subject, const std::string& want, int except = 0) const {
     for (int v = 1; v <= kNodes; ++v) {
