@@ -27,6 +27,9 @@ class Digest {
 
   // SHA-256 of `bytes` through OpenSSL's EVP interface.
   static Digest of(absl::Span<const uint8_t> bytes);
+  static Digest of(std::string_view bytes) {
+    return of({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  }
   static absl::StatusOr<Digest> parse(std::string_view text);
 
   std::string format() const;

@@ -11,7 +11,7 @@ absl::Span<const uint8_t> as_bytes(std::string_view s) {
 }
 
 TEST(Digest, MatchesKnownSha256Vectors) {
-  EXPECT_EQ(Digest::of({}).format(),
+  EXPECT_EQ(Digest::of(std::string_view()).format(),
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855:0");
   EXPECT_EQ(Digest::of(as_bytes("abc")).format(),
             "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad:3");

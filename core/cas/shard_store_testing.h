@@ -14,7 +14,7 @@
 namespace cairn::cas::testing {
 
 inline Digest digest_of(const std::string& bytes) {
-  return Digest::of({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  return Digest::of(std::string_view(bytes));
 }
 
 // Deterministic bytes of length n that differ with `seed`.

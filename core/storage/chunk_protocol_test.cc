@@ -126,7 +126,7 @@ TEST(ChunkProtocol, UnreadableRequestsAreAnsweredAndTheNodeKeepsServing) {
   client.send(1, neither);
   wire::ChunkRequest bad_layout;
   bad_layout.set_request_id(100);
-  bad_layout.mutable_get()->mutable_layout()->set_chunk_hash("short");
+  bad_layout.mutable_get()->mutable_layout()->mutable_chunk()->set_sha256("short");
   Message m;
   m.type = cairn::wire::kChunkRequest;
   bad_layout.SerializeToString(&m.header);

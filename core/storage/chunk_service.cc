@@ -2,6 +2,7 @@
 
 #include "core/storage/chunk_wire.h"
 #include "core/storage/status_wire.h"
+#include "core/storage/storage_codec.h"
 #include "core/wire/message_types.h"
 
 namespace cairn::storage {
@@ -21,7 +22,7 @@ void ChunkService::on_message(NodeId from, const Message& message) {
     reply(from, id, st, std::move(payload), layout);
   };
   if (request.has_put()) {
-    auto digest = digest_from_wire(request.put().chunk_hash(), request.put().chunk_size());
+    auto digest = digest_from(request.put().chunk());
     auto options = write_options_from_wire(request.put());
     if (!digest.ok() || !options.ok()) {
       return answer(!digest.ok() ? digest.status() : options.status(), {}, nullptr);

@@ -1,27 +1,13 @@
 #include "core/storage/chunk_wire.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/storage/storage_codec.h"
 
 namespace cairn::storage {
 
-std::string hash_to_wire(const cas::Digest& digest) {
-  return std::string(reinterpret_cast<const char*>(digest.hash().data()), digest.hash().size());
-}
-
-absl::StatusOr<cas::Digest> digest_from_wire(const std::string& hash, uint64_t size) {
-  if (hash.size() != cas::Digest::kHashBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a digest's hash is ", cas::Digest::kHashBytes, " bytes, not ", hash.size()));
-  }
-  cas::Digest::Hash h;
-  std::copy(hash.begin(), hash.end(), reinterpret_cast<char*>(h.data()));
-  return cas::Digest(h, size);
-}
-
 wire::Layout to_wire(const ChunkLayout& l) {
   wire::Layout out;
-  out.set_chunk_hash(hash_to_wire(l.chunk));
-  out.set_chunk_size(l.chunk.size_bytes());
+  digest_to(l.chunk, out.mutable_chunk());
   out.set_mode(l.mode == StorageMode::kReplicated ? wire::MODE_REPLICATED : wire::MODE_ERASURE);
   out.set_data_shards(static_cast<uint32_t>(l.data_shards));
   out.set_parity_shards(static_cast<uint32_t>(l.parity_shards));
@@ -29,7 +15,7 @@ wire::Layout to_wire(const ChunkLayout& l) {
   out.set_epoch(l.epoch);
   for (const ShardPlace& s : l.shards) {
     wire::ShardPlace* p = out.add_shards();
-    p->set_hash(hash_to_wire(s.digest));
+    digest_to(s.digest, p->mutable_digest());
     p->set_node(s.node);
   }
   return out;
@@ -37,7 +23,7 @@ wire::Layout to_wire(const ChunkLayout& l) {
 
 absl::StatusOr<ChunkLayout> from_wire(const wire::Layout& in) {
   ChunkLayout l;
-  auto chunk = digest_from_wire(in.chunk_hash(), in.chunk_size());
+  auto chunk = digest_from(in.chunk());
   if (!chunk.ok()) return chunk.status();
   l.chunk = *chunk;
   if (in.mode() != wire::MODE_REPLICATED && in.mode() != wire::MODE_ERASURE) {
@@ -52,7 +38,7 @@ absl::StatusOr<ChunkLayout> from_wire(const wire::Layout& in) {
   l.shard_bytes = in.shard_bytes();
   l.epoch = in.epoch();
   for (const wire::ShardPlace& p : in.shards()) {
-    auto d = digest_from_wire(p.hash(), in.shard_bytes());
+    auto d = digest_from(p.digest());
     if (!d.ok()) return d.status();
     l.shards.push_back({*d, p.node()});
   }
@@ -88,8 +74,7 @@ absl::StatusOr<WriteOptions> write_options_from_wire(const wire::PutChunk& put) 
 
 wire::PutChunk put_to_wire(const cas::Digest& digest, const WriteOptions& o) {
   wire::PutChunk put;
-  put.set_chunk_hash(hash_to_wire(digest));
-  put.set_chunk_size(digest.size_bytes());
+  digest_to(digest, put.mutable_chunk());
   if (o.mode) {
     put.set_mode(*o.mode == StorageMode::kReplicated ? wire::MODE_REPLICATED : wire::MODE_ERASURE);
   }

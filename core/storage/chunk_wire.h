@@ -1,6 +1,7 @@
 // Conversions between the chunk protocol's messages (chunk.proto) and the coordinator's
-// types (statuses: status_wire.h), with validation: every decoder refuses a malformed message with
-// InvalidArgument naming the field, so a coordinator never acts on half-understood input.
+// types (statuses: status_wire.h; digests: storage_codec.h), with validation: every decoder refuses
+// a malformed message with InvalidArgument naming the field, so a coordinator never acts on
+// half-understood input.
 #pragma once
 
 #include "absl/status/statusor.h"
@@ -12,9 +13,6 @@ namespace cairn::storage {
 
 wire::Layout to_wire(const ChunkLayout& layout);
 absl::StatusOr<ChunkLayout> from_wire(const wire::Layout& layout);
-
-absl::StatusOr<cas::Digest> digest_from_wire(const std::string& hash, uint64_t size);
-std::string hash_to_wire(const cas::Digest& digest);
 
 // A put's storage choice.
 absl::StatusOr<WriteOptions> write_options_from_wire(const wire::PutChunk& put);

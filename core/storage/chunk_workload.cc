@@ -91,8 +91,7 @@ void ChunkWorkload::write_one() {
     const uint64_t x = rt_.rng().next();
     std::memcpy(data.data() + i, &x, std::min<size_t>(8, size - i));
   }
-  const cas::Digest digest = cas::Digest::of(
-      absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  const cas::Digest digest = cas::Digest::of(data);
   Payload bytes(std::move(data));
   ++writes_in_flight_;
   session_.put(digest, std::move(bytes), {},
@@ -120,8 +119,7 @@ void ChunkWorkload::verify_next() {
             st = absl::DataLossError("read back with the wrong length");
           } else if (r.ok() && r->virtual_bytes == 0) {
             const auto view = r->view();
-            const cas::Digest got = cas::Digest::of(absl::Span<const uint8_t>(
-                reinterpret_cast<const uint8_t*>(view.data()), view.size()));
+            const cas::Digest got = cas::Digest::of(view);
             if (got != layout.chunk) {
               st = absl::DataLossError(absl::StrCat("read back as other bytes: ", got.format()));
             }

@@ -16,13 +16,8 @@ std::string node_name(NodeId id) { return absl::StrCat("n", id); }
 // cannot be hashed: it is named by the chunk's digest and its index instead.
 cas::Digest virtual_shard_digest(const cas::Digest& chunk, int index, uint64_t shard_bytes) {
   const std::string name = absl::StrCat(chunk.format(), "#", index);
-  const cas::Digest d = cas::Digest::of(
-      absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(name.data()), name.size()));
+  const cas::Digest d = cas::Digest::of(std::string_view(name));
   return cas::Digest(d.hash(), shard_bytes);
-}
-
-absl::Span<const uint8_t> bytes_of(const Payload& p) {
-  return {reinterpret_cast<const uint8_t*>(p.data()), p.view().size()};
 }
 
 }  // namespace
@@ -128,7 +123,7 @@ void Coordinator::put_chunk(const cas::Digest& digest, Payload bytes, const Writ
 void Coordinator::encode_and_hash(Write& w) {
   const int n = w.k + w.m;
   const bool real = w.chunk.virtual_bytes == 0;
-  if (real) w.bad_digest = cas::Digest::of(bytes_of(w.chunk)) != w.digest;
+  if (real) w.bad_digest = cas::Digest::of(w.chunk.view()) != w.digest;
   if (w.bad_digest) return;
   std::vector<cas::Digest> digests;
   uint64_t shard_bytes = w.chunk.size();
@@ -141,7 +136,7 @@ void Coordinator::encode_and_hash(Write& w) {
     w.payloads = std::move(enc.shards);
     for (int i = 0; i < n; ++i) {
       const Payload& p = w.payloads[static_cast<size_t>(i)];
-      digests.push_back(real ? cas::Digest::of(bytes_of(p))
+      digests.push_back(real ? cas::Digest::of(p.view())
                              : virtual_shard_digest(w.digest, i, shard_bytes));
     }
   }

@@ -142,6 +142,8 @@ class Coordinator {
   void top_up(std::shared_ptr<Read> r);
   bool complete(const Read& r) const;
   void hedge(std::shared_ptr<Read> r);
+  // Cancels the read's outstanding shard calls and its hedge timer.
+  void stop_asking(Read& r);
   void assemble(std::shared_ptr<Read> r);
   static absl::StatusOr<Payload> rebuild(const Read& r);
   void finish_read(std::shared_ptr<Read> r, absl::StatusOr<Payload> result);

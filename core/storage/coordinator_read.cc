@@ -198,17 +198,19 @@ Duration Coordinator::hedge_delay() const {
   return std::max(sorted[p95], options_.hedge_min);
 }
 
-void Coordinator::assemble(std::shared_ptr<Read> r) {
-  for (size_t i = 0; i < r->state.size(); ++i) {
-    if (r->state[i] == Read::Shard::kAsked) {
-      shards_.cancel(r->calls[i]);
-      r->state[i] = Read::Shard::kIdle;
+void Coordinator::stop_asking(Read& r) {
+  for (size_t i = 0; i < r.state.size(); ++i) {
+    if (r.state[i] == Read::Shard::kAsked) {
+      shards_.cancel(r.calls[i]);
+      r.state[i] = Read::Shard::kIdle;
     }
   }
-  if (r->hedge_timer != kNoTimer) {
-    rt_.cancel(r->hedge_timer);
-    r->hedge_timer = kNoTimer;
-  }
+  rt_.cancel(r.hedge_timer);
+  r.hedge_timer = kNoTimer;
+}
+
+void Coordinator::assemble(std::shared_ptr<Read> r) {
+  stop_asking(*r);
   const bool whole = r->offset == 0 && r->length == r->layout.chunk.size_bytes();
   int missing = 0;
   if (r->codec != nullptr) {
@@ -232,10 +234,7 @@ void Coordinator::finish_read(std::shared_ptr<Read> r, absl::StatusOr<Payload> r
   CAIRN_ASSERT(!r->finished);
   r->finished = true;
   --in_flight_;
-  if (r->hedge_timer != kNoTimer) rt_.cancel(r->hedge_timer);
-  for (size_t i = 0; i < r->state.size(); ++i) {
-    if (r->state[i] == Read::Shard::kAsked) shards_.cancel(r->calls[i]);
-  }
+  stop_asking(*r);
   rt_.metrics().counter(result.ok() ? "storage_chunks_read" : "storage_chunk_read_errors").add();
   auto done = std::move(r->done);
   r->got.clear();
@@ -303,8 +302,7 @@ absl::StatusOr<Payload> Coordinator::rebuild(const Read& r) {
   CAIRN_ASSERT(out.size() == r.length);
   if (whole) {
     const auto view = out.view();
-    const cas::Digest got = cas::Digest::of(
-        absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(view.data()), view.size()));
+    const cas::Digest got = cas::Digest::of(view);
     if (got != r.layout.chunk) {
       return absl::DataLossError(absl::StrCat("chunk ", r.layout.chunk.format(),
                                               " read back with other bytes (", got.format(),

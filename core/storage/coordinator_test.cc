@@ -266,6 +266,28 @@ TEST(Coordinator, AShardServingWrongBytesNeverReachesTheReader) {
   EXPECT_TRUE(absl::IsDataLoss(r.status())) << "served wrong bytes";
 }
 
+TEST(Coordinator, ChunksThatAreALengthOnlyTravelAsLengths) {
+  // The simulator's seam for payloads without bytes: shards are lengths, named from the
+  // chunk's digest, and a read answers the range's length.
+  Fixture f(5);
+  const cas::Digest d(digest_of("a name").hash(), 3 << 20);
+  Payload virtual_chunk;
+  virtual_chunk.virtual_bytes = d.size_bytes();
+  std::optional<absl::StatusOr<ChunkLayout>> put;
+  f.coordinator.put_chunk(d, virtual_chunk, rs(3, 2), [&](auto r) { put = std::move(r); });
+  while (!put) f.cluster.advance(milliseconds(1));
+  ASSERT_TRUE(put->ok()) << put->status();
+  std::set<cas::Digest> names;
+  for (const ShardPlace& s : (*put)->shards) names.insert(s.digest);
+  EXPECT_EQ(names.size(), 5u);
+  std::optional<absl::StatusOr<Payload>> got;
+  f.coordinator.read_chunk(**put, 1000, 5000, [&](auto r) { got = std::move(r); });
+  while (!got) f.cluster.advance(milliseconds(1));
+  ASSERT_TRUE(got->ok()) << got->status();
+  EXPECT_EQ((*got)->virtual_bytes, 5000u);
+  EXPECT_TRUE((*got)->view().empty());
+}
+
 TEST(Coordinator, RangesPastTheEndAreOutOfRange) {
   Fixture f(5);
   const std::string data = bytes_of(1000, 13);

@@ -17,20 +17,6 @@ absl::Status invalid(absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("storage message: ", what));
 }
 
-absl::StatusOr<cas::Digest> digest_from(const wire::Digest& d) {
-  if (d.sha256().size() != cas::Digest::kHashBytes) {
-    return invalid(absl::StrCat("a digest of ", d.sha256().size(), " hash bytes, not 32"));
-  }
-  cas::Digest::Hash hash;
-  std::memcpy(hash.data(), d.sha256().data(), hash.size());
-  return cas::Digest(hash, d.size_bytes());
-}
-
-void digest_to(const cas::Digest& d, wire::Digest* out) {
-  out->set_sha256(std::string(reinterpret_cast<const char*>(d.hash().data()), d.hash().size()));
-  out->set_size_bytes(d.size_bytes());
-}
-
 absl::Status check_header(const Message& m, const DecodeLimits& limits) {
   if (m.header.size() > limits.max_header_bytes) {
     return invalid(absl::StrCat("header of ", m.header.size(), " bytes over the limit of ",
@@ -154,6 +140,21 @@ absl::StatusOr<Variant> lift(absl::StatusOr<T> got) {
 }
 
 }  // namespace
+
+absl::StatusOr<cas::Digest> digest_from(const wire::Digest& d) {
+  if (d.sha256().size() != cas::Digest::kHashBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("storage message: ", "a digest of ",
+                                                   d.sha256().size(), " hash bytes, not 32"));
+  }
+  cas::Digest::Hash hash;
+  std::memcpy(hash.data(), d.sha256().data(), hash.size());
+  return cas::Digest(hash, d.size_bytes());
+}
+
+void digest_to(const cas::Digest& d, wire::Digest* out) {
+  out->set_sha256(std::string(reinterpret_cast<const char*>(d.hash().data()), d.hash().size()));
+  out->set_size_bytes(d.size_bytes());
+}
 
 absl::StatusOr<NodeBound> decode_node_bound(const Message& m, const DecodeLimits& limits,
                                             uint64_t* request_id) {

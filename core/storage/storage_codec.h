@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "core/cas/digest.h"
 #include "core/runtime/message.h"
+#include "core/storage/storage.pb.h"
 
 namespace cairn::storage {
 
@@ -67,6 +68,11 @@ struct Response {
 
 using NodeBound = std::variant<Request, Frame, Control>;
 using ClientBound = std::variant<Response, Frame, Control>;
+
+// A cas::Digest on the wire (also used by the chunk protocol): InvalidArgument unless the
+// hash is 32 bytes.
+absl::StatusOr<cas::Digest> digest_from(const wire::Digest& d);
+void digest_to(const cas::Digest& d, wire::Digest* out);
 
 // `request_id` (may be null) receives the message's request id when it could be read.
 absl::StatusOr<NodeBound> decode_node_bound(const Message& m, const DecodeLimits& limits,

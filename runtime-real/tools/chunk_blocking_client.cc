@@ -37,8 +37,7 @@ ChunkBlockingClient::~ChunkBlockingClient() {
 
 absl::StatusOr<ChunkLayout> ChunkBlockingClient::put(std::string bytes,
                                                      const storage::WriteOptions& options) {
-  const cas::Digest digest = cas::Digest::of(
-      absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  const cas::Digest digest = cas::Digest::of(std::string_view(bytes));
   std::promise<absl::StatusOr<ChunkLayout>> answer;
   std::future<absl::StatusOr<ChunkLayout>> future = answer.get_future();
   // The session's attempt timers guarantee that `done` runs, so the wait is bounded.

@@ -8,6 +8,7 @@
 #include "core/storage/chunk.pb.h"
 #include "core/storage/chunk_wire.h"
 #include "core/storage/status_wire.h"
+#include "core/storage/storage_codec.h"
 
 namespace {
 
@@ -22,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   wire::ChunkRequest request;
   if (request.ParseFromArray(data, static_cast<int>(size))) {
     if (request.has_put()) {
-      (void)digest_from_wire(request.put().chunk_hash(), request.put().chunk_size());
+      (void)digest_from(request.put().chunk());
       (void)write_options_from_wire(request.put());
     }
     if (request.has_get()) {

@@ -52,7 +52,7 @@ class FakeShards final : public ShardClient {
           NodeState& n = nodes_[id];
           if (n.full) return done(absl::ResourceExhaustedError(absl::StrCat("n", id, " is full")));
           if (bytes.size() != digest.size_bytes() ||
-              (bytes.virtual_bytes == 0 && cas::Digest::of(as_span(bytes)) != digest)) {
+              (bytes.virtual_bytes == 0 && cas::Digest::of(bytes.view()) != digest)) {
             return done(absl::InvalidArgumentError("bytes do not hash to the digest"));
           }
           const bool had = n.shards.count(digest) > 0;
@@ -128,10 +128,6 @@ class FakeShards final : public ShardClient {
   void cancel(CallId id) override { cancelled_.insert(id); }
 
  private:
-  static absl::Span<const uint8_t> as_span(const Payload& p) {
-    return {reinterpret_cast<const uint8_t*>(p.data()), p.view().size()};
-  }
-
   // Runs `serve` after the node's latency, or fails with Unavailable after `timeout` when
   // the node is down (judged when the call is made, as a lost request would be).
   template <typename Serve, typename Fail>

@@ -20,7 +20,7 @@
 namespace cairn::storage::testing {
 
 inline cas::Digest digest_of(const std::string& bytes) {
-  return cas::Digest::of({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  return cas::Digest::of(std::string_view(bytes));
 }
 
 struct StorageNode {
