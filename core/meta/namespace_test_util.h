@@ -146,4 +146,11 @@ class NsDriver {
   int64_t now_ms = 1000;
 };
 
+inline std::string message(const wire::NsResult& r) { return r.status().message(); }
+
+class NamespaceTest : public ::testing::Test {
+ protected:
+  NsDriver ns_;
+};
+
 }  // namespace cairn::meta::testing
