@@ -144,6 +144,16 @@ class Model {
     return StatusCode::kOk;
   }
 
+  StatusCode register_node(uint32_t id, const std::string& zone, int state) {
+    if (id == 0) return StatusCode::kInvalidArgument;
+    auto [it, inserted] = nodes_.try_emplace(id, zone, state);
+    if (inserted || it->second != std::make_pair(zone, state)) ++epoch_;
+    it->second = {zone, state};
+    return StatusCode::kOk;
+  }
+  const std::map<uint32_t, std::pair<std::string, int>>& nodes() const { return nodes_; }
+  uint64_t epoch() const { return epoch_; }
+
   // refs per chunk: the kept versions naming it, each version once.
   std::map<int, uint64_t> refs() const {
     std::map<int, uint64_t> out;
@@ -184,6 +194,8 @@ class Model {
 
   uint32_t keep_;
   std::map<std::string, ModelEntry> entries_;
+  std::map<uint32_t, std::pair<std::string, int>> nodes_;  // zone, state by id
+  uint64_t epoch_ = 0;
 };
 
 // "/", and every path of 1 to 3 components named a, b or c.
@@ -239,6 +251,18 @@ void expect_agrees(const testing::NsDriver& ns, const Model& model,
     RC_ASSERT(ns.sm.chunk_refs(chunk_digest(c)) == (it == refs.end() ? 0u : it->second));
   }
   RC_ASSERT(ns.sm.chunk_count() == refs.size());
+  wire::NsQuery q;
+  q.mutable_nodes();
+  const wire::NsResult nodes = ns.ask(q);
+  RC_ASSERT(nodes.epoch() == model.epoch());
+  RC_ASSERT(static_cast<size_t>(nodes.nodes_size()) == model.nodes().size());
+  int i = 0;
+  for (const auto& [id, node] : model.nodes()) {
+    RC_ASSERT(nodes.nodes(i).id() == id);
+    RC_ASSERT(nodes.nodes(i).zone() == node.first);
+    RC_ASSERT(static_cast<int>(nodes.nodes(i).state()) == node.second);
+    ++i;
+  }
   ns.sm.check_invariants();
 }
 
@@ -255,6 +279,8 @@ std::string answers(const testing::NsDriver& ns, const std::vector<std::string>&
     storage::digest_to(chunk_digest(c), q.mutable_find_missing()->add_chunks());
   }
   out += ns.ask(q).SerializeAsString();
+  q.mutable_nodes();
+  out += ns.ask(q).SerializeAsString();
   return out;
 }
 
@@ -269,7 +295,7 @@ RC_GTEST_PROP(NamespaceProperty, AgreesWithAMapOfPaths, ()) {
   std::string last_result;
   uint64_t sequence = 0;
   for (int step = 0; step < steps; ++step) {
-    const int op = *rc::gen::inRange(0, 8);
+    const int op = *rc::gen::inRange(0, 9);
     if (op == 6) {  // snapshot, restore into a new machine, carry on with it
       auto copy = std::make_unique<testing::NsDriver>(NamespaceOptions{.keep_versions = keep});
       const std::string snap = ns->sm.snapshot();
@@ -323,6 +349,15 @@ RC_GTEST_PROP(NamespaceProperty, AgreesWithAMapOfPaths, ()) {
       c.mutable_remove()->set_condition(cond);
       c.mutable_remove()->set_if_version(if_version);
       expected = model.rm(p, cond, if_version, now);
+    } else if (op == 8) {
+      const auto id = *rc::gen::inRange<uint32_t>(0, 4);
+      const std::string zone = *rc::gen::elementOf(std::vector<std::string>{"z1", "z2"});
+      const int state = *rc::gen::inRange(0, 3);
+      wire::StorageNode* n = c.mutable_register_node()->mutable_node();
+      n->set_id(id);
+      n->set_zone(zone);
+      n->set_state(static_cast<wire::NodeState>(state));
+      expected = model.register_node(id, zone, state);
     } else {
       const std::string to = *any_path;
       c.mutable_move()->set_from(spelled);
