@@ -13,16 +13,12 @@ absl::StatusOr<std::string> KvStateMachine::apply(const raft::wire::Entry& e) {
   if (!c.ParseFromString(e.data())) {
     return absl::InvalidArgumentError(absl::StrCat("kv: entry ", e.index(), " is no command"));
   }
-  if (c.client_id() != 0) {
-    auto it = sessions_.find(c.client_id());
-    if (it != sessions_.end() && c.sequence() <= it->second.sequence()) {
-      // A retry of a command already applied: answer as the first time, change nothing.
-      it->second.set_last_index(e.index());
-      return it->second.result().SerializeAsString();
-    }
+  if (const wire::KvResult* recorded = sessions_.replay(c.client_id(), c.sequence(), e.index())) {
+    // A retry of a command already applied: answer as the first time, change nothing.
+    return recorded->SerializeAsString();
   }
   const wire::KvResult r = execute(c);
-  if (c.client_id() != 0) remember(c, r);
+  sessions_.remember(c.client_id(), c.sequence(), r, e.index());
   CAIRN_ASSERT(applied_index_ == e.index());
   return r.SerializeAsString();
 }
@@ -68,22 +64,6 @@ wire::KvResult KvStateMachine::execute(const wire::KvCommand& c) {
   return r;
 }
 
-void KvStateMachine::remember(const wire::KvCommand& c, const wire::KvResult& r) {
-  if (sessions_.count(c.client_id()) == 0 && sessions_.size() >= max_sessions_) {
-    auto oldest = sessions_.begin();
-    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-      if (it->second.last_index() < oldest->second.last_index()) oldest = it;
-    }
-    sessions_.erase(oldest);
-  }
-  wire::KvSession& s = sessions_[c.client_id()];
-  s.set_client_id(c.client_id());
-  s.set_sequence(c.sequence());
-  *s.mutable_result() = r;
-  s.set_last_index(applied_index_);
-  CAIRN_ASSERT(sessions_.size() <= max_sessions_);
-}
-
 std::optional<std::string> KvStateMachine::get(const std::string& key) const {
   auto it = data_.find(key);
   if (it == data_.end()) return std::nullopt;
@@ -98,7 +78,7 @@ std::string KvStateMachine::snapshot() const {
     p->set_key(key);
     p->set_value(value);
   }
-  for (const auto& [id, session] : sessions_) *snap.add_sessions() = session;
+  for (const auto& [id, session] : sessions_.all()) *snap.add_sessions() = session;
   return snap.SerializeAsString();
 }
 
@@ -108,7 +88,7 @@ absl::Status KvStateMachine::restore(const std::string& data) {
   data_.clear();
   sessions_.clear();
   for (const wire::KvPair& p : snap.pairs()) data_[p.key()] = p.value();
-  for (const wire::KvSession& s : snap.sessions()) sessions_[s.client_id()] = s;
+  for (const wire::KvSession& s : snap.sessions()) sessions_.insert(s);
   applied_index_ = snap.applied_index();
   return absl::OkStatus();
 }

@@ -4,9 +4,9 @@
 // Commands are wire::KvCommand (get, put, compare-and-set, delete); results are
 // wire::KvResult, serialized. Client sessions (dissertation §6.3) make a retried command
 // apply once: a command whose (client id, sequence) was already applied returns the
-// recorded result instead of running again. Sessions are bounded; the least recently
-// active one is expired first, the same way on every replica because expiry depends only
-// on the applied log.
+// recorded result instead of running again (core/raft/client_sessions.h). Sessions are
+// bounded; the least recently active one is expired first, the same way on every replica
+// because expiry depends only on the applied log.
 #pragma once
 
 #include <cstdint>
@@ -16,13 +16,14 @@
 
 #include "absl/status/statusor.h"
 #include "core/kv/kv.pb.h"
+#include "core/raft/client_sessions.h"
 #include "core/raft/state_machine.h"
 
 namespace cairn::kv {
 
 class KvStateMachine final : public raft::StateMachine {
  public:
-  explicit KvStateMachine(size_t max_sessions = 1024) : max_sessions_(max_sessions) {}
+  explicit KvStateMachine(size_t max_sessions = 1024) : sessions_(max_sessions) {}
 
   // StateMachine. apply() returns a serialized KvResult for a command and "" for entries
   // that carry none (no-ops, configuration changes); InvalidArgument if the data is not a
@@ -39,12 +40,10 @@ class KvStateMachine final : public raft::StateMachine {
 
  private:
   wire::KvResult execute(const wire::KvCommand& c);
-  void remember(const wire::KvCommand& c, const wire::KvResult& r);
 
-  size_t max_sessions_;
   uint64_t applied_index_ = 0;
   std::map<std::string, std::string> data_;
-  std::map<uint64_t, wire::KvSession> sessions_;  // by client id
+  raft::ClientSessions<wire::KvSession> sessions_;
 };
 
 }  // namespace cairn::kv

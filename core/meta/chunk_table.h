@@ -1,0 +1,52 @@
+// The namespace's chunk table (core/meta): for every chunk that some kept file version
+// names, its current layout and how many kept versions name it.
+//
+// Promises: refs(d) is the number of kept file versions naming chunk d, a version that
+// names the same chunk several times counting once; a chunk is in the table exactly while
+// refs > 0. A chunk enters with the layout of the first manifest that names it; later
+// manifests naming it do not change its layout (repair updates it in one place, and
+// readers get the table's layout).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+
+#include "absl/status/status.h"
+#include "core/cas/digest.h"
+#include "core/meta/namespace.pb.h"
+
+namespace cairn::meta {
+
+// InvalidArgument naming the fault unless every chunk of `m` carries a valid layout
+// (storage::validate) and the chunks' sizes sum to m.size_bytes().
+absl::Status check_manifest(const wire::Manifest& m);
+
+class ChunkTable {
+ public:
+  // A version naming m's chunks is kept / no longer kept. REQUIRES: check_manifest(m) is
+  // OK; drop() only of a manifest that was added.
+  void add(const wire::Manifest& m);
+  void drop(const wire::Manifest& m);
+
+  uint64_t refs(const cas::Digest& d) const;
+  // The table's layout of `d`, or null if no kept version names it.
+  const storage::wire::Layout* layout(const cas::Digest& d) const;
+  size_t size() const { return chunks_.size(); }
+
+  // Snapshots: save() in digest order; load() one record, DataLoss if it is malformed or
+  // repeats a digest.
+  void save(wire::NsSnapshot* out) const;
+  absl::Status load(const wire::ChunkRecord& record);
+  // Same chunks with the same refs (layouts aside).
+  bool same_refs(const ChunkTable& other) const;
+
+ private:
+  struct Chunk {
+    storage::wire::Layout layout;
+    uint64_t refs = 0;
+  };
+  std::map<cas::Digest, Chunk> chunks_;
+};
+
+}  // namespace cairn::meta
