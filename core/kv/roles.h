@@ -1,6 +1,7 @@
 // The roles of the replicated key-value store (core/runtime/role.h):
-//   meta       Raft (core/raft) replicating a KvStateMachine, with the KvService front;
-//              options from settings section `raft` (MetaOptions);
+//   meta       (core/meta/roles.h) Raft replicating the key-value store and the namespace;
+//              options from settings section `raft` (MetaOptions, here because the
+//              key-value store came first and its settings keep their names);
 //   kv_client  a simulated client driving a workload against the meta nodes (a client
 //              endpoint made by the runner, not a node role); section `workload`.
 // Hooks they read: raft::RaftObserver (checkers of Raft safety), kv::KvHistorySink
@@ -16,12 +17,12 @@ namespace cairn::kv {
 struct MetaOptions final : RoleOptionsBase<MetaOptions> {
   raft::GroupOptions raft;
   uint64_t max_sessions = 1024;  // client sessions kept (least recently used expire first)
+  uint64_t keep_versions = 10;   // namespace: versions kept per file (the newest)
 
   void visit(SettingsVisitor& v) override;
   absl::Status validate() const override;
 };
 
-RoleInfo meta_role();
 RoleInfo client_role();
 
 }  // namespace cairn::kv

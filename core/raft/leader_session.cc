@@ -18,6 +18,13 @@ int64_t to_ms(Duration d) {
 
 }  // namespace
 
+ReplyKind reply_kind(const absl::Status& st) {
+  if (st.ok()) return ReplyKind::kOk;
+  if (absl::IsFailedPrecondition(st)) return ReplyKind::kNotLeader;
+  if (absl::IsInvalidArgument(st)) return ReplyKind::kInvalid;
+  return ReplyKind::kUnavailable;
+}
+
 LeaderSession::LeaderSession(Runtime& rt, std::vector<NodeId> servers, LeaderSessionOptions options)
     : rt_(rt), servers_(std::move(servers)), options_(std::move(options)) {
   CAIRN_ASSERT(!servers_.empty());

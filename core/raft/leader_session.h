@@ -40,6 +40,9 @@ struct LeaderSessionOptions {
 
 // How a front answered an attempt.
 enum class ReplyKind { kOk, kNotLeader, kUnavailable, kInvalid };
+// How a front reports a RaftService's answer (raft_service.h): FailedPrecondition is "not
+// the leader", InvalidArgument "invalid", any other error "unavailable".
+ReplyKind reply_kind(const absl::Status& status);
 
 class LeaderSession {
  public:

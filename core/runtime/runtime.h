@@ -38,6 +38,13 @@ class Runtime {
   virtual NodeId self() const = 0;
   // sim: the simulated clock; real: the steady clock. Never goes backwards.
   virtual Time now() const = 0;
+  // The wall clock in Unix milliseconds, for timestamps people read (a file's mtime), never
+  // for timing: it may jump. sim and the manual runtime: now() counted from the epoch, so
+  // runs stay deterministic; real: the system clock.
+  virtual int64_t wall_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch())
+        .count();
+  }
 
   // Runs `fn` once, `delay` from now (delay <= 0: as soon as possible, after the current
   // callback). Timers due at the same time fire in the order they were set.

@@ -38,6 +38,10 @@ std::string_view message_type_name(MessageType type) {
       return "admin_request";
     case kAdminResponse:
       return "admin_response";
+    case kNsRequest:
+      return "ns_request";
+    case kNsResponse:
+      return "ns_response";
     default:
       return type >= kTransportControlFirst ? "transport_control" : "unknown";
   }

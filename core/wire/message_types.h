@@ -34,6 +34,9 @@ inline constexpr MessageType kKvRequest = 0x0401;      // kv::wire::KvRequest
 inline constexpr MessageType kKvResponse = 0x0402;     // kv::wire::KvResponse
 inline constexpr MessageType kAdminRequest = 0x0403;   // raft::wire::AdminRequest
 inline constexpr MessageType kAdminResponse = 0x0404;  // raft::wire::AdminResponse
+// 0x041x: the namespace (core/meta/namespace_client.proto), served by meta::NamespaceService.
+inline constexpr MessageType kNsRequest = 0x0411;   // meta::wire::NsRequest
+inline constexpr MessageType kNsResponse = 0x0412;  // meta::wire::NsResponse
 // 0x05xx: client.
 // 0xFExx: test probes (the simulator's delivery tests); never used by a service.
 inline constexpr MessageType kTestProbe = 0xFE01;

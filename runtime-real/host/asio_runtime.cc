@@ -33,6 +33,12 @@ Time AsioRuntime::now() const {
       std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch()));
 }
 
+int64_t AsioRuntime::wall_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 Disk& AsioRuntime::disk() { return *disk_; }
 
 void AsioRuntime::start() {

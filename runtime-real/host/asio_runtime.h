@@ -44,6 +44,7 @@ class AsioRuntime final : public Runtime {
 
   NodeId self() const override { return self_; }
   Time now() const override;
+  int64_t wall_ms() const override;
   TimerId after(Duration delay, Callback fn) override;
   void cancel(TimerId id) override;
   void send(NodeId to, Message message) override;

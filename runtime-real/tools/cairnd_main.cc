@@ -2,7 +2,10 @@
 //
 //   cairnd --config node.yaml
 //   cairnd dev [--nodes 3] [--port 7000] [--data-dir ./cairn-dev] [--log-level info]
-//              [--no-meta]
+//              [--no-meta] [--only N]
+//
+// `dev --only N` runs node N of that cluster alone, so each node can be a process of its
+// own: start `cairnd dev --nodes 5 --only i` for i = 1..5 and kill any one of them.
 //
 // Exit status: 0 after a clean shutdown (SIGTERM or SIGINT), 2 for a bad config or bad
 // arguments, 1 if a node cannot start (e.g. its port is taken).
@@ -97,6 +100,11 @@ int main(int argc, char** argv) {
   dev->add_flag("--no-meta", no_meta,
                 "run only the membership role (default: every node also runs meta, a Raft "
                 "group of all nodes, clients on port+200+i)");
+  int only = 0;
+  dev->add_option("--only", only,
+                  "run only node N of the dev cluster in this process, so that each node can "
+                  "be a process of its own (and be killed alone)")
+      ->check(CLI::Range(1, 64));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -109,7 +117,14 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "cairnd: --log-level must be debug, info, warn or error\n");
       return 2;
     }
-    return run_nodes(dev_cluster(nodes, static_cast<uint16_t>(port), data_dir, !no_meta), level);
+    if (only > nodes) {
+      std::fprintf(stderr, "cairnd: --only %d: the cluster has %d nodes\n", only, nodes);
+      return 2;
+    }
+    std::vector<NodeConfig> all =
+        dev_cluster(nodes, static_cast<uint16_t>(port), data_dir, !no_meta);
+    if (only > 0) all = {all[static_cast<size_t>(only - 1)]};
+    return run_nodes(std::move(all), level);
   }
   if (config_path.empty()) {
     std::fprintf(stderr, "cairnd: give --config FILE, or `cairnd dev` (see --help)\n");
