@@ -162,6 +162,25 @@ TEST(RaftFeatures, ProposalsAreRefusedByFollowersWithALeaderHint) {
   EXPECT_EQ(n->leader(), 2u);
 }
 
+// An entry too large for one append message could never reach a follower and would stall
+// the log behind it: the leader refuses it and keeps taking others.
+TEST(RaftFeatures, ProposalsOverMaxEntryBytesAreRefusedAsInvalid) {
+  Config c = test_config(1, {1, 2});
+  c.max_entry_bytes = 100;
+  TestNode n(c);
+  n->campaign();
+  n.drain();
+  ASSERT_TRUE(n->step(message(wire::MSG_VOTE_RESPONSE, 2, 1, 1)).ok());
+  n.drain();
+  const uint64_t last = n->log().last_index();
+  const auto big = n->propose(std::string(101, 'x'));
+  EXPECT_TRUE(absl::IsInvalidArgument(big.status())) << big.status();
+  EXPECT_EQ(n->log().last_index(), last);
+  const auto fits = n->propose(std::string(100, 'x'));
+  ASSERT_TRUE(fits.ok()) << fits.status();
+  EXPECT_EQ(*fits, last + 1);
+}
+
 TEST(RaftFeatures, InFlightWindowBoundsPipelinedAppends) {
   Config c = test_config(1, {1, 2});
   c.max_inflight_appends = 3;
