@@ -18,7 +18,6 @@
 #include <fstream>
 #include <memory>
 #include <random>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -36,13 +35,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace std::string_literals;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void spill(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
@@ -104,8 +96,8 @@ class KvCli : public ::testing::Test {
       r.code = testing::wait_exit(pid, 30s);
     }
     posix_spawn_file_actions_destroy(&fa);
-    r.out = slurp(out);
-    r.err = slurp(err);
+    r.out = testing::read_whole_file(out);
+    r.err = testing::read_whole_file(err);
     return r;
   }
 
@@ -154,7 +146,7 @@ TEST_F(KvCli, NewlinesAndNulBytesRoundTripThroughStdinAndOutputFile) {
   r = kv({"get", "nl", "-o", path("nl.out")});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(slurp(path("nl.out")), value);
+  EXPECT_EQ(testing::read_whole_file(path("nl.out")), value);
   // cas with the expected value from stdin and the new one from a file.
   spill(path("nl.new"), "second\0value"s);
   r = kv({"cas", "nl", "-", "--file", path("nl.new")}, path("nl.in"));
@@ -171,7 +163,7 @@ TEST_F(KvCli, AOneMebibyteValueGoesThroughFileAndBack) {
   ASSERT_EQ(r.code, 0) << r.err;
   r = kv({"get", "big", "-o", path("big.out")});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(slurp(path("big.out")) == value) << "the value read back differs";
+  EXPECT_TRUE(testing::read_whole_file(path("big.out")) == value) << "the value read back differs";
   r = kv({"get", "big"});
   EXPECT_EQ(r.out.size(), value.size());
   EXPECT_TRUE(r.out == value);
@@ -182,7 +174,7 @@ TEST_F(KvCli, AOneMebibyteValueGoesThroughFileAndBack) {
   r = kv({"cas", "big", "--expected-file", path("big.in"), "--file", path("big.other")});
   EXPECT_EQ(r.code, 0) << r.err;
   r = kv({"get", "big", "-o", path("big.out")});
-  EXPECT_TRUE(slurp(path("big.out")) == other);
+  EXPECT_TRUE(testing::read_whole_file(path("big.out")) == other);
 }
 
 TEST_F(KvCli, JsonOutputParsesBackToTheBytes) {
@@ -235,7 +227,8 @@ TEST_F(KvCli, NotFoundIsExitThreeWithNothingOnStdout) {
   spill(path("keep.out"), "untouched");
   r = kv({"get", "never-written", "-o", path("keep.out")});
   EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(slurp(path("keep.out")), "untouched") << "a failed get must not truncate -o";
+  EXPECT_EQ(testing::read_whole_file(path("keep.out")), "untouched")
+      << "a failed get must not truncate -o";
   r = kv({"del", "never-written"});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.out, "");
