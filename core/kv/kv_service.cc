@@ -1,6 +1,7 @@
 #include "core/kv/kv_service.h"
 
 #include "core/base/assert.h"
+#include "core/kv/kv_limits.h"
 #include "core/kv/kv_state_machine.h"
 #include "core/wire/message_types.h"
 
@@ -19,6 +20,7 @@ void KvService::on_message(NodeId from, const Message& m) {
     return answer(from, 0, absl::InvalidArgumentError("unreadable request"));
   }
   const uint64_t id = req.request_id();
+  if (absl::Status st = check_limits(req.command()); !st.ok()) return answer(from, id, st);
   auto done = [this, from, id](absl::StatusOr<std::string> result) { answer(from, id, result); };
   if (req.command().op() == wire::KV_GET) {
     return raft_.read(req.command().SerializeAsString(), std::move(done));

@@ -5,7 +5,8 @@
 // on the RaftService beside it on the same node, and answers kKvResponse to the sender:
 //   - KV_NOT_LEADER with leader_hint when this node does not lead;
 //   - KV_UNAVAILABLE for anything to retry (starting, busy, leadership lost, replaced);
-//   - KV_INVALID for a request it cannot read.
+//   - KV_INVALID for a request it cannot read, or one over the size limits
+//     (core/kv/kv_limits.h), which is never proposed.
 // Writes carry (client_id, sequence); the state machine applies a retried one at most once.
 // install() puts the whole replicated role on a node: Raft, the state machine and this front.
 #pragma once

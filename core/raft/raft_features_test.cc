@@ -16,6 +16,15 @@ ClusterOptions quiet_options(uint32_t nodes, uint32_t spares = 0) {
   return o;
 }
 
+// Node 1 campaigns and n2's vote makes it leader of term 1.
+bool win_election_in_term_1(TestNode& n) {
+  n->campaign();
+  n.drain();
+  const bool stepped = n->step(message(wire::MSG_VOTE_RESPONSE, 2, 1, 1)).ok();
+  n.drain();
+  return stepped && n->role() == Role::kLeader;
+}
+
 NodeId wait_for_leader(Cluster& c, uint32_t max_steps = 400) {
   for (uint32_t i = 0; i < max_steps && c.leader() == kNoNode; ++i) c.step();
   return c.leader();
@@ -131,10 +140,7 @@ TEST(RaftFeatures, LeadershipTransferHandsOverToTheTarget) {
 
 TEST(RaftFeatures, ReadIndexNeedsAQuorumToConfirmLeadership) {
   TestNode n(test_config(1, {1, 2, 3}));
-  n->campaign();
-  n.drain();
-  ASSERT_TRUE(n->step(message(wire::MSG_VOTE_RESPONSE, 2, 1, 1)).ok());
-  n.drain();
+  ASSERT_TRUE(win_election_in_term_1(n));
   EXPECT_TRUE(absl::IsUnavailable(n->read_index(7)));  // nothing committed in its term yet
   wire::Message ack = message(wire::MSG_APPEND_RESPONSE, 2, 1, 1);
   ack.set_index(1);
@@ -162,15 +168,28 @@ TEST(RaftFeatures, ProposalsAreRefusedByFollowersWithALeaderHint) {
   EXPECT_EQ(n->leader(), 2u);
 }
 
+// An entry too large for one append message could never reach a follower and would stall
+// the log behind it: the leader refuses it and keeps taking others.
+TEST(RaftFeatures, ProposalsOverMaxEntryBytesAreRefusedAsInvalid) {
+  Config c = test_config(1, {1, 2});
+  c.max_entry_bytes = 100;
+  TestNode n(c);
+  ASSERT_TRUE(win_election_in_term_1(n));
+  const uint64_t last = n->log().last_index();
+  const auto big = n->propose(std::string(101, 'x'));
+  EXPECT_TRUE(absl::IsInvalidArgument(big.status())) << big.status();
+  EXPECT_EQ(n->log().last_index(), last);
+  const auto fits = n->propose(std::string(100, 'x'));
+  ASSERT_TRUE(fits.ok()) << fits.status();
+  EXPECT_EQ(*fits, last + 1);
+}
+
 TEST(RaftFeatures, InFlightWindowBoundsPipelinedAppends) {
   Config c = test_config(1, {1, 2});
   c.max_inflight_appends = 3;
   c.max_entries_per_append = 1;
   TestNode n(c);
-  n->campaign();
-  n.drain();
-  ASSERT_TRUE(n->step(message(wire::MSG_VOTE_RESPONSE, 2, 1, 1)).ok());
-  n.drain();
+  ASSERT_TRUE(win_election_in_term_1(n));
   wire::Message ack = message(wire::MSG_APPEND_RESPONSE, 2, 1, 1);
   ack.set_index(1);
   ASSERT_TRUE(n->step(ack).ok());  // probe -> replicate

@@ -34,7 +34,10 @@ void RaftService::propose(std::string command, ResultDone done) {
   absl::StatusOr<uint64_t> index = raft_->propose(command);
   if (!index.ok()) {
     counters_.refused->add();
-    return done(absl::UnavailableError(index.status().message()));
+    // A proposal too large for the log is the caller's mistake; anything else is transient.
+    return done(absl::IsInvalidArgument(index.status())
+                    ? index.status()
+                    : absl::UnavailableError(index.status().message()));
   }
   counters_.proposals->add();
   if (auto old = writes_.find(*index); old != writes_.end()) {  // a stale guess; never answered

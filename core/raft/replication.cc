@@ -33,6 +33,11 @@ absl::StatusOr<uint64_t> Raft::propose(std::string data) {
   if (log_.last_index() - log_.commit() >= config_.max_uncommitted_entries) {
     return absl::UnavailableError("raft: too many uncommitted entries");
   }
+  if (data.size() > config_.max_entry_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("raft: an entry of ", data.size(),
+                                                   " bytes is over the limit of ",
+                                                   config_.max_entry_bytes, " bytes"));
+  }
   append_entry(wire::ENTRY_NORMAL, std::move(data));
   return log_.last_index();
 }

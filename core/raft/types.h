@@ -48,6 +48,9 @@ struct Config {
   uint64_t random_seed = 1;
   uint64_t max_entries_per_append = 64;
   uint64_t max_bytes_per_append = 1 << 20;
+  // A larger proposal is refused (InvalidArgument): an entry must fit one append message,
+  // which a real transport carries in one frame header (core/wire/frame.h, 4 MiB).
+  uint64_t max_entry_bytes = 3 << 20;
   uint64_t max_inflight_appends = 16;       // per follower
   uint64_t max_inflight_bytes = 8 << 20;    // per follower
   uint64_t max_uncommitted_entries = 4096;  // proposals beyond this are refused

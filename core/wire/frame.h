@@ -57,7 +57,9 @@ inline constexpr uint8_t kFlagPayloadUnchecked = 0x01;
 inline constexpr uint8_t kKnownFlags = kFlagPayloadUnchecked;
 
 struct FrameLimits {
-  uint32_t max_header_bytes = 1u << 20;    // 1 MiB of protobuf header
+  // 4 MiB of protobuf header: room for a Raft append carrying one key-value command at its
+  // limits (core/kv/kv_limits.h) or a batch of max_bytes_per_append.
+  uint32_t max_header_bytes = 4u << 20;
   uint32_t max_payload_bytes = 64u << 20;  // 64 MiB of payload
 };
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/base/assert.h"
+#include "core/kv/kv_limits.h"
 #include "core/kv/kv_session.h"
 #include "core/wire/message_types.h"
 #include "runtime-real/host/asio_runtime.h"
@@ -111,6 +112,8 @@ absl::StatusOr<KvResult> KvBlockingClient::del(const std::string& key) {
 }
 
 absl::StatusOr<KvResult> KvBlockingClient::run(KvCommand command) {
+  // A command over the limits would be refused by the transport at every retry: say so now.
+  if (absl::Status st = kv::check_limits(command); !st.ok()) return st;
   absl::MutexLock lock(&call_mu_);
   std::promise<absl::StatusOr<KvResult>> answer;
   std::future<absl::StatusOr<KvResult>> future = answer.get_future();

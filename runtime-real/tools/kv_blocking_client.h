@@ -11,7 +11,8 @@
 // Promises: one operation at a time per client (calls are serialized); a write carries
 // (client_id, sequence) reused by every retry, so it is applied at most once. An
 // operation returns by `deadline`: Unavailable means "not known to have happened" (a
-// write may still have been applied); KV_INVALID is InvalidArgument.
+// write may still have been applied); KV_INVALID is InvalidArgument, and so is a command
+// over the size limits (core/kv/kv_limits.h), returned at once without sending it.
 #pragma once
 
 #include <chrono>

@@ -47,7 +47,7 @@ class ClientConn {
   std::string where_;
   NodeId node_ = kNoNode;
   uint32_t sequence_ = 0;
-  wire::FrameDecoder decoder_{wire::FrameLimits{1u << 20, 1u << 20}};
+  wire::FrameDecoder decoder_{wire::FrameLimits{wire::FrameLimits{}.max_header_bytes, 1u << 20}};
   std::deque<Message> ready_;
   std::vector<char> buf_ = std::vector<char>(64 * 1024);
 };

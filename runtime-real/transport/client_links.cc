@@ -40,9 +40,10 @@ struct ClientLinks::Link {
 
 ClientLinks::ClientLinks(AsioRuntime& rt, std::vector<HostPort> peers, uint64_t max_payload_bytes)
     : rt_(rt),
-      limits_{1u << 20, static_cast<uint32_t>(
-                            std::min<uint64_t>(std::max<uint64_t>(max_payload_bytes, 1u << 20),
-                                               wire::FrameLimits{}.max_payload_bytes))} {
+      limits_{
+          wire::FrameLimits{}.max_header_bytes,
+          static_cast<uint32_t>(std::min<uint64_t>(std::max<uint64_t>(max_payload_bytes, 1u << 20),
+                                                   wire::FrameLimits{}.max_payload_bytes))} {
   CAIRN_ASSERT(!peers.empty());
   for (size_t i = 0; i < peers.size(); ++i) {
     links_.push_back(std::make_unique<Link>(rt_.io(), endpoint_of(i), std::move(peers[i])));

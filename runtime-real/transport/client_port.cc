@@ -23,9 +23,10 @@ class ClientPort::Conn : public std::enable_shared_from_this<Conn> {
       : port_(port),
         id_(id),
         socket_(std::move(socket)),
-        decoder_(wire::FrameLimits{1u << 20, static_cast<uint32_t>(std::min<uint64_t>(
-                                                 port.options_.max_payload_bytes,
-                                                 wire::FrameLimits{}.max_payload_bytes))}),
+        decoder_(wire::FrameLimits{
+            wire::FrameLimits{}.max_header_bytes,
+            static_cast<uint32_t>(std::min<uint64_t>(port.options_.max_payload_bytes,
+                                                     wire::FrameLimits{}.max_payload_bytes))}),
         buf_(64 * 1024) {}
 
   void start() {

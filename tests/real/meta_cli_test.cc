@@ -86,23 +86,23 @@ TEST(CairnKv, PutGetCasDelFollowRedirectsAndSayWhatHappened) {
   };
   CliRun r = kv({"get", "colour"});
   EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.out, "(not found)\n");
+  EXPECT_EQ(r.out, "cairn: colour: not found\n");  // on stderr (merged here)
   r = kv({"put", "colour", "blue"});
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(r.out, "ok\n");
   r = kv({"get", "colour"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_EQ(r.out, "blue\n");
+  EXPECT_EQ(r.out, "blue");  // exactly the value: stdout is not a terminal
   r = kv({"cas", "colour", "red", "green"});
   EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.out, "cas failed, found: blue\n");
+  EXPECT_EQ(r.out, "cairn: cas failed, found: blue\n");
   r = kv({"cas", "colour", "blue", "green"});
   EXPECT_EQ(r.code, 0) << r.out;
-  EXPECT_EQ(kv({"get", "colour"}).out, "green\n");
+  EXPECT_EQ(kv({"get", "colour"}).out, "green");
   EXPECT_EQ(kv({"del", "colour"}).out, "deleted\n");
   r = kv({"del", "colour"});
   EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.out, "(not found)\n");
+  EXPECT_EQ(r.out, "cairn: colour: not found\n");
 
   // Without a quorum no leader can answer: exit 1 once the timeout has passed.
   for (int i : order) {

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -79,6 +81,13 @@ bool wait_until(std::chrono::milliseconds timeout, const std::function<bool()>& 
     if (std::chrono::steady_clock::now() >= end) return done();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling pace, not a timing
   }
+}
+
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 std::string run_capture(const std::vector<std::string>& argv, int* code) {

@@ -22,6 +22,8 @@ std::vector<uint16_t> free_ports(int n);
 bool port_is_free(uint16_t port);
 // Polls `done` every 20 ms until it is true or `timeout` passes; returns its last value.
 bool wait_until(std::chrono::milliseconds timeout, const std::function<bool()>& done);
+// Every byte of the file at `path` ("" if it cannot be read).
+std::string read_whole_file(const std::string& path);
 // Output of `argv` (stdout), and its exit code in *code.
 std::string run_capture(const std::vector<std::string>& argv, int* code);
 

@@ -116,13 +116,6 @@ class Writers {
   std::mutex mu_;
 };
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 int64_t field(const std::string& line, const std::string& key) {
   std::smatch m;
   if (!std::regex_search(line, m, std::regex(" " + key + "=(\\d+)"))) return -1;
@@ -145,7 +138,7 @@ size_t check_blobs(const fs::path& root) {
     const std::string rel = fs::relative(entry.path(), root.parent_path()).string();
     const auto digest = cas::digest_from_blob_name("cas", rel);
     if (!digest.has_value()) continue;  // a temporary or a quarantined blob
-    const std::string file = read_file(entry.path());
+    const std::string file = testing::read_whole_file(entry.path());
     EXPECT_EQ(file.size(), cas::file_bytes_for(digest->size_bytes())) << entry.path();
     if (file.size() != cas::file_bytes_for(digest->size_bytes())) continue;
     const std::string_view data(file.data(), digest->size_bytes());
