@@ -2,15 +2,18 @@
 //
 //   cairn status --peer HOST:PORT     membership as the node at HOST:PORT (HTTP) sees it
 //   cairn kv put|get|cas|del ...      the meta group's key-value store (tools/cli_kv.h)
+//   cairn put|get|cat|ls|stat|rm|mv|mkdir|rmdir|versions ...   files (tools/cli_files.h)
 //
 // Exit status, for every subcommand (tools/cli_common.h): 0 done; 1 the cluster could not
 // be reached, or no leader answered within the timeout (a write may or may not have been
-// applied); 2 bad usage or input; 3 not found, or a conditional write found another value.
+// applied); 2 bad usage or input; 3 not found, or a conditional write found another value;
+// file commands also 4 (a conflict) and 5 (data not read back intact, or a local file).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "runtime-real/host/http_server.h"
 #include "runtime-real/tools/cli_common.h"
+#include "runtime-real/tools/cli_files.h"
 #include "runtime-real/tools/cli_kv.h"
 
 int main(int argc, char** argv) {
@@ -23,12 +26,17 @@ int main(int argc, char** argv) {
                      "HOST:PORT of a node's HTTP endpoint (default 127.0.0.1:7101)");
   cli::KvArgs kv_args;
   CLI::App* kv = cli::add_kv_command(app, kv_args);
+  cli::FileArgs file_args;
+  std::vector<CLI::App*> files = cli::add_file_commands(app, file_args);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli::report_parse_error(app, e, cli::json_requested(argc, argv));
   }
   if (*kv) return cli::run_kv_command(kv_args);
+  for (CLI::App* f : files) {
+    if (*f) return cli::run_file_command(file_args);
+  }
   auto hp = parse_host_port(peer);
   if (!hp.ok()) {
     std::fprintf(stderr, "cairn: --peer: %s\n", std::string(hp.status().message()).c_str());

@@ -90,6 +90,11 @@ JsonObject& JsonObject::boolean(std::string_view name, bool value) {
   return *this;
 }
 
+JsonObject& JsonObject::raw(std::string_view name, std::string_view json) {
+  field(name, json);
+  return *this;
+}
+
 JsonObject& JsonObject::number(std::string_view name, int64_t value) {
   field(name, std::to_string(value));
   return *this;
@@ -107,6 +112,10 @@ int Output::error(int code, std::string_view message) const {
   }
   std::fprintf(stderr, "cairn: %.*s\n", static_cast<int>(message.size()), message.data());
   return code;
+}
+
+int Output::error(int code, const absl::Status& status) const {
+  return error(code, std::string(status.message()));
 }
 
 int Output::error(const absl::Status& status) const {

@@ -30,6 +30,8 @@ constexpr int kExitOk = 0;
 constexpr int kExitUnavailable = 1;  // cluster unreachable, or no leader within --timeout
 constexpr int kExitUsage = 2;        // bad usage or bad input (nothing was sent)
 constexpr int kExitNo = 3;           // not found, or a conditional write's condition failed
+constexpr int kExitConflict = 4;     // files: the path exists, another version is current, ...
+constexpr int kExitData = 5;         // files: not read back intact, or a local file failed
 
 // The options that say where the cluster is and how long to wait for it.
 struct ClusterArgs {
@@ -61,6 +63,8 @@ class JsonObject {
   JsonObject& bytes(std::string_view name, std::string_view bytes);
   JsonObject& boolean(std::string_view name, bool value);
   JsonObject& number(std::string_view name, int64_t value);
+  // "name": `json` as it is (an array or object built by the caller).
+  JsonObject& raw(std::string_view name, std::string_view json);
   std::string str() const { return "{" + body_ + "}"; }
 
  private:
@@ -77,6 +81,8 @@ class Output {
   // Reports `message` and returns `code`.
   int error(int code, std::string_view message) const;
   int error(const absl::Status& status) const;
+  // Reports `status`'s message with `code`.
+  int error(int code, const absl::Status& status) const;
   // Writes `object` and a newline to stdout; returns `code`, or kExitUnavailable if stdout
   // could not take it.
   int result(const JsonObject& object, int code) const;

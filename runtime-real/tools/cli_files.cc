@@ -21,9 +21,6 @@ namespace {
 using meta::wire::EntryInfo;
 using meta::wire::NsResult;
 
-constexpr int kExitConflict = 4;
-constexpr int kExitData = 5;
-
 int file_exit_code(const absl::Status& st) {
   switch (st.code()) {
     case absl::StatusCode::kOk:
@@ -141,7 +138,7 @@ class Runner {
 
   int run() {
     auto target = resolve(a_.cluster);
-    if (!target.ok()) return out_.error(kExitUsage, target.status().message());
+    if (!target.ok()) return out_.error(kExitUsage, target.status());
     FileBlockingClientOptions o;
     o.meta = target->peers;
     if (!a_.storage.empty()) {
@@ -172,22 +169,22 @@ class Runner {
   }
 
  private:
-  int fail(const absl::Status& st) const { return out_.error(file_exit_code(st), st.message()); }
+  int fail(const absl::Status& st) const { return out_.error(file_exit_code(st), st); }
 
   int put() {
     const std::string& local = a_.paths[0];
     std::shared_ptr<client::ByteSource> source;
     if (local == "-") {
       auto all = read_input("-", size_t{1} << 40);
-      if (!all.ok()) return out_.error(kExitData, all.status().message());
+      if (!all.ok()) return out_.error(kExitData, all.status());
       source = std::make_shared<client::MemorySource>(Payload(std::move(*all)));
     } else {
       auto file = FileSource::open(local);
-      if (!file.ok()) return out_.error(kExitData, file.status().message());
+      if (!file.ok()) return out_.error(kExitData, file.status());
       source = std::move(*file);
     }
     auto w = write_options(a_);
-    if (!w.ok()) return out_.error(kExitUsage, w.status().message());
+    if (!w.ok()) return out_.error(kExitUsage, w.status());
     client::PutOptions po;
     po.write = *w;
     if (a_.if_absent && a_.has_if_version) {

@@ -133,6 +133,7 @@ TEST(FileKill, AcknowledgedFilesSurviveKillsAndNoPartialFileIsListed) {
       auto r = ls.query(q);
       if (!r.ok()) continue;  // no leader for a moment
       ++listings;
+      std::this_thread::sleep_for(5ms);  // leave the writer and the nodes some CPU
       for (const auto& e : r->entries()) {
         uint64_t index = 0;
         const bool named = e.name().size() > 1 && absl::SimpleAtoi(e.name().substr(1), &index) &&
