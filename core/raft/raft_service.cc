@@ -83,12 +83,16 @@ void RaftService::tick() {
 void RaftService::on_message(cairn::NodeId from, const Message& m) {
   if (m.type == cairn::wire::kAdminRequest) return on_admin_request(from, m);
   if (!running()) return;  // still recovering (or stopped): peers will retry
-  wire::Message msg;
-  if (!msg.ParseFromString(m.header) || msg.from() != from || msg.to() != rt_.self()) {
+  wire::Message header;
+  if (!header.ParseFromString(m.header) || header.from() != from || header.to() != rt_.self()) {
     rt_.metrics().counter("raft_bad_messages").add();
     return;
   }
-  if (absl::Status st = raft_->step(msg); !st.ok()) {
+  const uint64_t rejected = pieces_.rejected();
+  std::optional<wire::Message> msg = pieces_.add(from, std::move(header), m.payload);
+  if (pieces_.rejected() != rejected) rt_.metrics().counter("raft_bad_messages").add();
+  if (!msg) return;  // a piece of a snapshot still incomplete
+  if (absl::Status st = raft_->step(*msg); !st.ok()) {
     rt_.metrics().counter("raft_bad_messages").add();
     return;
   }
@@ -137,8 +141,9 @@ void RaftService::pump() {
 // Steps 2-4 of a Ready, once step 1 (persist and sync) is done.
 void RaftService::finish_ready(Ready rd) {
   for (const wire::Message& m : rd.messages) {
-    rt_.send(static_cast<cairn::NodeId>(m.to()),
-             Message{.type = cairn::wire::kRaftMessage, .header = m.SerializeAsString()});
+    for (Message& piece : snapshot_pieces(m, cairn::wire::kRaftMessage)) {
+      rt_.send(static_cast<cairn::NodeId>(m.to()), std::move(piece));
+    }
   }
   if (rd.restore_state_machine) {
     if (absl::Status st = machine_->restore(rd.snapshot->data()); !st.ok()) {

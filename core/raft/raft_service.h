@@ -38,6 +38,7 @@
 #include "core/raft/disk_storage.h"
 #include "core/raft/raft.h"
 #include "core/raft/raft_observer.h"
+#include "core/raft/snapshot_pieces.h"
 #include "core/raft/state_machine.h"
 #include "core/runtime/service.h"
 
@@ -135,6 +136,7 @@ class RaftService final : public Service {
   Runtime& rt_;
   RaftServiceConfig config_;
   DiskStorage storage_;
+  SnapshotAssembler pieces_;  // snapshots arriving in pieces (snapshot_pieces.h)
   std::unique_ptr<Raft> raft_;
   std::unique_ptr<StateMachine> machine_;
   TimerId tick_timer_ = kNoTimer;

@@ -215,6 +215,39 @@ TEST(RaftService, SnapshotsCompactTheLogAndALaggingNodeInstallsOne) {
   EXPECT_TRUE(c.safety.checker().ok());
 }
 
+TEST(RaftService, ASnapshotLargerThanAFrameTravelsInPiecesEvenWhenOneIsLost) {
+  RaftServiceConfig config = small_config({1, 2, 3});
+  config.snapshot_every = 4;
+  ServiceCluster c(13, config);
+  for (cairn::NodeId id : {1, 2, 3}) c.add(id);
+  const cairn::NodeId leader = c.await_leader();
+  const cairn::NodeId lagging = leader == 3 ? 2 : 3;
+  c.crash(lagging);
+  // Eight values of 900 KiB: a state of about 7 MiB, more than a frame's 4 MiB header.
+  for (int i = 1; i <= 8; ++i) {
+    const std::string value(900 << 10, static_cast<char>('a' + i));
+    auto r =
+        c.call(c.await_leader(), kv_command(kv::wire::KV_PUT, absl::StrCat("k", i), value, 1, i));
+    ASSERT_TRUE(r && r->status() == kv::wire::KV_OK);
+  }
+  int pieces = 0, dropped = 0;
+  c.cluster().filter = [&](cairn::NodeId, cairn::NodeId to, const Message& m) {
+    if (to != lagging || m.type != cairn::wire::kRaftMessage || m.payload.empty()) return true;
+    EXPECT_LE(m.header.size(), 4096u);  // the bulk is in the payload, never in the header
+    ++pieces;
+    return !(pieces == 2 && ++dropped == 1);  // lose the second piece once
+  };
+  c.restart(lagging);
+  c.run(seconds(3));
+  EXPECT_GE(pieces, 14);  // two sendings of at least seven pieces each
+  EXPECT_EQ(dropped, 1);
+  for (int i = 1; i <= 8; ++i) {
+    EXPECT_EQ(c.kv(lagging)->get(absl::StrCat("k", i)),
+              std::string(900 << 10, static_cast<char>('a' + i)));
+  }
+  EXPECT_TRUE(c.safety.checker().ok());
+}
+
 TEST(RaftService, TornLogTailIsCutOffAndTheNodeRejoins) {
   ServiceCluster c(5, small_config({1, 2, 3}));
   for (cairn::NodeId id : {1, 2, 3}) c.add(id);
