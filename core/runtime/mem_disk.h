@@ -10,6 +10,11 @@
 // removal is durable (sync_dir), since a crash before then brings it back. A write or
 // append that would pass the capacity fails with ResourceExhausted and changes nothing.
 // Directories exist only as parts of file names (there are no empty directories).
+//
+// Virtual bytes (file_bytes.h): write() and append() of a Payload keep its virtual bytes
+// as a length, counted in size and space like real ones; read_payload() gives them back.
+// read() and read_range() of a range holding any are InvalidArgument. Bit rot and torn
+// writes that hit a virtual byte record the damage, and read_payload() reports it.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/runtime/disk.h"
+#include "core/runtime/file_bytes.h"
 #include "core/runtime/rng.h"
 
 namespace cairn {
@@ -48,14 +54,21 @@ class MemDisk {
 
   absl::Status write(const std::string& name, std::string_view bytes);
   absl::Status append(const std::string& name, std::string_view bytes);
+  // A payload's real bytes, then its virtual bytes.
+  absl::Status write(const std::string& name, const Payload& bytes);
+  absl::Status append(const std::string& name, const Payload& bytes);
   absl::StatusOr<std::string> read(const std::string& name) const;
   // disk.h's contract: OutOfRange unless offset + length <= size.
   absl::StatusOr<std::string> read_range(const std::string& name, uint64_t offset,
                                          uint64_t length) const;
+  // Any range, virtual bytes included. Same errors as read_range() but InvalidArgument.
+  absl::StatusOr<RangeBytes> read_payload(const std::string& name, uint64_t offset,
+                                          uint64_t length) const;
   absl::StatusOr<FileStat> stat(const std::string& name) const;
   absl::Status sync(const std::string& name);
   // append() then sync(); nothing is appended if the name is bad or the bytes do not fit.
   absl::Status append_sync(const std::string& name, std::string_view bytes);
+  absl::Status append_sync(const std::string& name, const Payload& bytes);
   absl::Status rename(const std::string& from, const std::string& to);
   absl::Status remove(const std::string& name);
   void sync_dir();
@@ -80,9 +93,15 @@ class MemDisk {
 
  private:
   struct Inode {
-    std::string data;
-    std::string durable;
+    FileBytes data;
+    FileBytes durable;
   };
+  // Writes (or appends) `real` then `virtual_bytes` of length only.
+  absl::Status store(const std::string& name, std::string_view real, uint64_t virtual_bytes,
+                     bool append);
+  // The inode of `name` if the range lies within it: NotFound, OutOfRange otherwise.
+  absl::StatusOr<const FileBytes*> range_of(const std::string& name, uint64_t offset,
+                                            uint64_t length) const;
   uint64_t inode_for_write(const std::string& name);
   // Frees inodes that no name, current or durable, reaches.
   void collect_garbage();
