@@ -201,6 +201,7 @@ class ShardStore {
   uint64_t reserved_bytes_ = 0;
   uint64_t quarantined_ = 0;
   uint32_t ops_in_flight_ = 0;
+  mutable uint64_t invariant_checks_ = 0;  // calls of check_invariants(), to pace its walk
 };
 
 }  // namespace cairn::cas

@@ -31,6 +31,8 @@ uint64_t MemDisk::inode_for_write(const std::string& name) {
   const uint64_t ino = next_inode_++;
   inodes_[ino] = Inode{};
   names_[name] = ino;
+  ++inodes_[ino].links;
+  dirty_names_.insert(name);
   return ino;
 }
 
@@ -146,33 +148,60 @@ absl::Status MemDisk::rename(const std::string& from, const std::string& to) {
   if (it == names_.end()) return no_file(from);
   const uint64_t ino = it->second;
   names_.erase(it);
-  names_[to] = ino;
+  dirty_names_.insert(from);
+  dirty_names_.insert(to);
+  auto [at, created] = names_.try_emplace(to, ino);
+  if (!created) {  // `to` is replaced: its inode loses a name
+    unlink(at->second, &Inode::links);
+    at->second = ino;
+  }
   return absl::OkStatus();
 }
 
 absl::Status MemDisk::remove(const std::string& name) {
-  if (names_.erase(name) == 0) return no_file(name);
+  auto it = names_.find(name);
+  if (it == names_.end()) return no_file(name);
+  unlink(it->second, &Inode::links);
+  names_.erase(it);
+  dirty_names_.insert(name);
   return absl::OkStatus();
 }
 
 void MemDisk::sync_dir() {
-  durable_names_ = names_;
+  // Only names changed since the last sync_dir() differ between the two maps, so the
+  // cost is theirs, not the whole disk's.
+  for (const std::string& name : dirty_names_) {
+    auto now = names_.find(name);
+    auto was = durable_names_.find(name);
+    if (was != durable_names_.end() && (now == names_.end() || now->second != was->second)) {
+      unlink(was->second, &Inode::durable_links);
+      durable_names_.erase(was);
+    }
+    if (now != names_.end() && !durable_names_.contains(name)) {
+      durable_names_[name] = now->second;
+      ++inodes_.at(now->second).durable_links;
+    }
+  }
+  dirty_names_.clear();
   collect_garbage();
 }
 
+void MemDisk::unlink(uint64_t ino, uint32_t Inode::*count) {
+  Inode& inode = inodes_.at(ino);
+  CAIRN_ASSERT(inode.*count > 0);
+  --(inode.*count);
+  if (inode.links == 0 && inode.durable_links == 0) maybe_garbage_.insert(ino);
+}
+
 void MemDisk::collect_garbage() {
-  std::set<uint64_t> live;
-  for (const auto& [name, ino] : names_) live.insert(ino);
-  for (const auto& [name, ino] : durable_names_) live.insert(ino);
-  for (auto it = inodes_.begin(); it != inodes_.end();) {
-    if (live.contains(it->first)) {
-      ++it;
-      continue;
-    }
+  for (uint64_t ino : maybe_garbage_) {
+    auto it = inodes_.find(ino);
+    if (it == inodes_.end() || it->second.links > 0 || it->second.durable_links > 0) continue;
     CAIRN_ASSERT(used_bytes_ >= it->second.data.size());
     used_bytes_ -= it->second.data.size();
-    it = inodes_.erase(it);
+    inodes_.erase(it);
   }
+  maybe_garbage_.clear();
 }
 
 std::vector<std::string> MemDisk::list(const std::string& prefix) const {
@@ -246,6 +275,13 @@ void MemDisk::crash(Rng& rng, const CrashDamage& damage) {
     ++it;
   }
   durable_names_ = names_;
+  for (auto& [ino, inode] : inodes_) inode.links = inode.durable_links = 0;
+  for (const auto& [name, ino] : names_) {
+    ++inodes_.at(ino).links;
+    ++inodes_.at(ino).durable_links;
+  }
+  dirty_names_.clear();
+  maybe_garbage_.clear();
 }
 
 std::vector<RotReport> MemDisk::rot(Rng& rng, uint64_t files) {
@@ -278,8 +314,15 @@ void MemDisk::check_invariants() const {
   uint64_t used = 0;
   for (const auto& [ino, inode] : inodes_) used += inode.data.size();
   CAIRN_ASSERT(used == used_bytes_);
-  for (const auto& [name, ino] : names_) CAIRN_ASSERT(inodes_.contains(ino));
-  for (const auto& [name, ino] : durable_names_) CAIRN_ASSERT(inodes_.contains(ino));
+  std::map<uint64_t, std::pair<uint32_t, uint32_t>> links;
+  for (const auto& [name, ino] : names_) ++links[ino].first;
+  for (const auto& [name, ino] : durable_names_) ++links[ino].second;
+  for (const auto& [ino, inode] : inodes_) {
+    const auto [current, durable] = links[ino];
+    CAIRN_ASSERT(inode.links == current && inode.durable_links == durable);
+    CAIRN_ASSERT(current + durable > 0 || maybe_garbage_.contains(ino));
+  }
+  for (const auto& [ino, count] : links) CAIRN_ASSERT(inodes_.contains(ino));
 }
 
 }  // namespace cairn

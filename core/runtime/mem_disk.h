@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,7 +96,12 @@ class MemDisk {
   struct Inode {
     FileBytes data;
     FileBytes durable;
+    uint32_t links = 0;          // names_ entries naming it
+    uint32_t durable_links = 0;  // durable_names_ entries naming it
   };
+  // Drops one of the inode's names (`count`: links or durable_links); an inode left with
+  // none becomes a candidate for collect_garbage().
+  void unlink(uint64_t ino, uint32_t Inode::*count);
   // Writes (or appends) `real` then `virtual_bytes` of length only.
   absl::Status store(const std::string& name, std::string_view real, uint64_t virtual_bytes,
                      bool append);
@@ -103,13 +109,16 @@ class MemDisk {
   absl::StatusOr<const FileBytes*> range_of(const std::string& name, uint64_t offset,
                                             uint64_t length) const;
   uint64_t inode_for_write(const std::string& name);
-  // Frees inodes that no name, current or durable, reaches.
+  // Frees the candidate inodes that no name, current or durable, reaches.
   void collect_garbage();
   absl::Status check_fits(const std::string& name, uint64_t new_size) const;
   static absl::Status check_name(const std::string& name);
 
   std::map<std::string, uint64_t> names_;
   std::map<std::string, uint64_t> durable_names_;
+  // Names created, renamed or removed since the last sync_dir(): where the two maps differ.
+  std::set<std::string> dirty_names_;
+  std::set<uint64_t> maybe_garbage_;
   std::map<uint64_t, Inode> inodes_;
   uint64_t next_inode_ = 1;
   uint64_t capacity_bytes_ = kUnlimited;
