@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
-#include "core/runtime/disk_util.h"
 #include "runtime-sim/sim_world.h"
 
 namespace sg4 = simgrid::s4u;
@@ -14,7 +13,8 @@ namespace cairn::sim {
 // The simulated disk: MemDisk for contents and crash semantics, SimGrid's disk model for
 // how long reads and writes take (charged by the bytes actually read or written), the
 // scenario's sync latency for fsync, and the disk's added latency (a disk fault) on top
-// of every operation. Each operation takes effect when issued.
+// of every operation. Each operation takes effect when issued. Virtual bytes (disk.h) are
+// kept as a length and charged in time and space like real ones.
 class SimNode::SimDisk final : public Disk {
  public:
   explicit SimDisk(SimNode& n) : n_(n) {}
@@ -23,14 +23,12 @@ class SimNode::SimDisk final : public Disk {
   using Disk::write;
 
   void write(const std::string& name, Payload bytes, Done done) override {
-    absl::Status st = check_storable(name, bytes);
-    if (st.ok()) st = n_.mem_disk_.write(name, bytes.view());
+    const absl::Status st = n_.mem_disk_.write(name, bytes);
     note_full(name, st);
     io(st.ok() ? bytes.size() : 0, false, [done = std::move(done), st] { done(st); });
   }
   void append(const std::string& name, Payload bytes, Done done) override {
-    absl::Status st = check_storable(name, bytes);
-    if (st.ok()) st = n_.mem_disk_.append(name, bytes.view());
+    const absl::Status st = n_.mem_disk_.append(name, bytes);
     note_full(name, st);
     io(st.ok() ? bytes.size() : 0, false, [done = std::move(done), st] { done(st); });
   }
@@ -43,6 +41,12 @@ class SimNode::SimDisk final : public Disk {
                   ReadDone done) override {
     auto bytes = n_.mem_disk_.read_range(name, offset, length);
     io(bytes.ok() ? bytes->size() : 0, true,
+       [done = std::move(done), bytes = std::move(bytes)] { done(bytes); });
+  }
+  void read_payload(const std::string& name, uint64_t offset, uint64_t length,
+                    PayloadDone done) override {
+    auto bytes = n_.mem_disk_.read_payload(name, offset, length);
+    io(bytes.ok() ? bytes->bytes.size() : 0, true,
        [done = std::move(done), bytes = std::move(bytes)] { done(bytes); });
   }
   void stat(const std::string& name, StatDone done) override {

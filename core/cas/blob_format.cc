@@ -12,6 +12,7 @@ namespace cairn::cas {
 namespace {
 
 constexpr char kMagic[4] = {'C', 'S', 'B', '1'};
+constexpr char kVirtualMagic[4] = {'C', 'S', 'V', '1'};
 
 void store_u32(uint32_t v, std::string* out) {
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -57,16 +58,35 @@ std::optional<Digest> digest_from_blob_name(const std::string& root, std::string
   return *d;
 }
 
+namespace {
+
+void append_footer(const char (&magic)[4], uint32_t table_crc, std::string* out) {
+  const size_t footer_at = out->size();
+  out->append(magic, sizeof(magic));
+  store_u32(static_cast<uint32_t>(kBlockBytes), out);
+  store_u32(table_crc, out);
+  store_u32(wire::crc32c(out->data() + footer_at, 12), out);
+  CAIRN_ASSERT(out->size() == footer_at + kFooterBytes);
+}
+
+}  // namespace
+
+std::string encode_virtual_footer() {
+  std::string out;
+  append_footer(kVirtualMagic, 0, &out);
+  return out;
+}
+
+bool footer_is_virtual(std::string_view footer) {
+  CAIRN_ASSERT(footer.size() == kFooterBytes);
+  return std::memcmp(footer.data(), kVirtualMagic, sizeof(kVirtualMagic)) == 0;
+}
+
 std::string encode_trailer(const std::vector<uint32_t>& block_crcs) {
   std::string out;
   out.reserve(kCrcBytes * block_crcs.size() + kFooterBytes);
   for (uint32_t crc : block_crcs) store_u32(crc, &out);
-  const uint32_t table_crc = wire::crc32c(out.data(), out.size());
-  const size_t footer_at = out.size();
-  out.append(kMagic, sizeof(kMagic));
-  store_u32(static_cast<uint32_t>(kBlockBytes), &out);
-  store_u32(table_crc, &out);
-  store_u32(wire::crc32c(out.data() + footer_at, 12), &out);
+  append_footer(kMagic, wire::crc32c(out.data(), out.size()), &out);
   CAIRN_ASSERT(out.size() == kCrcBytes * block_crcs.size() + kFooterBytes);
   return out;
 }
@@ -75,7 +95,8 @@ absl::Status check_footer(std::string_view footer) {
   if (footer.size() != kFooterBytes) {
     return absl::DataLossError(absl::StrCat("footer of ", footer.size(), " bytes"));
   }
-  if (std::memcmp(footer.data(), kMagic, sizeof(kMagic)) != 0) {
+  if (std::memcmp(footer.data(), kMagic, sizeof(kMagic)) != 0 &&
+      std::memcmp(footer.data(), kVirtualMagic, sizeof(kVirtualMagic)) != 0) {
     return absl::DataLossError("bad footer magic");
   }
   if (load_u32(footer.data() + 12) != wire::crc32c(footer.data(), 12)) {

@@ -14,6 +14,11 @@
 //               (u32 LE), CRC32C of the footer's first 12 bytes (u32 LE)
 // A range read checks only the CRCs of the blocks it touches; the SHA-256 of the whole
 // blob (its name) is checked when it is put and by the scrubber.
+//
+// A virtual blob (the simulator's length-only payloads, shard_store.h) has the same
+// layout and size, but its data and crc table are virtual bytes (a length on a simulated
+// disk) and its footer is real, with magic "CSV1" and a table CRC of 0: the footer says
+// which kind a blob file is.
 #pragma once
 
 #include <cstdint>
@@ -45,8 +50,12 @@ std::optional<Digest> digest_from_blob_name(const std::string& root, std::string
 
 // The trailer (crc table + footer) for the given per-block CRCs.
 std::string encode_trailer(const std::vector<uint32_t>& block_crcs);
+// The footer of a virtual blob file.
+std::string encode_virtual_footer();
 // Checks a footer read from the end of a blob file. DataLoss naming the fault.
 absl::Status check_footer(std::string_view footer);
+// Whether a footer that passed check_footer() is a virtual blob's.
+bool footer_is_virtual(std::string_view footer);
 
 uint32_t load_u32(const char* p);
 

@@ -10,6 +10,10 @@
 // with the digest and reason) and handed to on_rot. A blob the disk cannot read (DataLoss
 // from the disk) is counted (cas_scrub_read_errors) and retried next pass.
 //
+// A virtual blob (shard_store.h) is read and paced the same way, and costs the same
+// hashing time, but has no bytes to hash: it is rotten only if the disk reports damage to
+// its bytes (RangeBytes::rotten: a fault hit them) or its trailer is not a virtual one.
+//
 // Budget: after reading n bytes the scrubber waits n / bytes_per_second before its next
 // read, so it never reads faster than that on average; one read of at most piece_bytes
 // is in flight at once. Each pass ends with an event cas_scrub_pass (blobs, bytes, rot).
@@ -62,7 +66,11 @@ class Scrubber {
   struct Pass;
   void next_blob(std::shared_ptr<Pass> p);
   void read_piece(std::shared_ptr<Pass> p);
+  void read_virtual_piece(std::shared_ptr<Pass> p, uint64_t n);
+  void piece_done(std::shared_ptr<Pass> p, uint64_t n);
+  void read_failed(std::shared_ptr<Pass> p, const Digest& d, const absl::Status& st);
   void check_trailer(std::shared_ptr<Pass> p);
+  void check_virtual_trailer(std::shared_ptr<Pass> p);
   void rotten(std::shared_ptr<Pass> p, const std::string& reason);
   void pace(std::shared_ptr<Pass> p, uint64_t bytes, std::function<void()> fn);
 

@@ -29,9 +29,10 @@ Cost sha256_cost(uint64_t bytes) {
 struct ShardStore::PutStream {
   Digest digest;
   std::string tmp;
-  bool dedup = false;    // digest present at begin: bytes are counted, not written
-  bool created = false;  // the temporary file exists (something was appended)
-  bool busy = false;     // a step is in flight
+  bool dedup = false;       // digest present at begin: bytes are counted, not written
+  bool is_virtual = false;  // its pieces so far are virtual (lengths only)
+  bool created = false;     // the temporary file exists (something was appended)
+  bool busy = false;        // a step is in flight
   uint64_t received_bytes = 0;
   uint64_t reserved_bytes = 0;
   Digester digester;
@@ -104,7 +105,14 @@ absl::Status ShardStore::idle_put(PutId id, PutMap::const_iterator it) const {
 }
 
 absl::Status ShardStore::check_piece(const PutStream& s, const Payload& piece) const {
-  if (piece.virtual_bytes != 0) return check_storable(s.tmp, piece);
+  const bool virtual_piece = piece.virtual_bytes != 0;
+  if (virtual_piece && !piece.view().empty()) {
+    return absl::InvalidArgumentError("a piece mixing real and virtual bytes");
+  }
+  if (piece.size() > 0 && s.received_bytes > 0 && virtual_piece != s.is_virtual) {
+    return absl::InvalidArgumentError(virtual_piece ? "a virtual piece in a put of real bytes"
+                                                    : "a real piece in a put of virtual bytes");
+  }
   if (piece.size() > options_.max_piece_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "piece of ", piece.size(), " bytes over the limit of ", options_.max_piece_bytes));
@@ -127,6 +135,7 @@ void ShardStore::append(PutId id, Payload piece, Done done) {
   if (!bad.ok()) return later([done = std::move(done), bad] { done(bad); });
   PutStream* s = it->second.get();
   s->busy = true;
+  if (piece.size() > 0) s->is_virtual = piece.virtual_bytes != 0;
   s->received_bytes += piece.size();
   // A failed write leaves the stream unusable (its hash saw the bytes): close it.
   auto finish = [this, id, s, done = std::move(done)](absl::Status st) {
@@ -137,10 +146,12 @@ void ShardStore::append(PutId id, Payload piece, Done done) {
     discard_stream(id, st, std::move(done));
   };
   if (s->dedup) return later([finish = std::move(finish)] { finish(absl::OkStatus()); });
-  // Hash off the node's thread (the stream is ours alone while busy), then write.
+  // Hash off the node's thread (the stream is ours alone while busy), then write. Virtual
+  // bytes cost the hashing time of real ones but cannot be hashed.
   rt_.compute(
       sha256_cost(piece.size()),
       [s, piece] {
+        if (s->is_virtual) return;
         s->digester.update(as_bytes(piece.view()));
         add_block_crcs(piece.view(), &s->crcs, &s->open_crc, &s->open_fill);
       },
@@ -204,6 +215,15 @@ void ShardStore::commit(PutId id, PutDone done) {
     });
   }
   s->busy = true;
+  if (s->is_virtual) {
+    // Nothing to hash: the digest the put names is the blob's address (shard_store.h).
+    return later([this, id, s, end = std::move(end)]() mutable {
+      s->busy = false;
+      Payload table;
+      table.virtual_bytes = kCrcBytes * block_count(s->digest.size_bytes());
+      write_trailer(id, {table, Payload(encode_virtual_footer())}, std::move(end));
+    });
+  }
   auto got = std::make_shared<Digest>();
   auto trailer = std::make_shared<std::string>();
   rt_.compute(
@@ -223,13 +243,13 @@ void ShardStore::commit(PutId id, PutDone done) {
         }
         CAIRN_ASSERT(block_count(s->digest.size_bytes()) * kCrcBytes + kFooterBytes ==
                      trailer->size());
-        write_trailer(id, Payload(std::move(*trailer)), std::move(end));
+        write_trailer(id, {Payload(std::move(*trailer))}, std::move(end));
       });
 }
 
 // Commit's disk steps: trailer, sync, check the size, rename into place, sync the
 // directory.
-void ShardStore::write_trailer(PutId id, Payload trailer, PutDone end) {
+void ShardStore::write_trailer(PutId id, std::vector<Payload> trailer, PutDone end) {
   PutStream* s = puts_.at(id).get();
   s->busy = true;
   s->created = true;
@@ -241,7 +261,12 @@ void ShardStore::write_trailer(PutId id, Payload trailer, PutDone end) {
       st = absl::DataLossError(absl::StrCat("the disk lost ", st.message()));
     discard_stream(id, st, [end](absl::Status s2) { end(s2); });
   };
-  disk.append(s->tmp, std::move(trailer), [this, &disk, id, s, end, fail](absl::Status st) {
+  auto parts = std::make_shared<std::vector<Payload>>(std::move(trailer));
+  auto next = [parts, i = size_t{0}]() mutable -> std::optional<Payload> {
+    if (i == parts->size()) return std::nullopt;
+    return (*parts)[i++];
+  };
+  append_pieces(disk, s->tmp, next, [this, &disk, id, s, end, fail](absl::Status st) {
     if (!st.ok()) return fail(st);
     disk.sync(s->tmp, [this, &disk, id, s, end, fail](absl::Status synced) {
       if (!synced.ok()) return fail(synced);
@@ -283,7 +308,7 @@ void ShardStore::publish(PutId id, absl::Status synced, PutDone end) {
   // The file is in place even if the directory sync failed: serve it (its bytes are
   // verified), but report that its durability is not known.
   if (!index_.contains(s->digest)) {
-    index_[s->digest] = s->reserved_bytes;
+    index_[s->digest] = Blob{.file_bytes = s->reserved_bytes, .is_virtual = s->is_virtual};
     used_bytes_ += s->reserved_bytes;
   }
   rt_.metrics().counter("cas_puts").add();
@@ -295,7 +320,9 @@ void ShardStore::publish(PutId id, absl::Status synced, PutDone end) {
 void ShardStore::put(const Digest& digest, Payload bytes, PutDone done) {
   CAIRN_ASSERT(done != nullptr);
   absl::Status bad = check_open();
-  if (bad.ok() && bytes.virtual_bytes != 0) bad = check_storable(options_.root, bytes);
+  if (bad.ok() && bytes.virtual_bytes != 0 && !bytes.view().empty()) {
+    bad = absl::InvalidArgumentError("a payload mixing real and virtual bytes");
+  }
   if (bad.ok() && bytes.size() != digest.size_bytes()) {
     bad = absl::InvalidArgumentError(
         absl::StrCat("got ", bytes.size(), " bytes for ", digest.format()));
@@ -313,7 +340,12 @@ void ShardStore::put_next_piece(PutId id, Payload bytes, uint64_t offset, PutDon
   CAIRN_ASSERT(offset <= bytes.size());
   if (offset == bytes.size()) return commit(id, std::move(done));
   const uint64_t n = std::min<uint64_t>(options_.max_piece_bytes, bytes.size() - offset);
-  Payload piece = Payload::alias(bytes.owner(), bytes.view().substr(offset, n));
+  Payload piece;
+  if (bytes.virtual_bytes > 0) {
+    piece.virtual_bytes = n;
+  } else {
+    piece = Payload::alias(bytes.owner(), bytes.view().substr(offset, n));
+  }
   append(id, std::move(piece),
          [this, id, bytes, offset, n, done = std::move(done)](absl::Status st) mutable {
            if (st.ok()) return put_next_piece(id, std::move(bytes), offset + n, std::move(done));
@@ -328,28 +360,65 @@ void ShardStore::get(const Digest& digest, ReadDone done) {
   read_range(digest, 0, digest.size_bytes(), std::move(done));
 }
 
+absl::Status ShardStore::check_read(const Digest& digest, uint64_t offset, uint64_t length) const {
+  if (auto st = check_open(); !st.ok()) return st;
+  const uint64_t size = digest.size_bytes();
+  if (!index_.contains(digest))
+    return absl::NotFoundError(absl::StrCat("no blob ", digest.format()));
+  if (offset > size || length > size - offset) {
+    return absl::OutOfRangeError(
+        absl::StrCat("range [", offset, ", +", length, ") outside a blob of ", size, " bytes"));
+  }
+  if (length > options_.max_read_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("read of ", length, " bytes over the limit of ", options_.max_read_bytes));
+  }
+  return absl::OkStatus();
+}
+
 void ShardStore::read_range(const Digest& digest, uint64_t offset, uint64_t length, ReadDone done) {
   CAIRN_ASSERT(done != nullptr);
-  absl::Status bad = check_open();
-  const uint64_t size = digest.size_bytes();
-  if (bad.ok() && !index_.contains(digest)) {
-    bad = absl::NotFoundError(absl::StrCat("no blob ", digest.format()));
-  } else if (bad.ok() && (offset > size || length > size - offset)) {
-    bad = absl::OutOfRangeError(
-        absl::StrCat("range [", offset, ", +", length, ") outside a blob of ", size, " bytes"));
-  } else if (bad.ok() && length > options_.max_read_bytes) {
+  absl::Status bad = check_read(digest, offset, length);
+  if (bad.ok() && index_.at(digest).is_virtual) {
     bad = absl::InvalidArgumentError(
-        absl::StrCat("read of ", length, " bytes over the limit of ", options_.max_read_bytes));
+        absl::StrCat(digest.format(), " is virtual: read it with read_payload"));
   } else if (bad.ok() && !try_begin_op()) {
     bad = absl::UnavailableError("too many shard store operations in flight");
   }
   if (!bad.ok()) return later([done = std::move(done), bad] { done(bad); });
-  auto end = [this, done = std::move(done)](absl::StatusOr<std::string> r) {
+  read_real(digest, offset, length, [this, done = std::move(done)](absl::StatusOr<std::string> r) {
     CAIRN_ASSERT(ops_in_flight_ > 0);
     --ops_in_flight_;
     done(std::move(r));
-  };
+  });
+}
+
+void ShardStore::read_payload(const Digest& digest, uint64_t offset, uint64_t length,
+                              PayloadDone done) {
+  CAIRN_ASSERT(done != nullptr);
+  absl::Status bad = check_read(digest, offset, length);
+  if (bad.ok() && !index_.at(digest).is_virtual) {
+    return read_range(digest, offset, length,
+                      [done = std::move(done)](absl::StatusOr<std::string> r) {
+                        if (!r.ok()) return done(r.status());
+                        done(Payload(std::move(*r)));
+                      });
+  }
+  if (bad.ok() && !try_begin_op()) {
+    bad = absl::UnavailableError("too many shard store operations in flight");
+  }
+  if (!bad.ok()) return later([done = std::move(done), bad] { done(bad); });
+  read_virtual(digest, offset, length, [this, done = std::move(done)](absl::StatusOr<Payload> r) {
+    CAIRN_ASSERT(ops_in_flight_ > 0);
+    --ops_in_flight_;
+    done(std::move(r));
+  });
+}
+
+// The blocks holding the range, and their CRCs, as a real read verifies them.
+void ShardStore::read_real(const Digest& digest, uint64_t offset, uint64_t length, ReadDone end) {
   if (length == 0) return later([end = std::move(end)] { end(std::string()); });
+  const uint64_t size = digest.size_bytes();
   const uint64_t first = offset / kBlockBytes;
   const uint64_t last = (offset + length - 1) / kBlockBytes;
   const uint64_t data_lo = first * kBlockBytes;
@@ -359,21 +428,56 @@ void ShardStore::read_range(const Digest& digest, uint64_t offset, uint64_t leng
   disk.read_range(name, size + kCrcBytes * first, kCrcBytes * (last - first + 1),
                   [this, &disk, name, digest, offset, length, first, data_lo, data_hi,
                    end = std::move(end)](absl::StatusOr<std::string> crcs) mutable {
-                    if (!crcs.ok()) return read_failed(digest, crcs.status(), std::move(end));
+                    if (!crcs.ok()) return end(read_failed(digest, crcs.status()));
                     disk.read_range(
                         name, data_lo, data_hi - data_lo,
                         [this, digest, offset, length, first, crcs = std::move(*crcs),
                          end = std::move(end)](absl::StatusOr<std::string> data) mutable {
-                          if (!data.ok()) return read_failed(digest, data.status(), std::move(end));
+                          if (!data.ok()) return end(read_failed(digest, data.status()));
                           verify_blocks(digest, offset, length, first, crcs, std::move(*data),
                                         std::move(end));
                         });
                   });
 }
 
+// The same disk reads as a real blob's (so the same disk time), of virtual bytes: the
+// disk's word on damage stands in for the CRCs.
+void ShardStore::read_virtual(const Digest& digest, uint64_t offset, uint64_t length,
+                              PayloadDone end) {
+  if (length == 0) return later([end = std::move(end)] { end(Payload()); });
+  const uint64_t size = digest.size_bytes();
+  const uint64_t first = offset / kBlockBytes;
+  const uint64_t last = (offset + length - 1) / kBlockBytes;
+  const uint64_t data_lo = first * kBlockBytes;
+  const uint64_t data_hi = std::min(size, (last + 1) * kBlockBytes);
+  const std::string name = blob_name(options_.root, digest);
+  Disk& disk = rt_.disk();
+  auto check = [this, digest](const absl::StatusOr<RangeBytes>& r) {
+    if (!r.ok()) return read_failed(digest, r.status());
+    if (r->rotten) return rotten(digest, "virtual bytes damaged");
+    if (!r->bytes.view().empty()) return rotten(digest, "real bytes in a virtual blob");
+    return absl::OkStatus();
+  };
+  disk.read_payload(
+      name, size + kCrcBytes * first, kCrcBytes * (last - first + 1),
+      [this, &disk, name, digest, length, data_lo, data_hi, check,
+       end = std::move(end)](absl::StatusOr<RangeBytes> crcs) mutable {
+        if (absl::Status st = check(crcs); !st.ok()) return end(st);
+        disk.read_payload(
+            name, data_lo, data_hi - data_lo,
+            [this, length, check, end = std::move(end)](absl::StatusOr<RangeBytes> data) mutable {
+              if (absl::Status st = check(data); !st.ok()) return end(st);
+              rt_.metrics().counter("cas_read_bytes").add(static_cast<int64_t>(length));
+              Payload out;
+              out.virtual_bytes = length;
+              end(out);
+            });
+      });
+}
+
 // A disk error on a blob in the index: a missing file was removed meanwhile; a file
 // shorter than its name says is damaged (quarantined); an unreadable sector is DataLoss.
-void ShardStore::read_failed(const Digest& digest, absl::Status st, ReadDone end) {
+absl::Status ShardStore::read_failed(const Digest& digest, absl::Status st) {
   CAIRN_ASSERT(!st.ok());
   if (absl::IsOutOfRange(st)) {
     st = absl::DataLossError(absl::StrCat(digest.format(), ": blob file too short"));
@@ -383,7 +487,14 @@ void ShardStore::read_failed(const Digest& digest, absl::Status st, ReadDone end
   } else if (absl::IsDataLoss(st)) {
     rt_.metrics().counter("cas_read_errors").add();
   }
-  end(st);
+  return st;
+}
+
+// Bytes that fail their check: counted, quarantined, DataLoss.
+absl::Status ShardStore::rotten(const Digest& digest, const std::string& reason) {
+  rt_.metrics().counter("cas_read_rot").add();
+  quarantine(digest, reason, [](absl::Status) {});
+  return absl::DataLossError(absl::StrCat(digest.format(), ": ", reason));
 }
 
 void ShardStore::verify_blocks(const Digest& digest, uint64_t offset, uint64_t length,
@@ -396,10 +507,7 @@ void ShardStore::verify_blocks(const Digest& digest, uint64_t offset, uint64_t l
     const uint64_t at = b * kBlockBytes;
     const uint64_t n = std::min<uint64_t>(kBlockBytes, data.size() - at);
     if (wire::crc32c(data.data() + at, n) != load_u32(crcs.data() + kCrcBytes * b)) {
-      const std::string reason = absl::StrCat("block ", first_block + b, " checksum mismatch");
-      rt_.metrics().counter("cas_read_rot").add();
-      quarantine(digest, reason, [](absl::Status) {});
-      return end(absl::DataLossError(absl::StrCat(digest.format(), ": ", reason)));
+      return end(rotten(digest, absl::StrCat("block ", first_block + b, " checksum mismatch")));
     }
   }
   const uint64_t skip = offset - first_block * kBlockBytes;
@@ -422,7 +530,7 @@ void ShardStore::remove(const Digest& digest, Done done) {
   if (!bad.ok()) return later([done = std::move(done), bad] { done(bad); });
   // Out of the index at once, so a put of the same digest issued meanwhile writes anew
   // (its rename is ordered after this removal).
-  const uint64_t bytes = index_.at(digest);
+  const uint64_t bytes = index_.at(digest).file_bytes;
   index_.erase(digest);
   used_bytes_ -= bytes;
   rt_.disk().remove(blob_name(options_.root, digest),
@@ -439,7 +547,7 @@ void ShardStore::quarantine(const Digest& digest, const std::string& reason, Don
   CAIRN_ASSERT(done != nullptr);
   auto it = index_.find(digest);
   if (it == index_.end()) return later([done = std::move(done)] { done(absl::OkStatus()); });
-  used_bytes_ -= it->second;
+  used_bytes_ -= it->second.file_bytes;
   index_.erase(it);
   ++quarantined_;
   rt_.metrics().counter("cas_quarantined").add();
@@ -457,6 +565,11 @@ void ShardStore::quarantine(const Digest& digest, const std::string& reason, Don
 
 bool ShardStore::contains(const Digest& digest) const { return index_.contains(digest); }
 
+bool ShardStore::is_virtual(const Digest& digest) const {
+  auto it = index_.find(digest);
+  return it != index_.end() && it->second.is_virtual;
+}
+
 std::optional<Digest> ShardStore::next_after(const std::optional<Digest>& cursor) const {
   auto it = cursor.has_value() ? index_.upper_bound(*cursor) : index_.begin();
   if (it == index_.end()) return std::nullopt;
@@ -472,16 +585,25 @@ StoreStats ShardStore::stats() const {
 }
 
 void ShardStore::check_invariants() const {
-  uint64_t used = 0;
-  for (const auto& [digest, bytes] : index_) {
-    CAIRN_ASSERT(bytes == file_bytes_for(digest.size_bytes()));
-    used += bytes;
+  // The walk of the whole index runs on every call while it is small, then once every
+  // index_.size() calls, so a simulator that checks after every step pays O(1) per step
+  // on average instead of O(blobs).
+  constexpr size_t kAlwaysWalkBlobs = 1024;
+  ++invariant_checks_;
+  if (index_.size() <= kAlwaysWalkBlobs || invariant_checks_ % index_.size() == 0) {
+    uint64_t used = 0;
+    for (const auto& [digest, blob] : index_) {
+      CAIRN_ASSERT(blob.file_bytes == file_bytes_for(digest.size_bytes()));
+      used += blob.file_bytes;
+    }
+    CAIRN_ASSERT(used == used_bytes_);
   }
-  CAIRN_ASSERT(used == used_bytes_);
+  CAIRN_ASSERT(used_bytes_ >= index_.size() * kFooterBytes);
   uint64_t reserved = 0;
   for (const auto& [id, s] : puts_) {
     CAIRN_ASSERT(id < next_put_id_);
     CAIRN_ASSERT(s->received_bytes <= s->digest.size_bytes());
+    CAIRN_ASSERT(!s->is_virtual || s->received_bytes > 0);
     reserved += s->reserved_bytes;
   }
   CAIRN_ASSERT(reserved == reserved_bytes_);

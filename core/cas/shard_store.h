@@ -15,6 +15,16 @@
 //     of the index and to <root>/quarantine/): it is never served again.
 //   - recover() removes leftover temporaries, rebuilds the index from the directory (a blob
 //     file of the wrong size or with a bad footer is quarantined) and logs the counts.
+//   - Virtual blobs (simulation only): a put whose pieces are virtual payloads (a length,
+//     no bytes; core/runtime/message.h) stores a virtual blob on a disk that keeps virtual
+//     bytes (the simulator's): its content address is the digest the put names, trusted
+//     since there are no bytes to hash, and its size is checked as for real bytes. It
+//     costs what a real blob of its size costs (hashing time, disk time, capacity), is
+//     deduplicated, recovered and quarantined alike, and reads give a virtual payload of
+//     the range's length (read_payload). Where a real blob checks CRCs, a virtual one
+//     asks the disk whether a fault damaged the bytes read (RangeBytes::rotten): that is
+//     DataLoss and quarantine, as a checksum mismatch is. On a disk of real bytes
+//     (cairnd's) a virtual put is InvalidArgument and stores nothing.
 //   - Capacity: blob files plus the space reserved by open puts never exceed
 //     capacity_bytes; a put that does not fit, or that the disk refuses, is
 //     ResourceExhausted and leaves nothing behind (its temporary is removed).
@@ -27,7 +37,9 @@
 //   ResourceExhausted   the blob does not fit (store capacity or disk full).
 //   InvalidArgument     the bytes do not hash to the digest, or their length differs from
 //                       its size (nothing stored); a piece or read over the limits below;
-//                       a payload with virtual bytes.
+//                       a piece mixing real and virtual bytes, or of the other kind than
+//                       the put's earlier pieces; read_range() of a virtual blob; a
+//                       virtual put on a disk that stores real bytes only.
 //   FailedPrecondition  the store is not recovered yet; an unknown or closed put; a step
 //                       of a put issued while its previous step is in flight.
 //   Unavailable         max_ops_in_flight operations are in flight already, or
@@ -96,6 +108,7 @@ class ShardStore {
   using Done = std::function<void(absl::Status)>;
   using PutDone = std::function<void(absl::StatusOr<PutResult>)>;
   using ReadDone = std::function<void(absl::StatusOr<std::string>)>;
+  using PayloadDone = std::function<void(absl::StatusOr<Payload>)>;
   using RecoverDone = std::function<void(absl::StatusOr<RecoveryReport>)>;
 
   ShardStore(Runtime& runtime, ShardStoreOptions options);
@@ -119,14 +132,20 @@ class ShardStore {
 
   // The whole blob. REQUIRES (else InvalidArgument): size <= max_read_bytes.
   void get(const Digest& digest, ReadDone done);
-  // `length` bytes at `offset`. REQUIRES (else InvalidArgument): length <= max_read_bytes.
+  // `length` bytes at `offset`. REQUIRES (else InvalidArgument): length <= max_read_bytes,
+  // and the blob is real.
   void read_range(const Digest& digest, uint64_t offset, uint64_t length, ReadDone done);
+  // read_range() for a real or a virtual blob: a virtual blob's range comes back as a
+  // payload of `length` virtual bytes.
+  void read_payload(const Digest& digest, uint64_t offset, uint64_t length, PayloadDone done);
   void remove(const Digest& digest, Done done);
 
   // Moves a blob out of service (the scrubber's and readers' verdict). OK if absent.
   void quarantine(const Digest& digest, const std::string& reason, Done done);
 
   bool contains(const Digest& digest) const;
+  // Whether the blob is virtual (false if absent).
+  bool is_virtual(const Digest& digest) const;
   // The smallest present digest after `cursor` (the first with nullopt): a walk that
   // tolerates puts and removes between steps.
   std::optional<Digest> next_after(const std::optional<Digest>& cursor) const;
@@ -138,6 +157,10 @@ class ShardStore {
  private:
   struct PutStream;
   struct Recovery;
+  struct Blob {
+    uint64_t file_bytes = 0;
+    bool is_virtual = false;
+  };
   enum class State { kNew, kRecovering, kOpen };
 
   absl::Status check_open() const;
@@ -146,24 +169,31 @@ class ShardStore {
   // Removes put `id` from the open puts and releases its reservation.
   std::unique_ptr<PutStream> take_stream(PutId id);
   void discard_stream(PutId id, absl::Status status, Done done);
-  void write_trailer(PutId id, Payload trailer, PutDone end);
+  // Appends the trailer's parts in order, then syncs, checks and publishes.
+  void write_trailer(PutId id, std::vector<Payload> trailer, PutDone end);
   void rename_into_place(PutId id, PutDone end, std::function<void(absl::Status)> fail);
   void publish(PutId id, absl::Status synced, PutDone end);
   void put_next_piece(PutId id, Payload bytes, uint64_t offset, PutDone done);
   void recover_step(std::shared_ptr<Recovery> r, size_t i);
   void recover_finish(std::shared_ptr<Recovery> r);
-  void read_failed(const Digest& digest, absl::Status st, ReadDone end);
+  // OK, or why `length` bytes at `offset` of `digest` cannot be read (without an op).
+  absl::Status check_read(const Digest& digest, uint64_t offset, uint64_t length) const;
+  void read_real(const Digest& digest, uint64_t offset, uint64_t length, ReadDone end);
+  void read_virtual(const Digest& digest, uint64_t offset, uint64_t length, PayloadDone end);
+  // The status a reader gets for a disk error `st` on a blob in the index.
+  absl::Status read_failed(const Digest& digest, absl::Status st);
+  absl::Status rotten(const Digest& digest, const std::string& reason);
   void verify_blocks(const Digest& digest, uint64_t offset, uint64_t length, uint64_t first_block,
                      const std::string& crcs, std::string data, ReadDone done);
 
   Runtime& rt_;
   ShardStoreOptions options_;
   State state_ = State::kNew;
-  std::map<Digest, uint64_t> index_;  // digest -> blob file bytes; ordered for next_after
+  std::map<Digest, Blob> index_;  // ordered for next_after
   using PutMap = std::map<PutId, std::unique_ptr<PutStream>>;
   // FailedPrecondition unless `it` (found for `id`) is an open put with no step in flight.
   absl::Status idle_put(PutId id, PutMap::const_iterator it) const;
-  // InvalidArgument for a piece that is virtual, too large, or past the blob's size.
+  // InvalidArgument for a piece that mixes kinds, too large, or past the blob's size.
   absl::Status check_piece(const PutStream& s, const Payload& piece) const;
   PutMap puts_;
   PutId next_put_id_ = 1;
@@ -171,6 +201,7 @@ class ShardStore {
   uint64_t reserved_bytes_ = 0;
   uint64_t quarantined_ = 0;
   uint32_t ops_in_flight_ = 0;
+  mutable uint64_t invariant_checks_ = 0;  // calls of check_invariants(), to pace its walk
 };
 
 }  // namespace cairn::cas

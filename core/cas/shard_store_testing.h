@@ -13,9 +13,7 @@
 
 namespace cairn::cas::testing {
 
-inline Digest digest_of(const std::string& bytes) {
-  return Digest::of(std::string_view(bytes));
-}
+inline Digest digest_of(const std::string& bytes) { return Digest::of(std::string_view(bytes)); }
 
 // Deterministic bytes of length n that differ with `seed`.
 inline std::string bytes_of(uint64_t n, uint64_t seed) {
@@ -74,6 +72,21 @@ class StoreHarness {
                        [&](absl::StatusOr<std::string> r) { out = std::move(r); });
     run();
     return out.value_or(absl::InternalError("read_range did not complete"));
+  }
+  // A virtual blob (a length only) under digest `d` of d.size_bytes() bytes.
+  absl::StatusOr<PutResult> put_virtual(const Digest& d) {
+    Payload bytes;
+    bytes.virtual_bytes = d.size_bytes();
+    std::optional<absl::StatusOr<PutResult>> out;
+    store_->put(d, bytes, [&](absl::StatusOr<PutResult> r) { out = std::move(r); });
+    run();
+    return out.value_or(absl::InternalError("put did not complete"));
+  }
+  absl::StatusOr<Payload> payload(const Digest& d, uint64_t offset, uint64_t length) {
+    std::optional<absl::StatusOr<Payload>> out;
+    store_->read_payload(d, offset, length, [&](absl::StatusOr<Payload> r) { out = std::move(r); });
+    run();
+    return out.value_or(absl::InternalError("read_payload did not complete"));
   }
   absl::Status remove(const Digest& d) {
     std::optional<absl::Status> out;

@@ -21,6 +21,12 @@
 // sync(name); for an atomic replace, append to a temporary name and finish with
 // rename() and sync_dir() (disk_util.h's append_pieces() and replace_atomically()).
 // Read them back with read_range().
+//
+// Virtual bytes (a payload's length only, message.h): a simulated disk (MemDisk under
+// cairn-sim and the manual runtime) stores them as a length, charges their full length in
+// time and space, and gives them back through read_payload(); read() and read_range() of
+// a range holding any are InvalidArgument. A disk of real bytes (cairnd's FileDisk)
+// refuses them: write and append are InvalidArgument and store nothing.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +53,15 @@ struct DiskSpace {
   uint64_t used_bytes = 0;
 };
 
+// What read_payload() gives: the range's real bytes in order, its virtual bytes counted in
+// bytes.virtual_bytes. A virtual byte cannot show a flipped bit, so a simulated disk says
+// instead whether a fault damaged one of the range's virtual bytes (rotten); a reader
+// treats that as it treats bytes that fail their checksum.
+struct RangeBytes {
+  Payload bytes;
+  bool rotten = false;
+};
+
 // One entry of a directory listing.
 struct DirEntry {
   std::string name;  // the entry's own name, without its directory
@@ -62,12 +77,14 @@ class Disk {
   using DirDone = std::function<void(absl::StatusOr<std::vector<DirEntry>>)>;
   using StatDone = std::function<void(absl::StatusOr<FileStat>)>;
   using SpaceDone = std::function<void(absl::StatusOr<DiskSpace>)>;
+  using PayloadDone = std::function<void(absl::StatusOr<RangeBytes>)>;
 
   virtual ~Disk() = default;
 
   // Replaces the contents of `name`, creating it if needed. The disk stores the payload's
   // bytes without copying them first (it keeps a reference until done runs).
-  // REQUIRES: bytes has no virtual part (virtual_bytes == 0), else InvalidArgument.
+  // REQUIRES: bytes has no virtual part (virtual_bytes == 0), else InvalidArgument,
+  // unless the disk is simulated (see above).
   virtual void write(const std::string& name, Payload bytes, Done done) = 0;
   void write(const std::string& name, std::string bytes, Done done) {
     write(name, Payload(std::move(bytes)), std::move(done));
@@ -85,6 +102,15 @@ class Disk {
   // including offset == size gives "". NotFound if there is no such file.
   virtual void read_range(const std::string& name, uint64_t offset, uint64_t length,
                           ReadDone done) = 0;
+  // read_range() for a range that may hold virtual bytes. Same errors as read_range().
+  // By default read_range() wrapped (a disk of real bytes has nothing else to give).
+  virtual void read_payload(const std::string& name, uint64_t offset, uint64_t length,
+                            PayloadDone done) {
+    read_range(name, offset, length, [done = std::move(done)](absl::StatusOr<std::string> r) {
+      if (!r.ok()) return done(r.status());
+      done(RangeBytes{.bytes = Payload(std::move(*r))});
+    });
+  }
   // The file's current size (synced or not); NotFound if there is no such file.
   virtual void stat(const std::string& name, StatDone done) = 0;
   // Makes the current contents of `name` durable.

@@ -127,6 +127,19 @@ Disk::ReadDone FaultyDisk::maybe_fail_read(const std::string& name, ReadDone don
   };
 }
 
+void FaultyDisk::read_payload(const std::string& name, uint64_t offset, uint64_t length,
+                              PayloadDone done) {
+  known_.insert(name);
+  if (!rng_.chance(faults_.read_error_probability)) {
+    return inner_.read_payload(name, offset, length, std::move(done));
+  }
+  report("disk_read_error", name, "");
+  inner_.read_payload(name, offset, length,
+                      [name, done = std::move(done)](const absl::StatusOr<RangeBytes>&) {
+                        done(absl::DataLossError(absl::StrCat("read error (EIO) on '", name, "'")));
+                      });
+}
+
 void FaultyDisk::read(const std::string& name, ReadDone done) {
   known_.insert(name);
   inner_.read(name, maybe_fail_read(name, std::move(done)));

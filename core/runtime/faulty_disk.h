@@ -28,8 +28,8 @@
 namespace cairn {
 
 struct DiskFaults {
-  // Per read() or read_range(): the read fails with DataLoss, as a sector that cannot be
-  // read (EIO) would. The file is untouched; later reads may succeed.
+  // Per read(), read_range() or read_payload(): the read fails with DataLoss, as a sector that
+  // cannot be read (EIO) would. The file is untouched; later reads may succeed.
   double read_error_probability = 0;
   // Per write(), append() or append_sync(): the call reports success but the bytes are
   // dropped (the file keeps its contents; append_sync still syncs what was there).
@@ -86,6 +86,8 @@ class FaultyDisk final : public Disk {
   void read(const std::string& name, ReadDone done) override;
   void read_range(const std::string& name, uint64_t offset, uint64_t length,
                   ReadDone done) override;
+  void read_payload(const std::string& name, uint64_t offset, uint64_t length,
+                    PayloadDone done) override;
   void stat(const std::string& name, StatDone done) override;
   void sync(const std::string& name, Done done) override;
   void rename(const std::string& from, const std::string& to, Done done) override;

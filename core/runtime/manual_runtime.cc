@@ -1,11 +1,11 @@
 #include "core/runtime/manual_runtime.h"
 
 #include "core/base/assert.h"
-#include "core/runtime/disk_util.h"
 
 namespace cairn {
 
-// Every operation takes effect when issued and completes on a zero-delay timer.
+// Every operation takes effect when issued and completes on a zero-delay timer. Like the
+// simulator's disk, it keeps virtual bytes as a length (disk.h).
 class ManualRuntime::ManualDisk final : public Disk {
  public:
   explicit ManualDisk(ManualRuntime& rt) : rt_(rt) {}
@@ -13,14 +13,10 @@ class ManualRuntime::ManualDisk final : public Disk {
   using Disk::append_sync;
   using Disk::write;
   void write(const std::string& name, Payload bytes, Done done) override {
-    absl::Status st = check_storable(name, bytes);
-    if (st.ok()) st = rt_.mem_disk_.write(name, bytes.view());
-    finish(std::move(done), st);
+    finish(std::move(done), rt_.mem_disk_.write(name, bytes));
   }
   void append(const std::string& name, Payload bytes, Done done) override {
-    absl::Status st = check_storable(name, bytes);
-    if (st.ok()) st = rt_.mem_disk_.append(name, bytes.view());
-    finish(std::move(done), st);
+    finish(std::move(done), rt_.mem_disk_.append(name, bytes));
   }
   void read(const std::string& name, ReadDone done) override {
     later(std::move(done), rt_.mem_disk_.read(name));
@@ -29,6 +25,10 @@ class ManualRuntime::ManualDisk final : public Disk {
                   ReadDone done) override {
     later(std::move(done), rt_.mem_disk_.read_range(name, offset, length));
   }
+  void read_payload(const std::string& name, uint64_t offset, uint64_t length,
+                    PayloadDone done) override {
+    later(std::move(done), rt_.mem_disk_.read_payload(name, offset, length));
+  }
   void stat(const std::string& name, StatDone done) override {
     later(std::move(done), rt_.mem_disk_.stat(name));
   }
@@ -36,9 +36,7 @@ class ManualRuntime::ManualDisk final : public Disk {
     finish(std::move(done), rt_.mem_disk_.sync(name));
   }
   void append_sync(const std::string& name, Payload bytes, Done done) override {
-    absl::Status st = check_storable(name, bytes);
-    if (st.ok()) st = rt_.mem_disk_.append_sync(name, bytes.view());
-    finish(std::move(done), st);
+    finish(std::move(done), rt_.mem_disk_.append_sync(name, bytes));
   }
   void rename(const std::string& from, const std::string& to, Done done) override {
     finish(std::move(done), rt_.mem_disk_.rename(from, to));

@@ -31,6 +31,8 @@ uint64_t MemDisk::inode_for_write(const std::string& name) {
   const uint64_t ino = next_inode_++;
   inodes_[ino] = Inode{};
   names_[name] = ino;
+  ++inodes_[ino].links;
+  dirty_names_.insert(name);
   return ino;
 }
 
@@ -47,41 +49,73 @@ absl::Status MemDisk::check_fits(const std::string& name, uint64_t new_size) con
                                                    ", used ", used_bytes_));
 }
 
-absl::Status MemDisk::write(const std::string& name, std::string_view bytes) {
-  if (auto s = check_name(name); !s.ok()) return s;
-  if (auto s = check_fits(name, bytes.size()); !s.ok()) return s;
-  Inode& inode = inodes_[inode_for_write(name)];
-  used_bytes_ = used_bytes_ - inode.data.size() + bytes.size();
-  inode.data.assign(bytes.data(), bytes.size());
-  return absl::OkStatus();
-}
-
-absl::Status MemDisk::append(const std::string& name, std::string_view bytes) {
+absl::Status MemDisk::store(const std::string& name, std::string_view real, uint64_t virtual_bytes,
+                            bool append) {
   if (auto s = check_name(name); !s.ok()) return s;
   auto it = names_.find(name);
   const uint64_t old_size = it == names_.end() ? 0 : inodes_.at(it->second).data.size();
-  if (auto s = check_fits(name, old_size + bytes.size()); !s.ok()) return s;
-  inodes_[inode_for_write(name)].data.append(bytes.data(), bytes.size());
-  used_bytes_ += bytes.size();
+  const uint64_t added = real.size() + virtual_bytes;
+  const uint64_t new_size = append ? old_size + added : added;
+  if (auto s = check_fits(name, new_size); !s.ok()) return s;
+  Inode& inode = inodes_[inode_for_write(name)];
+  if (!append) inode.data = FileBytes();
+  inode.data.append(real);
+  inode.data.append_virtual(virtual_bytes);
+  used_bytes_ = used_bytes_ - old_size + new_size;
   return absl::OkStatus();
+}
+
+absl::Status MemDisk::write(const std::string& name, std::string_view bytes) {
+  return store(name, bytes, 0, false);
+}
+
+absl::Status MemDisk::append(const std::string& name, std::string_view bytes) {
+  return store(name, bytes, 0, true);
+}
+
+absl::Status MemDisk::write(const std::string& name, const Payload& bytes) {
+  return store(name, bytes.view(), bytes.virtual_bytes, false);
+}
+
+absl::Status MemDisk::append(const std::string& name, const Payload& bytes) {
+  return store(name, bytes.view(), bytes.virtual_bytes, true);
+}
+
+absl::StatusOr<const FileBytes*> MemDisk::range_of(const std::string& name, uint64_t offset,
+                                                   uint64_t length) const {
+  auto it = names_.find(name);
+  if (it == names_.end()) return no_file(name);
+  const FileBytes& data = inodes_.at(it->second).data;
+  if (offset > data.size() || length > data.size() - offset) {
+    return absl::OutOfRangeError(absl::StrCat("range [", offset, ", +", length, ") of '", name,
+                                              "' is past its end (", data.size(), " bytes)"));
+  }
+  return &data;
 }
 
 absl::StatusOr<std::string> MemDisk::read(const std::string& name) const {
   auto it = names_.find(name);
   if (it == names_.end()) return no_file(name);
-  return inodes_.at(it->second).data;
+  return read_range(name, 0, inodes_.at(it->second).data.size());
 }
 
 absl::StatusOr<std::string> MemDisk::read_range(const std::string& name, uint64_t offset,
                                                 uint64_t length) const {
-  auto it = names_.find(name);
-  if (it == names_.end()) return no_file(name);
-  const std::string& data = inodes_.at(it->second).data;
-  if (offset > data.size() || length > data.size() - offset) {
-    return absl::OutOfRangeError(absl::StrCat("range [", offset, ", +", length, ") of '", name,
-                                              "' is past its end (", data.size(), " bytes)"));
+  absl::StatusOr<const FileBytes*> data = range_of(name, offset, length);
+  if (!data.ok()) return data.status();
+  std::optional<std::string> real = (*data)->real_range(offset, length);
+  if (!real.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("range [", offset, ", +", length, ") of '", name, "' holds virtual bytes"));
   }
-  return data.substr(offset, length);
+  return std::move(*real);
+}
+
+absl::StatusOr<RangeBytes> MemDisk::read_payload(const std::string& name, uint64_t offset,
+                                                 uint64_t length) const {
+  absl::StatusOr<const FileBytes*> data = range_of(name, offset, length);
+  if (!data.ok()) return data.status();
+  return (*data)->range(offset, length);
 }
 
 absl::StatusOr<FileStat> MemDisk::stat(const std::string& name) const {
@@ -103,39 +137,71 @@ absl::Status MemDisk::append_sync(const std::string& name, std::string_view byte
   return sync(name);
 }
 
+absl::Status MemDisk::append_sync(const std::string& name, const Payload& bytes) {
+  if (auto s = append(name, bytes); !s.ok()) return s;
+  return sync(name);
+}
+
 absl::Status MemDisk::rename(const std::string& from, const std::string& to) {
   if (auto s = check_name(to); !s.ok()) return s;
   auto it = names_.find(from);
   if (it == names_.end()) return no_file(from);
   const uint64_t ino = it->second;
   names_.erase(it);
-  names_[to] = ino;
+  dirty_names_.insert(from);
+  dirty_names_.insert(to);
+  auto [at, created] = names_.try_emplace(to, ino);
+  if (!created) {  // `to` is replaced: its inode loses a name
+    unlink(at->second, &Inode::links);
+    at->second = ino;
+  }
   return absl::OkStatus();
 }
 
 absl::Status MemDisk::remove(const std::string& name) {
-  if (names_.erase(name) == 0) return no_file(name);
+  auto it = names_.find(name);
+  if (it == names_.end()) return no_file(name);
+  unlink(it->second, &Inode::links);
+  names_.erase(it);
+  dirty_names_.insert(name);
   return absl::OkStatus();
 }
 
 void MemDisk::sync_dir() {
-  durable_names_ = names_;
+  // Only names changed since the last sync_dir() differ between the two maps, so the
+  // cost is theirs, not the whole disk's.
+  for (const std::string& name : dirty_names_) {
+    auto now = names_.find(name);
+    auto was = durable_names_.find(name);
+    if (was != durable_names_.end() && (now == names_.end() || now->second != was->second)) {
+      unlink(was->second, &Inode::durable_links);
+      durable_names_.erase(was);
+    }
+    if (now != names_.end() && !durable_names_.contains(name)) {
+      durable_names_[name] = now->second;
+      ++inodes_.at(now->second).durable_links;
+    }
+  }
+  dirty_names_.clear();
   collect_garbage();
 }
 
+void MemDisk::unlink(uint64_t ino, uint32_t Inode::*count) {
+  Inode& inode = inodes_.at(ino);
+  CAIRN_ASSERT(inode.*count > 0);
+  --(inode.*count);
+  if (inode.links == 0 && inode.durable_links == 0) maybe_garbage_.insert(ino);
+}
+
 void MemDisk::collect_garbage() {
-  std::set<uint64_t> live;
-  for (const auto& [name, ino] : names_) live.insert(ino);
-  for (const auto& [name, ino] : durable_names_) live.insert(ino);
-  for (auto it = inodes_.begin(); it != inodes_.end();) {
-    if (live.contains(it->first)) {
-      ++it;
-      continue;
-    }
+  for (uint64_t ino : maybe_garbage_) {
+    auto it = inodes_.find(ino);
+    if (it == inodes_.end() || it->second.links > 0 || it->second.durable_links > 0) continue;
     CAIRN_ASSERT(used_bytes_ >= it->second.data.size());
     used_bytes_ -= it->second.data.size();
-    it = inodes_.erase(it);
+    inodes_.erase(it);
   }
+  maybe_garbage_.clear();
 }
 
 std::vector<std::string> MemDisk::list(const std::string& prefix) const {
@@ -190,17 +256,17 @@ void MemDisk::crash(Rng& rng, const CrashDamage& damage) {
       continue;
     }
     Inode& inode = it->second;
-    std::string survived = inode.durable;
-    const bool appended = inode.data.size() > inode.durable.size() &&
-                          inode.data.compare(0, inode.durable.size(), inode.durable) == 0;
+    FileBytes survived = inode.durable;
+    const bool appended =
+        inode.data.size() > inode.durable.size() && inode.data.starts_with(inode.durable);
     if (appended && damage.torn_write_probability > 0 &&
         rng.chance(damage.torn_write_probability)) {
       const uint64_t extra = inode.data.size() - inode.durable.size();
       const uint64_t kept = rng.between(1, static_cast<int64_t>(extra));
-      survived.append(inode.data, inode.durable.size(), kept);
+      survived.append_range(inode.data, inode.durable.size(), kept);
       if (rng.chance(damage.corrupt_probability)) {
         const uint64_t at = inode.durable.size() + rng.below(kept);
-        survived[at] = static_cast<char>(survived[at] ^ (1 + rng.below(255)));
+        survived.damage(at, static_cast<uint8_t>(1 + rng.below(255)));
       }
     }
     inode.data = survived;
@@ -209,6 +275,13 @@ void MemDisk::crash(Rng& rng, const CrashDamage& damage) {
     ++it;
   }
   durable_names_ = names_;
+  for (auto& [ino, inode] : inodes_) inode.links = inode.durable_links = 0;
+  for (const auto& [name, ino] : names_) {
+    ++inodes_.at(ino).links;
+    ++inodes_.at(ino).durable_links;
+  }
+  dirty_names_.clear();
+  maybe_garbage_.clear();
 }
 
 std::vector<RotReport> MemDisk::rot(Rng& rng, uint64_t files) {
@@ -224,11 +297,11 @@ std::vector<RotReport> MemDisk::rot(Rng& rng, uint64_t files) {
     Inode& inode = inodes_.at(durable_names_.at(name));
     const uint64_t offset = rng.below(inode.durable.size());
     const int bit = static_cast<int>(rng.below(8));
-    const char mask = static_cast<char>(1 << bit);
+    const auto mask = static_cast<uint8_t>(1 << bit);
     // The current contents show the rot where they still hold the synced bytes.
-    const bool cached = inode.data.compare(0, inode.durable.size(), inode.durable) == 0;
-    inode.durable[offset] = static_cast<char>(inode.durable[offset] ^ mask);
-    if (cached) inode.data[offset] = inode.durable[offset];
+    const bool cached = inode.data.starts_with(inode.durable);
+    inode.durable.damage(offset, mask);
+    if (cached) inode.data.damage(offset, mask);
     out.push_back(RotReport{name, offset, bit});
   }
   std::sort(out.begin(), out.end(),
@@ -241,8 +314,15 @@ void MemDisk::check_invariants() const {
   uint64_t used = 0;
   for (const auto& [ino, inode] : inodes_) used += inode.data.size();
   CAIRN_ASSERT(used == used_bytes_);
-  for (const auto& [name, ino] : names_) CAIRN_ASSERT(inodes_.contains(ino));
-  for (const auto& [name, ino] : durable_names_) CAIRN_ASSERT(inodes_.contains(ino));
+  std::map<uint64_t, std::pair<uint32_t, uint32_t>> links;
+  for (const auto& [name, ino] : names_) ++links[ino].first;
+  for (const auto& [name, ino] : durable_names_) ++links[ino].second;
+  for (const auto& [ino, inode] : inodes_) {
+    const auto [current, durable] = links[ino];
+    CAIRN_ASSERT(inode.links == current && inode.durable_links == durable);
+    CAIRN_ASSERT(current + durable > 0 || maybe_garbage_.contains(ino));
+  }
+  for (const auto& [ino, count] : links) CAIRN_ASSERT(inodes_.contains(ino));
 }
 
 }  // namespace cairn

@@ -10,11 +10,17 @@
 // removal is durable (sync_dir), since a crash before then brings it back. A write or
 // append that would pass the capacity fails with ResourceExhausted and changes nothing.
 // Directories exist only as parts of file names (there are no empty directories).
+//
+// Virtual bytes (file_bytes.h): write() and append() of a Payload keep its virtual bytes
+// as a length, counted in size and space like real ones; read_payload() gives them back.
+// read() and read_range() of a range holding any are InvalidArgument. Bit rot and torn
+// writes that hit a virtual byte record the damage, and read_payload() reports it.
 #pragma once
 
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/runtime/disk.h"
+#include "core/runtime/file_bytes.h"
 #include "core/runtime/rng.h"
 
 namespace cairn {
@@ -48,14 +55,21 @@ class MemDisk {
 
   absl::Status write(const std::string& name, std::string_view bytes);
   absl::Status append(const std::string& name, std::string_view bytes);
+  // A payload's real bytes, then its virtual bytes.
+  absl::Status write(const std::string& name, const Payload& bytes);
+  absl::Status append(const std::string& name, const Payload& bytes);
   absl::StatusOr<std::string> read(const std::string& name) const;
   // disk.h's contract: OutOfRange unless offset + length <= size.
   absl::StatusOr<std::string> read_range(const std::string& name, uint64_t offset,
                                          uint64_t length) const;
+  // Any range, virtual bytes included. Same errors as read_range() but InvalidArgument.
+  absl::StatusOr<RangeBytes> read_payload(const std::string& name, uint64_t offset,
+                                          uint64_t length) const;
   absl::StatusOr<FileStat> stat(const std::string& name) const;
   absl::Status sync(const std::string& name);
   // append() then sync(); nothing is appended if the name is bad or the bytes do not fit.
   absl::Status append_sync(const std::string& name, std::string_view bytes);
+  absl::Status append_sync(const std::string& name, const Payload& bytes);
   absl::Status rename(const std::string& from, const std::string& to);
   absl::Status remove(const std::string& name);
   void sync_dir();
@@ -80,17 +94,31 @@ class MemDisk {
 
  private:
   struct Inode {
-    std::string data;
-    std::string durable;
+    FileBytes data;
+    FileBytes durable;
+    uint32_t links = 0;          // names_ entries naming it
+    uint32_t durable_links = 0;  // durable_names_ entries naming it
   };
+  // Drops one of the inode's names (`count`: links or durable_links); an inode left with
+  // none becomes a candidate for collect_garbage().
+  void unlink(uint64_t ino, uint32_t Inode::*count);
+  // Writes (or appends) `real` then `virtual_bytes` of length only.
+  absl::Status store(const std::string& name, std::string_view real, uint64_t virtual_bytes,
+                     bool append);
+  // The inode of `name` if the range lies within it: NotFound, OutOfRange otherwise.
+  absl::StatusOr<const FileBytes*> range_of(const std::string& name, uint64_t offset,
+                                            uint64_t length) const;
   uint64_t inode_for_write(const std::string& name);
-  // Frees inodes that no name, current or durable, reaches.
+  // Frees the candidate inodes that no name, current or durable, reaches.
   void collect_garbage();
   absl::Status check_fits(const std::string& name, uint64_t new_size) const;
   static absl::Status check_name(const std::string& name);
 
   std::map<std::string, uint64_t> names_;
   std::map<std::string, uint64_t> durable_names_;
+  // Names created, renamed or removed since the last sync_dir(): where the two maps differ.
+  std::set<std::string> dirty_names_;
+  std::set<uint64_t> maybe_garbage_;
   std::map<uint64_t, Inode> inodes_;
   uint64_t next_inode_ = 1;
   uint64_t capacity_bytes_ = kUnlimited;

@@ -15,6 +15,12 @@ std::string ChunkLayout::code_name() const {
   return absl::StrCat("rs(", data_shards, ",", parity_shards, ")");
 }
 
+cas::Digest virtual_shard_digest(const cas::Digest& chunk, int index, uint64_t shard_bytes) {
+  const std::string name = absl::StrCat(chunk.format(), "#", index);
+  const cas::Digest d = cas::Digest::of(std::string_view(name));
+  return cas::Digest(d.hash(), shard_bytes);
+}
+
 uint64_t erasure_shard_bytes(int data_shards, uint64_t chunk_bytes) {
   const auto k = static_cast<uint64_t>(data_shards);
   const uint64_t a = erasure::kShardAlignmentBytes;

@@ -44,6 +44,13 @@ struct ChunkLayout {
 // chunk split k ways, rounded up to the codec's alignment (erasure::plan_stripe's answer).
 uint64_t erasure_shard_bytes(int data_shards, uint64_t chunk_bytes);
 
+// The content address of erasure shard `index` of a virtual chunk (the simulator's
+// length-only payloads, docs/storage.md): its bytes cannot be hashed, so it is named by
+// the SHA-256 of the chunk's digest and the shard's index, with the shard's length. Two
+// chunks, or two shards of one chunk, never share a name; the same chunk always gives the
+// same names.
+cas::Digest virtual_shard_digest(const cas::Digest& chunk, int index, uint64_t shard_bytes);
+
 // InvalidArgument naming the fault unless the layout is self-consistent: 1 <= k, 0 <= m,
 // k + m <= 32, one shard per index, each on a node and of shard_bytes; replicas are k = 1
 // and the chunk's own length; erasure shards are erasure_shard_bytes long.

@@ -12,6 +12,23 @@ namespace {
 
 Duration since_start(Runtime& rt) { return rt.now().time_since_epoch(); }
 
+// What a virtual chunk's read-back can be judged by: a virtual payload of the chunk's
+// length, read from shards named after the chunk's digest.
+absl::Status check_virtual_read(const ChunkLayout& layout, const Payload& got) {
+  if (!got.view().empty()) return absl::DataLossError("a virtual chunk read back with bytes");
+  for (int i = 0; i < layout.total_shards(); ++i) {
+    const cas::Digest want = layout.mode == StorageMode::kReplicated
+                                 ? layout.chunk
+                                 : virtual_shard_digest(layout.chunk, i, layout.shard_bytes);
+    if (layout.shards[static_cast<size_t>(i)].digest != want) {
+      return absl::DataLossError(absl::StrCat("shard ", i, " of a virtual chunk is named ",
+                                              layout.shards[static_cast<size_t>(i)].digest.format(),
+                                              ", not ", want.format()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void ChunkWorkloadOptions::visit(SettingsVisitor& v) {
@@ -19,6 +36,7 @@ void ChunkWorkloadOptions::visit(SettingsVisitor& v) {
   v.rate("rate", rate_per_s);
   v.bytes("size_min", size_min);
   v.bytes("size_max", size_max);
+  v.bytes("virtual_above", virtual_above);
   v.count("window", window, 1, 1024);
   v.duration("start", start);
   v.duration("until", until);
@@ -86,13 +104,24 @@ void ChunkWorkload::tick() {
 void ChunkWorkload::write_one() {
   const uint64_t size =
       options_.size_min + rt_.rng().below(options_.size_max - options_.size_min + 1);
-  std::string data(size, '\0');
-  for (size_t i = 0; i < size; i += 8) {
+  const bool is_virtual = size > options_.virtual_above;
+  // A virtual chunk has no bytes: its content is its (random) address.
+  std::string data(is_virtual ? cas::Digest::kHashBytes : size, '\0');
+  for (size_t i = 0; i < data.size(); i += 8) {
     const uint64_t x = rt_.rng().next();
-    std::memcpy(data.data() + i, &x, std::min<size_t>(8, size - i));
+    std::memcpy(data.data() + i, &x, std::min<size_t>(8, data.size() - i));
   }
-  const cas::Digest digest = cas::Digest::of(data);
-  Payload bytes(std::move(data));
+  cas::Digest digest;
+  Payload bytes;
+  if (is_virtual) {
+    cas::Digest::Hash hash;
+    std::memcpy(hash.data(), data.data(), hash.size());
+    digest = cas::Digest(hash, size);
+    bytes.virtual_bytes = size;
+  } else {
+    digest = cas::Digest::of(data);
+    bytes = Payload(std::move(data));
+  }
   ++writes_in_flight_;
   session_.put(digest, std::move(bytes), {},
                [this, digest, token = std::weak_ptr<bool>(alive_)](absl::StatusOr<ChunkLayout> r) {
@@ -117,7 +146,9 @@ void ChunkWorkload::verify_next() {
           absl::Status st = r.status();
           if (r.ok() && r->size() != layout.chunk.size_bytes()) {
             st = absl::DataLossError("read back with the wrong length");
-          } else if (r.ok() && r->virtual_bytes == 0) {
+          } else if (r.ok() && r->virtual_bytes > 0) {
+            st = check_virtual_read(layout, *r);
+          } else if (r.ok()) {
             const auto view = r->view();
             const cas::Digest got = cas::Digest::of(view);
             if (got != layout.chunk) {

@@ -4,6 +4,12 @@
 // reads every one of them back whole, checking the bytes against the chunk's digest. What
 // happened goes to a ChunkHistorySink; the `durability` check judges it (every
 // acknowledged chunk read back with the right bytes).
+//
+// Chunks larger than `virtual_above` are virtual (a length only, no bytes: terabyte runs
+// cost no memory) and named by a random content address drawn from the node's Rng. Their
+// read-back is judged by what can be judged without bytes: the read gives a virtual
+// payload of the chunk's length, and the acknowledged layout names the chunk's digest and
+// the shard digests derived from it (virtual_shard_digest, or the chunk's own for replicas).
 #pragma once
 
 #include <cstdint>
@@ -21,8 +27,9 @@ struct ChunkWorkloadOptions final : RoleOptionsBase<ChunkWorkloadOptions> {
   int64_t clients = 0;
   double rate_per_s = 2;  // chunks written per second per client
   uint64_t size_min = 256 << 10;
-  uint64_t size_max = 256 << 10;  // sizes are uniform in [size_min, size_max]
-  int64_t window = 4;             // writes (and reads) in flight per client
+  uint64_t size_max = 256 << 10;        // sizes are uniform in [size_min, size_max]
+  int64_t window = 4;                   // writes (and reads) in flight per client
+  uint64_t virtual_above = UINT64_MAX;  // larger chunks are virtual; default: none
   Duration start = std::chrono::seconds(1);
   Duration until = Duration(0);                 // no write starts after this; 0: verify time
   Duration verify = Duration(0);                // read-back starts; 0: no read-back

@@ -12,14 +12,6 @@ namespace {
 
 std::string node_name(NodeId id) { return absl::StrCat("n", id); }
 
-// A shard of a chunk whose bytes exist only as a length (the simulator's large payloads)
-// cannot be hashed: it is named by the chunk's digest and its index instead.
-cas::Digest virtual_shard_digest(const cas::Digest& chunk, int index, uint64_t shard_bytes) {
-  const std::string name = absl::StrCat(chunk.format(), "#", index);
-  const cas::Digest d = cas::Digest::of(std::string_view(name));
-  return cas::Digest(d.hash(), shard_bytes);
-}
-
 }  // namespace
 
 Coordinator::Coordinator(Runtime& rt, ShardClient& shards,

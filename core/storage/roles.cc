@@ -79,6 +79,8 @@ void StorageOptions::visit(SettingsVisitor& v) {
   v.count("extra_quorum", coordinator.extra_quorum, 0, 31);
   v.duration("hedge_after", coordinator.hedge_initial);
   v.count("max_transfers", service.max_transfers, 1, 100000);
+  v.bytes("frame_bytes", service.frame_bytes);
+  v.bytes("window_bytes", service.window_bytes);
   v.duration("idle_timeout", service.idle_timeout);
   v.bytes("scrub_per_second", scrub_bytes_per_second);
   v.duration("scrub_rest", scrub_rest);
@@ -94,6 +96,13 @@ absl::Status StorageOptions::validate() const {
   }
   if (c.extra_quorum > c.parity_shards) {
     return absl::InvalidArgumentError("extra_quorum is above parity_shards");
+  }
+  if (service.frame_bytes < 4096 || service.frame_bytes > store.max_read_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("frame_bytes must lie in [4KiB, ", store.max_read_bytes, " bytes]"));
+  }
+  if (service.window_bytes < service.frame_bytes) {
+    return absl::InvalidArgumentError("window_bytes is below frame_bytes");
   }
   if (service.idle_timeout <= Duration(0)) {
     return absl::InvalidArgumentError("idle_timeout must be positive");
@@ -112,11 +121,17 @@ RoleInfo storage_role() {
   r.client_payload_max = CoordinatorOptions{}.max_chunk_bytes;  // a whole chunk per put or get
   r.make_options = [] { return std::make_unique<StorageOptions>(); };
   r.install = [](Node& node, const RoleContext& ctx, const RoleOptions* options) {
-    const auto* o = dynamic_cast<const StorageOptions*>(options);
-    CAIRN_ASSERT(o != nullptr);
+    const auto* given = dynamic_cast<const StorageOptions*>(options);
+    CAIRN_ASSERT(given != nullptr);
+    // The store takes a frame as one piece; both ends of the shard protocol use one size.
+    StorageOptions opts = *given;
+    opts.store.max_piece_bytes = std::max(opts.store.max_piece_bytes, opts.service.frame_bytes);
+    const StorageOptions* o = &opts;
     auto placement = ring_of(ctx, ctx.members("storage"));
     if (!placement.ok()) return placement.status();
-    auto client = std::make_unique<StorageClientService>(ctx.runtime);
+    auto client = std::make_unique<StorageClientService>(
+        ctx.runtime, RpcShardClientOptions{.frame_bytes = o->service.frame_bytes,
+                                           .window_bytes = o->service.window_bytes});
     auto host = std::make_unique<StorageHost>(ctx.runtime, *o, client->client(), *placement);
     if (auto* detector = node.find<membership::Membership>()) {
       host->coordinator().set_alive([detector](NodeId id) {

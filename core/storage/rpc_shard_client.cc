@@ -1,6 +1,7 @@
 #include "core/storage/rpc_shard_client.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
@@ -25,7 +26,9 @@ struct RpcShardClient::Call {
   // get
   std::optional<CreditReceiver> receiver;
   std::string buffer;
-  std::map<uint64_t, Payload> ahead;  // frames that arrived early (reordered), within the window
+  uint64_t virtual_bytes = 0;          // of a get of a virtual shard: the bytes received
+  std::optional<bool> frames_virtual;  // a get's kind, fixed by its first non-empty frame
+  std::map<uint64_t, Payload> ahead;   // frames that arrived early (reordered), within the window
 
   void finish_error(const absl::Status& st) {
     CAIRN_ASSERT(!st.ok());
@@ -194,8 +197,15 @@ void RpcShardClient::on_response(NodeId from, Response r) {
 void RpcShardClient::on_frame(NodeId from, Frame f) {
   Call* c = find(from, f.id);
   if (c == nullptr) return;
-  if (c->kind != RequestKind::kGet || f.bytes.virtual_bytes != 0) {
+  if (c->kind != RequestKind::kGet) {
     return fail(f.id, absl::InvalidArgumentError("a get frame the call did not ask for"));
+  }
+  // A get of a virtual shard (simulation) is all virtual bytes, of a real one all real.
+  const bool virtual_frame = f.bytes.virtual_bytes != 0;
+  if (f.bytes.size() > 0 && !c->frames_virtual.has_value()) c->frames_virtual = virtual_frame;
+  if ((virtual_frame && !f.bytes.view().empty()) ||
+      (f.bytes.size() > 0 && *c->frames_virtual != virtual_frame)) {
+    return fail(f.id, absl::InvalidArgumentError("a get frame mixing real and virtual bytes"));
   }
   touch(f.id, *c);
   if (c->receiver->ahead(f.offset, f.bytes.size())) {
@@ -206,6 +216,7 @@ void RpcShardClient::on_frame(NodeId from, Frame f) {
   if (!v.ok()) return fail(f.id, v.status());
   if (*v == CreditReceiver::Verdict::kDuplicate) return;
   c->buffer.append(f.bytes.view());
+  c->virtual_bytes += f.bytes.virtual_bytes;
   uint64_t acked = c->receiver->consume(f.bytes.size());
   // Frames held for having arrived early follow once the gap before them is filled.
   while (!c->ahead.empty() && c->ahead.begin()->first <= c->receiver->received_bytes()) {
@@ -216,12 +227,15 @@ void RpcShardClient::on_frame(NodeId from, Frame f) {
     if (!v.ok()) return fail(f.id, v.status());
     if (*v == CreditReceiver::Verdict::kDuplicate) continue;
     c->buffer.append(next.view());
+    c->virtual_bytes += next.virtual_bytes;
     acked = c->receiver->consume(next.size());
   }
   rt_.send(from, encode_control(Control{.id = f.id, .acked_bytes = acked}));
   if (!c->receiver->complete()) return;
   std::unique_ptr<Call> done = take(f.id);
-  done->read_done(Payload(std::move(done->buffer)));
+  Payload got(std::move(done->buffer));
+  got.virtual_bytes = done->virtual_bytes;
+  done->read_done(std::move(got));
 }
 
 void RpcShardClient::on_credit(NodeId from, const Control& credit) {

@@ -270,23 +270,22 @@ void StorageService::pump_get(Transfer& t) {
     peak_outstanding_ = std::max(peak_outstanding_, t.sender->outstanding_bytes());
     ++t.reads;
     std::weak_ptr<int> life = life_;
-    store_.read_range(t.digest, t.offset + span->offset, span->length,
-                      [this, life, key = t.key, span = *span](absl::StatusOr<std::string> bytes) {
-                        if (!life.expired()) read_done(key, span, std::move(bytes));
-                      });
+    store_.read_payload(t.digest, t.offset + span->offset, span->length,
+                        [this, life, key = t.key, span = *span](absl::StatusOr<Payload> bytes) {
+                          if (!life.expired()) read_done(key, span, std::move(bytes));
+                        });
   }
 }
 
-void StorageService::read_done(Key key, FrameSpan span, absl::StatusOr<std::string> bytes) {
+void StorageService::read_done(Key key, FrameSpan span, absl::StatusOr<Payload> bytes) {
   Transfer* t = find(key);
   CAIRN_ASSERT(t != nullptr && t->reads > 0);
   --t->reads;
   if (t->ending) return t->stepping() ? void() : erase(key);
   if (!bytes.ok()) return end(key, bytes.status(), true);
   CAIRN_ASSERT(bytes->size() == span.length);
-  rt_.send(key.first,
-           encode_get_frame(Frame{
-               .id = key.second, .offset = span.offset, .bytes = Payload(std::move(*bytes))}));
+  rt_.send(key.first, encode_get_frame(Frame{
+                          .id = key.second, .offset = span.offset, .bytes = std::move(*bytes)}));
   rt_.metrics().counter("storage_get_bytes").add(static_cast<int64_t>(span.length));
   pump_get(*t);
 }

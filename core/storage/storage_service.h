@@ -80,7 +80,7 @@ class StorageService final : public Service {
   void send_put_credit(const Transfer& t);
   void pump_get(Transfer& t);
   void appended(Key key, size_t length, absl::Status st);
-  void read_done(Key key, FrameSpan span, absl::StatusOr<std::string> bytes);
+  void read_done(Key key, FrameSpan span, absl::StatusOr<Payload> bytes);
   void touch(Transfer& t);
   // Ends a transfer: answers `status` if `answer`, aborts its put (once no store step is
   // in flight), frees it.

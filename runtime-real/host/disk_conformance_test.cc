@@ -25,6 +25,7 @@ using Finish = std::function<void()>;
 // MemDisk behind the manual runtime's Disk.
 class MemBackend {
  public:
+  static constexpr bool kKeepsVirtualBytes = true;  // a simulated disk (disk.h)
   MemBackend() : cluster_(1), rt_(cluster_.add_node(1)) {}
   Disk& disk() { return rt_.disk(); }
   void set_latency(Duration d) { rt_.set_disk_latency(d); }
@@ -44,6 +45,7 @@ class MemBackend {
 // FileDisk on a fresh directory; operations are issued on the runtime's loop.
 class FileBackend {
  public:
+  static constexpr bool kKeepsVirtualBytes = false;  // real nodes never see virtual bytes
   FileBackend()
       : dir_(make_dir()),
         rt_(1, dir_ + "/rt", pool_, real::make_process_logger(LogLevel::kWarn), 1),
@@ -211,11 +213,34 @@ TYPED_TEST(DiskConformance, WritesPayloadsThatAliasOtherMemory) {
   ASSERT_TRUE(this->status_of([&](Disk::Done done) { this->d().write("p", p, done); }).ok());
   ASSERT_TRUE(this->status_of([&](Disk::Done done) { this->d().append("p", p, done); }).ok());
   EXPECT_EQ(*this->read("p"), "shard-bytesshard-bytes");
+}
+
+// Virtual bytes (a length only): a simulated disk keeps the length, a file disk refuses.
+TYPED_TEST(DiskConformance, KeepsVirtualBytesOnlyWhenSimulated) {
   Payload virt;
   virt.virtual_bytes = 100;
-  EXPECT_EQ(this->status_of([&](Disk::Done done) { this->d().write("v", virt, done); }).code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(this->stat("v").status().code(), absl::StatusCode::kNotFound);
+  const absl::Status wrote =
+      this->status_of([&](Disk::Done done) { this->d().write("v", virt, done); });
+  const absl::Status appended =
+      this->status_of([&](Disk::Done done) { this->d().append("w", virt, done); });
+  if constexpr (!TypeParam::kKeepsVirtualBytes) {
+    EXPECT_EQ(wrote.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(appended.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(this->stat("v").status().code(), absl::StatusCode::kNotFound);
+    EXPECT_EQ(this->stat("w").status().code(), absl::StatusCode::kNotFound);
+    return;
+  }
+  ASSERT_TRUE(wrote.ok() && appended.ok());
+  ASSERT_TRUE(this->append("v", "tail").ok());
+  EXPECT_EQ(this->stat("v")->size_bytes, 104u);
+  EXPECT_EQ(this->read("v").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*this->read_range("v", 100, 4), "tail");
+  auto got = this->template result_of<RangeBytes>(
+      [&](Disk::PayloadDone done) { this->d().read_payload("v", 90, 14, done); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->bytes.virtual_bytes, 10u);
+  EXPECT_EQ(got->bytes.view(), "tail");
+  EXPECT_FALSE(got->rotten);
 }
 
 TYPED_TEST(DiskConformance, StreamsABlobInManyPiecesThenPublishesIt) {
