@@ -415,14 +415,27 @@ void ShardStore::read_payload(const Digest& digest, uint64_t offset, uint64_t le
   });
 }
 
+namespace {
+
+// The blocks a range of a blob of `size` bytes touches (first and last index), and the
+// data bytes [lo, hi) they hold. REQUIRES: length > 0.
+struct BlockSpan {
+  uint64_t first, last, lo, hi;
+};
+BlockSpan blocks_of(uint64_t size, uint64_t offset, uint64_t length) {
+  const uint64_t first = offset / kBlockBytes;
+  const uint64_t last = (offset + length - 1) / kBlockBytes;
+  return {first, last, first * kBlockBytes, std::min(size, (last + 1) * kBlockBytes)};
+}
+
+}  // namespace
+
 // The blocks holding the range, and their CRCs, as a real read verifies them.
 void ShardStore::read_real(const Digest& digest, uint64_t offset, uint64_t length, ReadDone end) {
   if (length == 0) return later([end = std::move(end)] { end(std::string()); });
   const uint64_t size = digest.size_bytes();
-  const uint64_t first = offset / kBlockBytes;
-  const uint64_t last = (offset + length - 1) / kBlockBytes;
-  const uint64_t data_lo = first * kBlockBytes;
-  const uint64_t data_hi = std::min(size, (last + 1) * kBlockBytes);
+  const BlockSpan blocks = blocks_of(size, offset, length);
+  const uint64_t first = blocks.first, last = blocks.last, data_lo = blocks.lo, data_hi = blocks.hi;
   const std::string name = blob_name(options_.root, digest);
   Disk& disk = rt_.disk();
   disk.read_range(name, size + kCrcBytes * first, kCrcBytes * (last - first + 1),
@@ -446,10 +459,8 @@ void ShardStore::read_virtual(const Digest& digest, uint64_t offset, uint64_t le
                               PayloadDone end) {
   if (length == 0) return later([end = std::move(end)] { end(Payload()); });
   const uint64_t size = digest.size_bytes();
-  const uint64_t first = offset / kBlockBytes;
-  const uint64_t last = (offset + length - 1) / kBlockBytes;
-  const uint64_t data_lo = first * kBlockBytes;
-  const uint64_t data_hi = std::min(size, (last + 1) * kBlockBytes);
+  const BlockSpan blocks = blocks_of(size, offset, length);
+  const uint64_t first = blocks.first, last = blocks.last, data_lo = blocks.lo, data_hi = blocks.hi;
   const std::string name = blob_name(options_.root, digest);
   Disk& disk = rt_.disk();
   auto check = [this, digest](const absl::StatusOr<RangeBytes>& r) {
