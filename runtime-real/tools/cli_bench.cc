@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/base/units.h"
@@ -90,14 +91,15 @@ class Bench {
 
   // Runs every client; returns the wall time of the measured part.
   absl::StatusOr<double> run() {
-    std::latch ready(plan_.clients + 1);
+    std::latch ready(plan_.clients + 1), go(1);
     std::vector<std::thread> threads;
     threads.reserve(plan_.clients);
     for (uint32_t i = 0; i < plan_.clients; ++i) {
-      threads.emplace_back([this, i, &ready] { client_main(i, ready); });
+      threads.emplace_back([this, i, &ready, &go] { client_main(i, ready, go); });
     }
     ready.arrive_and_wait();
     start_ = Clock::now();
+    go.count_down();  // publishes start_
     for (auto& t : threads) t.join();
     const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
     absl::MutexLock l(&mu_);
@@ -165,7 +167,7 @@ class Bench {
     return 0;
   }
 
-  void client_main(uint32_t i, std::latch& ready) {
+  void client_main(uint32_t i, std::latch& ready, std::latch& go) {
     ClientTally& t = tallies_[i];
     auto client = std::make_unique<FileBlockingClient>(plan_.options);
     if (auto st = setup(*client, i); !st.ok()) {
@@ -176,7 +178,8 @@ class Bench {
       }
       stop_.store(true);
     }
-    ready.arrive_and_wait();
+    ready.count_down();
+    go.wait();
     const Clock::time_point until = start_ + plan_.duration;
     for (uint64_t n = 0; !stop_.load(); ++n) {
       if (plan_.ops > 0) {
@@ -217,9 +220,14 @@ absl::StatusOr<Plan> make_plan(const BenchArgs& a) {
     return absl::InvalidArgumentError("--workload must be put, get or meta");
   }
   p.workload = a.workload;
-  auto size = parse_size(a.size);
-  if (!size.ok()) return absl::InvalidArgumentError("--size must be a size such as 4KiB or 1GiB");
-  p.size = *size;
+  // A bare number is bytes; otherwise a size with its unit.
+  if (!absl::SimpleAtoi(a.size, &p.size)) {
+    auto size = parse_size(a.size);
+    if (!size.ok()) {
+      return absl::InvalidArgumentError("--size must be a size such as 4KiB, 1GiB or 1000");
+    }
+    p.size = *size;
+  }
   if (a.clients < 1 || a.clients > 10000) {
     return absl::InvalidArgumentError("--clients must be from 1 to 10000");
   }
@@ -267,7 +275,7 @@ absl::StatusOr<Plan> make_plan(const BenchArgs& a) {
 CLI::App* add_bench_command(CLI::App& app, BenchArgs& a) {
   CLI::App* sub = app.add_subcommand("bench", "measure put, get or metadata operations");
   sub->add_option("--workload", a.workload, "put, get or meta (stat, and ls every tenth op)");
-  sub->add_option("--size", a.size, "bytes per file (default 4KiB)");
+  sub->add_option("--size", a.size, "bytes per file: 4KiB, 1GiB, 1000 (default 4KiB)");
   sub->add_option("--clients", a.clients, "concurrent clients, one thread each (default 1)");
   sub->add_option("--duration", a.duration, "how long to run (default 10s)");
   sub->add_option("--ops", a.ops, "stop after N operations in all instead");
@@ -330,7 +338,7 @@ int run_bench_command(const BenchArgs& a) {
         .number("ops", static_cast<int64_t>(lat.size()))
         .number("failed", static_cast<int64_t>(failed))
         .number("bytes", static_cast<int64_t>(bytes))
-        .raw("ops_per_s", fixed(ops_s, 1))
+        .raw("ops_per_s", fixed(ops_s, 2))
         .raw("mb_per_s", fixed(mb_s, 2))
         .raw("p50_ms", fixed(p50, 3))
         .raw("p90_ms", fixed(p90, 3))
@@ -341,7 +349,7 @@ int run_bench_command(const BenchArgs& a) {
   }
   std::string text = absl::StrCat(
       plan->workload, " ", a.size, " x ", plan->clients, " clients, ", fixed(*seconds, 2),
-      " s: ", lat.size(), " ops ok, ", failed, " failed\n", "  ", fixed(ops_s, 1), " ops/s  ",
+      " s: ", lat.size(), " ops ok, ", failed, " failed\n", "  ", fixed(ops_s, 2), " ops/s  ",
       fixed(mb_s, 2), " MB/s\n", "  latency ms: p50 ", fixed(p50, 2), "  p90 ", fixed(p90, 2),
       "  p99 ", fixed(p99, 2), "  max ", fixed(max, 2), "\n");
   for (const auto& [kind, e] : errors) {
