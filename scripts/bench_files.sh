@@ -13,7 +13,8 @@
 # 2. Large files: put and get of a 1 GiB file (MB/s) against fio sequential write with
 #    fsync at the end, and sequential read, of 1 GiB on the same file system.
 # 3. Many clients: --big-clients (default 1000) clients doing 4 KiB puts, then gets, on a
-#    fresh cluster; no operation may fail.
+#    fresh cluster; no operation may fail. Section 1 also sweeps 2..32 clients for the
+#    most whose puts all succeed.
 #
 # The cluster is three `cairnd dev --nodes 3 --only i` processes (node i alone per
 # process, as nodes are deployed: their own address space, file-descriptor table and CPU
@@ -97,10 +98,15 @@ bench put-4k-c1 --workload put --size 4KiB --clients 1 --duration "${seconds}s"
 bench put-4k-c64 --workload put --size 4KiB --clients 64 --duration "${seconds}s"
 bench get-4k-c64 --workload get --size 4KiB --clients 64 --files 4 --duration "${seconds}s"
 bench meta-c64 --workload meta --clients 64 --files 4 --duration "${seconds}s"
+# The most clients whose puts all succeed: short runs at growing counts.
+echo "\$ $cairn bench --peer $peers --json --workload put --size 4KiB --clients C --duration 3s"
+for c in 2 4 8 16 32; do
+  bench "put-4k-sweep-c$c" --workload put --size 4KiB --clients "$c" --duration 3s
+done
 stop_cluster
 echo "\$ $build/tests/bench/raft_bench --seconds $seconds --clients 1,64 --connections 64 --value-bytes 4096"
 "$build/tests/bench/raft_bench" --seconds "$seconds" --clients 1,64 --connections 64 \
-  --value-bytes 4096 | tee "$WORK/raft_bench.txt"
+  --value-bytes 4096 | tee "$WORK/raft_bench.txt" || echo "raft_bench failed"
 for c in 1 64; do
   etcd_ops=$(awk -v c="clients=$c" '$1 == "etcd" && $2 == c {v = $4} END {print v}' "$WORK/raft_bench.txt")
   etcd_p99=$(awk -v c="clients=$c" '$1 == "etcd" && $2 == c {v = $13} END {print v}' "$WORK/raft_bench.txt")

@@ -9,13 +9,13 @@
 // driven by a thread of its own, one operation at a time (closed loop). put: every put
 // writes a new file of --size bytes whose contents no other put shares (so nothing is
 // deduplicated) under DIR/run-<ms>/c<i>/. get: each client first puts --files files
-// (not timed), then reads them in turn, whole, with the client's chunk cache off. meta:
-// each client first puts --files files of --size bytes, then stats them in turn, every
-// tenth operation listing its directory (at most 100 entries) instead.
-// The run lasts --duration, or until --ops operations (all clients together) have been
-// started and finished. Reported: operations and bytes per second over the run's wall time,
-// latency percentiles (p50/p90/p99/max) of the successful operations, and failed ones
-// counted by kind (status code) with one message of each kind.
+// (not timed; a put refused as Unavailable is retried), then reads them in turn, whole, with the
+// client's chunk cache off. meta: each client first puts --files files of --size bytes, then stats
+// them in turn, every tenth operation listing its directory (at most 100 entries) instead. The run
+// lasts --duration, or until --ops operations (all clients together) have been started and
+// finished. Reported: operations and bytes per second over the run's wall time, latency percentiles
+// (p50/p90/p99/max) of the successful operations, and failed ones counted by kind (status code)
+// with one message of each kind.
 //
 // Exit status: 0 every operation succeeded; 1 some failed (they are counted in the
 // output) or the cluster could not be reached during setup; 2 bad usage; others as the
