@@ -7,9 +7,8 @@
 #
 # 1. Small files: 4 KiB puts at 1 and 64 clients (ops/s, p99), against a 3-member etcd
 #    3.4 cluster (Debian's etcd-server, default fsync) storing 4 KiB values at 1 and 64
-#    clients, driven by raft_bench's gRPC client (tests/bench/raft_bench_etcd.cc: async
-#    KV.Put, one connection per client). raft_bench also prints Cairn's own meta group
-#    (the key-value store, no file layer) at the same load.
+#    clients, driven by tests/bench/etcd_http_bench.cc (closed-loop puts through etcd's
+#    JSON gateway, one keep-alive connection per client, a new key per put) at its leader.
 # 2. Large files: put and get of a 1 GiB file (MB/s) against fio sequential write with
 #    fsync at the end, and sequential read, of 1 GiB on the same file system.
 # 3. Many clients: --big-clients (default 1000) clients doing 4 KiB puts, then gets, on a
@@ -43,7 +42,7 @@ done
 if ! command -v etcd >/dev/null || ! command -v fio >/dev/null; then
   apt-get install -y etcd-server etcd-client fio >/dev/null
 fi
-bash scripts/build.sh "$build" cairn cairnd raft_bench >/dev/null
+bash scripts/build.sh "$build" cairn cairnd etcd_http_bench >/dev/null
 cairn=$build/runtime-real/cairn
 cairnd=$build/runtime-real/cairnd
 py=/usr/bin/python3
@@ -104,16 +103,56 @@ for c in 2 4 8 16 32; do
   bench "put-4k-sweep-c$c" --workload put --size 4KiB --clients "$c" --duration 3s
 done
 stop_cluster
-echo "\$ $build/tests/bench/raft_bench --seconds $seconds --clients 1,64 --connections 64 --value-bytes 4096"
-"$build/tests/bench/raft_bench" --seconds "$seconds" --clients 1,64 --connections 64 \
-  --value-bytes 4096 | tee "$WORK/raft_bench.txt" || echo "raft_bench failed"
+
+# etcd: three members on loopback, etcd's defaults (WAL fsync on every commit, heartbeat
+# 100 ms, election 1 s), data under $WORK/etcd; the load goes to the leader's client URL.
+etcd_cluster=""
+for i in 1 2 3; do
+  etcd_cluster+="${etcd_cluster:+,}e$i=http://127.0.0.1:$((port + 410 + i))"
+done
+etcd_pids=()
+for i in 1 2 3; do
+  mkdir -p "$WORK/etcd"
+  etcd --name "e$i" --data-dir "$WORK/etcd/e$i" \
+    --listen-client-urls "http://127.0.0.1:$((port + 400 + i))" \
+    --advertise-client-urls "http://127.0.0.1:$((port + 400 + i))" \
+    --listen-peer-urls "http://127.0.0.1:$((port + 410 + i))" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$((port + 410 + i))" \
+    --initial-cluster "$etcd_cluster" --initial-cluster-state new \
+    --initial-cluster-token bench-files --log-level warn >"$WORK/etcd/e$i.log" 2>&1 &
+  etcd_pids+=($!)
+done
+etcd_endpoints="127.0.0.1:$((port + 401)),127.0.0.1:$((port + 402)),127.0.0.1:$((port + 403))"
+leader=""
+for _ in $(seq 100); do
+  leader=$(ETCDCTL_API=3 etcdctl --endpoints="$etcd_endpoints" endpoint status -w json 2>/dev/null |
+    "$py" -c 'import json,sys
+for e in json.load(sys.stdin):
+    if e["Status"]["header"]["member_id"] == e["Status"]["leader"]: print(e["Endpoint"])' || true)
+  [ -n "$leader" ] && break
+  sleep 0.2
+done
+echo "etcd $(etcd --version | head -1), leader at $leader"
 for c in 1 64; do
-  etcd_ops=$(awk -v c="clients=$c" '$1 == "etcd" && $2 == c {v = $4} END {print v}' "$WORK/raft_bench.txt")
-  etcd_p99=$(awk -v c="clients=$c" '$1 == "etcd" && $2 == c {v = $13} END {print v}' "$WORK/raft_bench.txt")
-  ops=$(field "put-4k-c$c" "['ops_per_s']")
-  p99=$(field "put-4k-c$c" "['p99_ms']")
-  "$py" -c "import sys; o,eo,p,ep=map(float,sys.argv[1:]); print(f'4 KiB put, {sys.argv[5]} clients: cairn {o:.1f} ops/s p99 {p:.2f} ms; etcd {eo:.1f} ops/s p99 {ep:.2f} ms; throughput ratio {o/eo:.3f}, p99 ratio {p/ep:.2f}')" \
-    "$ops" "${etcd_ops:-nan}" "$p99" "${etcd_p99:-nan}" "$c"
+  echo "\$ $build/tests/bench/etcd_http_bench --endpoint $leader --clients $c --seconds $seconds --value-bytes 4096"
+  out=$("$build/tests/bench/etcd_http_bench" --endpoint "$leader" --clients "$c" \
+    --seconds "$seconds" --value-bytes 4096) || true
+  echo "etcd-put-4k-c$c $out"
+  echo "$out" >"$WORK/etcd-put-4k-c$c.json"
+done
+for p in "${etcd_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+for p in "${etcd_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+for c in 1 64; do
+  "$py" - "$WORK" "$c" <<'EOF2' || true
+import json, sys
+w, c = sys.argv[1], sys.argv[2]
+a = json.load(open(f"{w}/put-4k-c{c}.json"))
+e = json.load(open(f"{w}/etcd-put-4k-c{c}.json"))
+print(f"4 KiB put, {c} clients: cairn {a['ops_per_s']:.1f} ops/s p99 {a['p99_ms']:.2f} ms "
+      f"({a['failed']} failed); etcd {e['ops_per_s']:.1f} ops/s p99 {e['p99_ms']:.2f} ms "
+      f"({e['failed']} failed); throughput ratio {a['ops_per_s'] / e['ops_per_s']:.3f}, "
+      f"p99 ratio {a['p99_ms'] / e['p99_ms']:.2f}")
+EOF2
 done
 
 if [ "$skip_large" = 0 ]; then
@@ -131,7 +170,7 @@ if [ "$skip_large" = 0 ]; then
   echo "\$ fio --name=r --rw=read ${fio_args[*]}   (fio's default --invalidate=1: cold cache)"
   fio --name=r --rw=read "${fio_args[@]}" >"$WORK/fio-r.json"
   rm -f "$WORK/fio.dat"
-  "$py" - "$WORK" <<'EOF'
+  "$py" - "$WORK" <<'EOF' || true
 import json, sys
 w = sys.argv[1]
 def fio(name, rw):
