@@ -27,7 +27,7 @@ std::shared_ptr<const placement::PlacementPolicy> ring_of(int nodes) {
 }
 
 struct Harness {
-  Harness() : cluster(3) {
+  explicit Harness(ChunkSessionOptions o = {}) : cluster(3) {
     ManualRuntime& store_rt = cluster.add_node(50);
     shards = std::make_unique<testing::FakeShards>(store_rt);
     for (NodeId id : {1u, 2u}) {
@@ -35,17 +35,34 @@ struct Harness {
       coordinators[id] =
           std::make_unique<Coordinator>(rt, *shards, ring_of(5), CoordinatorOptions{});
       services[id] = std::make_unique<ChunkService>(rt, *coordinators[id]);
-      cluster.set_handler(
-          id, [this, id](NodeId from, const Message& m) { services[id]->on_message(from, m); });
+      cluster.set_handler(id, [this, id](NodeId from, const Message& m) {
+        if (m.type == cairn::wire::kChunkRequest && busy_answers > 0)
+          return answer_busy(id, from, m);
+        services[id]->on_message(from, m);
+      });
     }
     ManualRuntime& client_rt = cluster.add_node(10);
-    ChunkSessionOptions o;
     o.attempt_timeout = milliseconds(200);
     session = std::make_unique<ChunkSession>(client_rt, std::vector<NodeId>{1, 2}, o);
     cluster.set_handler(10, [this](NodeId from, const Message& m) {
       if (m.type == cairn::wire::kChunkResponse) session->on_response(from, m);
       responses.push_back(m);
     });
+  }
+
+  // Both coordinators answer the next `busy_answers` chunk requests Unavailable, as a
+  // node at its admission limits does.
+  void answer_busy(NodeId id, NodeId from, const Message& request) {
+    --busy_answers;
+    wire::ChunkRequest r;
+    ASSERT_TRUE(r.ParseFromString(request.header));
+    wire::ChunkResponse response;
+    response.set_request_id(r.request_id());
+    *response.mutable_status() = to_wire(absl::UnavailableError("coordinator busy"));
+    Message m;
+    m.type = cairn::wire::kChunkResponse;
+    response.SerializeToString(&m.header);
+    cluster.node(id).send(from, std::move(m));
   }
 
   absl::StatusOr<ChunkLayout> put(const std::string& bytes, WriteOptions o = {}) {
@@ -68,6 +85,7 @@ struct Harness {
   std::map<NodeId, std::unique_ptr<ChunkService>> services;
   std::unique_ptr<ChunkSession> session;
   std::vector<Message> responses;
+  int busy_answers = 0;
 };
 
 TEST(ChunkProtocol, PutThenReadRangesThroughAnyCoordinator) {
@@ -165,6 +183,47 @@ TEST(ChunkWire, LayoutsRoundTripAndBadOnesAreRefused) {
   odd.set_code(1234);
   EXPECT_TRUE(absl::IsUnknown(from_wire(odd)));
   EXPECT_TRUE(absl::IsDataLoss(from_wire(to_wire(absl::DataLossError("x")))));
+}
+
+}  // namespace
+}  // namespace cairn::storage
+
+namespace cairn::storage {
+namespace {
+
+TEST(ChunkProtocol, BusyAnswersUseUpAttemptsWithoutBusyRetry) {
+  Harness h;  // busy_retry_for 0: three answers, three attempts, then the error
+  h.busy_answers = 3;
+  auto none = h.put("refused three times");
+  EXPECT_TRUE(absl::IsUnavailable(none.status())) << none.status();
+  EXPECT_NE(none.status().message().find("after 3 attempts"), std::string::npos);
+  EXPECT_NE(none.status().message().find("coordinator busy"), std::string::npos);
+}
+
+TEST(ChunkProtocol, BusyAnswersAreWaitedForWithGrowingPauses) {
+  ChunkSessionOptions o;
+  o.busy_retry_for = std::chrono::seconds(2);
+  Harness h(o);
+  h.busy_answers = 8;
+  const Time start = h.cluster.node(10).now();
+  auto layout = h.put("busy eight times, then stored");
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  EXPECT_EQ(h.busy_answers, 0);
+  // Pauses 5, 10, 20, 40, 80, 160, 200, 200 ms: at least 715 ms passed.
+  EXPECT_GE(h.cluster.node(10).now() - start, milliseconds(715));
+  EXPECT_TRUE(h.read(*layout, 0, 5).ok());
+}
+
+TEST(ChunkProtocol, BusyPastTheRetryWindowFailsAfterTheAttempts) {
+  ChunkSessionOptions o;
+  o.busy_retry_for = milliseconds(100);
+  Harness h(o);
+  h.busy_answers = 1000;
+  auto none = h.put("never admitted");
+  EXPECT_TRUE(absl::IsUnavailable(none.status())) << none.status();
+  EXPECT_NE(none.status().message().find("after 3 attempts"), std::string::npos);
+  // Pauses 5..80 ms (155 ms) carried it past 100 ms, then three counted attempts.
+  EXPECT_GT(h.busy_answers, 1000 - 10);
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ void ChunkSession::read(const ChunkLayout& layout, uint64_t offset, uint64_t len
 
 void ChunkSession::start(std::unique_ptr<Call> call) {
   const uint64_t key = next_key_++;
+  call->started = rt_.now();
   calls_[key] = std::move(call);
   // The first attempt is sent from a timer, so that callbacks never run inside put/read.
   calls_[key]->timer = rt_.after(Duration(0), [this, key, token = std::weak_ptr<bool>(alive_)] {
@@ -99,8 +100,9 @@ void ChunkSession::on_response(NodeId from, const Message& message) {
   c.timer = kNoTimer;
   const absl::Status status = from_wire(response.status());
   if (absl::IsUnavailable(status)) {
-    return retry_or_finish(
-        key, absl::Status(status.code(), absl::StrCat("n", from, ": ", status.message())));
+    absl::Status busy(status.code(), absl::StrCat("n", from, ": ", status.message()));
+    if (rt_.now() - c.started < options_.busy_retry_for) return pause_then_retry(key);
+    return retry_or_finish(key, std::move(busy));
   }
   finish(key, status, &response, message.payload);
 }
@@ -120,6 +122,20 @@ void ChunkSession::on_unreachable(NodeId coordinator) {
               key, absl::UnavailableError(absl::StrCat("n", coordinator, " is unreachable")));
         });
   }
+}
+
+void ChunkSession::pause_then_retry(uint64_t key) {
+  Call& c = *calls_[key];
+  c.pause = c.pause == Duration(0) ? options_.busy_pause_min
+                                   : std::min(options_.busy_pause_max, 2 * c.pause);
+  by_request_.erase(c.attempt_id);
+  c.timer = rt_.after(c.pause, [this, key, token = std::weak_ptr<bool>(alive_)] {
+    if (token.expired()) return;
+    Call& call = *calls_[key];
+    call.timer = kNoTimer;
+    --call.attempts;  // a busy answer does not use up an attempt
+    attempt(key);
+  });
 }
 
 void ChunkSession::retry_or_finish(uint64_t key, absl::Status status) {

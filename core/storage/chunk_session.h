@@ -4,7 +4,8 @@
 // Many calls may be in flight at once. Each goes to one coordinator (round robin over the
 // storage nodes given); an attempt answered Unavailable, or unanswered within
 // attempt_timeout (or whose coordinator the runner reports unreachable), is retried at the
-// next coordinator, at most max_attempts times. Any other status is final and is the
+// next coordinator, at most max_attempts times (busy answers first after pauses, for up
+// to busy_retry_for, if set). Any other status is final and is the
 // coordinator's, unchanged. A coordinator that left an attempt unanswered (or was
 // reported unreachable) is passed over for `avoid_for`, so a dead node costs one timeout.
 // A put retried after a timeout is harmless: shards are content-addressed, so a second
@@ -31,6 +32,13 @@ struct ChunkSessionOptions {
   // A coordinator that left an attempt unanswered is skipped for this long (unless every
   // coordinator is).
   Duration avoid_for = std::chrono::seconds(30);
+  // An attempt answered Unavailable (a live coordinator that is busy, or whose shards
+  // are) is sent again after a pause, doubling from busy_pause_min to busy_pause_max,
+  // without using up an attempt, while the call is younger than busy_retry_for; after
+  // that, max_attempts applies as to any Unavailable. 0 (default): no pauses.
+  Duration busy_retry_for{0};
+  Duration busy_pause_min = std::chrono::milliseconds(5);
+  Duration busy_pause_max = std::chrono::milliseconds(200);
 };
 
 class ChunkSession {
@@ -62,6 +70,8 @@ class ChunkSession {
     PutDone put_done;
     ReadDone read_done;
     uint32_t attempts = 0;
+    Time started{};
+    Duration pause{0};  // the last pause after a busy answer
     NodeId at = kNoNode;
     TimerId timer = kNoTimer;
     uint64_t attempt_id = 0;  // the request id of the current attempt
@@ -70,6 +80,7 @@ class ChunkSession {
 
   void start(std::unique_ptr<Call> call);
   void attempt(uint64_t key);
+  void pause_then_retry(uint64_t key);
   void retry_or_finish(uint64_t key, absl::Status status);
   void finish(uint64_t key, absl::Status status, const wire::ChunkResponse* response,
               Payload payload);

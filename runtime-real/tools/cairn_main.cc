@@ -3,6 +3,8 @@
 //   cairn status --peer HOST:PORT     membership as the node at HOST:PORT (HTTP) sees it
 //   cairn kv put|get|cas|del ...      the meta group's key-value store (tools/cli_kv.h)
 //   cairn put|get|cat|ls|stat|rm|mv|mkdir|rmdir|versions ...   files (tools/cli_files.h)
+//   cairn bench ...                   put/get/metadata workloads, latency percentiles
+//                                     (tools/cli_bench.h)
 //
 // Exit status, for every subcommand (tools/cli_common.h): 0 done; 1 the cluster could not
 // be reached, or no leader answered within the timeout (a write may or may not have been
@@ -12,6 +14,7 @@
 #include <cstdio>
 
 #include "runtime-real/host/http_server.h"
+#include "runtime-real/tools/cli_bench.h"
 #include "runtime-real/tools/cli_common.h"
 #include "runtime-real/tools/cli_files.h"
 #include "runtime-real/tools/cli_kv.h"
@@ -28,12 +31,15 @@ int main(int argc, char** argv) {
   CLI::App* kv = cli::add_kv_command(app, kv_args);
   cli::FileArgs file_args;
   std::vector<CLI::App*> files = cli::add_file_commands(app, file_args);
+  cli::BenchArgs bench_args;
+  CLI::App* bench = cli::add_bench_command(app, bench_args);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli::report_parse_error(app, e, cli::json_requested(argc, argv));
   }
   if (*kv) return cli::run_kv_command(kv_args);
+  if (*bench) return cli::run_bench_command(bench_args);
   for (CLI::App* f : files) {
     if (*f) return cli::run_file_command(file_args);
   }

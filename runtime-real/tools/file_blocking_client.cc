@@ -98,6 +98,8 @@ FileBlockingClient::FileBlockingClient(FileBlockingClientOptions options)
   storage::ChunkSessionOptions co;
   co.attempt_timeout = options_.chunk_attempt_timeout;
   co.max_attempts = static_cast<uint32_t>(std::max<size_t>(3, stores.size()));
+  // Busy nodes (admission limits reached) are waited for, up to the call's deadline.
+  co.busy_retry_for = options_.deadline;
   chunks_ = std::make_unique<storage::ChunkSession>(host_->runtime(), stores, co);
   files_ = std::make_unique<client::FileClient>(host_->runtime(), *ns_, *chunks_, options_.file);
   host_->start(

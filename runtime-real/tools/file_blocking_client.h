@@ -10,7 +10,8 @@
 //
 // Promises: one call at a time per client (calls are serialized); a namespace call returns
 // by `deadline` (Unavailable: not known to have happened); a transfer returns when the
-// file client finishes it, which the sessions' attempt timeouts bound. Progress callbacks
+// file client finishes it, which the sessions' attempt timeouts bound; a chunk call that
+// nodes refuse as busy is sent again after growing pauses for up to `deadline`. Progress callbacks
 // and sinks run on the client's loop thread.
 #pragma once
 

@@ -72,7 +72,10 @@ void MetaCluster::write_config(int i) const {
   for (int j = 1; j <= options_.nodes; ++j) {
     if (j != i) out << "  - {node: " << j << ", address: 127.0.0.1:" << frame_port_.at(j) << "}\n";
   }
-  out << "membership: {heartbeat: 200ms, suspect_timeout: 1s}\n";
+  // cairnd refuses a section for a role the node does not run.
+  if (options_.roles.find("membership") != std::string::npos) {
+    out << "membership: {heartbeat: 200ms, suspect_timeout: 1s}\n";
+  }
   if (options_.roles.find("meta") != std::string::npos) {
     out << "raft: {tick: " << options_.tick << ", election_timeout: " << options_.election_timeout
         << ", heartbeat: " << options_.heartbeat << ", snapshot_every: " << options_.snapshot_every

@@ -25,7 +25,7 @@ struct MetaClusterOptions {
   std::string log_level = "info";
   std::string roles = "[membership, meta]";
   // More top-level lines of every node's config (e.g. a `storage:` section). The `raft`
-  // section is written only when `roles` names meta.
+  // section is written only when `roles` names meta, `membership` only when it names that.
   std::string extra_config;
 };
 
