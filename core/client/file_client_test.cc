@@ -318,6 +318,7 @@ TEST(FileClient, WholeChunksReadAreServedFromTheCacheAfterwards) {
   EXPECT_EQ(c.chunk_requests(), requests);
 }
 
+// The simulator's checks (runtime-sim/file_run.h) read NotFound from get as "no such file".
 TEST(FileClient, AFileWhoseChunkIsGoneIsDataLossNotAMissingFile) {
   Cluster c;
   const std::string data = bytes_of(1000, 9);

@@ -98,12 +98,9 @@ void FileClient::piece_read(std::shared_ptr<GetOp> op, size_t index,
   if (op->failed) return;
   const GetOp::Piece& p = op->pieces[index];
   if (!bytes.ok()) {
-    // A chunk the manifest names that no node has is lost data, not a missing file: a
-    // caller must be able to tell "no such file" (NotFound) from this.
-    const absl::StatusCode code =
-        absl::IsNotFound(bytes.status()) ? absl::StatusCode::kDataLoss : bytes.status().code();
-    return fail(op, absl::Status(code, absl::StrCat("reading chunk ", p.layout.chunk.format(), ": ",
-                                                    bytes.status().message())));
+    return fail(op, absl::Status(bytes.status().code(),
+                                 absl::StrCat("reading chunk ", p.layout.chunk.format(), ": ",
+                                              bytes.status().message())));
   }
   if (bytes->size() != p.length) {
     return fail(op, absl::DataLossError(absl::StrCat("chunk ", p.layout.chunk.format(), " gave ",

@@ -77,13 +77,13 @@ void FileWorkloadOptions::visit(SettingsVisitor& v) {
   v.rate("rate", rate_per_s);
   v.group("mix", [this](SettingsVisitor& m) {
     // A mix that is written replaces the default one: kinds it does not name get 0.
-    if (m.fills()) put = get = stat = list = remove = move = 0;
+    if (m.fills()) put = get = stat = list = remove = mv = 0;
     m.count("put", put, 0, 1000);
     m.count("get", get, 0, 1000);
     m.count("stat", stat, 0, 1000);
     m.count("ls", list, 0, 1000);
     m.count("rm", remove, 0, 1000);
-    m.count("mv", move, 0, 1000);
+    m.count("mv", mv, 0, 1000);
   });
   v.count("files", files, 1, 10000);
   v.number("shared", shared, 0, 1);
@@ -101,7 +101,7 @@ void FileWorkloadOptions::visit(SettingsVisitor& v) {
 }
 
 absl::Status FileWorkloadOptions::validate() const {
-  if (put + get + stat + list + remove + move <= 0) {
+  if (put + get + stat + list + remove + mv <= 0) {
     return absl::InvalidArgumentError("mix needs a positive weight (e.g. {put: 2, get: 1})");
   }
   if (size_min > size_max) return absl::InvalidArgumentError("size min is above size max");
@@ -210,7 +210,7 @@ std::string FileWorkload::pick_path(bool shared) {
 
 void FileWorkload::start_one() {
   const FileWorkloadOptions& o = options_;
-  const int64_t weights[kFileOpKinds] = {o.put, o.get, o.stat, o.list, o.remove, o.move};
+  const int64_t weights[kFileOpKinds] = {o.put, o.get, o.stat, o.list, o.remove, o.mv};
   int64_t total = 0;
   for (int64_t w : weights) total += w;
   auto draw = static_cast<int64_t>(rt_.rng().below(static_cast<uint64_t>(total)));

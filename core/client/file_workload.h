@@ -38,7 +38,7 @@ struct FileWorkloadOptions final : RoleOptionsBase<FileWorkloadOptions> {
   int64_t concurrency = 2;  // operations in flight per client
   double rate_per_s = 0;    // operations started per second per client; 0: closed loop
   // Operation mix, relative weights.
-  int64_t put = 4, get = 3, stat = 1, list = 1, remove = 1, move = 1;
+  int64_t put = 4, get = 3, stat = 1, list = 1, remove = 1, mv = 1;
   int64_t files = 4;                 // names per directory: f0 .. f<files-1>
   double shared = 0.5;               // chance an operation is on /shared
   uint64_t size_min = 1 << 10;       // file sizes: uniform in [size_min, size_max]
