@@ -87,7 +87,6 @@ void build(Case& c) {
                                s.zones[static_cast<size_t>(i - 1) % 3],
                                {"membership", "meta", "storage"}});
   }
-  s.membership().heartbeat = milliseconds(500);
   client::FileWorkloadOptions& f = s.files();
   f.clients = c.clients;
   f.rate_per_s = c.rate;
@@ -163,6 +162,7 @@ RC_GTEST_PROP(FileProperties, NoAcknowledgedFileIsLostAndTheNamespaceIsLineariza
   build(c);
   RC_ASSERT(validate(c.scenario).ok());
   RC_TAG(c.crashes.size());
+  RC_LOG() << c;  // printed with the shrunk case when it fails
   const RunResult r = run(c);
   assert_check(r, "durability");
   assert_check(r, "namespace_linearizable");
