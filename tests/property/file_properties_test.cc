@@ -13,6 +13,7 @@
 #include <map>
 #include <ostream>
 
+#include "core/storage/roles.h"
 #include "runtime-sim/fork_runner.h"
 #include "runtime-sim/scenario.h"
 
@@ -87,6 +88,11 @@ void build(Case& c) {
                                s.zones[static_cast<size_t>(i - 1) % 3],
                                {"membership", "meta", "storage"}});
   }
+  storage::CoordinatorOptions& co = s.roles.get<storage::StorageOptions>("storage").coordinator;
+  co.data_shards = 3;
+  co.parity_shards = 2;
+  co.replicas = 3;
+  co.replicate_below_bytes = 32 << 10;
   client::FileWorkloadOptions& f = s.files();
   f.clients = c.clients;
   f.rate_per_s = c.rate;
