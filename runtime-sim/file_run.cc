@@ -304,6 +304,16 @@ CheckResult FileRun::judge_durability() const {
 }
 
 void FileRun::add_metrics(std::map<std::string, double>& m) const {
+  // Conditional puts, and how many the namespace refused (the race was lost).
+  for (const Op& op : ops_) {
+    if (op.record.kind != FileOpKind::kPut || op.record.condition == meta::wire::ANY) continue;
+    const bool absent = op.record.condition == meta::wire::IF_ABSENT;
+    m[absent ? "file_put_if_absent" : "file_put_if_version"] += 1;
+    const absl::Status& st = op.outcome.status;
+    if (op.ret != 0 && (absl::IsAlreadyExists(st) || absl::IsFailedPrecondition(st))) {
+      m[absent ? "file_put_if_absent_refused" : "file_put_if_version_refused"] += 1;
+    }
+  }
   for (int k = 0; k < client::kFileOpKinds; ++k) {
     std::vector<double> ms;
     uint64_t count = 0, errors = 0;
