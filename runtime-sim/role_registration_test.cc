@@ -154,6 +154,16 @@ TEST(RoleRegistration, TheRegistryRefusesClashes) {
   again.install = nullptr;
   EXPECT_TRUE(absl::IsInvalidArgument(roles.add(again)));
   EXPECT_EQ(roles.find("beacon2"), nullptr);
+  // Client-endpoint roles never share an endpoint, so they may read the same answers.
+  RoleInfo client = beacon_role();
+  client.name = "beacon_client";
+  client.settings = "";
+  client.client_endpoint = true;
+  client.peer_types = {0x7F01};  // a type no node role serves
+  ASSERT_TRUE(roles.add(client).ok());
+  client.name = "beacon_client2";
+  EXPECT_TRUE(roles.add(client).ok());
+  EXPECT_TRUE(absl::IsAlreadyExists(roles.add(beacon_role())));
   EXPECT_NE(roles.find_section("raft"), nullptr);
   EXPECT_EQ(roles.find_section("raft")->name, "meta");
 }

@@ -90,13 +90,25 @@ absl::Status validate_raft(const Scenario& s) {
   if (s.chunks().clients > 0 && !storage) {
     return error_at(s, 0, "chunk clients need nodes with role storage");
   }
-  if (s.checks.contains("durability") &&
-      (s.chunks().clients == 0 || s.chunks().verify <= Duration(0))) {
+  const bool chunks_verified = s.chunks().clients > 0 && s.chunks().verify > Duration(0);
+  const bool files_verified = s.files().clients > 0 && s.files().verify > Duration(0);
+  if (s.checks.contains("durability") && !chunks_verified && !files_verified) {
     return error_at(s, s.checks.at("durability").line,
-                    "durability judges chunks read back: add chunks: {clients: N, verify: T}");
+                    "durability judges what is read back: add chunks: {clients: N, verify: T} "
+                    "or files: {clients: N, verify: T}");
   }
   if (s.chunks().verify >= s.duration) {
     return error_at(s, 0, "chunks verify is not before the end of the run");
+  }
+  if (s.files().clients > 0 && (meta.empty() || !storage)) {
+    return error_at(s, 0, "file clients need nodes with roles meta and storage");
+  }
+  if (s.files().verify >= s.duration) {
+    return error_at(s, 0, "files verify is not before the end of the run");
+  }
+  if (s.checks.contains("namespace_linearizable") && s.files().clients == 0) {
+    return error_at(s, s.checks.at("namespace_linearizable").line,
+                    "namespace_linearizable judges file operations: add files: {clients: N}");
   }
   if ((s.checks.contains("linearizable") || s.checks.contains("progress")) &&
       s.workload().clients == 0) {
@@ -150,8 +162,9 @@ bool is_raft_action(FaultKind kind) {
 
 const std::vector<std::string>& known_checks() {
   static const std::vector<std::string> kChecks{
-      "detection_time", "false_suspicions", "false_deaths", "recovery_time", "heal_time",
-      "converged",      "raft_safety",      "linearizable", "progress",      "durability"};
+      "detection_time", "false_suspicions", "false_deaths",          "recovery_time",
+      "heal_time",      "converged",        "raft_safety",           "linearizable",
+      "progress",       "durability",       "namespace_linearizable"};
   return kChecks;
 }
 

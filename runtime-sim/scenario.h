@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/client/file_workload.h"
 #include "core/kv/kv_client.h"
 #include "core/kv/roles.h"
 #include "core/membership/options.h"
@@ -180,6 +181,13 @@ struct Scenario {
   }
   const storage::ChunkWorkloadOptions& chunks() const {
     return roles.get_or_default<storage::ChunkWorkloadOptions>("chunk_client");
+  }
+
+  client::FileWorkloadOptions& files() {
+    return roles.get<client::FileWorkloadOptions>("file_client");
+  }
+  const client::FileWorkloadOptions& files() const {
+    return roles.get_or_default<client::FileWorkloadOptions>("file_client");
   }
 
   const NodeSpec* find(const std::string& name) const;

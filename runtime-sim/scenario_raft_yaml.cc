@@ -40,7 +40,7 @@ bool read_raft_action(const YAML::Node& f, const Scenario& s, Fault& out) {
 bool read_raft_check(const std::string& name, const YAML::Node& n, CheckSpec& spec) {
   if (name == "raft_safety") {
     if (!n.IsNull()) only_keys(n, name, {});
-  } else if (name == "linearizable") {
+  } else if (name == "linearizable" || name == "namespace_linearizable") {
     if (n.IsNull()) return true;
     only_keys(n, name, {"max_steps"});
     if (n["max_steps"]) {

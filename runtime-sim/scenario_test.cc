@@ -98,6 +98,48 @@ TEST(Scenario, RejectsMistakesWithFileAndLine) {
   }
 }
 
+const char* kFiles = R"(name: files
+duration: 30s
+platform:
+  nodes: [{count: 3, roles: [meta, storage]}]
+files: {clients: 2, rate: 4/s, mix: {put: 2, get: 1}, size: {min: 1KiB, max: 64KiB}, verify: 20s}
+checks:
+  durability: {}
+  namespace_linearizable: {}
+)";
+
+TEST(Scenario, ReadsFileClientsAndTheirChecks) {
+  auto s = parse_scenario_text(kFiles, "f.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->files().clients, 2);
+  EXPECT_EQ(s->files().put, 2);
+  EXPECT_EQ(s->files().mv, 0) << "a mix written replaces the default";
+  EXPECT_EQ(s->files().size_max, 64u << 10);
+  EXPECT_TRUE(s->checks.contains("namespace_linearizable"));
+  auto with_text = [](std::string from, std::string to) {
+    std::string t = kFiles;
+    t.replace(t.find(from), from.size(), to);
+    return t;
+  };
+  const std::vector<std::pair<std::string, std::string>> bad{
+      {with_text("clients: 2", "clientz: 2"), "f.yaml:5:"},
+      {with_text("namespace_linearizable: {}", "namespace_linearizable: {steps: 3}"), "f.yaml:8:"},
+      {with_text("clients: 2", "clients: 0"), "f.yaml:7: durability judges what is read back"},
+      {with_text("clients: 2", "clients: 0")
+           .replace(std::string(kFiles).find("  durability"), 17, ""),
+       "f.yaml:7: namespace_linearizable judges file operations"},
+      {with_text("mix: {put: 2, get: 1}", "mix: {put: 0}"), "mix needs a positive weight"},
+      {with_text("[meta, storage]", "[meta]"),
+       "file clients need nodes with roles meta and storage"},
+  };
+  for (const auto& [text, expect] : bad) {
+    auto b = parse_scenario_text(text, "f.yaml");
+    ASSERT_FALSE(b.ok()) << expect;
+    EXPECT_NE(std::string(b.status().message()).find(expect), std::string::npos)
+        << "want " << expect << ", got " << b.status().message();
+  }
+}
+
 TEST(Scenario, MissingFileIsNotFound) {
   EXPECT_EQ(parse_scenario_file("/nonexistent/x.yaml").status().code(),
             absl::StatusCode::kNotFound);

@@ -15,11 +15,12 @@
 
 #include "core/check/detection.h"
 #include "runtime-sim/connection_model.h"
+#include "runtime-sim/file_run.h"
 #include "runtime-sim/membership_run.h"
 #include "runtime-sim/network_faults.h"
 #include "runtime-sim/raft_run.h"
-#include "runtime-sim/storage_run.h"
 #include "runtime-sim/sim_node.h"
+#include "runtime-sim/storage_run.h"
 #include "runtime-sim/trace.h"
 #include "runtime-sim/world.h"
 
@@ -86,6 +87,7 @@ class World {
   void finish();
   void poll_stop();
   std::map<std::string, CheckResult> judge(Time end) const;
+  CheckResult judge_durability() const;
   void record_fault(const Fault& fault);
   // Reports progress if the hook is set and its interval has passed (cheap to call often).
   void maybe_report_progress(bool force = false);
@@ -116,7 +118,8 @@ class World {
   Rng disk_fault_rng_{Rng::derive(scenario_.seed, 0xd15c)};  // bit rot draws
   std::unique_ptr<RaftRun> raft_;                            // set when the scenario has meta nodes
   std::unique_ptr<StorageRun> storage_;  // set when the scenario has storage nodes
-  RoleRegistry builtin_;                                     // used when options_.roles is null
+  std::unique_ptr<FileRun> files_;       // set when the scenario has file clients
+  RoleRegistry builtin_;                 // used when options_.roles is null
   const RoleRegistry* roles_ = nullptr;
   Hooks hooks_;
   NodeId crashed_leader_ = kNoNode;  // for `restart: leader`

@@ -54,6 +54,7 @@ std::string human_summary(const RunResult& r, const std::string& out_dir) {
                       static_cast<int64_t>(
                           r.metrics.count("messages_sent") ? r.metrics.at("messages_sent") : 0)));
   if (!r.fault_plan.empty()) absl::StrAppend(&out, "faults:\n", r.fault_plan);
+  absl::StrAppend(&out, r.report);
   absl::StrAppend(&out, "checks:\n");
   for (const auto& [name, c] : r.checks) {
     const char* verdict = !c.judged ? "n/a " : c.pass ? "PASS" : "FAIL";

@@ -52,6 +52,12 @@ World::World(const Scenario& scenario, const RunOptions& options)
     storage_ = std::make_unique<StorageRun>(
         scenario_, static_cast<NodeId>(scenario_.nodes.size() + raft_endpoints + 1));
     storage_->add_hooks(hooks_);
+    if (scenario_.files().clients > 0) {
+      files_ = std::make_unique<FileRun>(
+          scenario_, static_cast<NodeId>(scenario_.nodes.size() + raft_endpoints +
+                                         storage_->client_specs().size() + 1));
+      files_->add_hooks(hooks_);
+    }
   }
   membership_.add_hooks(hooks_);
   if (options_.add_hooks) options_.add_hooks(hooks_);
@@ -94,6 +100,9 @@ void World::build_platform() {
   }
   if (storage_ != nullptr) {
     for (const NodeSpec& spec : storage_->client_specs()) add_endpoint(zone, spec, half_latency);
+  }
+  if (files_ != nullptr) {
+    for (const NodeSpec& spec : files_->client_specs()) add_endpoint(zone, spec, half_latency);
   }
   controller_host_ = zone->create_host("controller", 1e9)->seal();
   zone->seal();
@@ -477,6 +486,10 @@ RunResult World::run() {
   }
   if (raft_ != nullptr) raft_->add_metrics(r.metrics);
   if (storage_ != nullptr) storage_->add_metrics(r.metrics);
+  if (files_ != nullptr) {
+    files_->add_metrics(r.metrics);
+    r.report = files_->latency_report();
+  }
   r.wall_time_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
   return r;
@@ -498,12 +511,31 @@ std::map<std::string, CheckResult> World::judge(Time end) const {
       continue;
     }
     if (name == "durability") {
-      out[name] = storage_->judge_durability();
+      out[name] = judge_durability();
+      continue;
+    }
+    if (name == "namespace_linearizable") {
+      out[name] = files_->judge_linearizable(spec);
       continue;
     }
     out[name] = CheckResult{v.pass, v.judged, v.detail, v.figures};
   }
   return out;
+}
+
+// Chunks and files, whichever the scenario has clients for; both must pass when both run.
+CheckResult World::judge_durability() const {
+  const bool chunks = scenario_.chunks().clients > 0;
+  if (files_ == nullptr) return storage_->judge_durability();
+  if (!chunks) return files_->judge_durability();
+  CheckResult c = storage_->judge_durability(), f = files_->judge_durability();
+  CheckResult r;
+  r.pass = c.pass && f.pass;
+  r.judged = c.judged && f.judged;
+  r.detail = absl::StrCat("chunks: ", c.detail, "; files: ", f.detail);
+  for (const auto& [k, v] : c.figures) r.figures["chunks_" + k] = v;
+  for (const auto& [k, v] : f.figures) r.figures["files_" + k] = v;
+  return r;
 }
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {

@@ -65,6 +65,7 @@ struct RunResult {
   std::map<std::string, CheckResult> checks;
   std::map<std::string, double> metrics;  // run-wide totals
   std::string fault_plan;                 // describe_faults() of what was applied
+  std::string report;                     // lines for people (file operation latencies)
 
   bool all_pass() const;
 };

@@ -35,6 +35,12 @@ bool step_model(const KvOperation& op, State& state) {
       if (!pending && op.ok != state.has_value()) return false;
       state.reset();
       return true;
+    case KvOpKind::kPutIfAbsent: {
+      const bool write = !state.has_value();
+      if (!pending && op.ok != write) return false;
+      if (write) state = op.value;
+      return true;
+    }
   }
   return false;
 }
@@ -179,12 +185,14 @@ const char* verdict_name(LinVerdict v) {
 }
 
 std::string describe(const KvOperation& op) {
-  static constexpr const char* kNames[] = {"get", "put", "cas", "delete"};
+  static constexpr const char* kNames[] = {"get", "put", "cas", "delete", "put_if_absent"};
   std::string s =
       absl::StrCat("[", op.call, ", ", op.ret ? absl::StrCat(*op.ret) : std::string("pending"),
                    "] client ", op.client, " ", kNames[static_cast<int>(op.kind)], "(", op.key);
   if (op.kind == KvOpKind::kCas) absl::StrAppend(&s, ", ", op.expected);
-  if (op.kind == KvOpKind::kPut || op.kind == KvOpKind::kCas) absl::StrAppend(&s, ", ", op.value);
+  if (op.kind == KvOpKind::kPut || op.kind == KvOpKind::kCas || op.kind == KvOpKind::kPutIfAbsent) {
+    absl::StrAppend(&s, ", ", op.value);
+  }
   absl::StrAppend(&s, ")");
   if (op.ret) {
     absl::StrAppend(&s, " -> ", op.ok ? "ok" : "fail");

@@ -15,7 +15,8 @@
 
 namespace cairn::check {
 
-enum class KvOpKind { kGet, kPut, kCas, kDelete };
+// kPutIfAbsent writes `value` only where the key has none (ok = written).
+enum class KvOpKind { kGet, kPut, kCas, kDelete, kPutIfAbsent };
 
 struct KvOperation {
   uint64_t client = 0;
@@ -24,7 +25,7 @@ struct KvOperation {
   std::string value;     // put, cas: the new value
   std::string expected;  // cas: the value it must find
   // Output, meaningful only when `ret` is set. get: ok = found, output = value; put: ok;
-  // cas: ok = swapped; delete: ok = existed.
+  // cas: ok = swapped; delete: ok = existed; put_if_absent: ok = written.
   bool ok = false;
   std::string output;
   uint64_t call = 0;            // logical times, unique across the history

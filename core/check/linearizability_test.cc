@@ -58,6 +58,20 @@ TEST(Linearizability, CompareAndSetMustAgreeWithTheValue) {
   EXPECT_EQ(check_kv_linearizable(h).verdict, LinVerdict::kNotLinearizable);
 }
 
+TEST(Linearizability, PutIfAbsentWritesOnlyWhereNothingIs) {
+  std::vector<KvOperation> ok = {op(KvOpKind::kPutIfAbsent, 1, 2, true, "a"),
+                                 op(KvOpKind::kPutIfAbsent, 3, 4, false, "b"),
+                                 op(KvOpKind::kGet, 5, 6, true, "", "a")};
+  EXPECT_EQ(check_kv_linearizable(ok).verdict, LinVerdict::kLinearizable);
+  // The second one cannot have been written over the first.
+  std::vector<KvOperation> overwrote = {op(KvOpKind::kPutIfAbsent, 1, 2, true, "a"),
+                                        op(KvOpKind::kPutIfAbsent, 3, 4, true, "b")};
+  EXPECT_EQ(check_kv_linearizable(overwrote).verdict, LinVerdict::kNotLinearizable);
+  // Nor refused on an empty key.
+  std::vector<KvOperation> refused = {op(KvOpKind::kPutIfAbsent, 1, 2, false, "a")};
+  EXPECT_EQ(check_kv_linearizable(refused).verdict, LinVerdict::kNotLinearizable);
+}
+
 TEST(Linearizability, KeysAreCheckedIndependently) {
   std::vector<KvOperation> h = {op(KvOpKind::kPut, 1, 2, true, "a", "", "x"),
                                 op(KvOpKind::kGet, 3, 4, true, "", "a", "x"),

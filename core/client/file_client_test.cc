@@ -151,6 +151,7 @@ class Cluster {
   ManualCluster& cluster() { return cluster_; }
   FileClient& client() { return *client_; }
   int chunk_requests() const { return chunk_requests_; }
+  storage::testing::FakeShards& shards() { return *shards_; }
 
  private:
   void start_meta(NodeId id) {
@@ -315,6 +316,19 @@ TEST(FileClient, WholeChunksReadAreServedFromTheCacheAfterwards) {
   EXPECT_EQ(c.get("/c").value(), data);
   EXPECT_EQ(c.get("/c", 0, 70'000, 1000).value(), data.substr(70'000, 1000));
   EXPECT_EQ(c.chunk_requests(), requests);
+}
+
+// The simulator's checks (runtime-sim/file_run.h) read NotFound from get as "no such file".
+TEST(FileClient, AFileWhoseChunkIsGoneIsDataLossNotAMissingFile) {
+  Cluster c;
+  const std::string data = bytes_of(1000, 9);
+  ASSERT_TRUE(c.put("/lost", data).ok());
+  const cas::Digest chunk = cas::Digest::of(data);
+  for (NodeId id = 101; id <= 105; ++id) c.shards().lose(id, chunk);
+  auto got = c.get("/lost");
+  ASSERT_FALSE(got.ok());
+  EXPECT_TRUE(absl::IsDataLoss(got.status())) << got.status();
+  EXPECT_TRUE(absl::IsNotFound(c.get("/never-written").status()));
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ absl::Status RoleRegistry::add(RoleInfo role) {
                                                    "' read the same section '", role.settings,
                                                    "'"));
     }
+    if (r.client_endpoint && role.client_endpoint) continue;  // never on one endpoint
     for (MessageType t : all_types(r)) {
       const std::vector<MessageType> mine = all_types(role);
       if (std::find(mine.begin(), mine.end(), t) != mine.end()) {

@@ -78,7 +78,8 @@ struct RoleInfo {
 class RoleRegistry {
  public:
   // AlreadyExists if a role of that name, or one serving one of its message types, is
-  // registered; InvalidArgument if it has no name or no install().
+  // registered (two client-endpoint roles may share types: a runner gives each client
+  // endpoint one role); InvalidArgument if it has no name or no install().
   absl::Status add(RoleInfo role);
   const RoleInfo* find(std::string_view name) const;
   // The role whose settings section is `section`, or nullptr.

@@ -21,11 +21,11 @@ expect_bad no_such_node.yaml 6 "no node named 'n7'"
 "$sim" run "$work/missing.yaml" >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing file: want exit 2"
 "$sim" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad subcommand: want exit 2"
 
-# The quickstart: all checks pass, same seed same trace, other seed other trace.
+# The failure-detection quickstart: all checks pass, same seed same trace, other seed other trace.
 hash_of() { grep -o '"trace_hash": "[0-9a-f]*"' "$1/summary.json" | cut -d'"' -f4; }
-"$sim" run "$src/scenarios/quickstart.yaml" --seed 7 --out "$work/q7a" >/dev/null || fail "quickstart seed 7 failed its checks"
-"$sim" run "$src/scenarios/quickstart.yaml" --seed 7 --out "$work/q7b" >/dev/null || fail "quickstart seed 7 (again) failed"
-"$sim" run "$src/scenarios/quickstart.yaml" --seed 8 --out "$work/q8" >/dev/null || fail "quickstart seed 8 failed its checks"
+"$sim" run "$src/scenarios/fd-quickstart.yaml" --seed 7 --out "$work/q7a" >/dev/null || fail "fd-quickstart seed 7 failed its checks"
+"$sim" run "$src/scenarios/fd-quickstart.yaml" --seed 7 --out "$work/q7b" >/dev/null || fail "fd-quickstart seed 7 (again) failed"
+"$sim" run "$src/scenarios/fd-quickstart.yaml" --seed 8 --out "$work/q8" >/dev/null || fail "fd-quickstart seed 8 failed its checks"
 a=$(hash_of "$work/q7a") b=$(hash_of "$work/q7b") c=$(hash_of "$work/q8")
 [ ${#a} -eq 64 ] || fail "no trace_hash in summary.json"
 [ "$a" = "$b" ] || fail "seed 7 twice gave $a and $b"
@@ -40,14 +40,23 @@ head -1 "$work/q7a/metrics.csv" | grep -q '^time_s,node,metric,value$' || fail "
 ups=$(grep -c ',n3,up,' "$work/q7a/metrics.csv")
 [ "$ups" -eq 3 ] || fail "metrics.csv: n3's up changed 3 times, got $ups rows"
 
+# The file-store quickstart: its checks pass and the same seed gives the same trace.
+"$sim" run "$src/scenarios/quickstart.yaml" --out "$work/fq1" >"$work/fq1.txt" || fail "quickstart failed its checks"
+"$sim" run "$src/scenarios/quickstart.yaml" --out "$work/fq2" >/dev/null || fail "quickstart (again) failed"
+[ "$(hash_of "$work/fq1")" = "$(hash_of "$work/fq2")" ] || fail "quickstart twice: traces differ"
+for check in durability namespace_linearizable raft_safety; do
+  grep -q "PASS  $check" "$work/fq1.txt" || fail "quickstart: $check did not pass"
+done
+grep -q "p99" "$work/fq1.txt" || fail "quickstart: no latency percentiles in the summary"
+
 # --progress reports on stderr and leaves the trace unchanged.
-"$sim" run "$src/scenarios/quickstart.yaml" --seed 7 --out "$work/q7p" --progress >/dev/null \
+"$sim" run "$src/scenarios/fd-quickstart.yaml" --seed 7 --out "$work/q7p" --progress >/dev/null \
   2>"$work/progress.txt" || fail "run with --progress"
 grep -q 'simulated 120 of 120 s (100%)' "$work/progress.txt" || fail "no final progress line"
 [ "$(hash_of "$work/q7p")" = "$a" ] || fail "--progress changed the trace"
 
 # A failing check makes the exit status 1.
-sed 's/detection_time: {max: 5s}/detection_time: {max: 1s}/' "$src/scenarios/quickstart.yaml" >"$work/strict.yaml"
+sed 's/detection_time: {max: 5s}/detection_time: {max: 1s}/' "$src/scenarios/fd-quickstart.yaml" >"$work/strict.yaml"
 "$sim" run "$work/strict.yaml" --out "$work/strict" >/dev/null; [ $? -eq 1 ] || fail "a failed check must exit 1"
 
 # The analysis script turns a run folder into plots (when matplotlib is installed).
