@@ -10,6 +10,7 @@
 
 #include "runtime-sim/fork_runner.h"
 #include "runtime-sim/scenario.h"
+#include "tests/property/scenario_checks.h"
 
 namespace cairn::sim {
 namespace {
@@ -92,17 +93,7 @@ rc::Gen<Case> crash_case() {
       });
 }
 
-RunResult run(const Case& c) {
-  auto r = run_scenario_in_child(c.scenario, RunOptions{});
-  RC_ASSERT(r.ok());
-  return *r;
-}
-
-void assert_check(const RunResult& r, const std::string& name) {
-  auto it = r.checks.find(name);
-  RC_ASSERT(it != r.checks.end());
-  if (!it->second.pass) RC_FAIL(name + ": " + it->second.detail);
-}
+RunResult run(const Case& c) { return run_case(c.scenario); }
 
 // A crashed node is declared dead by every node that stays up, within the bound, and a
 // restarted one is seen alive again; at the end every view is true.

@@ -16,6 +16,7 @@
 #include "core/storage/roles.h"
 #include "runtime-sim/fork_runner.h"
 #include "runtime-sim/scenario.h"
+#include "tests/property/scenario_checks.h"
 
 namespace cairn::sim {
 namespace {
@@ -142,17 +143,7 @@ rc::Gen<std::pair<int, int>> partition_plan() {
   return rc::gen::pair(rc::gen::inRange(3, 16), rc::gen::inRange(1, 6));
 }
 
-RunResult run(const Case& c) {
-  auto r = run_scenario_in_child(c.scenario, RunOptions{});
-  RC_ASSERT(r.ok());
-  return *r;
-}
-
-void assert_check(const RunResult& r, const std::string& name) {
-  auto it = r.checks.find(name);
-  RC_ASSERT(it != r.checks.end());
-  if (!it->second.pass) RC_FAIL(name + ": " + it->second.detail);
-}
+RunResult run(const Case& c) { return run_case(c.scenario); }
 
 // Whatever crashes and partitions happen (within the bounds), no acknowledged file is
 // lost or changed, and every answer agrees with one order of the operations.
