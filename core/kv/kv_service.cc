@@ -3,6 +3,7 @@
 #include "core/base/assert.h"
 #include "core/kv/kv_limits.h"
 #include "core/kv/kv_state_machine.h"
+#include "core/raft/leader_session.h"
 #include "core/wire/message_types.h"
 
 namespace cairn::kv {
@@ -41,9 +42,17 @@ void KvService::answer(NodeId to, uint64_t request_id, const absl::StatusOr<std:
     return reply(to, r);
   }
   const absl::Status& st = result.status();
-  r.set_status(absl::IsFailedPrecondition(st) ? wire::KV_NOT_LEADER
-               : absl::IsInvalidArgument(st)  ? wire::KV_INVALID
-                                              : wire::KV_UNAVAILABLE);
+  switch (raft::reply_kind(st)) {
+    case raft::ReplyKind::kNotLeader:
+      r.set_status(wire::KV_NOT_LEADER);
+      break;
+    case raft::ReplyKind::kInvalid:
+      r.set_status(wire::KV_INVALID);
+      break;
+    default:
+      r.set_status(wire::KV_UNAVAILABLE);
+      break;
+  }
   r.set_error(std::string(st.message()));
   reply(to, r);
 }

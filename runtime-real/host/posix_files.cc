@@ -66,6 +66,7 @@ void list_into(const std::string& dir, const std::string& rel, std::vector<std::
 absl::Status errno_status(int err, const std::string& what) {
   const std::string text = absl::StrCat(what, ": ", std::strerror(err));
   if (err == ENOENT) return absl::NotFoundError(text);
+  if (err == EACCES || err == EPERM) return absl::PermissionDeniedError(text);
   if (err == ENOSPC || err == EDQUOT) return absl::ResourceExhaustedError(text);
   if (err == EIO) return absl::DataLossError(text);
   return absl::InternalError(text);

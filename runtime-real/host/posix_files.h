@@ -75,7 +75,8 @@ class PosixFiles {
   std::map<std::string, int> open_fds_;  // by full path; at most kMaxOpenFiles
 };
 
-// Errno as a status: ENOENT -> NotFound, ENOSPC/EDQUOT -> ResourceExhausted, EIO ->
+// Errno as a status: ENOENT -> NotFound, EACCES/EPERM -> PermissionDenied,
+// ENOSPC/EDQUOT -> ResourceExhausted, EIO ->
 // DataLoss (the device could not read or write the bytes), else Internal.
 absl::Status errno_status(int err, const std::string& what);
 

@@ -35,6 +35,7 @@ int file_exit_code(const absl::Status& st) {
       return kExitConflict;
     case absl::StatusCode::kDataLoss:
     case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kInternal:  // a local file's errno (errno_status)
       return kExitData;
     default:
       return kExitUnavailable;

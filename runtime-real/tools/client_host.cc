@@ -1,11 +1,18 @@
 #include "runtime-real/tools/client_host.h"
 
+#include <random>
+
 #include "core/base/assert.h"
 #include "runtime-real/host/asio_runtime.h"
 #include "runtime-real/host/spd_log.h"
 #include "runtime-real/transport/client_links.h"
 
 namespace cairn::real {
+
+uint64_t draw_client_id() {
+  std::random_device rd;
+  return ((uint64_t{rd()} << 32) ^ rd()) | 1;
+}
 
 ClientHost::ClientHost(std::vector<HostPort> nodes, uint64_t seed, uint64_t max_payload_bytes)
     : nodes_(nodes.size()) {

@@ -20,6 +20,9 @@ namespace cairn::real {
 class AsioRuntime;
 class ClientLinks;
 
+// A client session id drawn at random: never 0, which means "no session".
+uint64_t draw_client_id();
+
 class ClientHost {
  public:
   // `seed` seeds the runtime's Rng. REQUIRES: nodes non-empty.

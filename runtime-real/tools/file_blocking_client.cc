@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 #include <future>
-#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
@@ -16,32 +15,19 @@
 #include "core/storage/coordinator.h"
 #include "core/wire/message_types.h"
 #include "runtime-real/host/asio_runtime.h"
+#include "runtime-real/host/posix_files.h"
 
 namespace cairn::real {
-namespace {
-
-absl::Status errno_status(const std::string& what, int err) {
-  const std::string text = absl::StrCat(what, ": ", std::strerror(err));
-  if (err == ENOENT) return absl::NotFoundError(text);
-  if (err == EACCES || err == EPERM) return absl::PermissionDeniedError(text);
-  return absl::UnavailableError(text);
-}
-
-uint64_t draw_client_id() {
-  std::random_device rd;
-  return ((uint64_t{rd()} << 32) ^ rd()) | 1;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 absl::StatusOr<std::unique_ptr<FileSource>> FileSource::open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno_status(path, errno);
+  if (fd < 0) return errno_status(errno, path);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
-    return errno_status(path, err);
+    return errno_status(err, path);
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -59,7 +45,7 @@ absl::StatusOr<Payload> FileSource::read(uint64_t offset, uint64_t length) {
     const ssize_t n =
         ::pread(fd_, buf.data() + got, length - got, static_cast<off_t>(offset + got));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_status(path_, errno);
+    if (n < 0) return errno_status(errno, path_);
     if (n == 0) {
       return absl::DataLossError(absl::StrCat(path_, ": the file shrank while it was read (",
                                               offset + got, " of ", size_, " bytes)"));

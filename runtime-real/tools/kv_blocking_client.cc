@@ -18,11 +18,6 @@ using kv::wire::KvResult;
 
 namespace {
 
-uint64_t draw_client_id() {
-  std::random_device rd;
-  return ((uint64_t{rd()} << 32) ^ rd()) | 1;  // never 0, which means "no session"
-}
-
 kv::KvSessionOptions session_options(const KvBlockingClientOptions& o) {
   kv::KvSessionOptions s;
   s.attempt_timeout = std::min(o.attempt_timeout, o.deadline);
