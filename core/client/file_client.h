@@ -9,6 +9,9 @@
 // namespace last, so a file is visible only once every chunk is stored. A second put of the
 // same content sends no chunk bytes.
 //
+// Small files (1 byte to `inline_bytes`, 8 KiB by default) skip the chunks: their bytes
+// go inline in the manifest, so a put is one namespace commit (docs/namespace.md).
+//
 // get: the manifest of the version asked for (linearizable), then the chunks that hold the
 // byte range, `window` at a time, handed to the sink in file order. Whole chunks read are
 // kept in a cache bounded in bytes (safe: a chunk is immutable and named by its content).
@@ -73,6 +76,7 @@ struct FileClientOptions {
   std::optional<CdcParams> cdc;                // content-defined chunking instead
   uint32_t window = 4;                         // chunks read, hashed and in flight at once
   uint64_t cache_bytes = uint64_t{256} << 20;  // whole chunks kept for reads; 0: none
+  uint64_t inline_bytes = uint64_t{8} << 10;   // files up to this size go inline; 0: none
 };
 
 struct PutOptions {
@@ -94,7 +98,8 @@ class FileClient {
   using GetDone = std::function<void(absl::StatusOr<meta::wire::Manifest>)>;
   static constexpr uint64_t kToEnd = ~uint64_t{0};
 
-  // REQUIRES: everything outlives the client; options.window >= 1; chunk_bytes >= 1.
+  // REQUIRES: everything outlives the client; options.window >= 1; chunk_bytes >= 1;
+  // inline_bytes <= meta::kMaxInlineBytes.
   FileClient(Runtime& rt, meta::NamespaceSession& ns, storage::ChunkSession& chunks,
              FileClientOptions options);
   ~FileClient();
@@ -122,10 +127,13 @@ class FileClient {
   void chunk_stored(std::shared_ptr<PutOp> op, size_t index,
                     absl::StatusOr<storage::ChunkLayout> layout);
   void commit(std::shared_ptr<PutOp> op);
+  void commit_inline(std::shared_ptr<PutOp> op);
+  void propose(std::shared_ptr<PutOp> op, meta::wire::NsCommand c);
   void fail(std::shared_ptr<PutOp> op, absl::Status status);
 
   // get, file_get.cc
   void read_more(std::shared_ptr<GetOp> op);
+  void serve_inline(std::shared_ptr<GetOp> op, uint64_t offset, uint64_t end);
   void piece_read(std::shared_ptr<GetOp> op, size_t index, absl::StatusOr<Payload> bytes);
   void fail(std::shared_ptr<GetOp> op, absl::Status status);
 

@@ -75,6 +75,7 @@ class Cluster {
     o.chunk_bytes = 64 << 10;
     o.window = 2;
     o.cache_bytes = 1 << 20;
+    o.inline_bytes = 0;  // every file in chunks; inline files are tested on their own
     return o;
   }
 
@@ -316,6 +317,47 @@ TEST(FileClient, WholeChunksReadAreServedFromTheCacheAfterwards) {
   EXPECT_EQ(c.get("/c").value(), data);
   EXPECT_EQ(c.get("/c", 0, 70'000, 1000).value(), data.substr(70'000, 1000));
   EXPECT_EQ(c.chunk_requests(), requests);
+}
+
+TEST(FileClient, SmallFilesGoInlineInTheNamespaceAndSendNoChunk) {
+  FileClientOptions o = Cluster::small_chunks();
+  o.inline_bytes = 8 << 10;
+  Cluster c(o);
+  for (size_t size : {size_t{1}, size_t{4096}, size_t{8192}}) {
+    const std::string path = "/s" + std::to_string(size);
+    const std::string data = bytes_of(size, static_cast<uint32_t>(size));
+    std::vector<Progress> seen;
+    auto put = c.put(path, data, {}, &seen);
+    ASSERT_TRUE(put.ok()) << path << ": " << put.status();
+    EXPECT_EQ(put->chunks, 0u);
+    EXPECT_EQ(put->chunks_sent, 0u);
+    EXPECT_EQ(put->bytes_sent, size);
+    ASSERT_FALSE(seen.empty());
+    EXPECT_EQ(seen.back().done_bytes, size);
+    EXPECT_EQ(c.get(path).value(), data);
+    EXPECT_EQ(c.get(path, 0, size / 2, 3).value(), data.substr(size / 2, 3));
+    EXPECT_EQ(c.get(path, 0, size, 5).value(), "");
+    EXPECT_TRUE(absl::IsOutOfRange(c.get(path, 0, size + 1, 1).status()));
+  }
+  EXPECT_EQ(c.chunk_requests(), 0);
+  // One byte over the threshold: chunks, as before.
+  auto big = c.put("/big", bytes_of(8193, 1));
+  ASSERT_TRUE(big.ok()) << big.status();
+  EXPECT_EQ(big->chunks, 1u);
+  EXPECT_GT(c.chunk_requests(), 0);
+  // An empty file has neither chunks nor inline bytes.
+  auto empty = c.put("/empty", "");
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ(c.get("/empty").value(), "");
+  // Kept versions of an inline file stay readable; conditions hold as for chunked files.
+  auto v1 = c.put("/v", "first");
+  ASSERT_TRUE(v1.ok());
+  ASSERT_TRUE(c.put("/v", "second").ok());
+  EXPECT_EQ(c.get("/v", v1->entry.version()).value(), "first");
+  EXPECT_EQ(c.get("/v").value(), "second");
+  PutOptions stale{.condition = meta::wire::IF_VERSION, .if_version = v1->entry.version()};
+  EXPECT_TRUE(absl::IsFailedPrecondition(c.put("/v", "third", stale).status()));
+  EXPECT_EQ(c.get("/v").value(), "second");
 }
 
 // The simulator's checks (runtime-sim/file_run.h) read NotFound from get as "no such file".

@@ -5,6 +5,7 @@
 #include "core/base/assert.h"
 #include "core/cas/shard_store.h"
 #include "core/client/file_client.h"
+#include "core/meta/chunk_table.h"
 #include "core/storage/chunk_wire.h"
 #include "core/storage/storage_codec.h"
 
@@ -20,7 +21,8 @@ struct FileClient::PutOp {
   std::vector<ChunkSpan> spans;
   std::vector<cas::Digest> digests;                    // by chunk index, as hashed
   std::map<cas::Digest, storage::ChunkLayout> stored;  // known or sent, by chunk digest
-  Payload whole;                                       // content-defined: the file's bytes
+  Payload whole;  // content-defined or inline: the file's bytes
+  bool inline_file = false;
   size_t batch_begin = 0, batch_end = 0;
   std::vector<Payload> bytes;  // the batch's, by index - batch_begin
   size_t pending = 0;          // chunk puts of the batch under way
@@ -43,6 +45,7 @@ FileClient::FileClient(Runtime& rt, meta::NamespaceSession& ns, storage::ChunkSe
     : rt_(rt), ns_(ns), chunks_(chunks), options_(options) {
   CAIRN_ASSERT(options_.window >= 1);
   CAIRN_ASSERT(options_.chunk_bytes >= 1);
+  CAIRN_ASSERT(options_.inline_bytes <= meta::kMaxInlineBytes);
   if (options_.cdc) {
     auto c = CdcChunker::create(*options_.cdc);
     CAIRN_ASSERT(c.ok());
@@ -67,12 +70,23 @@ void FileClient::put(std::string path, std::shared_ptr<ByteSource> source, PutOp
   rt_.after(Duration(0), [this, op, planned, alive = std::weak_ptr<bool>(alive_)] {
     if (alive.expired()) return;
     if (!planned.ok()) return fail(op, planned);
+    if (op->inline_file) return commit_inline(op);
     next_batch(op);
   });
 }
 
 absl::Status FileClient::plan(PutOp& op) {
   const uint64_t size = op.source->size();
+  if (size > 0 && size <= options_.inline_bytes) {
+    auto whole = op.source->read(0, size);
+    if (!whole.ok()) return whole.status();
+    if (whole->size() != size || whole->virtual_bytes > 0) {
+      return absl::DataLossError(absl::StrCat("reading ", size, " bytes gave ", whole->size()));
+    }
+    op.whole = std::move(*whole);
+    op.inline_file = true;
+    return absl::OkStatus();
+  }
   if (!cdc_) {
     op.spans = fixed_chunks(size, options_.chunk_bytes);
     return absl::OkStatus();
@@ -177,21 +191,48 @@ void FileClient::chunk_stored(std::shared_ptr<PutOp> op, size_t index,
   next_batch(op);
 }
 
-void FileClient::commit(std::shared_ptr<PutOp> op) {
+namespace {
+
+meta::wire::NsCommand put_command(const std::string& path, const PutOptions& options, uint64_t size,
+                                  uint64_t chunk_bytes) {
   meta::wire::NsCommand c;
   meta::wire::PutFile& p = *c.mutable_put_file();
-  p.set_path(op->path);
-  p.set_condition(op->options.condition);
-  p.set_if_version(op->options.if_version);
-  meta::wire::Manifest& m = *p.mutable_manifest();
-  m.set_size_bytes(op->source->size());
-  m.set_chunk_bytes(cdc_ ? 0 : options_.chunk_bytes);
+  p.set_path(path);
+  p.set_condition(options.condition);
+  p.set_if_version(options.if_version);
+  p.mutable_manifest()->set_size_bytes(size);
+  p.mutable_manifest()->set_chunk_bytes(chunk_bytes);
+  return c;
+}
+
+}  // namespace
+
+void FileClient::commit(std::shared_ptr<PutOp> op) {
+  meta::wire::NsCommand c =
+      put_command(op->path, op->options, op->source->size(), cdc_ ? 0 : options_.chunk_bytes);
+  meta::wire::Manifest& m = *c.mutable_put_file()->mutable_manifest();
   for (const cas::Digest& d : op->digests) *m.add_chunks() = storage::to_wire(op->stored.at(d));
   op->whole = Payload();
+  propose(op, std::move(c));
+}
+
+// A small file: its bytes ride in the manifest, no chunk is stored.
+void FileClient::commit_inline(std::shared_ptr<PutOp> op) {
+  meta::wire::NsCommand c = put_command(op->path, op->options, op->whole.size(), 0);
+  c.mutable_put_file()->mutable_manifest()->set_inline_data(std::string(op->whole.view()));
+  op->result.bytes_sent = op->whole.size();
+  op->whole = Payload();
+  propose(op, std::move(c));
+}
+
+void FileClient::propose(std::shared_ptr<PutOp> op, meta::wire::NsCommand c) {
   ns_.command(std::move(c), [this, op, alive = std::weak_ptr<bool>(alive_)](auto r) {
     if (alive.expired() || op->failed) return;
     if (!r.ok()) return fail(op, r.status());
     op->result.entry = r->entry();
+    // A chunked put reported its progress chunk by chunk; an inline one has only this step.
+    if (op->inline_file)
+      report(op->progress, op->started, op->result.bytes_sent, op->result.bytes_sent);
     PutDone done = std::move(op->done);
     done(std::move(op->result));
   });

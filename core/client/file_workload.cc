@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
 #include "core/client/chunker.h"
+#include "core/meta/chunk_table.h"
 #include "core/wire/message_types.h"
 
 namespace cairn::client {
@@ -25,6 +26,7 @@ FileClientOptions client_options(const FileWorkloadOptions& o) {
   c.chunk_bytes = o.chunk_bytes;
   c.window = static_cast<uint32_t>(o.window);
   c.cache_bytes = 0;  // every get reads the chunks from storage
+  c.inline_bytes = o.inline_bytes;
   return c;
 }
 
@@ -56,7 +58,8 @@ const char* file_op_name(FileOpKind kind) {
   return "unknown";
 }
 
-cas::Digest content_id(std::string_view bytes, uint64_t chunk_bytes) {
+cas::Digest content_id(std::string_view bytes, uint64_t chunk_bytes, uint64_t inline_bytes) {
+  if (!bytes.empty() && bytes.size() <= inline_bytes) chunk_bytes = bytes.size();
   std::string hashes;
   for (const ChunkSpan& s : fixed_chunks(bytes.size(), chunk_bytes)) {
     const cas::Digest d = cas::Digest::of(bytes.substr(s.offset, s.length));
@@ -67,6 +70,10 @@ cas::Digest content_id(std::string_view bytes, uint64_t chunk_bytes) {
 
 cas::Digest content_id(const meta::wire::Manifest& manifest) {
   std::string hashes;
+  if (!manifest.inline_data().empty()) {
+    const cas::Digest d = cas::Digest::of(manifest.inline_data());
+    hashes.append(reinterpret_cast<const char*>(d.hash().data()), d.hash().size());
+  }
   for (const auto& layout : manifest.chunks()) hashes.append(layout.chunk().sha256());
   return id_of(hashes, manifest.size_bytes());
 }
@@ -93,6 +100,7 @@ void FileWorkloadOptions::visit(SettingsVisitor& v) {
   });
   v.bytes("chunk", chunk_bytes);
   v.count("window", window, 1, 64);
+  v.bytes("inline", inline_bytes);
   v.duration("start", start);
   v.duration("until", until);
   v.duration("verify", verify);
@@ -110,6 +118,9 @@ absl::Status FileWorkloadOptions::validate() const {
   }
   if (chunk_bytes < 1 || chunk_bytes > (uint64_t{64} << 20)) {
     return absl::InvalidArgumentError("chunk must be in [1 B, 64 MiB]");
+  }
+  if (inline_bytes > meta::kMaxInlineBytes) {
+    return absl::InvalidArgumentError("inline must be at most 64 KiB");
   }
   if (timeout <= Duration(0)) return absl::InvalidArgumentError("timeout must be positive");
   if (verify > Duration(0) && until > verify) {
@@ -265,7 +276,7 @@ void FileWorkload::do_put(const std::string& path) {
     std::memcpy(data.data() + i, &x, std::min<size_t>(8, size - i));
   }
   FileOpRecord op{.kind = FileOpKind::kPut, .path = path};
-  op.content = content_id(data, options_.chunk_bytes);
+  op.content = content_id(data, options_.chunk_bytes, options_.inline_bytes);
   op.bytes = cas::Digest::of(data);
   PutOptions put;
   auto seen = seen_.find(path);

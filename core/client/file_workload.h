@@ -45,6 +45,7 @@ struct FileWorkloadOptions final : RoleOptionsBase<FileWorkloadOptions> {
   uint64_t size_max = 1 << 20;       //
   uint64_t chunk_bytes = 256 << 10;  // fixed-size chunking: files span a few chunks
   int64_t window = 2;                // FileClient window (chunks in flight)
+  uint64_t inline_bytes = 8 << 10;   // files up to this size go inline in the manifest
   Duration start = std::chrono::seconds(1);
   Duration until = Duration(0);                // no operation starts after this; 0: verify
   Duration verify = Duration(0);               // read-back starts; 0: no read-back
@@ -86,8 +87,8 @@ class FileHistorySink {
 
 // The name of a version's content: SHA-256 over the chunk digests in order (so both the
 // writer, from its bytes, and a reader, from the manifest, can compute it), sized as the
-// file.
-cas::Digest content_id(std::string_view bytes, uint64_t chunk_bytes);
+// file. An inline file counts as one chunk of all its bytes.
+cas::Digest content_id(std::string_view bytes, uint64_t chunk_bytes, uint64_t inline_bytes);
 cas::Digest content_id(const meta::wire::Manifest& manifest);
 
 class FileWorkload final : public Service {

@@ -27,6 +27,22 @@ std::map<cas::Digest, const storage::wire::Layout*> distinct_chunks(const wire::
 }  // namespace
 
 absl::Status check_manifest(const wire::Manifest& m) {
+  if (!m.inline_data().empty()) {
+    if (m.chunks_size() > 0) {
+      return absl::InvalidArgumentError("the manifest has both inline bytes and chunks");
+    }
+    if (m.inline_data().size() > kMaxInlineBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("the manifest's ", m.inline_data().size(),
+                                                     " inline bytes are over the limit of ",
+                                                     kMaxInlineBytes));
+    }
+    if (m.inline_data().size() != m.size_bytes()) {
+      return absl::InvalidArgumentError(absl::StrCat("the manifest's inline bytes are ",
+                                                     m.inline_data().size(),
+                                                     ", not its size_bytes ", m.size_bytes()));
+    }
+    return absl::OkStatus();
+  }
   uint64_t sum = 0;
   for (int i = 0; i < m.chunks_size(); ++i) {
     auto layout = storage::from_wire(m.chunks(i));

@@ -18,8 +18,12 @@
 
 namespace cairn::meta {
 
+// The most bytes a file may keep inline in its manifest (namespace.proto).
+inline constexpr uint64_t kMaxInlineBytes = uint64_t{64} << 10;
+
 // InvalidArgument naming the fault unless every chunk of `m` carries a valid layout
-// (storage::validate) and the chunks' sizes sum to m.size_bytes().
+// (storage::validate) and the chunks' sizes sum to m.size_bytes(); or, for an inline file,
+// unless it has no chunks and its inline bytes (at most kMaxInlineBytes) are size_bytes.
 absl::Status check_manifest(const wire::Manifest& m);
 
 class ChunkTable {

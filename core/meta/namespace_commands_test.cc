@@ -148,6 +148,40 @@ TEST_F(CommandsTest, PutChecksTheManifest) {
   EXPECT_EQ(r.entry().size_bytes(), 0u);
 }
 
+TEST_F(CommandsTest, InlineFilesCarryTheirBytesAndNothingElse) {
+  wire::Manifest m;
+  m.set_inline_data("small file");
+  m.set_size_bytes(10);
+  wire::NsResult r = ns_.put_manifest("/small", m);
+  ASSERT_EQ(code(r), StatusCode::kOk) << message(r);
+  EXPECT_EQ(r.entry().size_bytes(), 10u);
+  const wire::NsResult got = ns_.get("/small");
+  ASSERT_EQ(code(got), StatusCode::kOk);
+  EXPECT_EQ(got.manifest().inline_data(), "small file");
+  EXPECT_EQ(ns_.versions("/small").versions(0).inline_data(), "");  // left out, like chunks
+  EXPECT_EQ(ns_.sm.chunk_count(), 0u);
+
+  m.set_size_bytes(11);  // not the inline bytes' length
+  r = ns_.put_manifest("/bad", m);
+  EXPECT_EQ(code(r), StatusCode::kInvalidArgument);
+  EXPECT_NE(message(r).find("inline bytes are 10"), std::string::npos) << message(r);
+  m = manifest({0});  // chunks and inline bytes at once
+  m.set_inline_data("x");
+  r = ns_.put_manifest("/bad", m);
+  EXPECT_EQ(code(r), StatusCode::kInvalidArgument);
+  EXPECT_NE(message(r).find("both"), std::string::npos) << message(r);
+  m = wire::Manifest();  // over the limit
+  m.set_inline_data(std::string(kMaxInlineBytes + 1, 'x'));
+  m.set_size_bytes(kMaxInlineBytes + 1);
+  r = ns_.put_manifest("/bad", m);
+  EXPECT_EQ(code(r), StatusCode::kInvalidArgument);
+  EXPECT_NE(message(r).find("over the limit"), std::string::npos) << message(r);
+  EXPECT_EQ(code(ns_.stat("/bad")), StatusCode::kNotFound);
+  m.set_inline_data(std::string(kMaxInlineBytes, 'x'));  // at the limit
+  m.set_size_bytes(kMaxInlineBytes);
+  EXPECT_EQ(code(ns_.put_manifest("/max", m)), StatusCode::kOk);
+}
+
 // --- versions -------------------------------------------------------------------------------
 
 TEST_F(CommandsTest, KeepsTheNewestVersionsAndDropsOlderOnes) {

@@ -279,6 +279,7 @@ absl::Status NamespaceTree::versions(const Path& p, wire::NsResult* r) const {
     wire::Manifest* m = r->add_versions();
     *m = *it;
     m->clear_chunks();
+    m->clear_inline_data();
   }
   return absl::OkStatus();
 }

@@ -272,11 +272,9 @@ absl::StatusOr<Plan> make_plan(const BenchArgs& a) {
   }
   p.options.deadline = target->timeout;
   p.options.attempt_timeout = std::min(p.options.deadline, std::chrono::milliseconds(1000));
-  auto chunk = parse_size(a.chunk_size);
-  if (!chunk.ok() || *chunk == 0 || *chunk > (uint64_t{64} << 20)) {
-    return absl::InvalidArgumentError("--chunk-size must be a size from 1 byte to 64MiB");
+  if (absl::Status st = set_file_sizes(a.chunk_size, a.inline_size, &p.options.file); !st.ok()) {
+    return st;
   }
-  p.options.file.chunk_bytes = *chunk;
   p.options.file.window = std::max<uint32_t>(1, a.window);
   p.options.file.cache_bytes = 0;  // every get reaches the cluster
   return p;
@@ -295,6 +293,8 @@ CLI::App* add_bench_command(CLI::App& app, BenchArgs& a) {
   sub->add_option("--dir", a.dir, "directory the run's files go under (default /bench)");
   sub->add_option("--chunk-size", a.chunk_size, "fixed chunk size (default 64MiB)");
   sub->add_option("--window", a.window, "chunks in flight per client (default 4)");
+  sub->add_option("--inline", a.inline_size,
+                  "files up to this size live in the namespace (default 8KiB; 0: none)");
   sub->add_option("--storage", a.storage,
                   "client ports of storage nodes when they differ from --peer");
   add_cluster_options(*sub, a.cluster);

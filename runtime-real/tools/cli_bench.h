@@ -3,6 +3,7 @@
 //
 //   cairn bench [--workload put|get|meta] [--size 4KiB] [--clients 1] [--duration 10s]
 //               [--ops N] [--files 1] [--dir /bench] [--chunk-size 64MiB] [--window 4]
+//               [--inline 8KiB]
 //               [--peer H:P[,...]] [--storage H:P[,...]] [--timeout 10s] [--json]
 //
 // Each client is a FileBlockingClient of its own (its own connections and loop thread)
@@ -38,6 +39,7 @@ struct BenchArgs {
   uint32_t files = 1;
   std::string dir = "/bench";
   std::string chunk_size = "64MiB";
+  std::string inline_size = "8KiB";
   uint32_t window = 4;
   std::string storage;
   ClusterArgs cluster;

@@ -150,11 +150,9 @@ class Runner {
     }
     o.deadline = target->timeout;
     o.attempt_timeout = std::min(o.deadline, std::chrono::milliseconds(1000));
-    auto chunk = parse_size(a_.chunk_size);
-    if (!chunk.ok() || *chunk == 0 || *chunk > (uint64_t{64} << 20)) {
-      return out_.error(kExitUsage, "--chunk-size must be a size from 1 byte to 64MiB, e.g. 4MiB");
+    if (absl::Status st = set_file_sizes(a_.chunk_size, a_.inline_size, &o.file); !st.ok()) {
+      return out_.error(kExitUsage, st);
     }
-    o.file.chunk_bytes = *chunk;
     if (a_.cdc)
       o.file.cdc =
           client::CdcParams{.min_bytes = 256 << 10, .avg_bytes = 1 << 20, .max_bytes = 4 << 20};
@@ -398,6 +396,8 @@ std::vector<CLI::App*> add_file_commands(CLI::App& app, FileArgs& a) {
           ->each([&a](const std::string&) { a.has_if_version = true; });
       sub->add_option("--chunk-size", a.chunk_size, "fixed chunk size (default 64MiB)");
       sub->add_flag("--cdc", a.cdc, "content-defined chunks (about 1 MiB): edits resend little");
+      sub->add_option("--inline", a.inline_size,
+                      "files up to this size live in the namespace, not in chunks (default 8KiB)");
       sub->add_option("--replicas", a.replicas, "store each chunk as R whole copies");
       sub->add_option("--rs", a.rs, "Reed-Solomon K+M, e.g. 3+2 (default: by chunk size)");
       sub->add_option("--window", a.window, "chunks in flight at once (default 4)");

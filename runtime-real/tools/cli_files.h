@@ -1,6 +1,7 @@
 // The `cairn` file commands: the file store from the command line.
 //
 //   cairn put LOCAL PATH     [--if-absent | --if-version N] [--chunk-size 64MiB] [--cdc]
+//                            [--inline 8KiB]
 //                            [--replicas R | --rs K+M] [--window N]   LOCAL "-": stdin
 //   cairn get PATH LOCAL     [--version N]                          LOCAL "-": stdout
 //   cairn cat PATH           [--version N] [--offset N] [--length N]
@@ -42,7 +43,7 @@ struct FileArgs {
   bool if_absent = false, parents = false, cdc = false;
   uint64_t if_version = 0, version = 0, offset = 0, length = 0, limit = 0;
   bool has_length = false, has_if_version = false;
-  std::string after, chunk_size = "64MiB", rs;
+  std::string after, chunk_size = "64MiB", inline_size = "8KiB", rs;
   int replicas = 0;
   uint32_t window = 4;
   ClusterArgs cluster;

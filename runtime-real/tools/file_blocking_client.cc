@@ -10,6 +10,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/base/units.h"
+#include "core/meta/chunk_table.h"
 #include "core/meta/namespace_session.h"
 #include "core/storage/chunk_session.h"
 #include "core/storage/coordinator.h"
@@ -150,6 +152,22 @@ absl::StatusOr<meta::wire::NsResult> FileBlockingClient::command(meta::wire::NsC
   absl::MutexLock lock(&call_mu_);
   return wait_for<absl::StatusOr<meta::wire::NsResult>>(
       host_->runtime(), [&](auto done) { ns_->command(std::move(c), std::move(done)); });
+}
+
+absl::Status set_file_sizes(const std::string& chunk_size, const std::string& inline_size,
+                            client::FileClientOptions* o) {
+  auto chunk = parse_size(chunk_size);
+  if (!chunk.ok() || *chunk == 0 || *chunk > (uint64_t{64} << 20)) {
+    return absl::InvalidArgumentError(
+        "--chunk-size must be a size from 1 byte to 64MiB, e.g. 4MiB");
+  }
+  auto inline_max = parse_size(inline_size);
+  if (!inline_max.ok() || *inline_max > meta::kMaxInlineBytes) {
+    return absl::InvalidArgumentError("--inline must be a size from 0 to 64KiB, e.g. 8KiB");
+  }
+  o->chunk_bytes = *chunk;
+  o->inline_bytes = *inline_max;
+  return absl::OkStatus();
 }
 
 }  // namespace cairn::real

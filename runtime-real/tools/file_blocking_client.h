@@ -64,6 +64,12 @@ struct FileBlockingClientOptions {
   client::FileClientOptions file;
 };
 
+// Sets `o`'s fixed chunk size and inline threshold from command-line sizes ("64MiB",
+// "8KiB"); InvalidArgument naming the flag (--chunk-size, --inline) when one is not a size
+// or out of range (chunks 1 B to 64 MiB, inline 0 to 64 KiB).
+absl::Status set_file_sizes(const std::string& chunk_size, const std::string& inline_size,
+                            client::FileClientOptions* o);
+
 class FileBlockingClient {
  public:
   // REQUIRES: options.meta is not empty; deadline > 0.
