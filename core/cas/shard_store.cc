@@ -599,7 +599,7 @@ void ShardStore::check_invariants() const {
   // The walk of the whole index runs on every call while it is small, then once every
   // index_.size() calls, so a simulator that checks after every step pays O(1) per step
   // on average instead of O(blobs).
-  constexpr size_t kAlwaysWalkBlobs = 1024;
+  constexpr size_t kAlwaysWalkBlobs = 64;
   ++invariant_checks_;
   if (index_.size() <= kAlwaysWalkBlobs || invariant_checks_ % index_.size() == 0) {
     uint64_t used = 0;

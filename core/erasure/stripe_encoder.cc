@@ -109,11 +109,14 @@ EncodedChunk StripeEncoder::encode(const Payload& chunk) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(chunk.data());
   const size_t chunk_bytes = chunk.view().size();
   StripeBuffers s{k, m};
+  // Readable bytes: the chunk and the zeros its owner keeps after it (a frame decoder's
+  // buffer has some), so a padded last shard can often be read in place too.
+  const size_t readable = chunk_bytes + chunk.zero_tail();
   for (size_t i = 0; i < k; ++i) {
     const size_t begin = std::min(chunk_bytes, i * shard_bytes);
     const size_t present = std::min(chunk_bytes - begin, shard_bytes);
-    if (present == shard_bytes) {
-      s.data[i] = bytes + begin;
+    if (present == shard_bytes || i * shard_bytes + shard_bytes <= readable) {
+      s.data[i] = bytes + i * shard_bytes;
       out.shards.push_back(shard_payload(chunk.owner(), s.data[i], shard_bytes));
       continue;
     }

@@ -2,7 +2,8 @@
 // parity shards without copying the chunk, into buffers that are reused from call to call.
 //
 // Promises: the shards' bytes equal encode_stripe's for the same codec and chunk (zero
-// padding included); data shards that lie wholly inside the chunk alias its bytes (sharing
+// padding included); data shards that lie wholly inside the chunk (or its zero tail) alias
+// its bytes (sharing
 // the chunk payload's owner), so they are only as aligned as the chunk; every other shard
 // lives in a pooled buffer that starts on a kShardAlignmentBytes boundary. A pooled buffer
 // goes back to the pool when the last Payload referring to it is destroyed, on any thread,
@@ -33,11 +34,11 @@ class StripeEncoder {
   explicit StripeEncoder(const Codec& codec, size_t max_pooled_buffers = 16);
 
   // Cuts `chunk` into k data shards and computes the m parity shards. Data shards alias
-  // the chunk's bytes except those that reach past its end, which are copied into pooled
-  // buffers with zero padding; parity shards are written into pooled buffers. With a
-  // replication codec every shard is the data shard itself (the same bytes, shared). A
-  // chunk with virtual bytes (chunk.virtual_bytes > 0) is encoded as a length only: its
-  // shards are virtual, of the layout's size, and carry no bytes.
+  // the chunk's bytes except those that reach past its end and past its declared zero
+  // tail (Payload::zero_tail), which are copied into pooled buffers with zero padding; parity
+  // shards are written into pooled buffers. With a replication codec every shard is the data shard
+  // itself (the same bytes, shared). A chunk with virtual bytes (chunk.virtual_bytes > 0) is
+  // encoded as a length only: its shards are virtual, of the layout's size, and carry no bytes.
   // Thread-safe: encode() may run on one thread while Payloads from earlier calls are
   // released on others, and several threads may encode at once.
   EncodedChunk encode(const cairn::Payload& chunk);

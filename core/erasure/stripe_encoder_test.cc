@@ -136,6 +136,29 @@ TEST(StripeEncoder, SecondEncodeOfTheSameSizeAllocatesNoBuffer) {
   for (size_t i = 0; i < shards.size(); ++i) EXPECT_EQ(shards[i].bytes, expected.shards[i].bytes);
 }
 
+TEST(StripeEncoder, APaddedShardWithinTheChunksZeroTailIsReadInPlace) {
+  auto codec = *make_reed_solomon(6, 3);
+  const auto bytes = random_bytes(1'000'003, 1);  // the last data shard needs 317 zeros
+  auto owner = std::make_shared<std::string>(bytes.size() + 2048, '\0');
+  std::copy(bytes.begin(), bytes.end(), owner->begin());
+  const Payload plain = Payload::alias(owner, std::string_view(owner->data(), bytes.size()));
+  const auto expected = encode_stripe(*codec, bytes);
+
+  StripeEncoder encoder(*codec);
+  const EncodedChunk encoded = encoder.encode(plain.with_zero_tail(2048));
+  EXPECT_EQ(encoder.buffers_allocated(), 3u);  // the parity shards only
+  EXPECT_EQ(encoded.shards[5].owner(), plain.owner());
+  EXPECT_EQ(encoded.shards[5].data(), owner->data() + 5 * encoded.layout.shard_bytes);
+  const auto shards = as_shards(encoded);
+  for (size_t i = 0; i < shards.size(); ++i) EXPECT_EQ(shards[i].bytes, expected.shards[i].bytes);
+
+  // A tail shorter than the padding: the shard is copied and padded, as without one.
+  StripeEncoder copying(*codec);
+  const auto copied = as_shards(copying.encode(plain.with_zero_tail(316)));
+  EXPECT_EQ(copying.buffers_allocated(), 4u);
+  for (size_t i = 0; i < copied.size(); ++i) EXPECT_EQ(copied[i].bytes, expected.shards[i].bytes);
+}
+
 // Shards of several MiB take the other fill path: coded straight from the chunk, the padded
 // shard copied in one piece.
 TEST(StripeEncoder, LargePaddedShardsEqualEncodeStripe) {

@@ -64,6 +64,17 @@ class Payload {
   bool has_crc32c() const { return has_crc32c_; }
   uint32_t crc32c() const { return crc32c_; }
 
+  // This payload, declaring that the `n` bytes right after view() are zeros, kept alive by
+  // the same owner and written by nobody: a reader may read that far past the end (an
+  // erasure coder reads a chunk's zero-padded last shard in place instead of copying it).
+  // Copies keep the declaration; alias() starts without one.
+  Payload with_zero_tail(uint16_t n) const {
+    Payload p = *this;
+    p.zero_tail_ = n;
+    return p;
+  }
+  uint16_t zero_tail() const { return zero_tail_; }
+
   uint64_t virtual_bytes = 0;  // bytes that exist only as a length (sim)
 
  private:
@@ -72,6 +83,7 @@ class Payload {
   size_t size_ = 0;
   uint32_t crc32c_ = 0;
   bool has_crc32c_ = false;
+  uint16_t zero_tail_ = 0;  // fits beside the flag: a Payload stays 40 bytes
 };
 
 inline Payload::Payload(std::string bytes)

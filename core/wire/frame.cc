@@ -221,8 +221,12 @@ std::span<char> FrameDecoder::want() {
   std::string& pb = frame_.message.header;
   if (body_got_ < pb.size()) return {pb.data() + body_got_, n};
   if (!payload_) start_payload();
-  // Writable memory must be part of the string: size it (zero-fills only what is new).
-  if (payload_->size() != payload_expected_) payload_->resize(payload_expected_);
+  // Writable memory must be part of the string: size it (zero-fills only what is new),
+  // with room for the zero tail so that adding it later moves nothing.
+  if (payload_->size() != payload_expected_) {
+    payload_->reserve(payload_expected_ + zero_tail());
+    payload_->resize(payload_expected_);
+  }
   return {payload_->data() + payload_got(), n};
 }
 
@@ -273,7 +277,7 @@ size_t FrameDecoder::absorb(const char* data, size_t size) {
     } else {
       if (got == 0) {
         p.clear();  // keeps a reused string's capacity
-        p.reserve(payload_expected_);
+        p.reserve(payload_expected_ + zero_tail());
       }
       CAIRN_ASSERT(p.size() == got);
       p.append(data, n);
@@ -310,8 +314,13 @@ absl::Status FrameDecoder::finish_body() {
                 absl::StrFormat("computed 0x%08x, frame says 0x%08x", crc, expected_crc_));
   }
   if (payload_expected_ > 0) {
+    const uint16_t tail = static_cast<uint16_t>(zero_tail());
+    payload_->append(tail, '\0');  // into the capacity reserved for it
     if (payload_->capacity() <= kRecycleBytesMax) recycled_ = payload_;
-    frame_.message.payload = Payload(std::shared_ptr<const std::string>(std::move(payload_)));
+    std::shared_ptr<const std::string> owner = std::move(payload_);
+    frame_.message.payload =
+        Payload::alias(owner, std::string_view(owner->data(), payload_expected_))
+            .with_zero_tail(tail);
   }
   payload_.reset();
   payload_expected_ = 0;

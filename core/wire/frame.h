@@ -134,6 +134,12 @@ class FrameDecoder {
  public:
   explicit FrameDecoder(FrameLimits limits = {}) : limits_(limits) {}
 
+  // Payloads of at least kZeroTailFrom bytes get kZeroTailBytes of zeros after them in
+  // the same buffer, declared on the Payload (Payload::zero_tail): enough for the padded
+  // last shard of any erasure code (k * 64 bytes at most) to be read in place.
+  static constexpr size_t kZeroTailFrom = 1u << 20;
+  static constexpr uint16_t kZeroTailBytes = 2048;
+
   // Where the next bytes must be written. Empty while a decoded frame waits in take() or
   // after an error. Never longer than what the current frame still needs.
   std::span<char> want();
@@ -173,6 +179,7 @@ class FrameDecoder {
 
   // Recycled payloads larger than this are dropped, so an idle decoder holds little.
   static constexpr size_t kRecycleBytesMax = 4u << 20;
+  size_t zero_tail() const { return payload_expected_ >= kZeroTailFrom ? kZeroTailBytes : 0; }
 
   FrameLimits limits_;
   std::array<char, kFrameHeaderSize> header_buf_{};

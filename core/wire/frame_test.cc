@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -173,6 +174,46 @@ TEST(Frame, InPlaceDecodingAliasesThePayloadAndChecksTheCrc) {
   const std::string junk(kFrameHeaderSize, 'j');
   EXPECT_EQ(parse_frame_header(junk.data(), FrameLimits{}, &fh, &why), FrameError::kBadMagic);
   EXPECT_EQ(frame_status(FrameError::kBadMagic, why).code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Large payloads carry zeros after them (Payload::zero_tail) so an erasure coder reads a
+// padded shard in place; a recycled buffer that held other bytes there is zeroed again.
+TEST(Frame, LargePayloadsComeWithAZeroTail) {
+  const size_t big = FrameDecoder::kZeroTailFrom + 5;
+  FrameDecoder d;
+  for (int round = 0; round < 4; ++round) {
+    const char fill = static_cast<char>('a' + round);
+    const size_t size = big + (round % 2 == 0 ? 3000 : 0);  // a shorter frame after a longer
+    const std::string bytes = encode_frame(make_message(5, "h", std::string(size, fill)), {});
+    Frame f;
+    if (round < 2) {  // feed(): the payload is appended
+      std::vector<Frame> out;
+      ASSERT_TRUE(d.feed(bytes.data(), bytes.size(), &out).ok());
+      ASSERT_EQ(out.size(), 1u);
+      f = std::move(out[0]);
+    } else {  // want() and commit(): the payload is written in place
+      size_t at = 0;
+      while (!d.has_frame()) {
+        std::span<char> w = d.want();
+        const size_t n = std::min(w.size(), bytes.size() - at);
+        std::memcpy(w.data(), bytes.data() + at, n);
+        ASSERT_TRUE(d.commit(n).ok());
+        at += n;
+      }
+      f = d.take();
+    }
+    const Payload& p = f.message.payload;
+    EXPECT_EQ(p.view(), std::string(size, fill)) << round;
+    ASSERT_EQ(p.zero_tail(), FrameDecoder::kZeroTailBytes);
+    EXPECT_EQ(std::string_view(p.data() + p.view().size(), p.zero_tail()),
+              std::string(p.zero_tail(), '\0'))
+        << round;
+  }
+  const std::string small = encode_frame(make_message(5, "h", std::string(1000, 's')), {});
+  std::vector<Frame> out;
+  ASSERT_TRUE(d.feed(small.data(), small.size(), &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].message.payload.zero_tail(), 0);
 }
 
 TEST(Frame, VirtualPayloadIsNotFrameable) {
