@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime-real/host/asio_runtime.h"
+#include "runtime-real/host/config.h"
 #include "runtime-real/host/spd_log.h"
 
 namespace cairn::real {
@@ -305,6 +306,17 @@ TEST_F(FileDiskTest, AFailureCompletesOnlyItsOwnOperation) {
                                               "read-past-end:OUT_OF_RANGE",
                                               "rename-missing:NOT_FOUND", "write:OK"}));
   EXPECT_EQ(PosixFiles(dir_ + "/disk").read("ok").value_or("?"), "123456");
+}
+
+// The node setting that sizes the disk's threads: read from the config, bounded.
+TEST(NodeConfigDiskThreads, IsReadWithItsDefaultAndBounds) {
+  EXPECT_EQ(NodeConfig{}.disk_threads, AsioRuntime::kDefaultDiskThreads);
+  auto c = parse_node_config("node: 1\ndata_dir: /tmp/x\ndisk_threads: 3\n", "n1.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->disk_threads, 3);
+  auto zero = parse_node_config("node: 1\ndata_dir: /tmp/x\ndisk_threads: 0\n", "n1.yaml");
+  EXPECT_EQ(zero.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(zero.status().message().find("n1.yaml:3"), std::string::npos) << zero.status();
 }
 
 }  // namespace

@@ -94,11 +94,13 @@ absl::Status PosixFiles::make_parents(const std::string& path) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) return absl::OkStatus();
   if (absl::Status s = make_parents(dir); !s.ok()) return s;
-  if (::mkdir(dir.c_str(), 0755) != 0) {
-    if (errno == EEXIST) return absl::OkStatus();  // made by a concurrent operation
+  // The new directory's name lives in its parent. Marked before the mkdir: an operation
+  // on another name that finds the directory made, and a sync_dir() after it, then
+  // find the parent dirty too.
+  mark_dirty(dir);
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {  // EEXIST: made concurrently
     return errno_status(errno, "mkdir " + dir);
   }
-  mark_dirty(dir);  // the new directory's name lives in its parent
   return absl::OkStatus();
 }
 
