@@ -11,17 +11,16 @@
 namespace cairn::real {
 
 AsioRuntime::AsioRuntime(NodeId self, std::string data_dir, asio::thread_pool& workers,
-                         std::shared_ptr<spdlog::logger> logger, uint64_t seed)
+                         std::shared_ptr<spdlog::logger> logger, uint64_t seed, int disk_threads)
     : self_(self),
       data_dir_(std::move(data_dir)),
       workers_(workers),
-      serial_(asio::make_strand(workers.get_executor())),
       logger_(std::move(logger)),
       rng_(seed),
       log_(std::make_unique<SpdLog>(self, logger_)),
       timer_(io_) {
   CAIRN_ASSERT(self_ != kNoNode);
-  disk_ = std::make_unique<FileDisk>(*this, data_dir_);
+  disk_ = std::make_unique<FileDisk>(*this, data_dir_, disk_threads);
   work_guard_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
       io_.get_executor());
 }
@@ -75,26 +74,30 @@ void AsioRuntime::run_sync(const std::function<void()>& fn) {
   done.get_future().wait();
 }
 
-void AsioRuntime::offload(std::function<void()> work, std::function<void()> done, bool serial) {
+std::function<void()> AsioRuntime::tracked(std::function<void()> work, std::function<void()> done) {
   {
     absl::MutexLock lock(&mu_);
     ++outstanding_;
   }
-  auto job = [this, work = std::move(work), done = std::move(done)]() mutable {
+  return [this, work = std::move(work), done = std::move(done)]() mutable {
     if (work) work();
     if (!stopped_.load()) asio::post(io_, std::move(done));
     absl::MutexLock lock(&mu_);
     --outstanding_;
   };
-  if (serial) {
-    asio::post(serial_, std::move(job));
-  } else {
-    asio::post(workers_, std::move(job));
-  }
+}
+
+void AsioRuntime::offload(std::function<void()> work, std::function<void()> done) {
+  asio::post(workers_, tracked(std::move(work), std::move(done)));
+}
+
+void AsioRuntime::offload(asio::thread_pool& pool, std::function<void()> work,
+                          std::function<void()> done) {
+  asio::post(pool, tracked(std::move(work), std::move(done)));
 }
 
 void AsioRuntime::compute(Cost, Callback work, Callback done) {
-  offload(std::move(work), std::move(done), /*serial=*/false);
+  offload(std::move(work), std::move(done));
 }
 
 TimerId AsioRuntime::after(Duration delay, Callback fn) {

@@ -1,5 +1,5 @@
 // The real Runtime: one Asio event loop (one thread) per node, steady-clock timers, a
-// shared worker pool for disk I/O and compute().
+// shared worker pool for compute(), and the disk's own I/O threads (file_disk.h).
 //
 // Promises (those of core/runtime/runtime.h): every callback core sees — timers, message
 // deliveries, disk and compute completions — runs on the node's loop thread, one at a
@@ -37,9 +37,13 @@ class AsioRuntime final : public Runtime {
   // Where messages for this node go (normally Node::deliver). Runs on the loop.
   using Receiver = std::function<void(NodeId from, const Message& message)>;
 
-  // REQUIRES: self != kNoNode; `workers` outlives this runtime.
+  static constexpr int kDefaultDiskThreads = 8;
+
+  // REQUIRES: self != kNoNode; `workers` outlives this runtime; disk_threads >= 1 (the
+  // most disk operations in flight at once).
   AsioRuntime(NodeId self, std::string data_dir, asio::thread_pool& workers,
-              std::shared_ptr<spdlog::logger> logger, uint64_t seed);
+              std::shared_ptr<spdlog::logger> logger, uint64_t seed,
+              int disk_threads = kDefaultDiskThreads);
   ~AsioRuntime() override;
 
   NodeId self() const override { return self_; }
@@ -72,20 +76,22 @@ class AsioRuntime final : public Runtime {
 
   // Runs `fn` on the loop thread (callable from any thread; dropped after stop()).
   void post(std::function<void()> fn);
-  // Runs `work` on the worker pool, then `done` on the loop. `serial` work runs one at a
-  // time in the order offloaded (the disk's ordering promise).
-  void offload(std::function<void()> work, std::function<void()> done, bool serial);
+  // Runs `work` on the shared worker pool, then `done` on the loop.
+  void offload(std::function<void()> work, std::function<void()> done);
+  // The same on `pool` (the disk's I/O threads). stop() waits for it too.
+  void offload(asio::thread_pool& pool, std::function<void()> work, std::function<void()> done);
   // Runs `fn` on the loop and waits for it. REQUIRES: started, not on the loop thread.
   void run_sync(const std::function<void()>& fn);
 
  private:
   void arm_timer();
   void fire_due_timers();
+  // `work` then `done` posted to the loop, counted in outstanding_ until it ran.
+  std::function<void()> tracked(std::function<void()> work, std::function<void()> done);
 
   const NodeId self_;
   const std::string data_dir_;
   asio::thread_pool& workers_;
-  asio::strand<asio::thread_pool::executor_type> serial_;
   std::shared_ptr<spdlog::logger> logger_;
   Rng rng_;
   std::unique_ptr<Log> log_;

@@ -94,8 +94,9 @@ void read_role_options(const YAML::Node& root, const RoleRegistry& registry, Nod
 }
 
 void read_top(const YAML::Node& root, const RoleRegistry& registry, NodeConfig* c) {
-  std::vector<std::string> keys{"node",  "listen",    "http",  "client",    "data_dir", "zone",
-                                "roles", "log_level", "peers", "transport", "meta"};
+  std::vector<std::string> keys{"node",     "listen",    "http",  "client",
+                                "data_dir", "zone",      "roles", "log_level",
+                                "peers",    "transport", "meta",  "disk_threads"};
   for (const RoleInfo& r : registry.roles()) {
     if (!r.settings.empty()) keys.push_back(r.settings);
   }
@@ -116,6 +117,9 @@ void read_top(const YAML::Node& root, const RoleRegistry& registry, NodeConfig* 
   if (root["roles"]) read_roles(root["roles"], registry, c);
   if (root["peers"]) read_peers(root["peers"], c);
   if (root["transport"]) read_transport(root["transport"], &c->transport);
+  if (root["disk_threads"]) {
+    c->disk_threads = static_cast<int>(integer(root["disk_threads"], "disk_threads", 1, 256));
+  }
   read_role_options(root, registry, c);
 }
 

@@ -17,6 +17,7 @@
 //   membership: {heartbeat: 1s, suspect_timeout: 2s, phi_threshold: 8, monitors: 3}
 //   raft: {tick: 10ms, election_timeout: [150ms, 300ms], heartbeat: 50ms}
 //   transport: {shm: auto, shm_threshold: 64KiB, shm_ring: 8MiB, send_queue: 64MiB}
+//   disk_threads: 8               # disk operations in flight at once
 //
 // Role sections (membership, raft, ...) are read by the reader cairn-sim uses for
 // scenarios (runtime-real/settings/), with the same keys and units (docs/settings.md).
@@ -77,6 +78,8 @@ struct NodeConfig {
   LogLevel log_level = LogLevel::kInfo;
   std::vector<PeerConfig> peers;
   TransportConfig transport;
+  // Disk operations in flight at once, each on its own I/O thread (file_disk.h).
+  int disk_threads = 8;
   // Options of the roles, by role name (defaults when a section is absent).
   RoleSettings role_options;
 

@@ -1,20 +1,34 @@
-// The real runtime's Disk: PosixFiles run one at a time on the worker pool, in the order
-// issued, each completion posted back to the node's loop (core/runtime/disk.h's promises,
-// with "durable" meaning fsync'd: it survives kill -9 and power loss). Payloads are
-// written from the memory they arrived in (the worker holds a reference), never copied.
+// The real runtime's Disk: PosixFiles run on the disk's own I/O threads, several at once,
+// each completion posted back to the node's loop (core/runtime/disk.h's promises, with
+// "durable" meaning fsync'd: it survives kill -9 and power loss). Payloads are written
+// from the memory they arrived in (the I/O thread holds a reference), never copied.
 //
-// Slow I/O for fault tests (core/runtime/faulty_disk.h): set_added_latency() makes the
-// worker sleep that long before each operation, so the disk is slow and everything
-// queued behind it waits, while the node's loop keeps running.
+// Order: an operation starts as soon as no earlier-issued, unfinished one conflicts with
+// it (disk_scheduler.h: same name and one of them changes it; list/list_dir against any
+// change; sync_dir after every earlier change); otherwise it waits. So operations on one
+// name take effect and complete in the order issued (a log's append_syncs stay in order),
+// a list sees every change issued before it and none issued after, while operations on
+// different names overlap. At most `threads` operations are in flight; the rest wait in
+// issue order. The I/O threads are the disk's own, so blocking fsyncs never hold up
+// Runtime::compute(); they start with the first operation.
+//
+// Slow I/O for fault tests (core/runtime/faulty_disk.h): set_added_latency() makes each
+// operation sleep that long on its I/O thread before it runs, so every operation is that
+// much slower and, with all threads busy, later ones wait, while the node's loop keeps
+// running.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 
 #include "core/runtime/disk.h"
 #include "core/runtime/time.h"
+#include "runtime-real/host/disk_scheduler.h"
 #include "runtime-real/host/posix_files.h"
+
+namespace boost::asio {
+class thread_pool;
+}
 
 namespace cairn::real {
 
@@ -23,7 +37,9 @@ class AsioRuntime;
 class FileDisk final : public Disk {
  public:
   // Creates `root` if it does not exist (errors surface on the first operation).
-  FileDisk(AsioRuntime& rt, std::string root);
+  // REQUIRES: threads >= 1.
+  FileDisk(AsioRuntime& rt, std::string root, int threads = 8);
+  ~FileDisk() override;
 
   using Disk::append;
   using Disk::append_sync;
@@ -43,17 +59,25 @@ class FileDisk final : public Disk {
   void list_dir(const std::string& dir, DirDone done) override;
   void space(SpaceDone done) override;
 
-  // Operations issued from now on wait `latency` on the worker first. Loop thread only.
+  // Operations issued from now on wait `latency` on their I/O thread first. Loop thread
+  // only.
   void set_added_latency(Duration latency);
 
+  // The most operations that were ever in flight at once (for tests). Loop thread only.
+  size_t max_in_flight() const { return scheduler_.max_running(); }
+
  private:
+  using Kind = DiskScheduler::Kind;
   template <typename Result, typename Op, typename Callback>
-  void run(Op op, Callback done);
+  void run(Kind kind, std::vector<std::string> names, Op op, Callback done);
 
   AsioRuntime& rt_;
-  // Touched only by the serial worker strand, one operation at a time.
+  const int threads_;
+  // Used by the I/O threads; thread-safe for what the scheduler lets run together.
   std::shared_ptr<PosixFiles> files_;
   Duration added_latency_ = Duration(0);
+  DiskScheduler scheduler_;                         // loop thread only
+  std::unique_ptr<boost::asio::thread_pool> pool_;  // made by the first operation
 };
 
 }  // namespace cairn::real

@@ -72,7 +72,8 @@ absl::Status NodeHost::build(const NodeConfig& config, asio::thread_pool& worker
   std::filesystem::create_directories(config.data_dir, fs_ec);
   if (fs_ec) return absl::InternalError(absl::StrCat(config.data_dir, ": ", fs_ec.message()));
   rt_ = std::make_unique<AsioRuntime>(config.node, config.data_dir, workers, std::move(logger),
-                                      std::random_device{}() ^ (uint64_t{config.node} << 32));
+                                      std::random_device{}() ^ (uint64_t{config.node} << 32),
+                                      config.disk_threads);
   std::vector<PeerAddress> peers;
   for (const auto& p : config.peers) {
     auto ep = endpoint_of(p.address);

@@ -84,21 +84,56 @@ absl::StatusOr<std::string> PosixFiles::path_for(const std::string& name) const 
   return root_ + "/" + name;
 }
 
-void PosixFiles::mark_dirty(const std::string& path) { dirty_dirs_.insert(parent_of(path)); }
+void PosixFiles::mark_dirty(const std::string& path) {
+  std::lock_guard lock(mu_);
+  dirty_dirs_.insert(parent_of(path));
+}
 
 absl::Status PosixFiles::make_parents(const std::string& path) {
   const std::string dir = parent_of(path);
   struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) return absl::OkStatus();
   if (absl::Status s = make_parents(dir); !s.ok()) return s;
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+  // The new directory's name lives in its parent. Marked before the mkdir: an operation
+  // on another name that finds the directory made, and a sync_dir() after it, then
+  // find the parent dirty too.
+  mark_dirty(dir);
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {  // EEXIST: made concurrently
     return errno_status(errno, "mkdir " + dir);
-  mark_dirty(dir);  // the new directory's name lives in its parent
+  }
   return absl::OkStatus();
 }
 
-PosixFiles::~PosixFiles() {
-  for (const auto& [path, fd] : open_fds_) ::close(fd);
+PosixFiles::Fd::~Fd() { ::close(fd); }
+
+PosixFiles::~PosixFiles() = default;
+
+size_t PosixFiles::open_files() const {
+  std::lock_guard lock(mu_);
+  return open_fds_.size();
+}
+
+size_t PosixFiles::read_files() const {
+  std::lock_guard lock(mu_);
+  return read_fds_.size();
+}
+
+PosixFiles::FdRef PosixFiles::find_fd(const FdTable& table, const std::string& path) const {
+  std::lock_guard lock(mu_);
+  auto it = table.find(path);
+  return it == table.end() ? nullptr : it->second;
+}
+
+PosixFiles::FdRef PosixFiles::keep_fd(FdTable& table, const std::string& path, FdRef fd) const {
+  std::lock_guard lock(mu_);
+  auto [it, added] = table.emplace(path, fd);
+  if (!added) return it->second;  // kept meanwhile by a concurrent reader: use that one
+  // Bounded: drop another kept descriptor (any will do; reopening is only slower). One
+  // still in use elsewhere stays open until its holder lets go.
+  if (table.size() > kMaxOpenFiles)
+    table.erase(it == table.begin() ? std::next(it) : table.begin());
+  CAIRN_ASSERT(table.size() <= kMaxOpenFiles);
+  return fd;
 }
 
 absl::StatusOr<int> PosixFiles::open_for_write(const std::string& path, int flags) {
@@ -110,21 +145,24 @@ absl::StatusOr<int> PosixFiles::open_for_write(const std::string& path, int flag
   return fd;
 }
 
-absl::StatusOr<int> PosixFiles::append_fd(const std::string& path) {
-  if (auto it = open_fds_.find(path); it != open_fds_.end()) return it->second;
-  // Bounded: drop the first kept descriptor (any will do; reopening is only slower).
-  if (open_fds_.size() >= kMaxOpenFiles) close_fd(open_fds_.begin()->first);
+absl::StatusOr<PosixFiles::FdRef> PosixFiles::append_fd(const std::string& path) {
+  if (FdRef kept = find_fd(open_fds_, path)) return kept;
   absl::StatusOr<int> fd = open_for_write(path, O_APPEND);
-  if (fd.ok()) open_fds_.emplace(path, *fd);
-  CAIRN_ASSERT(open_fds_.size() <= kMaxOpenFiles);
-  return fd;
+  if (!fd.ok()) return fd.status();
+  return keep_fd(open_fds_, path, std::make_shared<const Fd>(*fd));
+}
+
+absl::StatusOr<PosixFiles::FdRef> PosixFiles::read_fd(const std::string& path) const {
+  if (FdRef kept = find_fd(read_fds_, path)) return kept;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_status(errno, "open " + path);
+  return keep_fd(read_fds_, path, std::make_shared<const Fd>(fd));
 }
 
 void PosixFiles::close_fd(const std::string& path) {
-  auto it = open_fds_.find(path);
-  if (it == open_fds_.end()) return;
-  ::close(it->second);
-  open_fds_.erase(it);
+  std::lock_guard lock(mu_);
+  open_fds_.erase(path);
+  read_fds_.erase(path);
 }
 
 absl::Status PosixFiles::write(const std::string& name, std::string_view bytes) {
@@ -161,15 +199,16 @@ absl::Status PosixFiles::write(const std::string& name, std::string_view bytes) 
 absl::Status PosixFiles::append(const std::string& name, std::string_view bytes) {
   auto path = path_for(name);
   if (!path.ok()) return path.status();
-  const bool existed = open_fds_.contains(*path) || ::access(path->c_str(), F_OK) == 0;
-  absl::StatusOr<int> fd = append_fd(*path);
+  const bool existed = find_fd(open_fds_, *path) != nullptr || ::access(path->c_str(), F_OK) == 0;
+  absl::StatusOr<FdRef> fd = append_fd(*path);
   if (!fd.ok()) return fd.status();
+  const int f = (*fd)->fd;
   struct stat st {};
-  if (::fstat(*fd, &st) != 0) return errno_status(errno, "stat " + *path);
-  absl::Status s = write_fd(*fd, bytes, *path);
+  if (::fstat(f, &st) != 0) return errno_status(errno, "stat " + *path);
+  absl::Status s = write_fd(f, bytes, *path);
   if (!s.ok()) {
     // Nothing appended, as disk.h promises (a full disk may have taken part of it).
-    const bool cut = ::ftruncate(*fd, st.st_size) == 0;
+    const bool cut = ::ftruncate(f, st.st_size) == 0;
     CAIRN_ASSERT(cut || !s.ok());
     close_fd(*path);
     if (!existed) ::unlink(path->c_str());
@@ -185,22 +224,17 @@ absl::Status PosixFiles::append_sync(const std::string& name, std::string_view b
 absl::StatusOr<std::string> PosixFiles::read(const std::string& name) const {
   auto path = path_for(name);
   if (!path.ok()) return path.status();
-  const int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno_status(errno, "open " + *path);
+  absl::StatusOr<FdRef> fd = read_fd(*path);
+  if (!fd.ok()) return fd.status();
   std::string out;
   char buf[1 << 16];
   for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    const ssize_t n = ::pread((*fd)->fd, buf, sizeof buf, static_cast<off_t>(out.size()));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return errno_status(err, "read " + *path);
-    }
+    if (n < 0) return errno_status(errno, "read " + *path);
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
   }
-  ::close(fd);
   return out;
 }
 
@@ -208,34 +242,38 @@ absl::StatusOr<std::string> PosixFiles::read_range(const std::string& name, uint
                                                    uint64_t length) const {
   auto path = path_for(name);
   if (!path.ok()) return path.status();
-  const int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno_status(errno, "open " + *path);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return errno_status(err, "stat " + *path);
-  }
-  const auto size = static_cast<uint64_t>(st.st_size);
-  if (offset > size || length > size - offset) {
-    ::close(fd);
+  absl::StatusOr<FdRef> fd = read_fd(*path);
+  if (!fd.ok()) return fd.status();
+  const int f = (*fd)->fd;
+  // OutOfRange unless the range lies within the file's current size.
+  auto check_size = [&]() -> absl::Status {
+    struct stat st {};
+    if (::fstat(f, &st) != 0) return errno_status(errno, "stat " + *path);
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (offset <= size && length <= size - offset) return absl::OkStatus();
     return absl::OutOfRangeError(absl::StrCat("range [", offset, ", +", length, ") of \"", name,
                                               "\" is past its end (", size, " bytes)"));
+  };
+  // A usual range is one pread: the size is asked first only for an empty range (a pread
+  // of 0 bytes checks nothing) and for one too large to allocate or to address blindly,
+  // and otherwise only to explain a read that met the end of the file.
+  constexpr uint64_t kAskFirst = uint64_t{1} << 30;
+  if (length == 0 || length > kAskFirst || offset > kAskFirst * kAskFirst) {
+    if (absl::Status s = check_size(); !s.ok()) return s;
   }
   std::string out(length, '\0');
   size_t done = 0;
   while (done < length) {
     const ssize_t n =
-        ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
+        ::pread(f, out.data() + done, length - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : EIO;  // 0: the file shrank under us
-      ::close(fd);
-      return errno_status(err, "read " + *path);
+    if (n < 0) return errno_status(errno, "read " + *path);
+    if (n == 0) {
+      if (absl::Status s = check_size(); !s.ok()) return s;
+      return errno_status(EIO, "read " + *path);  // within the file, yet at its end: it changed
     }
     done += static_cast<size_t>(n);
   }
-  ::close(fd);
   CAIRN_ASSERT(out.size() == length);
   return out;
 }
@@ -252,9 +290,9 @@ absl::StatusOr<FileStat> PosixFiles::stat(const std::string& name) const {
 absl::Status PosixFiles::sync(const std::string& name) {
   auto path = path_for(name);
   if (!path.ok()) return path.status();
-  auto it = open_fds_.find(*path);
-  if (it == open_fds_.end()) return fsync_path(*path, O_RDONLY);
-  if (::fsync(it->second) == 0) return absl::OkStatus();
+  const FdRef kept = find_fd(open_fds_, *path);
+  if (kept == nullptr) return fsync_path(*path, O_RDONLY);
+  if (::fsync(kept->fd) == 0) return absl::OkStatus();
   const int err = errno;
   close_fd(*path);  // after a failed fsync the page cache is in doubt: start afresh
   return errno_status(err, "fsync " + *path);
@@ -285,16 +323,23 @@ absl::Status PosixFiles::remove(const std::string& name) {
 }
 
 absl::Status PosixFiles::sync_dir() {
-  dirty_dirs_.insert(root_);
+  // Take the dirty set (what changed before now) and fsync outside the lock, so that
+  // operations on other names go on meanwhile; what they dirty waits for the next call.
+  std::set<std::string> dirs;
+  {
+    std::lock_guard lock(mu_);
+    dirs.swap(dirty_dirs_);
+  }
+  dirs.insert(root_);
   // Deepest first is not required for correctness (each fsync covers one directory's
   // entries), but every directory on the way to a new one must be synced, and is listed.
-  for (const std::string& dir : dirty_dirs_) {
-    if (absl::Status s = fsync_path(dir, O_RDONLY | O_DIRECTORY); !s.ok()) {
-      if (s.code() == absl::StatusCode::kNotFound) continue;  // removed since
-      return s;
-    }
+  for (auto it = dirs.begin(); it != dirs.end(); ++it) {
+    absl::Status s = fsync_path(*it, O_RDONLY | O_DIRECTORY);
+    if (s.ok() || s.code() == absl::StatusCode::kNotFound) continue;  // NotFound: removed since
+    std::lock_guard lock(mu_);
+    dirty_dirs_.insert(it, dirs.end());  // not synced: the next call tries again
+    return s;
   }
-  dirty_dirs_.clear();
   return absl::OkStatus();
 }
 

@@ -1,23 +1,32 @@
 // Synchronous POSIX file operations under one root directory, with real durability:
 // fsync for contents, fsync of the parent directories for names. FileDisk runs these on
-// the worker pool; nothing here knows about Asio or the Runtime.
+// its I/O threads; nothing here knows about Asio or the Runtime.
 //
 // Names are relative paths ("membership/incarnation"); "..", empty parts and absolute
 // paths are InvalidArgument. Parent directories are created on demand. rename() is
 // rename(2), atomic on POSIX file systems. sync_dir() fsyncs every directory whose
-// entries changed since the last sync_dir() (and, for a new directory, its parent too).
-// append(), sync() and append_sync() use a descriptor kept open per file (at most
-// kMaxOpenFiles), so a log append costs no open(); it is closed when the name is
-// renamed (either side), removed or rewritten, so an append always reaches the file the
-// name holds now. "Synced" means fsync(2) returned 0 on that descriptor.
+// entries changed before it started (and, for a new directory, its parent too).
+// append(), sync() and append_sync() use a write descriptor kept open per file, and
+// read() and read_range() a read descriptor kept open per file (at most kMaxOpenFiles
+// of each), so a log append costs no open() and a range read is one pread(). Both are
+// closed when the name is renamed (either side), removed or rewritten, so an operation
+// always reaches the file the name holds now. "Synced" means fsync(2) returned 0.
 // Space: write() reserves the blocks it needs (fallocate) before touching the file, and
 // append() truncates back what it added if it fails, so a write that does not fit fails
 // with ResourceExhausted and leaves the file as it was (disk.h's promise). After any
 // other I/O error in the middle of a write() the file's contents are undefined.
-// Not thread-safe: the caller runs one operation at a time.
+//
+// Threads: operations may run concurrently from several threads as long as no two of
+// them touch the same name while one of them changes it (write, append, append_sync,
+// sync, rename, remove), and list() and list_dir() run alone with respect to those
+// changes; reads of one name may overlap. FileDisk's scheduler keeps to that. The tables
+// of kept descriptors and of dirty directories are guarded by a mutex, and a kept
+// descriptor is reference-counted, so evicting it never closes it under another thread.
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -58,21 +67,43 @@ class PosixFiles {
   absl::StatusOr<DiskSpace> space() const;
 
   const std::string& root() const { return root_; }
-  size_t open_files() const { return open_fds_.size(); }
+  // Kept write (append) and read descriptors.
+  size_t open_files() const;
+  size_t read_files() const;
 
  private:
+  // A kept descriptor; closed when the last holder lets go of it.
+  struct Fd {
+    explicit Fd(int f) : fd(f) {}
+    ~Fd();
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    const int fd;
+  };
+  using FdRef = std::shared_ptr<const Fd>;
+  using FdTable = std::map<std::string, FdRef>;  // by full path; at most kMaxOpenFiles
+
   absl::StatusOr<std::string> path_for(const std::string& name) const;
   absl::Status make_parents(const std::string& path);
   // Opens `path` for writing with `flags`, creating it and its parents if needed.
   absl::StatusOr<int> open_for_write(const std::string& path, int flags);
   void mark_dirty(const std::string& path);
   // The kept-open O_APPEND descriptor of `path`, opening (and creating) it if needed.
-  absl::StatusOr<int> append_fd(const std::string& path);
+  absl::StatusOr<FdRef> append_fd(const std::string& path);
+  // The kept-open O_RDONLY descriptor of `path`; NotFound if there is no such file.
+  absl::StatusOr<FdRef> read_fd(const std::string& path) const;
+  // The kept descriptor of `path` in `table`, if any.
+  FdRef find_fd(const FdTable& table, const std::string& path) const;
+  // Keeps `fd` for `path` (dropping another if the table is full); returns what is kept.
+  FdRef keep_fd(FdTable& table, const std::string& path, FdRef fd) const;
+  // Forgets both kept descriptors of `path` (they close once no operation holds them).
   void close_fd(const std::string& path);
 
   std::string root_;
-  std::set<std::string> dirty_dirs_;
-  std::map<std::string, int> open_fds_;  // by full path; at most kMaxOpenFiles
+  mutable std::mutex mu_;
+  std::set<std::string> dirty_dirs_;  // guarded by mu_
+  FdTable open_fds_;                  // guarded by mu_: write (O_APPEND) descriptors
+  mutable FdTable read_fds_;          // guarded by mu_: read descriptors
 };
 
 // Errno as a status: ENOENT -> NotFound, EACCES/EPERM -> PermissionDenied,

@@ -106,6 +106,8 @@ TEST(FileDisk, OperationsCompleteInOrderAndPersist) {
   AsioRuntime rt(1, dir, pool, make_process_logger(LogLevel::kWarn), 1);
   rt.start();
   std::promise<std::vector<std::string>> listed;
+  std::promise<void> synced;
+  std::future<void> synced_done = synced.get_future();
   std::vector<int> order;
   rt.run_sync([&] {
     Disk& d = rt.disk();
@@ -128,6 +130,7 @@ TEST(FileDisk, OperationsCompleteInOrderAndPersist) {
     d.sync_dir([&](absl::Status s) {
       EXPECT_TRUE(s.ok()) << s;
       order.push_back(5);
+      synced.set_value();
     });
     d.read("a/tmp",
            [&](absl::StatusOr<std::string> r) { EXPECT_TRUE(absl::IsNotFound(r.status())); });
@@ -137,6 +140,8 @@ TEST(FileDisk, OperationsCompleteInOrderAndPersist) {
     d.list("a/", [&](absl::StatusOr<std::vector<std::string>> r) { listed.set_value(*r); });
   });
   ASSERT_EQ(listed.get_future().get(), std::vector<std::string>{"a/final"});
+  // The list need not wait for sync_dir (it only reads), so wait for that too.
+  ASSERT_EQ(synced_done.wait_for(5s), std::future_status::ready);
   rt.stop();
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4, 5}));
   PosixFiles files(dir);
