@@ -303,6 +303,20 @@ CheckResult FileRun::judge_durability() const {
   return r;
 }
 
+namespace {
+
+// PREFIX_p50_ms, PREFIX_p99_ms and PREFIX_mean_ms of `ms`.
+void add_latencies(std::map<std::string, double>& m, const std::string& prefix,
+                   const std::vector<double>& ms) {
+  double sum = 0;
+  for (double x : ms) sum += x;
+  m[prefix + "_p50_ms"] = percentile(ms, 0.5);
+  m[prefix + "_p99_ms"] = percentile(ms, 0.99);
+  m[prefix + "_mean_ms"] = ms.empty() ? 0 : sum / static_cast<double>(ms.size());
+}
+
+}  // namespace
+
 void FileRun::add_metrics(std::map<std::string, double>& m) const {
   // Conditional puts, and how many the namespace refused (the race was lost).
   for (const Op& op : ops_) {
@@ -315,7 +329,7 @@ void FileRun::add_metrics(std::map<std::string, double>& m) const {
     }
   }
   for (int k = 0; k < client::kFileOpKinds; ++k) {
-    std::vector<double> ms;
+    std::vector<double> ms, found;  // found: gets that returned a file
     uint64_t count = 0, errors = 0;
     for (const Op& op : ops_) {
       if (static_cast<int>(op.record.kind) != k || op.record.verify) continue;
@@ -325,12 +339,16 @@ void FileRun::add_metrics(std::map<std::string, double>& m) const {
         continue;
       }
       ms.push_back(1e3 * to_seconds(op.answered - op.invoked));
+      if (op.record.kind == FileOpKind::kGet && op.outcome.status.ok()) found.push_back(ms.back());
     }
     const std::string kind = client::file_op_name(static_cast<FileOpKind>(k));
     m[absl::StrCat("file_", kind, "_ops")] = static_cast<double>(count);
     m[absl::StrCat("file_", kind, "_unanswered")] = static_cast<double>(errors);
-    m[absl::StrCat("file_", kind, "_p50_ms")] = percentile(ms, 0.5);
-    m[absl::StrCat("file_", kind, "_p99_ms")] = percentile(ms, 0.99);
+    add_latencies(m, absl::StrCat("file_", kind), ms);
+    if (k == static_cast<int>(FileOpKind::kGet)) {
+      m["file_get_found_ops"] = static_cast<double>(found.size());
+      add_latencies(m, "file_get_found", found);
+    }
   }
 }
 

@@ -46,6 +46,9 @@ struct DiskSpec {
   double read_bytes_per_s = 500e6;
   double write_bytes_per_s = 300e6;
   Duration sync_latency = std::chrono::microseconds(200);
+  // Operations a node's disk carries out at once; later ones wait their turn, in the order
+  // issued (cairnd's FileDisk: 1). 0: no limit, every operation starts when issued.
+  int64_t parallel = 0;
 };
 
 // Per-message faults on links, probabilities in [0, 1].

@@ -15,9 +15,9 @@ namespace cairn::sim {
 namespace {
 
 using namespace settings;  // NOLINT: the reader's vocabulary
+using yaml::read_disk_fault;
 using yaml::read_raft_action;
 using yaml::read_raft_check;
-using yaml::read_disk_fault;
 using yaml::read_transport;
 
 class ScenarioReader {
@@ -81,12 +81,15 @@ class ScenarioReader {
       }
     }
     if (p["disk"]) {
-      only_keys(p["disk"], "disk", {"read", "write", "sync"});
+      only_keys(p["disk"], "disk", {"read", "write", "sync", "parallel"});
       if (p["disk"]["read"]) s_.disk.read_bytes_per_s = bandwidth(p["disk"]["read"], "disk read");
       if (p["disk"]["write"]) {
         s_.disk.write_bytes_per_s = bandwidth(p["disk"]["write"], "disk write");
       }
       if (p["disk"]["sync"]) s_.disk.sync_latency = duration(p["disk"]["sync"], "disk sync");
+      if (p["disk"]["parallel"]) {
+        s_.disk.parallel = integer(p["disk"]["parallel"], "disk parallel", 0, 1024);
+      }
     }
     if (p["cpu"]) s_.cpu_flops = read_flops(p["cpu"]);
   }

@@ -1,6 +1,7 @@
 #include "runtime-sim/sim_node.h"
 
 #include <cmath>
+#include <deque>
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
@@ -13,8 +14,10 @@ namespace cairn::sim {
 // The simulated disk: MemDisk for contents and crash semantics, SimGrid's disk model for
 // how long reads and writes take (charged by the bytes actually read or written), the
 // scenario's sync latency for fsync, and the disk's added latency (a disk fault) on top
-// of every operation. Each operation takes effect when issued. Virtual bytes (disk.h) are
-// kept as a length and charged in time and space like real ones.
+// of every operation. Each operation takes effect when issued; with the scenario's disk
+// `parallel: N`, its time starts only once fewer than N operations are under way, in the
+// order issued (cairnd's FileDisk runs one at a time). Virtual bytes (disk.h) are kept as
+// a length and charged in time and space like real ones.
 class SimNode::SimDisk final : public Disk {
  public:
   explicit SimDisk(SimNode& n) : n_(n) {}
@@ -50,38 +53,40 @@ class SimNode::SimDisk final : public Disk {
        [done = std::move(done), bytes = std::move(bytes)] { done(bytes); });
   }
   void stat(const std::string& name, StatDone done) override {
-    n_.after(n_.disk_latency_,
-             [done = std::move(done), st = n_.mem_disk_.stat(name)] { done(st); });
+    wait(n_.disk_latency_, [done = std::move(done), st = n_.mem_disk_.stat(name)] { done(st); });
   }
   void sync(const std::string& name, Done done) override {
     // Durable only once the sync completes: a crash before then loses the data.
-    n_.after(sync_latency(),
-             [this, name, done = std::move(done)] { done(n_.mem_disk_.sync(name)); });
+    wait(sync_latency(), [this, name, done = std::move(done)] { done(n_.mem_disk_.sync(name)); });
   }
   void rename(const std::string& from, const std::string& to, Done done) override {
-    n_.after(n_.disk_latency_,
-             [done = std::move(done), st = n_.mem_disk_.rename(from, to)] { done(st); });
+    wait(n_.disk_latency_,
+         [done = std::move(done), st = n_.mem_disk_.rename(from, to)] { done(st); });
   }
   void remove(const std::string& name, Done done) override {
-    n_.after(n_.disk_latency_,
-             [done = std::move(done), st = n_.mem_disk_.remove(name)] { done(st); });
+    wait(n_.disk_latency_, [done = std::move(done), st = n_.mem_disk_.remove(name)] { done(st); });
   }
   void sync_dir(Done done) override {
-    n_.after(sync_latency(), [this, done = std::move(done)] {
+    wait(sync_latency(), [this, done = std::move(done)] {
       n_.mem_disk_.sync_dir();
       done(absl::OkStatus());
     });
   }
   void list(const std::string& prefix, ListDone done) override {
-    n_.after(n_.disk_latency_,
-             [this, prefix, done = std::move(done)] { done(n_.mem_disk_.list(prefix)); });
+    wait(n_.disk_latency_,
+         [this, prefix, done = std::move(done)] { done(n_.mem_disk_.list(prefix)); });
   }
   void list_dir(const std::string& dir, DirDone done) override {
-    n_.after(n_.disk_latency_,
-             [this, dir, done = std::move(done)] { done(n_.mem_disk_.list_dir(dir)); });
+    wait(n_.disk_latency_,
+         [this, dir, done = std::move(done)] { done(n_.mem_disk_.list_dir(dir)); });
   }
   void space(SpaceDone done) override {
-    n_.after(n_.disk_latency_, [this, done = std::move(done)] { done(n_.mem_disk_.space()); });
+    wait(n_.disk_latency_, [this, done = std::move(done)] { done(n_.mem_disk_.space()); });
+  }
+  // A crash drops the operations under way and waiting (their callbacks went with it).
+  void reset() {
+    waiting_.clear();
+    busy_ = 0;
   }
 
  private:
@@ -93,7 +98,35 @@ class SimNode::SimDisk final : public Disk {
     const double ns = static_cast<double>(n_.world_.scenario().disk.sync_latency.count());
     return Duration(static_cast<int64_t>(std::llround(ns * n_.disk_factor_))) + n_.disk_latency_;
   }
+  using Charge = std::function<void(Callback)>;
+  // Charges an operation's time, then calls `done`: at once, or with the scenario's
+  // `parallel` once fewer than that many are under way, first issued first served.
+  void timed(Charge charge, Callback done) {
+    const int64_t limit = n_.world_.scenario().disk.parallel;
+    if (limit <= 0) return charge(std::move(done));
+    waiting_.emplace_back(std::move(charge), std::move(done));
+    pump(limit);
+  }
+  void pump(int64_t limit) {
+    while (busy_ < limit && !waiting_.empty()) {
+      auto [charge, done] = std::move(waiting_.front());
+      waiting_.pop_front();
+      ++busy_;
+      charge([this, limit, done = std::move(done)] {
+        --busy_;
+        done();
+        pump(limit);
+      });
+    }
+  }
+  void wait(Duration d, Callback done) {
+    timed([this, d](Callback finish) { n_.after(d, std::move(finish)); }, std::move(done));
+  }
   void io(uint64_t bytes, bool read, Callback done) {
+    timed([this, bytes, read](Callback finish) { charge_io(bytes, read, std::move(finish)); },
+          std::move(done));
+  }
+  void charge_io(uint64_t bytes, bool read, Callback done) {
     const auto size =
         static_cast<sg_size_t>(std::llround(static_cast<double>(bytes) * n_.disk_factor_));
     const double extra_s = to_seconds(n_.disk_latency_);
@@ -110,6 +143,8 @@ class SimNode::SimDisk final : public Disk {
         std::move(done));
   }
   SimNode& n_;
+  std::deque<std::pair<Charge, Callback>> waiting_;
+  int64_t busy_ = 0;
 };
 
 class SimNode::SimLog final : public Log {
@@ -263,6 +298,7 @@ void SimNode::crash(const CrashDamage& damage) {
     if (r.envelope != nullptr) drop_stale(r.envelope);  // arrived, but never read
   }
   ready_.clear();
+  sim_disk_->reset();
   mem_disk_.crash(fault_rng_, damage);
 }
 
