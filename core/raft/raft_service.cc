@@ -154,7 +154,10 @@ void RaftService::finish_ready(Ready rd) {
     }
     fail_pending("state replaced by a snapshot");
   }
-  for (const wire::Entry& e : rd.committed_entries) apply(e);
+  for (const wire::Entry& e : rd.committed_entries) {
+    applied_bytes_since_snapshot_ += e.data().size();
+    apply(e);
+  }
   for (const ReadState& rs : rd.read_states) read_states_.push_back(rs);
   raft_->advance(rd);
   serve_reads();
@@ -188,8 +191,17 @@ void RaftService::maybe_snapshot() {
   const uint64_t applied = machine_->applied_index();
   if (applied < raft_->log().snapshot_index() + config_.snapshot_every) return;
   if (applied != raft_->log().applied()) return;
-  const absl::Status st = raft_->compact(applied, machine_->snapshot());
-  if (st.ok()) counters_.snapshots->add();
+  // A snapshot costs the whole state: wait until the log since the last one holds at
+  // least as many bytes, so that a state that grows with its log (inline file bytes)
+  // is not serialized over and over (amortized, a snapshot costs O(1) per logged byte).
+  if (applied_bytes_since_snapshot_ < last_snapshot_bytes_) return;
+  std::string data = machine_->snapshot();
+  const uint64_t bytes = data.size();
+  const absl::Status st = raft_->compact(applied, std::move(data));
+  if (!st.ok()) return;
+  counters_.snapshots->add();
+  last_snapshot_bytes_ = bytes;
+  applied_bytes_since_snapshot_ = 0;
 }
 
 void RaftService::check_invariants() const {

@@ -54,7 +54,9 @@ struct RaftServiceConfig {
   Config raft;
   // Folder on the node's Disk for the log, hard state and snapshot.
   std::string dir = "raft";
-  // Applied entries between local snapshots (log compaction); 0 = never.
+  // Applied entries between local snapshots (log compaction); 0 = never. A snapshot
+  // also waits until the entries applied since the last one hold at least as many bytes
+  // as that snapshot, so its cost stays proportional to the log it replaces.
   uint64_t snapshot_every = 1000;
   // Requests waiting for a commit or a read index, per node; more are refused.
   size_t max_pending_requests = 4096;
@@ -141,6 +143,10 @@ class RaftService final : public Service {
   std::unique_ptr<StateMachine> machine_;
   TimerId tick_timer_ = kNoTimer;
   bool persisting_ = false;
+  // Local snapshots (maybe_snapshot): the size of the last one taken here, and the bytes
+  // of the entries applied since.
+  uint64_t last_snapshot_bytes_ = 0;
+  uint64_t applied_bytes_since_snapshot_ = 0;
   bool failed_ = false;
   bool was_leader_ = false;
   uint64_t leader_term_seen_ = 0;

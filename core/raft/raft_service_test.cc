@@ -215,6 +215,30 @@ TEST(RaftService, SnapshotsCompactTheLogAndALaggingNodeInstallsOne) {
   EXPECT_TRUE(c.safety.checker().ok());
 }
 
+// A state that grows with its log (every put a new key) is not serialized every
+// snapshot_every entries: a snapshot waits until the log since the last one holds as many
+// bytes as it, so the snapshots' sizes at least double from one to the next.
+TEST(RaftService, SnapshotsOfAGrowingStateWaitForAsManyLoggedBytes) {
+  RaftServiceConfig config = small_config({1, 2, 3});
+  config.snapshot_every = 4;
+  ServiceCluster c(17, config);
+  for (cairn::NodeId id : {1, 2, 3}) c.add(id);
+  const cairn::NodeId leader = c.await_leader();
+  const std::string value(1024, 'v');
+  for (int i = 1; i <= 64; ++i) {
+    auto r = c.call(leader, kv_command(kv::wire::KV_PUT, absl::StrCat("k", i), value, 1, i));
+    ASSERT_TRUE(r && r->status() == kv::wire::KV_OK);
+  }
+  c.run(milliseconds(100));
+  const int64_t snapshots = c.cluster().node(leader).metrics().counter("raft_snapshots").value();
+  // Every 4 entries would be 16 snapshots of ~64 entries; doubling sizes allow about 6.
+  EXPECT_GE(snapshots, 2);
+  EXPECT_LE(snapshots, 7);
+  EXPECT_GT(c.service(leader)->raft()->log().snapshot_index(), 0u);
+  EXPECT_EQ(c.kv(leader)->get("k64"), value);
+  EXPECT_TRUE(c.safety.checker().ok());
+}
+
 TEST(RaftService, ASnapshotLargerThanAFrameTravelsInPiecesEvenWhenOneIsLost) {
   RaftServiceConfig config = small_config({1, 2, 3});
   config.snapshot_every = 4;
