@@ -8,7 +8,8 @@
    SHA-256 speed (openssl speed), with the date and load average.
 2. Writes a calibrated scenario per cell from those figures (3 nodes, roles meta+storage,
    storage codes as `cairnd dev --nodes 3` fits them) and runs it in cairn-sim, four ways:
-   as measured; with the disk one operation at a time (`parallel: 1`, as cairnd); also
+   as measured; with the disk running as many operations at once as cairnd's
+   (`parallel: 8`, its disk_threads; --disk-threads); also
    with the new-file sync; also with the link latency fitted on the real 4 KiB get.
 3. Runs the same closed-loop workload with `cairn bench` against `cairnd dev --nodes 3
    --only i` (one process per node, as scripts/bench_files.sh does).
@@ -196,7 +197,8 @@ def describe(fig):
 
 def platform(fig, parallel, latency_us=None, sync_us=None):
     """The scenario lines of the calibrated platform and of cairnd dev's storage codes.
-    parallel: disk operations at once per node (0: no limit; cairnd's FileDisk: 1);
+    parallel: disk operations at once per node (0: no limit; cairnd's FileDisk: its
+    disk_threads, 8 by default);
     latency_us: one-way link latency (default: half the measured round trip); sync_us:
     the disk's sync (default: fio's fsync p50)."""
     if latency_us is None:
@@ -257,8 +259,8 @@ EXAMPLE_HEAD = """\
 #   - The link is the measured loopback (half the TCP round trip, iperf3's bandwidth); the
 #     disk's sync is the fsync of a new file and of its directory (what the shard store
 #     pays per shard), its bandwidths fio's 1 MiB write and cached read; cpu scales the
-#     simulated SHA-256 to openssl's speed. parallel: 1 makes each node's disk run one
-#     operation at a time, in order, as cairnd's FileDisk does.
+#     simulated SHA-256 to openssl's speed. parallel: 8 lets each node's disk run eight
+#     operations at once, as cairnd's FileDisk does (disk_threads: 8).
 #   - Two closed-loop clients (one operation at a time each) put files of 4 KiB to 1 MiB
 #     and get them back, 3 gets per put; the summary prints put and get p50/p99. A put
 #     costs several syncs in a row (Raft log, shard file, its directory), so it moves
@@ -268,19 +270,19 @@ EXAMPLE_HEAD = """\
 #     the scheduler's tails, which nothing here models.
 # Measured (re-measure and rewrite this file with the script):
 %s
-# Try: parallel: 0 (puts get faster: syncs overlap); latency: 110us (what a real node's
+# Try: parallel: 1 (one disk operation at a time: puts queue behind each other); latency: 110us (what a real node's
 # hop costs in CPU, fitted in the doc); files: {clients: 8}.
 """
 
 
-def example(fig):
+def example(fig, parallel):
     """The checked-in example: a short mixed workload with a read-back, judged."""
     measured = "\n".join(
         textwrap.fill(line[2:], 90, initial_indent="#   ", subsequent_indent="#     ")
         for line in describe(fig).split("\n"))
     return EXAMPLE_HEAD % measured + "\n".join(
         ["name: files-calibrated-loopback", "duration: 5s"] +
-        platform(fig, 1, sync_us=(fig["newfile_sync_us"] + fig["dir_sync_us"]) / 2) +
+        platform(fig, parallel, sync_us=(fig["newfile_sync_us"] + fig["dir_sync_us"]) / 2) +
         files_section(2, "{put: 1, get: 3}", 4, 4096, 1 << 20, 1, 3) +
         ["  verify: 3.5s", "checks:", "  durability: {}", "  namespace_linearizable: {}",
          "  raft_safety: {}"]) + "\n"
@@ -371,6 +373,8 @@ def main():
     ap.add_argument("--clients", default="1,8")
     ap.add_argument("--sizes", default="4KiB,1MiB")
     ap.add_argument("--skip-real", action="store_true")
+    ap.add_argument("--disk-threads", type=int, default=8,
+                    help="cairnd's disk_threads: disk operations at once per node (default 8)")
     ap.add_argument("--work", help="where data, scenarios and runs go (default: a new "
                     "folder under /tmp)")
     ap.add_argument("--write-example", metavar="FILE",
@@ -390,7 +394,7 @@ def main():
     print(describe(fig), flush=True)
     if a.write_example:
         with open(a.write_example, "w") as f:
-            f.write(example(fig))
+            f.write(example(fig, a.disk_threads))
 
     real = {}
     if not a.skip_real:
@@ -418,20 +422,20 @@ def main():
 
     new_file_sync = (fig["newfile_sync_us"] + fig["dir_sync_us"]) / 2
     sim_rows("measured", parallel=0)
-    sim_rows("serial", parallel=1)
-    sim_rows("newfile", parallel=1, sync_us=new_file_sync)
+    sim_rows("serial", parallel=a.disk_threads)
+    sim_rows("newfile", parallel=a.disk_threads, sync_us=new_file_sync)
     # One knob fitted on one cell: the link latency that makes the simulated 4 KiB get at
     # one client as slow as the real one (a get is a few message hops and no fsync), then
     # every other cell predicted with it.
     variants = [("sim, as measured", "measured"),
-                ("sim, disk one operation at a time", "serial"),
-                ("sim, one at a time, sync of a new file %.0f us" % new_file_sync, "newfile")]
+                ("sim, disk %d operations at a time (as cairnd)" % a.disk_threads, "serial"),
+                ("sim, as cairnd, sync of a new file %.0f us" % new_file_sync, "newfile")]
     fit = ("get", "4KiB", min(clients))
     if fit in real and ("serial",) + fit in sims:
         hop_us = fig["rtt_us"] / 2 * real[fit]["p50_ms"] / sims[("serial",) + fit]["p50_ms"]
         print("- fitted one-way latency: %.0f us (from the real 4 KiB get at %d client%s)" %
               (hop_us, fit[2], "s" if fit[2] > 1 else ""))
-        sim_rows("fitted", parallel=1, sync_us=new_file_sync, latency_us=hop_us)
+        sim_rows("fitted", parallel=a.disk_threads, sync_us=new_file_sync, latency_us=hop_us)
         variants.append(("sim, new-file sync, latency fitted: %.0f us" % hop_us, "fitted"))
 
     print()

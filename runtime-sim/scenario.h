@@ -47,7 +47,7 @@ struct DiskSpec {
   double write_bytes_per_s = 300e6;
   Duration sync_latency = std::chrono::microseconds(200);
   // Operations a node's disk carries out at once; later ones wait their turn, in the order
-  // issued (cairnd's FileDisk: 1). 0: no limit, every operation starts when issued.
+  // issued (cairnd's FileDisk: its disk_threads, 8 by default). 0: no limit.
   int64_t parallel = 0;
 };
 
