@@ -31,6 +31,21 @@ struct FileClient::PutOp {
   bool failed = false;
 };
 
+namespace {
+
+// `length` real bytes of `source` from `offset`, or an error: a source that gives fewer,
+// more or virtual bytes is DataLoss (the file changed under us, or is not readable).
+absl::StatusOr<Payload> read_exactly(ByteSource& source, uint64_t offset, uint64_t length) {
+  absl::StatusOr<Payload> b = source.read(offset, length);
+  if (b.ok() && (b->size() != length || b->virtual_bytes > 0)) {
+    return absl::DataLossError(
+        absl::StrCat("reading ", length, " bytes at ", offset, " gave ", b->size()));
+  }
+  return b;
+}
+
+}  // namespace
+
 absl::StatusOr<Payload> MemorySource::read(uint64_t offset, uint64_t length) {
   if (offset > bytes_.size() || length > bytes_.size() - offset) {
     return absl::OutOfRangeError(absl::StrCat("read of ", length, " bytes at ", offset,
@@ -77,23 +92,16 @@ void FileClient::put(std::string path, std::shared_ptr<ByteSource> source, PutOp
 
 absl::Status FileClient::plan(PutOp& op) {
   const uint64_t size = op.source->size();
-  if (size > 0 && size <= options_.inline_bytes) {
-    auto whole = op.source->read(0, size);
-    if (!whole.ok()) return whole.status();
-    if (whole->size() != size || whole->virtual_bytes > 0) {
-      return absl::DataLossError(absl::StrCat("reading ", size, " bytes gave ", whole->size()));
-    }
-    op.whole = std::move(*whole);
-    op.inline_file = true;
-    return absl::OkStatus();
-  }
-  if (!cdc_) {
+  op.inline_file = size > 0 && size <= options_.inline_bytes;
+  if (!cdc_ && !op.inline_file) {
     op.spans = fixed_chunks(size, options_.chunk_bytes);
     return absl::OkStatus();
   }
-  auto whole = op.source->read(0, size);
+  // Inline or content-defined: the whole file is read first.
+  auto whole = read_exactly(*op.source, 0, size);
   if (!whole.ok()) return whole.status();
   op.whole = std::move(*whole);
+  if (op.inline_file) return absl::OkStatus();
   const std::string_view v = op.whole.view();
   op.spans = cdc_->split({reinterpret_cast<const uint8_t*>(v.data()), v.size()});
   return absl::OkStatus();
@@ -110,12 +118,8 @@ void FileClient::next_batch(std::shared_ptr<PutOp> op) {
     absl::StatusOr<Payload> b =
         cdc_ ? absl::StatusOr<Payload>(Payload::alias(std::make_shared<Payload>(op->whole),
                                                       op->whole.view().substr(s.offset, s.length)))
-             : op->source->read(s.offset, s.length);
+             : read_exactly(*op->source, s.offset, s.length);
     if (!b.ok()) return fail(op, b.status());
-    if (b->size() != s.length || b->virtual_bytes > 0) {
-      return fail(op, absl::DataLossError(absl::StrCat("reading ", s.length, " bytes at ", s.offset,
-                                                       " gave ", b->size())));
-    }
     batch_bytes += s.length;
     op->bytes.push_back(std::move(*b));
   }
