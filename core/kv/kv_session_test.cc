@@ -17,6 +17,7 @@ namespace cairn::kv {
 namespace {
 
 using std::chrono::milliseconds;
+using std::chrono::seconds;
 constexpr NodeId kClient = 100;
 constexpr uint64_t kClientId = 77;
 
@@ -148,6 +149,34 @@ TEST_F(KvSessionTest, SilenceMovesToTheNextServerAfterTheAttemptTimeout) {
   ASSERT_EQ(results_.size(), 1u);
   EXPECT_TRUE(results_[0].ok());
   EXPECT_EQ(done_at_[0], milliseconds(502));
+}
+
+TEST_F(KvSessionTest, EachTimedOutAttemptWaitsTwiceAsLongUpToTheCap) {
+  // Every server is silent: the waits grow 100, 200, 400, 400 ms, so a slow group is not
+  // sent the same operation ever faster while its first copy still waits in a queue.
+  make({.attempt_timeout = milliseconds(100),
+        .attempt_timeout_max = milliseconds(400),
+        .max_attempts = 5});
+  put("a");
+  cluster_.advance(seconds(3));
+  ASSERT_EQ(seen_.size(), 5u);
+  std::vector<int64_t> sent_at_ms;
+  for (const Seen& s : seen_) {
+    sent_at_ms.push_back(std::chrono::duration_cast<milliseconds>(s.at).count());
+  }
+  EXPECT_EQ(sent_at_ms, (std::vector<int64_t>{1, 101, 301, 701, 1101}));
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_NE(results_[0].status().message().find("no answer within 400 ms"), std::string::npos)
+      << results_[0].status();
+  // The next operation starts again from the first wait.
+  scripts_[2] = [](int) { return answer(wire::KV_OK); };
+  seen_.clear();
+  put("b");
+  cluster_.advance(seconds(1));
+  ASSERT_EQ(results_.size(), 2u);
+  EXPECT_TRUE(results_[1].ok());
+  ASSERT_GE(seen_.size(), 2u);
+  EXPECT_EQ(seen_[1].at - seen_[0].at, milliseconds(100));
 }
 
 TEST_F(KvSessionTest, GivesUpAfterMaxAttemptsWithUnavailable) {

@@ -51,6 +51,24 @@ std::string DiskStorage::frame(const std::string& payload) {
   return out;
 }
 
+std::string DiskStorage::frame(const google::protobuf::MessageLite& message) {
+  std::string out;
+  append_frame(message, &out);
+  return out;
+}
+
+void DiskStorage::append_frame(const google::protobuf::MessageLite& message, std::string* out) {
+  const size_t at = out->size();
+  out->append(8, '\0');
+  message.AppendToString(out);
+  const size_t length = out->size() - at - 8;
+  CAIRN_ASSERT(length <= kMaxRecordBytes);
+  std::string header;
+  put_u32(header, static_cast<uint32_t>(length));
+  put_u32(header, cairn::wire::crc32c(out->data() + at + 8, length));
+  out->replace(at, 8, header);
+}
+
 std::vector<std::string> DiskStorage::unframe(const std::string& bytes, uint64_t* good_bytes) {
   std::vector<std::string> out;
   size_t at = 0;
@@ -204,24 +222,32 @@ bool DiskStorage::needs_write(const Ready& rd) const {
 
 void DiskStorage::persist(const Ready& rd, Done done) {
   CAIRN_ASSERT(recovered_ && !busy_);
+  if (!snapshot_error_.ok()) return done(snapshot_error_);
   busy_ = true;
   std::vector<Step> steps;
-  if (rd.snapshot) {
-    steps.push_back(replace_file_step(snapshot_file(), frame(rd.snapshot->SerializeAsString())));
-    steps.push_back([this, snap = *rd.snapshot](Done d) {
+  if (rd.snapshot && !rd.restore_state_machine) {
+    write_local_snapshot(*rd.snapshot);  // beside the pipeline: the log still has it all
+  } else if (rd.snapshot) {
+    next_local_snapshot_.reset();  // older than the leader's
+    steps.push_back(wait_for_snapshot_writer_step());
+    steps.push_back(replace_file_step(snapshot_file(), frame(*rd.snapshot)));
+    steps.push_back([this, snap = *rd.snapshot](Done d) mutable {
       Ready only;
-      only.snapshot = snap;
-      mirror_.persist(only);
+      only.snapshot = std::move(snap);
+      mirror_.persist(std::move(only));
       d(absl::OkStatus());
     });
-    steps.push_back(rewrite_log_step());  // drops what the snapshot covers
+    log_rewrite_due_ = true;  // drops what the snapshot covers
+  }
+  if (log_rewrite_due_) {
+    log_rewrite_due_ = false;
+    steps.push_back(rewrite_log_step());
   }
   if (!rd.entries.empty()) steps.push_back(append_entries_step(rd.entries));
   const wire::HardState& disk_hs = mirror_.state().hard_state;
   if (rd.hard_state &&
       (rd.hard_state->term() != disk_hs.term() || rd.hard_state->vote() != disk_hs.vote())) {
-    steps.push_back(
-        replace_file_step(hard_state_file(), frame(rd.hard_state->SerializeAsString())));
+    steps.push_back(replace_file_step(hard_state_file(), frame(*rd.hard_state)));
     steps.push_back([this, hs = *rd.hard_state](Done d) {
       Ready only;
       only.hard_state = hs;
@@ -235,6 +261,49 @@ void DiskStorage::persist(const Ready& rd, Done done) {
   });
 }
 
+void DiskStorage::write_local_snapshot(const wire::Snapshot& snapshot) {
+  if (snapshot_writing_) {
+    next_local_snapshot_ = snapshot;
+    return;
+  }
+  snapshot_writing_ = true;
+  // The mirror takes the snapshot once it is durable.
+  auto kept = std::make_shared<wire::Snapshot>(snapshot);
+  replace_atomically(disk_, snapshot_file(), Payload(frame(snapshot)),
+                     [this, kept](absl::Status st) { local_snapshot_written(st, kept); });
+}
+
+void DiskStorage::local_snapshot_written(absl::Status st,
+                                         std::shared_ptr<wire::Snapshot> snapshot) {
+  snapshot_writing_ = false;
+  if (!st.ok()) {
+    // The files still hold the previous snapshot and the whole log: nothing is lost, but
+    // a disk that fails writes must stop the node, as a failed persist() does.
+    snapshot_error_ = st;
+    next_local_snapshot_.reset();
+  } else if (snapshot->metadata().index() > mirror_.state().snapshot.metadata().index()) {
+    Ready only;
+    only.snapshot = std::move(*snapshot);
+    mirror_.persist(std::move(only));
+    log_rewrite_due_ = true;
+  }
+  if (next_local_snapshot_) {
+    wire::Snapshot next = std::move(*next_local_snapshot_);
+    next_local_snapshot_.reset();
+    return write_local_snapshot(next);
+  }
+  std::vector<Done> waiters = std::move(snapshot_waiters_);
+  snapshot_waiters_.clear();
+  for (Done& d : waiters) d(snapshot_error_);
+}
+
+DiskStorage::Step DiskStorage::wait_for_snapshot_writer_step() {
+  return [this](Done d) {
+    if (!snapshot_writing_) return d(absl::OkStatus());
+    snapshot_waiters_.push_back(std::move(d));
+  };
+}
+
 DiskStorage::Step DiskStorage::replace_file_step(const std::string& name, std::string bytes) {
   return [this, name, payload = Payload(std::move(bytes))](Done done) {
     replace_atomically(disk_, name, payload, std::move(done));
@@ -244,7 +313,7 @@ DiskStorage::Step DiskStorage::replace_file_step(const std::string& name, std::s
 DiskStorage::Step DiskStorage::rewrite_log_step() {
   return [this](Done done) {
     std::string bytes;
-    for (const wire::Entry& e : mirror_.state().entries) bytes += frame(e.SerializeAsString());
+    for (const wire::Entry& e : mirror_.state().entries) append_frame(e, &bytes);
     replace_file_step(log_file(),
                       std::move(bytes))([this, done = std::move(done)](absl::Status st) {
       log_name_durable_ = st.ok();
@@ -255,11 +324,11 @@ DiskStorage::Step DiskStorage::rewrite_log_step() {
 
 DiskStorage::Step DiskStorage::append_entries_step(const std::vector<wire::Entry>& entries) {
   std::string bytes;
-  for (const wire::Entry& e : entries) bytes += frame(e.SerializeAsString());
-  return [this, entries, bytes = std::move(bytes)](Done done) {
+  for (const wire::Entry& e : entries) append_frame(e, &bytes);
+  return [this, entries, bytes = std::move(bytes)](Done done) mutable {
     Ready only;
-    only.entries = entries;
-    mirror_.persist(only);
+    only.entries = std::move(entries);
+    mirror_.persist(std::move(only));
     // One Disk operation, not append then sync: each costs a trip to the disk's thread.
     disk_.append_sync(log_file(), bytes, [this, done = std::move(done)](absl::Status synced) {
       // The file may have just been created: its name is durable only after a dir sync.

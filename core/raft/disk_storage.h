@@ -14,6 +14,12 @@
 //   - recover() never hands Raft garbage: the log is read record by record up to the first
 //     torn or corrupt one, which is cut off (and the file rewritten clean). A corrupt hard
 //     state or snapshot (written atomically, so never torn) is DataLoss.
+//   - A local compaction's snapshot (a Ready whose snapshot is not from the leader) is
+//     written beside the pipeline: persist() does not wait for it, because the log still
+//     holds every entry the snapshot covers. Once it is durable, the next persist() first
+//     rewrites the log without the covered entries. A snapshot from the leader is written
+//     inside persist() (the follower must not acknowledge it before it is durable), after
+//     any local one still being written, which it supersedes.
 //   - The commit index is persisted whenever term or vote change, not on every advance:
 //     commit is volatile state in Raft (paper, Figure 2) and a restarted node learns it
 //     again from the leader. This saves a sync per batch.
@@ -21,6 +27,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +64,8 @@ class DiskStorage final : public Storage {
   // REQUIRES: recovered, and no other persist() in flight (one Ready at a time).
   void persist(const Ready& ready, Done done);
   bool busy() const { return busy_; }
+  // True while a local snapshot is being written beside the pipeline.
+  bool writing_snapshot() const { return snapshot_writing_; }
 
   // True if `ready` has anything persist() would write (else the driver may skip it).
   bool needs_write(const Ready& ready) const;
@@ -65,6 +75,9 @@ class DiskStorage final : public Storage {
 
   // Record framing, shared with tests: [u32 length][u32 crc32c][payload], little-endian.
   static std::string frame(const std::string& payload);
+  // The same record of a serialized message, without a copy of the serialized bytes.
+  static std::string frame(const google::protobuf::MessageLite& message);
+  static void append_frame(const google::protobuf::MessageLite& message, std::string* out);
   // Splits `bytes` into payloads up to the first bad record; *good_bytes is the length of
   // the good prefix.
   static std::vector<std::string> unframe(const std::string& bytes, uint64_t* good_bytes);
@@ -87,6 +100,13 @@ class DiskStorage final : public Storage {
   Step replace_file_step(const std::string& name, std::string bytes);
   Step rewrite_log_step();
   Step append_entries_step(const std::vector<wire::Entry>& entries);
+  // Starts writing a local snapshot beside the pipeline (or queues it behind the one
+  // being written, the newest winning).
+  void write_local_snapshot(const wire::Snapshot& snapshot);
+  void local_snapshot_written(absl::Status st, std::shared_ptr<wire::Snapshot> snapshot);
+  // Waits until no local snapshot is being written (a snapshot from the leader must land
+  // after it).
+  Step wait_for_snapshot_writer_step();
 
   Disk& disk_;
   std::string dir_;
@@ -97,6 +117,11 @@ class DiskStorage final : public Storage {
   bool recovered_ = false;
   bool busy_ = false;
   bool log_name_durable_ = false;  // the log file's name survived a dir sync
+  bool snapshot_writing_ = false;
+  std::optional<wire::Snapshot> next_local_snapshot_;  // waits for the one being written
+  std::vector<Done> snapshot_waiters_;
+  bool log_rewrite_due_ = false;  // a local snapshot became durable: the log can shrink
+  absl::Status snapshot_error_;   // a failed background write, reported by the next persist
 };
 
 }  // namespace cairn::raft

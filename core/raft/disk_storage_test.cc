@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "core/runtime/manual_runtime.h"
 
 namespace cairn::raft {
@@ -128,6 +129,112 @@ TEST_F(DiskStorageTest, SnapshotDropsCoveredEntriesAndKeepsTheRest) {
   ASSERT_EQ(again.state().entries.size(), 2u);
   EXPECT_EQ(again.state().entries.front().index(), 3u);
   EXPECT_EQ(again.report().snapshot_index, 2u);
+}
+
+wire::Snapshot snapshot_at(uint64_t index, uint64_t term, std::string data) {
+  wire::Snapshot snap;
+  snap.mutable_metadata()->set_index(index);
+  snap.mutable_metadata()->set_term(term);
+  snap.set_data(std::move(data));
+  return snap;
+}
+
+Ready with_snapshot(wire::Snapshot snap, bool from_leader) {
+  Ready rd;
+  rd.snapshot = std::move(snap);
+  rd.restore_state_machine = from_leader;
+  return rd;
+}
+
+uint64_t log_records(ManualRuntime& rt, const DiskStorage& s) {
+  absl::StatusOr<std::string> bytes = rt.mem_disk().read(s.log_file());
+  if (!bytes.ok()) return 0;
+  uint64_t good = 0;
+  return DiskStorage::unframe(*bytes, &good).size();
+}
+
+TEST_F(DiskStorageTest, ALocalSnapshotIsWrittenBesideThePipelineThenTheLogShrinks) {
+  DiskStorage s(rt_.disk(), "raft");
+  ASSERT_TRUE(recover(s).ok());
+  ASSERT_TRUE(persist(s, entries({entry(1, 1), entry(2, 1), entry(3, 1), entry(4, 1)}, 1)).ok());
+  absl::Status out = absl::InternalError("not done");
+  s.persist(with_snapshot(snapshot_at(2, 1, "state@2"), false), [&](absl::Status st) { out = st; });
+  // Done at once: the snapshot is still being written, and the log holds what it covers.
+  EXPECT_TRUE(out.ok()) << out;
+  EXPECT_TRUE(s.writing_snapshot());
+  cluster_.advance(Duration(0));
+  EXPECT_FALSE(s.writing_snapshot());
+  EXPECT_EQ(log_records(rt_, s), 4u);  // not rewritten yet
+  ASSERT_TRUE(persist(s, entries({entry(5, 1)})).ok());
+  EXPECT_EQ(log_records(rt_, s), 3u);  // 3, 4 and 5: the next Ready rewrote it first
+  rt_.mem_disk().crash(rt_.rng(), CrashDamage{});
+  DiskStorage again(rt_.disk(), "raft");
+  ASSERT_TRUE(recover(again).ok());
+  EXPECT_EQ(again.state().snapshot.data(), "state@2");
+  ASSERT_EQ(again.state().entries.size(), 3u);
+  EXPECT_EQ(again.state().entries.front().index(), 3u);
+  EXPECT_FALSE(again.report().rewrote_log);
+}
+
+TEST_F(DiskStorageTest, ACrashBeforeALocalSnapshotIsDurableLosesNothing) {
+  DiskStorage s(rt_.disk(), "raft");
+  ASSERT_TRUE(recover(s).ok());
+  ASSERT_TRUE(persist(s, entries({entry(1, 1), entry(2, 1), entry(3, 1)}, 1)).ok());
+  s.persist(with_snapshot(snapshot_at(2, 1, "state@2"), false), [](absl::Status) {});
+  rt_.mem_disk().crash(rt_.rng(), CrashDamage{});  // before the write ran
+  DiskStorage again(rt_.disk(), "raft");
+  ASSERT_TRUE(recover(again).ok());
+  EXPECT_EQ(again.state().snapshot.metadata().index(), 0u);
+  ASSERT_EQ(again.state().entries.size(), 3u);
+  EXPECT_EQ(again.state().entries.front().index(), 1u);
+}
+
+TEST_F(DiskStorageTest, LocalSnapshotsQueueBehindTheOneBeingWrittenAndTheNewestWins) {
+  DiskStorage s(rt_.disk(), "raft");
+  ASSERT_TRUE(recover(s).ok());
+  ASSERT_TRUE(persist(s, entries({entry(1, 1), entry(2, 1), entry(3, 1), entry(4, 1)}, 1)).ok());
+  for (uint64_t i : {2, 3, 4}) {
+    absl::Status out = absl::InternalError("not done");
+    s.persist(with_snapshot(snapshot_at(i, 1, absl::StrCat("state@", i)), false),
+              [&](absl::Status st) { out = st; });
+    EXPECT_TRUE(out.ok()) << out;
+  }
+  cluster_.advance(Duration(0));
+  EXPECT_FALSE(s.writing_snapshot());
+  EXPECT_EQ(s.state().snapshot.data(), "state@4");
+  EXPECT_TRUE(s.state().entries.empty());
+}
+
+TEST_F(DiskStorageTest, ASnapshotFromTheLeaderWaitsForALocalOneAndSupersedesIt) {
+  DiskStorage s(rt_.disk(), "raft");
+  ASSERT_TRUE(recover(s).ok());
+  ASSERT_TRUE(persist(s, entries({entry(1, 1), entry(2, 1), entry(3, 1)}, 1)).ok());
+  s.persist(with_snapshot(snapshot_at(2, 1, "state@2"), false), [](absl::Status) {});
+  absl::Status out = absl::InternalError("not done");
+  s.persist(with_snapshot(snapshot_at(9, 2, "leader@9"), true), [&](absl::Status st) { out = st; });
+  EXPECT_FALSE(out.ok());  // a follower acknowledges it only once durable
+  cluster_.advance(Duration(0));
+  ASSERT_TRUE(out.ok()) << out;
+  rt_.mem_disk().crash(rt_.rng(), CrashDamage{});
+  DiskStorage again(rt_.disk(), "raft");
+  ASSERT_TRUE(recover(again).ok());
+  EXPECT_EQ(again.state().snapshot.data(), "leader@9");
+  EXPECT_TRUE(again.state().entries.empty());
+}
+
+TEST_F(DiskStorageTest, AFailedLocalSnapshotWriteFailsTheNextPersistAndLosesNothing) {
+  DiskStorage s(rt_.disk(), "raft");
+  ASSERT_TRUE(recover(s).ok());
+  ASSERT_TRUE(persist(s, entries({entry(1, 1), entry(2, 1)}, 1)).ok());
+  rt_.mem_disk().set_capacity(rt_.mem_disk().bytes_stored() + 8);  // no room for a snapshot
+  ASSERT_TRUE(persist(s, with_snapshot(snapshot_at(1, 1, "state@1"), false)).ok());
+  EXPECT_TRUE(absl::IsResourceExhausted(persist(s, entries({entry(3, 1)}))));
+  rt_.mem_disk().set_capacity(MemDisk::kUnlimited);
+  rt_.mem_disk().crash(rt_.rng(), CrashDamage{});
+  DiskStorage again(rt_.disk(), "raft");
+  ASSERT_TRUE(recover(again).ok());
+  EXPECT_EQ(again.state().snapshot.metadata().index(), 0u);
+  EXPECT_EQ(again.state().entries.size(), 2u);
 }
 
 TEST_F(DiskStorageTest, CommitBeyondTheLogIsDataLoss) {

@@ -57,6 +57,7 @@ void LeaderSession::run(Send send, Done done) {
   ++seq_;
   attempt_ = 0;
   backoffs_ = 0;
+  wait_ = options_.attempt_timeout;
   send_ = std::move(send);
   done_ = std::move(done);
   last_error_ = "no attempt was answered";
@@ -81,9 +82,9 @@ void LeaderSession::send_attempt() {
   CAIRN_ASSERT(attempt_ <= kAttemptMask);
   send_(target_, seq_ << kAttemptBits | attempt_);
   rt_.cancel(timer_);
-  timer_ = rt_.after(options_.attempt_timeout, [this] {
-    last_error_ =
-        absl::StrCat(name(target_), ": no answer within ", to_ms(options_.attempt_timeout), " ms");
+  timer_ = rt_.after(wait_, [this] {
+    last_error_ = absl::StrCat(name(target_), ": no answer within ", to_ms(wait_), " ms");
+    wait_ = std::min(wait_ * 2, std::max(options_.attempt_timeout, options_.attempt_timeout_max));
     target_ = next_server(target_);
     send_attempt();
   });

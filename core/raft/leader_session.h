@@ -7,7 +7,11 @@
 // Per operation: the first attempt goes to the server believed to lead; an answer "not
 // leader" naming another server is followed at once; "no leader" and "unavailable" are
 // retried after a back-off (doubling from `backoff` up to `backoff_max`); an attempt
-// without an answer within `attempt_timeout` moves on to the next server. After
+// without an answer within its timeout moves on to the next server. The first attempt
+// waits `attempt_timeout`; each one after a timeout waits twice as long as the last, up
+// to `attempt_timeout_max`, so that a group slowed by load is not sent the same operation
+// over and over while the first copy still waits in its queue (the retries would add the
+// load that made it slow). After
 // `max_attempts` attempts, or once `deadline` has passed, `done` gets Unavailable, meaning
 // "not known to have happened" (a write may still have been applied). An "invalid" answer
 // is InvalidArgument, final.
@@ -30,6 +34,7 @@ namespace cairn::raft {
 
 struct LeaderSessionOptions {
   Duration attempt_timeout = std::chrono::milliseconds(500);
+  Duration attempt_timeout_max = Duration(0);  // <= attempt_timeout: every wait is the same
   Duration backoff = std::chrono::milliseconds(50);
   Duration backoff_max = Duration(0);  // <= backoff: every back-off is `backoff`
   Duration deadline = Duration(0);     // per operation, retries included; 0: none
@@ -98,6 +103,7 @@ class LeaderSession {
   uint64_t seq_ = 0;
   uint32_t attempt_ = 0;
   uint32_t backoffs_ = 0;  // in this operation, for the doubling
+  Duration wait_{};        // the current attempt's timeout
   Send send_;
   Done done_;
   std::string last_error_;

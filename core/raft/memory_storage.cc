@@ -9,7 +9,13 @@ void MemoryStorage::persist(const Ready& ready) {
   if (ready.hard_state) state_.hard_state = *ready.hard_state;
 }
 
-void MemoryStorage::persist_snapshot(const wire::Snapshot& snapshot) {
+void MemoryStorage::persist(Ready&& ready) {
+  if (ready.snapshot) persist_snapshot(std::move(*ready.snapshot));
+  if (!ready.entries.empty()) persist_entries(std::move(ready.entries));
+  if (ready.hard_state) state_.hard_state = *ready.hard_state;
+}
+
+void MemoryStorage::persist_snapshot(wire::Snapshot snapshot) {
   const uint64_t index = snapshot.metadata().index();
   const uint64_t old_index = state_.snapshot.metadata().index();
   CAIRN_ASSERT(index > old_index);
@@ -22,18 +28,18 @@ void MemoryStorage::persist_snapshot(const wire::Snapshot& snapshot) {
     kept.assign(state_.entries.begin() + static_cast<std::ptrdiff_t>(offset), state_.entries.end());
   }
   state_.entries = std::move(kept);
-  state_.snapshot = snapshot;
+  state_.snapshot = std::move(snapshot);
 }
 
-void MemoryStorage::persist_entries(const std::vector<wire::Entry>& entries) {
+void MemoryStorage::persist_entries(std::vector<wire::Entry> entries) {
   const uint64_t first = entries.front().index();
   const uint64_t snapshot_index = state_.snapshot.metadata().index();
   CAIRN_ASSERT(first > snapshot_index);
   CAIRN_ASSERT(first <= snapshot_index + state_.entries.size() + 1);
   state_.entries.resize(first - snapshot_index - 1);  // drop the conflicting suffix
-  for (const wire::Entry& e : entries) {
+  for (wire::Entry& e : entries) {
     CAIRN_ASSERT(e.index() == snapshot_index + state_.entries.size() + 1);
-    state_.entries.push_back(e);
+    state_.entries.push_back(std::move(e));
   }
 }
 

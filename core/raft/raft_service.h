@@ -56,7 +56,9 @@ struct RaftServiceConfig {
   std::string dir = "raft";
   // Applied entries between local snapshots (log compaction); 0 = never. A snapshot
   // also waits until the entries applied since the last one hold at least as many bytes
-  // as that snapshot, so its cost stays proportional to the log it replaces.
+  // as that snapshot, so its cost stays proportional to the log it replaces. Node n
+  // waits (n mod 4)/8 longer on both counts, so a group's members do not all snapshot at
+  // once. The snapshot is written beside the pipeline (DiskStorage), not holding up Raft.
   uint64_t snapshot_every = 1000;
   // Requests waiting for a commit or a read index, per node; more are refused.
   size_t max_pending_requests = 4096;

@@ -27,12 +27,14 @@ class MemoryStorage final : public Storage {
   // Writes the persistent part of `ready` (snapshot, entries, hard state).
   // REQUIRES: ready.entries, if any, start at or before last stored index + 1.
   void persist(const Ready& ready);
+  // The same, taking the snapshot's and the entries' bytes instead of copying them.
+  void persist(Ready&& ready);
 
   const PersistentState& state() const { return state_; }
 
  private:
-  void persist_snapshot(const wire::Snapshot& snapshot);
-  void persist_entries(const std::vector<wire::Entry>& entries);
+  void persist_snapshot(wire::Snapshot snapshot);
+  void persist_entries(std::vector<wire::Entry> entries);
 
   PersistentState state_;
 };

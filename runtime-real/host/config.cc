@@ -184,6 +184,16 @@ void fit_storage_to(int nodes, storage::CoordinatorOptions* c) {
   }
 }
 
+// The nodes of a dev cluster share one machine's cores with each other and with their
+// clients, so a node's loop can be late by more than the 150-300 ms election timeout that
+// suits a quiet network; etcd's defaults (heartbeat 100 ms, elections after 1-2 s) keep a
+// busy cluster from electing over and over.
+void fit_raft_to_one_machine(raft::GroupOptions* raft) {
+  raft->heartbeat = std::chrono::milliseconds(100);
+  raft->election_timeout_min = std::chrono::milliseconds(1000);
+  raft->election_timeout_max = std::chrono::milliseconds(2000);
+}
+
 }  // namespace
 
 std::vector<NodeConfig> dev_cluster(int nodes, uint16_t base_port, const std::string& data_dir,
@@ -195,7 +205,10 @@ std::vector<NodeConfig> dev_cluster(int nodes, uint16_t base_port, const std::st
     c.listen = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + i)};
     c.http = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + 100 + i)};
     c.client = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + 200 + i)};
-    if (meta) c.roles.push_back("meta");
+    if (meta) {
+      c.roles.push_back("meta");
+      fit_raft_to_one_machine(&c.meta().raft);
+    }
     c.roles.push_back("storage");
     fit_storage_to(nodes, &c.role_options.get<storage::StorageOptions>("storage").coordinator);
     c.data_dir = absl::StrCat(data_dir, "/n", i);

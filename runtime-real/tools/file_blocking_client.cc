@@ -74,6 +74,7 @@ FileBlockingClient::FileBlockingClient(FileBlockingClientOptions options)
 
   raft::LeaderSessionOptions ns;
   ns.attempt_timeout = std::min(options_.attempt_timeout, options_.deadline);
+  ns.attempt_timeout_max = 8 * ns.attempt_timeout;  // waits double after each silent attempt
   ns.backoff = std::chrono::milliseconds(10);
   ns.backoff_max = std::chrono::milliseconds(200);
   ns.deadline = options_.deadline;

@@ -59,7 +59,7 @@ struct FileBlockingClientOptions {
   std::vector<HostPort> meta;                 // client ports of meta nodes (at least one)
   std::vector<HostPort> storage;              // client ports of storage nodes; empty: the meta list
   std::chrono::milliseconds deadline{10000};  // per namespace call, retries included
-  std::chrono::milliseconds attempt_timeout{1000};
+  std::chrono::milliseconds attempt_timeout{1000};         // the first wait; doubles up to 8x
   std::chrono::milliseconds chunk_attempt_timeout{30000};  // one chunk put or read
   client::FileClientOptions file;
 };

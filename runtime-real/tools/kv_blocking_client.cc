@@ -21,6 +21,7 @@ namespace {
 kv::KvSessionOptions session_options(const KvBlockingClientOptions& o) {
   kv::KvSessionOptions s;
   s.attempt_timeout = std::min(o.attempt_timeout, o.deadline);
+  s.attempt_timeout_max = 8 * s.attempt_timeout;  // waits double after each silent attempt
   s.backoff = o.backoff_min;
   s.backoff_max = o.backoff_max;
   s.deadline = o.deadline;

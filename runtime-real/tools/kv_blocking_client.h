@@ -37,7 +37,7 @@ namespace cairn::real {
 struct KvBlockingClientOptions {
   std::vector<HostPort> peers;                      // client ports of the meta nodes (at least one)
   std::chrono::milliseconds deadline{5000};         // per operation, retries included
-  std::chrono::milliseconds attempt_timeout{1000};  // waiting for one answer
+  std::chrono::milliseconds attempt_timeout{1000};  // first wait for an answer; doubles to 8x
   std::chrono::milliseconds backoff_min{10};        // doubling up to backoff_max
   std::chrono::milliseconds backoff_max{200};
   uint32_t max_attempts = 255;  // per operation, in [1, 255]

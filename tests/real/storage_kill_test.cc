@@ -10,6 +10,7 @@
 //   - the restarted node's recovery removed exactly the temporaries its crash left and
 //     quarantined nothing (no half-written blob was ever visible under its name).
 // Chunk contents come from a pinned seed, so the bytes are regenerated to compare.
+#include <utility>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -350,6 +351,12 @@ TEST(StorageConfig, ReadsTheStorageSectionAndZones) {
   EXPECT_EQ(dev.at(0).roles, (std::vector<std::string>{"membership", "meta", "storage"}));
   const auto no_meta = dev_cluster(3, 7000, "/tmp/d", false);
   EXPECT_EQ(no_meta.at(2).roles, (std::vector<std::string>{"membership", "storage"}));
+  // Nodes sharing one machine get etcd's timing, not the 150-300 ms of a quiet network.
+  const raft::GroupOptions& raft = std::as_const(dev.at(1)).meta().raft;
+  EXPECT_EQ(raft.heartbeat, std::chrono::milliseconds(100));
+  EXPECT_EQ(raft.election_timeout_min, std::chrono::milliseconds(1000));
+  EXPECT_EQ(raft.election_timeout_max, std::chrono::milliseconds(2000));
+  EXPECT_TRUE(raft.validate().ok());
   auto codes = [](const NodeConfig& c) {
     const auto& o = c.role_options.get_or_default<storage::StorageOptions>("storage").coordinator;
     return absl::StrCat("rep(", o.replicas, ")/", o.replica_quorum, " rs(", o.data_shards, ",",
