@@ -1,6 +1,8 @@
 #include "core/cas/shard_store.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -428,6 +430,29 @@ BlockSpan blocks_of(uint64_t size, uint64_t offset, uint64_t length) {
   return {first, last, first * kBlockBytes, std::min(size, (last + 1) * kBlockBytes)};
 }
 
+// Two reads of one blob file issued side by side (reads keep no order between them, so
+// the disk may run them at once); `then` gets both results, the first range's first.
+template <typename Result, typename Read, typename Then>
+void read_side_by_side(Read read, std::pair<uint64_t, uint64_t> a, std::pair<uint64_t, uint64_t> b,
+                       Then then) {
+  struct Join {
+    std::optional<Result> a, b;
+    Then then;
+    void maybe_done() {
+      if (a && b) then(std::move(*a), std::move(*b));
+    }
+  };
+  auto join = std::make_shared<Join>(Join{std::nullopt, std::nullopt, std::move(then)});
+  read(a.first, a.second, [join](Result r) {
+    join->a = std::move(r);
+    join->maybe_done();
+  });
+  read(b.first, b.second, [join](Result r) {
+    join->b = std::move(r);
+    join->maybe_done();
+  });
+}
+
 }  // namespace
 
 // The blocks holding the range, and their CRCs, as a real read verifies them.
@@ -438,19 +463,17 @@ void ShardStore::read_real(const Digest& digest, uint64_t offset, uint64_t lengt
   const uint64_t first = blocks.first, last = blocks.last, data_lo = blocks.lo, data_hi = blocks.hi;
   const std::string name = blob_name(options_.root, digest);
   Disk& disk = rt_.disk();
-  disk.read_range(name, size + kCrcBytes * first, kCrcBytes * (last - first + 1),
-                  [this, &disk, name, digest, offset, length, first, data_lo, data_hi,
-                   end = std::move(end)](absl::StatusOr<std::string> crcs) mutable {
-                    if (!crcs.ok()) return end(read_failed(digest, crcs.status()));
-                    disk.read_range(
-                        name, data_lo, data_hi - data_lo,
-                        [this, digest, offset, length, first, crcs = std::move(*crcs),
-                         end = std::move(end)](absl::StatusOr<std::string> data) mutable {
-                          if (!data.ok()) return end(read_failed(digest, data.status()));
-                          verify_blocks(digest, offset, length, first, crcs, std::move(*data),
-                                        std::move(end));
-                        });
-                  });
+  read_side_by_side<absl::StatusOr<std::string>>(
+      [&disk, name](uint64_t at, uint64_t n, auto done) {
+        disk.read_range(name, at, n, std::move(done));
+      },
+      {size + kCrcBytes * first, kCrcBytes * (last - first + 1)}, {data_lo, data_hi - data_lo},
+      [this, digest, offset, length, first, end = std::move(end)](
+          absl::StatusOr<std::string> crcs, absl::StatusOr<std::string> data) mutable {
+        if (!crcs.ok()) return end(read_failed(digest, crcs.status()));
+        if (!data.ok()) return end(read_failed(digest, data.status()));
+        verify_blocks(digest, offset, length, first, *crcs, std::move(*data), std::move(end));
+      });
 }
 
 // The same disk reads as a real blob's (so the same disk time), of virtual bytes: the
@@ -469,20 +492,19 @@ void ShardStore::read_virtual(const Digest& digest, uint64_t offset, uint64_t le
     if (!r->bytes.view().empty()) return rotten(digest, "real bytes in a virtual blob");
     return absl::OkStatus();
   };
-  disk.read_payload(
-      name, size + kCrcBytes * first, kCrcBytes * (last - first + 1),
-      [this, &disk, name, digest, length, data_lo, data_hi, check,
-       end = std::move(end)](absl::StatusOr<RangeBytes> crcs) mutable {
+  read_side_by_side<absl::StatusOr<RangeBytes>>(
+      [&disk, name](uint64_t at, uint64_t n, auto done) {
+        disk.read_payload(name, at, n, std::move(done));
+      },
+      {size + kCrcBytes * first, kCrcBytes * (last - first + 1)}, {data_lo, data_hi - data_lo},
+      [this, length, check, end = std::move(end)](absl::StatusOr<RangeBytes> crcs,
+                                                  absl::StatusOr<RangeBytes> data) mutable {
         if (absl::Status st = check(crcs); !st.ok()) return end(st);
-        disk.read_payload(
-            name, data_lo, data_hi - data_lo,
-            [this, length, check, end = std::move(end)](absl::StatusOr<RangeBytes> data) mutable {
-              if (absl::Status st = check(data); !st.ok()) return end(st);
-              rt_.metrics().counter("cas_read_bytes").add(static_cast<int64_t>(length));
-              Payload out;
-              out.virtual_bytes = length;
-              end(out);
-            });
+        if (absl::Status st = check(data); !st.ok()) return end(st);
+        rt_.metrics().counter("cas_read_bytes").add(static_cast<int64_t>(length));
+        Payload out;
+        out.virtual_bytes = length;
+        end(out);
       });
 }
 
