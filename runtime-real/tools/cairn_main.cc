@@ -14,6 +14,7 @@
 #include <cstdio>
 
 #include "runtime-real/host/http_server.h"
+#include "runtime-real/host/huge_pages.h"
 #include "runtime-real/tools/cli_bench.h"
 #include "runtime-real/tools/cli_common.h"
 #include "runtime-real/tools/cli_files.h"
@@ -21,6 +22,7 @@
 
 int main(int argc, char** argv) {
   using namespace cairn::real;
+  use_huge_pages_for_malloc(argv);
   CLI::App app{"cairn: talk to a Cairn cluster"};
   app.require_subcommand(1);
   auto* status = app.add_subcommand("status", "print the membership as one node sees it");

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "runtime-real/host/config.h"
+#include "runtime-real/host/huge_pages.h"
 #include "runtime-real/host/node_host.h"
 #include "runtime-real/host/spd_log.h"
 
@@ -80,6 +81,7 @@ int run_nodes(const std::vector<NodeConfig>& configs, LogLevel level) {
 
 int main(int argc, char** argv) {
   using namespace cairn::real;
+  use_huge_pages_for_malloc(argv);
   block_stop_signals();
   CLI::App app{"cairnd: a Cairn node"};
   std::string config_path;

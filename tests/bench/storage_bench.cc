@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "runtime-real/host/huge_pages.h"
 #include "runtime-real/tools/chunk_blocking_client.h"
 #include "tests/real/meta_cluster.h"
 #include "tests/real/process.h"
@@ -183,6 +184,7 @@ void row(const char* what, double bps, double baseline, double aim) {
 
 int main(int argc, char** argv) {
   using namespace cairn::bench;
+  cairn::real::use_huge_pages_for_malloc(argv);
   CLI::App app{"storage_bench: cairnd storage goodput against fio"};
   std::string dir = "build/bench-storage";
   uint64_t mib = 1024, cluster_mib = 512;

@@ -10,7 +10,6 @@
 //   - the restarted node's recovery removed exactly the temporaries its crash left and
 //     quarantined nothing (no half-written blob was ever visible under its name).
 // Chunk contents come from a pinned seed, so the bytes are regenerated to compare.
-#include <utility>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -25,6 +24,7 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "core/cas/blob_format.h"
@@ -311,6 +311,16 @@ TEST(StorageDev, DevClusterStoresChunks) {
     EXPECT_TRUE(*back == bytes);
   }
   EXPECT_TRUE(fs::exists(fs::path(tmpl) / "n1" / "cas"));
+  // cairnd re-executed itself with malloc on transparent huge pages (huge_pages.h), unless
+  // this kernel has them turned off.
+  std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string modes;
+  if (std::getline(thp, modes) && modes.find("[never]") == std::string::npos) {
+    std::ifstream environ_file(absl::StrCat("/proc/", pid, "/environ"));
+    const std::string environ_bytes((std::istreambuf_iterator<char>(environ_file)),
+                                    std::istreambuf_iterator<char>());
+    EXPECT_NE(environ_bytes.find("glibc.malloc.hugetlb=1"), std::string::npos);
+  }
   ::kill(pid, SIGTERM);
   EXPECT_EQ(testing::wait_exit(pid, 10s), 0) << "log in " << tmpl;
   if (!HasFailure()) fs::remove_all(tmpl);
