@@ -116,7 +116,9 @@ struct Fault {
   bool one_way = false;                     // partition: only groups[0] -> others blocked
   bool isolate = false;          // partition: one node (groups[0]) against all the others
   bool target_leader = false;    // crash, pause, isolate: the Raft leader at that moment;
-                                 // restart: the node the last `crash: leader` took down
+                                 // restart: the node the last `crash: leader` took down;
+                                 // partition: the leader joins groups[leader_group]
+  int leader_group = -1;         // partition with `leader` in a group: that group's index
   std::vector<NodeId> from, to;  // link faults: empty means every node
   LinkFaults link;
   Duration length = Duration(0);  // pause: how long; link, slow disk: 0 = for good

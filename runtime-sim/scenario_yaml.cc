@@ -294,8 +294,12 @@ class ScenarioReader {
     }
     std::set<NodeId> seen;
     for (const auto& g : p) {
-      auto group = node_list(g);
+      auto group = partition_group(g, out);
+      std::set<NodeId> in_group;
       for (NodeId n : group) {
+        if (!in_group.insert(n).second) {
+          fail(g, absl::StrCat("n", n, " is listed twice in this partition group"));
+        }
         if (!seen.insert(n).second) fail(g, absl::StrCat("n", n, " is in two partition groups"));
       }
       out.groups.push_back(group);
@@ -305,6 +309,24 @@ class ScenarioReader {
       if (v != "true" && v != "false") fail(f["one_way"], "one_way must be true or false");
       out.one_way = v == "true";
     }
+  }
+
+  // One group of a partition: node names, `all`, and at most one `leader` in the whole
+  // partition (the Raft leader when the fault happens, moved into this group then).
+  std::vector<NodeId> partition_group(const YAML::Node& g, Fault& out) {
+    if (!g.IsSequence()) return node_list(g);
+    std::vector<NodeId> group;
+    for (const auto& item : g) {
+      if (item.IsScalar() && item.Scalar() == "leader") {
+        if (out.target_leader) fail(item, "'leader' may appear once in a partition");
+        if (s_.meta_ids().empty()) fail(item, "'leader' needs nodes with role meta");
+        out.target_leader = true;
+        out.leader_group = static_cast<int>(out.groups.size());
+        continue;
+      }
+      group.push_back(node_ref(item));
+    }
+    return group;
   }
 
   void read_random_faults(const YAML::Node& r) {
@@ -389,12 +411,14 @@ absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std:
     if (!root.IsMap()) {
       return absl::InvalidArgumentError(absl::StrCat(file, ":1: a scenario must be a mapping"));
     }
+    yaml::reject_duplicate_keys(root);
     ScenarioReader(s, roles).read(root);
   } catch (const settings::ParseError& e) {
     return absl::InvalidArgumentError(absl::StrCat(file, ":", e.line, ": ", e.message));
   } catch (const YAML::Exception& e) {
+    const settings::ParseError plain = yaml::explain_yaml_error(e, text);
     return absl::InvalidArgumentError(
-        absl::StrCat(file, ":", e.mark.line + 1, ": YAML syntax error: ", e.msg));
+        absl::StrCat(file, ":", plain.line, ": YAML syntax: ", plain.message));
   }
   std::stable_sort(s.faults.begin(), s.faults.end(),
                    [](const Fault& a, const Fault& b) { return a.at < b.at; });

@@ -258,6 +258,14 @@ std::optional<Fault> World::resolve(const Fault& fault) {
   if (f.kind == FaultKind::kCrash) crashed_leader_ = target;
   if (f.kind == FaultKind::kRestart) crashed_leader_ = kNoNode;
   f.nodes = {target};
+  if (f.kind == FaultKind::kPartition && !f.isolate) {
+    // `leader` written in a group: the leader joins that group, leaving any other.
+    for (auto& g : f.groups) std::erase(g, target);
+    f.groups[static_cast<size_t>(f.leader_group)].push_back(target);
+    std::sort(f.groups[static_cast<size_t>(f.leader_group)].begin(),
+              f.groups[static_cast<size_t>(f.leader_group)].end());
+    f.nodes.clear();
+  }
   if (f.isolate) {
     std::vector<NodeId> rest;
     for (NodeId n : scenario_.node_ids()) {

@@ -20,6 +20,11 @@ expect_bad negative_latency.yaml 5 "must not be negative"
 expect_bad no_such_node.yaml 6 "no node named 'n7'"
 "$sim" run "$work/missing.yaml" >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing file: want exit 2"
 "$sim" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad subcommand: want exit 2"
+# A negative seed is refused (it used to wrap around to 18446744073709551615).
+out=$("$sim" run "$src/scenarios/fd-quickstart.yaml" --seed -1 --out "$work/neg" 2>&1); status=$?
+[ $status -eq 2 ] || fail "--seed -1: exit $status, want 2"
+echo "$out" | grep -q -- "--seed must be a whole number from 0" || fail "--seed -1 said: $out"
+[ ! -e "$work/neg" ] || fail "--seed -1: a run started anyway"
 
 # The failure-detection quickstart: all checks pass, same seed same trace, other seed other trace.
 hash_of() { grep -o '"trace_hash": "[0-9a-f]*"' "$1/summary.json" | cut -d'"' -f4; }
