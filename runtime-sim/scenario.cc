@@ -329,23 +329,29 @@ void draw_random_faults(Scenario& s, uint64_t seed) {
                    [](const Fault& a, const Fault& b) { return a.at < b.at; });
 }
 
-std::string describe_faults(const Scenario& s) {
+std::string describe_faults(const Scenario& s, const std::vector<std::string>* outcomes) {
   std::string out;
-  for (const Fault& f : s.faults) {
+  for (size_t i = 0; i < s.faults.size(); ++i) {
+    const Fault& f = s.faults[i];
+    const std::string outcome = outcomes != nullptr && i < outcomes->size() ? (*outcomes)[i] : "";
+    const bool skipped = outcome.starts_with("skipped");
+    // `leader`, and the node it was when the fault happened.
+    const std::string leader =
+        outcome.empty() || skipped ? "leader" : absl::StrCat("leader (", outcome, ")");
     absl::StrAppend(&out, "  - {at: ", format_duration(f.at), ", ", fault_kind_name(f.kind));
     switch (f.kind) {
       case FaultKind::kPartition:
         if (f.target_leader && f.isolate) {
-          absl::StrAppend(&out, " (isolate): leader");
+          absl::StrAppend(&out, " (isolate): ", leader);
           break;
         }
         absl::StrAppend(&out, ": [");
-        for (size_t i = 0; i < f.groups.size(); ++i) {
-          std::string g = names(f.groups[i]);
-          if (f.target_leader && static_cast<int>(i) == f.leader_group) {
-            g.insert(1, f.groups[i].empty() ? "leader" : "leader, ");
+        for (size_t j = 0; j < f.groups.size(); ++j) {
+          std::string g = names(f.groups[j]);
+          if (f.target_leader && static_cast<int>(j) == f.leader_group) {
+            g.insert(1, f.groups[j].empty() ? leader : leader + ", ");
           }
-          absl::StrAppend(&out, i ? ", " : "", g);
+          absl::StrAppend(&out, j ? ", " : "", g);
         }
         absl::StrAppend(&out, "]", f.one_way ? ", one_way: true" : "");
         break;
@@ -361,12 +367,13 @@ std::string describe_faults(const Scenario& s) {
         absl::StrAppend(&out, ": ", f.probability);
         break;
       default:
-        absl::StrAppend(&out, ": ", f.target_leader ? "leader" : names(f.nodes));
+        absl::StrAppend(&out, ": ", f.target_leader ? leader : names(f.nodes));
     }
     if (f.length > Duration(0)) absl::StrAppend(&out, ", for: ", format_duration(f.length));
     if (f.kind == FaultKind::kSlowDisk) absl::StrAppend(&out, ", factor: ", f.factor);
     if (f.kind == FaultKind::kDisk) absl::StrAppend(&out, describe_disk_fault(f.disk));
-    absl::StrAppend(&out, "}\n");
+    absl::StrAppend(&out, "}",
+                    skipped ? absl::StrCat("   <- SKIPPED (", outcome.substr(9), ")") : "", "\n");
   }
   return out;
 }

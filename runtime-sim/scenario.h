@@ -222,8 +222,11 @@ absl::Status validate(const Scenario& scenario);
 // Adds the faults of scenario.random_faults, drawn from `seed`, to scenario.faults.
 void draw_random_faults(Scenario& scenario, uint64_t seed);
 
-// A readable, YAML-like rendering of the fault schedule (for shrunk test cases).
-std::string describe_faults(const Scenario& scenario);
+// A readable, YAML-like rendering of the fault schedule (for shrunk test cases). With
+// `outcomes` (one per fault, as the run applied them): the node a `leader` fault hit
+// ("n3", shown as `leader (n3)`), or a fault the run skipped ("skipped: why").
+std::string describe_faults(const Scenario& scenario,
+                            const std::vector<std::string>* outcomes = nullptr);
 std::string fault_kind_name(FaultKind kind);
 
 // Disk faults (disk_faults_yaml.cc): checks of a kDisk fault that need no YAML, and

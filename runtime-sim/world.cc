@@ -44,7 +44,8 @@ World::World(const Scenario& scenario, const RunOptions& options)
       truth_(scenario.node_ids()) {
   roles_ = options_.roles != nullptr ? options_.roles : &(builtin_ = builtin_roles());
   if (!scenario_.meta_ids().empty()) {
-    raft_ = std::make_unique<RaftRun>(scenario_);
+    raft_ = std::make_unique<RaftRun>(
+        scenario_, [this](NodeId node, const Event& e) { record(now(), node, e); });
     raft_->add_hooks(hooks_);
   }
   if (!scenario_.nodes_with("storage").empty()) {
@@ -190,6 +191,7 @@ void World::record(Time at, NodeId node, const Event& event) {
   const std::string_view name =
       node == kNoNode ? std::string_view("sim") : std::string_view(nodes_[node - 1]->spec().name);
   trace_->record(at, name, event);
+  if (options_.verbose) std::fprintf(stderr, "%s\n", describe_event(at, name, event).c_str());
   if (options_.on_event && options_.on_event(at, name, event)) stop_requested_ = true;
 }
 
@@ -236,6 +238,23 @@ void World::undisturb_all() {
   disturbed_since_.clear();
 }
 
+void World::after_step(NodeId id) {
+  if (raft_ == nullptr || id > scenario_.nodes.size()) return;
+  SimNode& n = *nodes_[id - 1];
+  const auto* s = n.node() != nullptr ? n.node()->find<raft::RaftService>() : nullptr;
+  if (s != nullptr && s->raft() != nullptr) raft_->after_step(id, *s->raft());
+}
+
+void World::write_file(const std::string& name, const std::string& bytes) {
+  if (options_.out_dir.empty()) return;
+  const std::string path = options_.out_dir + "/" + name;
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
+    std::fprintf(stderr, "cairn-sim: cannot write %s\n", path.c_str());
+  }
+  if (f != nullptr) std::fclose(f);
+}
+
 NodeId World::current_leader() {
   NodeId best = kNoNode;
   uint64_t term = 0;
@@ -258,6 +277,7 @@ std::optional<Fault> World::resolve(const Fault& fault) {
   if (f.kind == FaultKind::kCrash) crashed_leader_ = target;
   if (f.kind == FaultKind::kRestart) crashed_leader_ = kNoNode;
   f.nodes = {target};
+  current_leader_resolved_ = target;
   if (f.kind == FaultKind::kPartition && !f.isolate) {
     // `leader` written in a group: the leader joins that group, leaving any other.
     for (auto& g : f.groups) std::erase(g, target);
@@ -277,14 +297,20 @@ std::optional<Fault> World::resolve(const Fault& fault) {
   return f;
 }
 
-void World::apply(const Fault& fault) {
+void World::apply(size_t index) {
+  const Fault& fault = scenario_.faults[index];
   const std::optional<Fault> resolved = resolve(fault);
   if (!resolved) {
+    fault_outcomes_[index] = "skipped: no leader at that moment";
     record(now(), kNoNode,
            Event{"fault_skipped", {{"fault", fault_kind_name(fault.kind)}, {"why", "no leader"}}});
     return;
   }
   const Fault& f = *resolved;
+  if (fault.target_leader) {
+    // The node the `leader` fault hit (for a restart: the crashed leader it brought back).
+    fault_outcomes_[index] = absl::StrCat("n", current_leader_resolved_);
+  }
   record_fault(f);
   switch (f.kind) {
     case FaultKind::kCrash:
@@ -416,7 +442,10 @@ void World::poll_stop() {
 }
 
 void World::controller() {
-  for (const Fault& f : scenario_.faults) schedule(Time(f.at), [this, f] { apply(f); });
+  fault_outcomes_.assign(scenario_.faults.size(), "");
+  for (size_t i = 0; i < scenario_.faults.size(); ++i) {
+    schedule(Time(scenario_.faults[i].at), [this, i] { apply(i); });
+  }
   schedule(Time(Duration(0)), [this] { sample_metrics(); });
   if (options_.on_event) schedule(Time(Duration(0)), [this] { poll_stop(); });
   const Time end(scenario_.duration);
@@ -465,9 +494,15 @@ RunResult World::run() {
   r.seed = scenario_.seed;
   r.sim_time_s = to_seconds(end);
   r.events = trace_->events();
+  if (raft_ != nullptr && scenario_.workload().clients > 0) {
+    // The client history is part of what a seed must reproduce: it is hashed too.
+    const std::string history = raft_->history();
+    trace_->hash_also(history);
+    write_file("history.jsonl", history);
+  }
   r.trace_hash = trace_->finish();
   r.checks = judge(end);
-  r.fault_plan = describe_faults(scenario_);
+  r.fault_plan = describe_faults(scenario_, &fault_outcomes_);
   r.metrics["messages_sent"] = static_cast<double>(stats_.sent);
   r.metrics["messages_delivered"] = static_cast<double>(stats_.delivered);
   r.metrics["messages_lost"] = static_cast<double>(stats_.lost);
@@ -492,7 +527,10 @@ RunResult World::run() {
       }
     }
   }
-  if (raft_ != nullptr) raft_->add_metrics(r.metrics);
+  if (raft_ != nullptr) {
+    raft_->add_metrics(r.metrics);
+    if (scenario_.workload().clients > 0) r.report += raft_->commit_rate_report();
+  }
   if (storage_ != nullptr) storage_->add_metrics(r.metrics);
   if (files_ != nullptr) {
     files_->add_metrics(r.metrics);
