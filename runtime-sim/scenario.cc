@@ -177,10 +177,18 @@ bool is_raft_action(FaultKind kind) {
 }
 
 const std::vector<std::string>& known_checks() {
-  static const std::vector<std::string> kChecks{
-      "detection_time", "false_suspicions", "false_deaths",          "recovery_time",
-      "heal_time",      "converged",        "raft_safety",           "linearizable",
-      "progress",       "durability",       "namespace_linearizable"};
+  static const std::vector<std::string> kChecks{"detection_time",
+                                                "false_suspicions",
+                                                "false_deaths",
+                                                "recovery_time",
+                                                "heal_time",
+                                                "converged",
+                                                "raft_safety",
+                                                "linearizable",
+                                                "progress",
+                                                "durability",
+                                                "namespace_linearizable",
+                                                "expect"};
   return kChecks;
 }
 
@@ -329,15 +337,16 @@ void draw_random_faults(Scenario& s, uint64_t seed) {
                    [](const Fault& a, const Fault& b) { return a.at < b.at; });
 }
 
-std::string describe_faults(const Scenario& s, const std::vector<std::string>* outcomes) {
+std::string describe_faults(const Scenario& s, const std::vector<FaultOutcome>* outcomes) {
   std::string out;
   for (size_t i = 0; i < s.faults.size(); ++i) {
     const Fault& f = s.faults[i];
-    const std::string outcome = outcomes != nullptr && i < outcomes->size() ? (*outcomes)[i] : "";
-    const bool skipped = outcome.starts_with("skipped");
+    const FaultOutcome outcome =
+        outcomes != nullptr && i < outcomes->size() ? (*outcomes)[i] : FaultOutcome{};
+    const bool skipped = !outcome.skipped.empty();
     // `leader`, and the node it was when the fault happened.
     const std::string leader =
-        outcome.empty() || skipped ? "leader" : absl::StrCat("leader (", outcome, ")");
+        outcome.hit == kNoNode ? "leader" : absl::StrCat("leader (n", outcome.hit, ")");
     absl::StrAppend(&out, "  - {at: ", format_duration(f.at), ", ", fault_kind_name(f.kind));
     switch (f.kind) {
       case FaultKind::kPartition:
@@ -347,9 +356,11 @@ std::string describe_faults(const Scenario& s, const std::vector<std::string>* o
         }
         absl::StrAppend(&out, ": [");
         for (size_t j = 0; j < f.groups.size(); ++j) {
-          std::string g = names(f.groups[j]);
+          std::vector<NodeId> group = f.groups[j];
+          std::erase(group, outcome.hit);  // the leader moved to its own group
+          std::string g = names(group);
           if (f.target_leader && static_cast<int>(j) == f.leader_group) {
-            g.insert(1, f.groups[j].empty() ? leader : leader + ", ");
+            g.insert(1, group.empty() ? leader : leader + ", ");
           }
           absl::StrAppend(&out, j ? ", " : "", g);
         }
@@ -372,8 +383,8 @@ std::string describe_faults(const Scenario& s, const std::vector<std::string>* o
     if (f.length > Duration(0)) absl::StrAppend(&out, ", for: ", format_duration(f.length));
     if (f.kind == FaultKind::kSlowDisk) absl::StrAppend(&out, ", factor: ", f.factor);
     if (f.kind == FaultKind::kDisk) absl::StrAppend(&out, describe_disk_fault(f.disk));
-    absl::StrAppend(&out, "}",
-                    skipped ? absl::StrCat("   <- SKIPPED (", outcome.substr(9), ")") : "", "\n");
+    absl::StrAppend(&out, "}", skipped ? absl::StrCat("   <- SKIPPED (", outcome.skipped, ")") : "",
+                    "\n");
   }
   return out;
 }

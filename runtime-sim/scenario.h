@@ -127,6 +127,16 @@ struct Fault {
   DiskFaultSpec disk;             // disk faults
 };
 
+// One line of the `expect:` check (expect_check.h): a figure within [min, max], counted
+// over [from, to) of the run (to unset: the end).
+struct Expectation {
+  std::string figure;
+  std::optional<double> min, max;
+  Duration from = Duration(0);
+  std::optional<Duration> to;
+  int line = 0;
+};
+
 struct CheckSpec {
   std::optional<Duration> max_duration;  // detection_time, recovery_time, heal_time;
                                          // progress: after_last_fault
@@ -134,6 +144,7 @@ struct CheckSpec {
   std::optional<int64_t> min_count;      // progress: min_commits
   uint64_t max_steps = 2'000'000;        // linearizable: search budget per key
   Duration window = std::chrono::seconds(10);
+  std::vector<Expectation> expect;  // expect
   int line = 0;
 };
 
@@ -222,11 +233,17 @@ absl::Status validate(const Scenario& scenario);
 // Adds the faults of scenario.random_faults, drawn from `seed`, to scenario.faults.
 void draw_random_faults(Scenario& scenario, uint64_t seed);
 
+// What became of one fault in a run: the node a `leader` fault hit, or why it was skipped.
+struct FaultOutcome {
+  NodeId hit = kNoNode;
+  std::string skipped;  // empty: applied
+};
+
 // A readable, YAML-like rendering of the fault schedule (for shrunk test cases). With
-// `outcomes` (one per fault, as the run applied them): the node a `leader` fault hit
-// ("n3", shown as `leader (n3)`), or a fault the run skipped ("skipped: why").
+// `outcomes` (one per fault, as the run applied them), a `leader` fault shows the node it
+// hit (`crash: leader (n3)`) and a skipped fault is marked SKIPPED with the reason.
 std::string describe_faults(const Scenario& scenario,
-                            const std::vector<std::string>* outcomes = nullptr);
+                            const std::vector<FaultOutcome>* outcomes = nullptr);
 std::string fault_kind_name(FaultKind kind);
 
 // Disk faults (disk_faults_yaml.cc): checks of a kDisk fault that need no YAML, and

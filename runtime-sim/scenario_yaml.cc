@@ -371,6 +371,10 @@ class ScenarioReader {
     CheckSpec spec;
     spec.line = n.Mark().line + 1;
     if (read_raft_check(name, n, spec)) return spec;
+    if (name == "expect") {
+      read_expect(n, spec);
+      return spec;
+    }
     const bool is_count = name == "false_suspicions" || name == "false_deaths";
     const bool is_time = name == "detection_time" || name == "recovery_time" || name == "heal_time";
     if (n.IsNull()) {
@@ -390,6 +394,35 @@ class ScenarioReader {
       only_keys(n, name, {});
     }
     return spec;
+  }
+
+  // A mapping of figures, or a list of them (to judge one figure over several windows).
+  void read_expect(const YAML::Node& n, CheckSpec& spec) {
+    if (n.IsSequence()) {
+      for (const auto& item : n) read_expect(item, spec);
+      if (n.size() > 0) return;
+    }
+    if (!n.IsMap() || n.size() == 0) {
+      fail(n,
+           "expect needs figures, e.g. {membership_refutations: {min: 2, between: [110s, 130s]}}");
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      Expectation e;
+      e.figure = scalar(it->first, "a figure name");
+      e.line = it->first.Mark().line + 1;
+      const YAML::Node& v = it->second;
+      only_keys(v, e.figure, {"min", "max", "between"});
+      if (v["min"]) e.min = number(v["min"], "min", -1e18, 1e18);
+      if (v["max"]) e.max = number(v["max"], "max", -1e18, 1e18);
+      if (!e.min && !e.max) fail(v, absl::StrCat(e.figure, " needs min or max"));
+      if (v["between"]) {
+        auto [from, to] = duration_range(v["between"], "between");
+        if (to > s_.duration) fail(v["between"], "between ends after the run");
+        e.from = from;
+        e.to = to;
+      }
+      spec.expect.push_back(e);
+    }
   }
 
   Scenario& s_;

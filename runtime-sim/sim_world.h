@@ -15,6 +15,7 @@
 
 #include "core/check/detection.h"
 #include "runtime-sim/connection_model.h"
+#include "runtime-sim/expect_check.h"
 #include "runtime-sim/file_run.h"
 #include "runtime-sim/membership_run.h"
 #include "runtime-sim/network_faults.h"
@@ -113,6 +114,7 @@ class World {
     double value;
   };
   std::vector<std::vector<LastValue>> last_sample_;  // per node, as last written
+  CounterTotals counter_totals_;                     // for the expect check
   std::multimap<std::pair<Time, uint64_t>, Action> actions_;
   uint64_t action_seq_ = 0;
   std::unordered_set<Envelope*> in_flight_;
@@ -129,7 +131,7 @@ class World {
   Hooks hooks_;
   NodeId crashed_leader_ = kNoNode;           // for `restart: leader`
   NodeId current_leader_resolved_ = kNoNode;  // the node the last `leader` fault resolved to
-  std::vector<std::string> fault_outcomes_;   // per fault (describe_faults' outcomes)
+  std::vector<FaultOutcome> fault_outcomes_;  // per fault (describe_faults' outcomes)
   bool stop_requested_ = false;               // options_.on_event asked to end the run
   std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_progress_ = wall_start_;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
 #include "core/roles/builtin.h"
+#include "runtime-sim/expect_check.h"
 #include "runtime-sim/sim_world.h"
 
 namespace sg4 = simgrid::s4u;
@@ -301,7 +302,7 @@ void World::apply(size_t index) {
   const Fault& fault = scenario_.faults[index];
   const std::optional<Fault> resolved = resolve(fault);
   if (!resolved) {
-    fault_outcomes_[index] = "skipped: no leader at that moment";
+    fault_outcomes_[index].skipped = "no leader at that moment";
     record(now(), kNoNode,
            Event{"fault_skipped", {{"fault", fault_kind_name(fault.kind)}, {"why", "no leader"}}});
     return;
@@ -309,7 +310,7 @@ void World::apply(size_t index) {
   const Fault& f = *resolved;
   if (fault.target_leader) {
     // The node the `leader` fault hit (for a restart: the crashed leader it brought back).
-    fault_outcomes_[index] = absl::StrCat("n", current_leader_resolved_);
+    fault_outcomes_[index].hit = current_leader_resolved_;
   }
   record_fault(f);
   switch (f.kind) {
@@ -400,6 +401,12 @@ void World::apply_disk_fault(NodeId id, const Fault& f) {
 }
 
 void World::sample_metrics() {
+  if (scenario_.checks.contains("expect")) {
+    std::map<std::string, double> totals;
+    for (auto& n : nodes_)
+      n->metrics().for_each([&](const std::string& name, double v) { totals[name] += v; });
+    counter_totals_.add(now(), totals);
+  }
   if (metrics_csv_ != nullptr) {
     // A row only for a value that changed since the node's previous row (the first sample
     // has them all): readers carry each value forward. Big clusters would otherwise write
@@ -442,7 +449,7 @@ void World::poll_stop() {
 }
 
 void World::controller() {
-  fault_outcomes_.assign(scenario_.faults.size(), "");
+  fault_outcomes_.assign(scenario_.faults.size(), FaultOutcome{});
   for (size_t i = 0; i < scenario_.faults.size(); ++i) {
     schedule(Time(scenario_.faults[i].at), [this, i] { apply(i); });
   }
@@ -463,7 +470,7 @@ void World::controller() {
 }
 
 void World::finish() {
-  if (metrics_csv_ != nullptr) {
+  if (metrics_csv_ != nullptr || scenario_.checks.contains("expect")) {
     actions_.clear();
     sample_metrics();
     actions_.clear();
@@ -554,6 +561,14 @@ std::map<std::string, CheckResult> World::judge(Time end) const {
     if (name == "converged") v = checker.converged(std::chrono::seconds(20));
     if (name == "raft_safety" || name == "linearizable" || name == "progress") {
       out[name] = raft_->judge(name, spec);
+      continue;
+    }
+    if (name == "expect") {
+      out[name] = judge_expect(
+          spec, end.time_since_epoch(), counter_totals_,
+          raft_ == nullptr
+              ? std::function<int64_t(Duration, Duration)>()
+              : [this](Duration a, Duration b) { return raft_->writes_answered(a, b); });
       continue;
     }
     if (name == "durability") {
