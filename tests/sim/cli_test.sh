@@ -64,6 +64,42 @@ grep -q 'simulated 120 of 120 s (100%)' "$work/progress.txt" || fail "no final p
 sed 's/detection_time: {max: 5s}/detection_time: {max: 1s}/' "$src/scenarios/fd-quickstart.yaml" >"$work/strict.yaml"
 "$sim" run "$work/strict.yaml" --out "$work/strict" >/dev/null; [ $? -eq 1 ] || fail "a failed check must exit 1"
 
+# A Raft run: history.jsonl and the term events are reproduced byte for byte by the seed and
+# covered by the trace hash; the summary names the node a `leader` fault hit.
+"$sim" run "$src/scenarios/raft-minority-partition.yaml" --out "$work/ra" >"$work/ra.txt" || fail "raft-minority-partition failed its checks"
+"$sim" run "$src/scenarios/raft-minority-partition.yaml" --out "$work/rb" >/dev/null || fail "raft-minority-partition (again) failed"
+cmp -s "$work/ra/history.jsonl" "$work/rb/history.jsonl" || fail "history.jsonl differs between two runs of one seed"
+cmp -s "$work/ra/events.jsonl" "$work/rb/events.jsonl" || fail "events.jsonl differs between two runs of one seed"
+[ "$(hash_of "$work/ra")" = "$(hash_of "$work/rb")" ] || fail "raft run twice: traces differ"
+events_sha=$(sha256sum "$work/ra/events.jsonl" | cut -d' ' -f1)
+both_sha=$(cat "$work/ra/events.jsonl" "$work/ra/history.jsonl" | sha256sum | cut -d' ' -f1)
+[ "$(hash_of "$work/ra")" = "$both_sha" ] || fail "trace_hash is not SHA-256 of events.jsonl + history.jsonl"
+[ "$events_sha" != "$both_sha" ] || fail "history.jsonl is empty"
+head -1 "$work/ra/history.jsonl" | grep -q '^{"client":"c[0-9]*","op":"[a-z_]*","key":"k[0-9]*".*"invoke_s":[0-9.]*,"complete_s":' \
+  || fail "history.jsonl line: $(head -1 "$work/ra/history.jsonl")"
+grep -q '"kind":"raft_term","term":2,"was":1,"role":"candidate"' "$work/ra/events.jsonl" || fail "no raft_term event of the election at 20s"
+grep -q 'partition: \[\[leader (n5), n1\], \[n2, n3, n4\]\]' "$work/ra.txt" || fail "summary does not name the leader: $(grep partition "$work/ra.txt")"
+grep -q 'raft: 2 elections started' "$work/ra.txt" || fail "summary lacks the election count"
+grep -q 'PASS  expect' "$work/ra.txt" || fail "raft-minority-partition: expect did not pass"
+# A truncated log shows as raft_truncate (no snapshots, so the isolated leader's entries are overwritten).
+sed 's/snapshot_every: 500/snapshot_every: 0/' "$src/scenarios/raft-isolated-leader.yaml" >"$work/nosnap.yaml"
+"$sim" run "$work/nosnap.yaml" --out "$work/nosnap" >/dev/null || fail "isolated leader without snapshots failed"
+grep -q '"kind":"raft_truncate"' "$work/nosnap/events.jsonl" || fail "no raft_truncate event"
+# A `leader` fault with no leader yet is skipped, and the summary says so.
+sed 's/{at: 20s, crash: leader}/{at: 10ms, crash: leader}/; s/{at: 30s, restart: leader}/{at: 15ms, restart: leader}/' \
+  "$src/scenarios/raft-leader-crash.yaml" >"$work/early.yaml"
+"$sim" run "$work/early.yaml" --out "$work/early" >"$work/early.txt"
+grep -q 'crash: leader}   <- SKIPPED (no leader at that moment)' "$work/early.txt" || fail "skipped fault not marked: $(grep -A3 faults: "$work/early.txt")"
+# --verbose prints the faults and elections as they happen.
+"$sim" run "$src/scenarios/raft-minority-partition.yaml" --out "$work/rv" --verbose >/dev/null 2>"$work/verbose.txt"
+grep -q '^\[   20.000s\] sim   fault fault=partition targets=n1 n5 | n2 n3 n4' "$work/verbose.txt" || fail "--verbose: no fault line"
+grep -q 'n2    raft_leader term=2' "$work/verbose.txt" || fail "--verbose: no election line"
+
+# Exercise 2 of fd-lossy-network: at loss 0.5 the default seed fails false_deaths.
+sed 's/network: {loss: 0.05,/network: {loss: 0.5,/' "$src/scenarios/fd-lossy-network.yaml" >"$work/lossy50.yaml"
+"$sim" run "$work/lossy50.yaml" --out "$work/lossy50" >"$work/lossy50.txt"; [ $? -eq 1 ] || fail "loss 0.5 should fail a check"
+grep -q 'FAIL  false_deaths' "$work/lossy50.txt" || fail "loss 0.5: false_deaths did not fail"
+
 # The analysis script turns a run folder into plots (when matplotlib is installed).
 if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
   /usr/bin/python3 "$src/analysis/plot_membership.py" "$work/q7a" >/dev/null || fail "plot script failed"
