@@ -209,6 +209,7 @@ void World::record_fault(const Fault& f) {
     for (size_t i = 0; i < g.size(); ++i) absl::StrAppend(&targets, i ? " " : "", "n", g[i]);
   }
   if (!targets.empty()) e.fields.push_back({"targets", targets});
+  if (f.length > Duration(0)) e.fields.push_back({"for_s", to_seconds(f.length)});
   if (f.line > 0) e.fields.push_back({"line", int64_t{f.line}});
   record(now(), kNoNode, e);
 }
@@ -302,7 +303,9 @@ void World::apply(size_t index) {
   const Fault& fault = scenario_.faults[index];
   const std::optional<Fault> resolved = resolve(fault);
   if (!resolved) {
-    fault_outcomes_[index].skipped = "no leader at that moment";
+    fault_outcomes_[index].skipped = fault.kind == FaultKind::kRestart
+                                         ? "no leader was crashed by an earlier crash: leader"
+                                         : "no leader at that moment";
     record(now(), kNoNode,
            Event{"fault_skipped", {{"fault", fault_kind_name(fault.kind)}, {"why", "no leader"}}});
     return;

@@ -104,6 +104,17 @@ grep -q 'FAIL  false_deaths' "$work/lossy50.txt" || fail "loss 0.5: false_deaths
 if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
   /usr/bin/python3 "$src/analysis/plot_membership.py" "$work/q7a" >/dev/null || fail "plot script failed"
   [ -s "$work/q7a/views.png" ] && [ -s "$work/q7a/detection.png" ] || fail "plots missing"
+  # Raft runs have their own plot; each script refuses the other kind of run, saying why.
+  /usr/bin/python3 "$src/analysis/plot_raft.py" "$work/ra" >/dev/null || fail "plot_raft.py failed"
+  [ -s "$work/ra/raft.png" ] || fail "raft.png missing"
+  out=$(/usr/bin/python3 "$src/analysis/plot_membership.py" "$work/ra" 2>&1); status=$?
+  [ $status -eq 2 ] || fail "plot_membership.py on a Raft run: exit $status, want 2"
+  echo "$out" | grep -q "cannot plot: .* has no failure detector .*plot it with analysis/plot_raft.py" \
+    || fail "plot_membership.py on a Raft run said: $out"
+  [ ! -e "$work/ra/views.png" ] || fail "plot_membership.py drew a Raft run"
+  out=$(/usr/bin/python3 "$src/analysis/plot_raft.py" "$work/q7a" 2>&1); status=$?
+  [ $status -eq 2 ] || fail "plot_raft.py on a membership run: exit $status, want 2"
+  echo "$out" | grep -q "cannot plot: .* is not a Raft run" || fail "plot_raft.py on a membership run said: $out"
 fi
 
 echo "cli_test: $fails failure(s)"
