@@ -140,14 +140,9 @@ def plot_detection(events, summary, out):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    run_dir = Path(sys.argv[1])
-    events, summary = run_folder.load(run_dir)
-    if not run_folder.has_membership(events):
-        # A run without failure detectors would show every node alive and no crash seen.
-        run_folder.refuse(f"{run_dir} has no failure detector (no member_state events)" +
-                          run_folder.suggest(events))
+    # A run without failure detectors would show every node alive and no crash seen.
+    run_dir, events, summary = run_folder.load_from_args(
+        __doc__, run_folder.has_membership, "has no failure detector (no member_state events)")
     names = node_names(events)
     plot_views(events, summary, names, run_dir / "views.png")
     plot_detection(events, summary, run_dir / "detection.png")

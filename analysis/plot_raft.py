@@ -53,13 +53,8 @@ def read_history(run_dir):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    run_dir = Path(sys.argv[1])
-    events, summary = run_folder.load(run_dir)
-    if not run_folder.has_raft(events):
-        run_folder.refuse(f"{run_dir} is not a Raft run (no raft_* events)" +
-                          run_folder.suggest(events))
+    run_dir, events, summary = run_folder.load_from_args(
+        __doc__, run_folder.has_raft, "is not a Raft run (no raft_* events)")
     history = read_history(run_dir)
     end = summary["sim_time_s"]
     nodes = next(e for e in events if e["kind"] == "run_start")["nodes"]

@@ -37,6 +37,18 @@ def kinds(events):
     return {e["kind"] for e in events}
 
 
+def load_from_args(doc, drawable, lacking):
+    """(run_dir, events, summary) of the run folder named on the command line, refusing a
+    run for which drawable(events) is false: `lacking` says what it lacks."""
+    if len(sys.argv) != 2:
+        sys.exit(doc)
+    run_dir = Path(sys.argv[1])
+    events, summary = load(run_dir)
+    if not drawable(events):
+        refuse(f"{run_dir} {lacking}" + suggest(events))
+    return run_dir, events, summary
+
+
 def has_raft(events):
     return any(e["kind"].startswith("raft_") for e in events)
 

@@ -106,6 +106,13 @@ TEST(Scenario, RejectsMistakesWithFileAndLine) {
        "demo.yaml:7: YAML syntax: this line is not indented like the lines above"},
       {"leader without raft", with("[[n1, n2], [n3", "[[leader, n2], [n3"),
        "demo.yaml:13: 'leader' needs nodes with role meta"},
+      {"expect without bounds", with("converged:", "expect: {membership_refutations: {}}"),
+       "demo.yaml:19: membership_refutations needs min or max"},
+      {"expect after the end",
+       with("converged:", "expect: {membership_refutations: {min: 1, between: [10s, 130s]}}"),
+       "demo.yaml:19: between ends after the run"},
+      {"expect unknown key", with("converged:", "expect: {membership_refutations: {least: 1}}"),
+       "demo.yaml:19: unknown key 'least'"},
   };
   for (const Bad& b : cases) {
     auto s = parse_scenario_text(b.text, "demo.yaml");
@@ -161,6 +168,27 @@ TEST(Scenario, ReadsFileClientsAndTheirChecks) {
 TEST(Scenario, MissingFileIsNotFound) {
   EXPECT_EQ(parse_scenario_file("/nonexistent/x.yaml").status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// `expect` takes a mapping of figures, or a list of them to judge one figure twice.
+TEST(Scenario, ReadsExpectations) {
+  auto s =
+      parse_scenario_text(with("converged:",
+                               "expect:\n    - raft_elections_won: {min: 1, between: [20s, 35s]}\n"
+                               "    - raft_elections_won: {max: 0, between: [35s, 60s]}\n"
+                               "    - writes_per_s: {max: 10}"),
+                          "demo.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const std::vector<Expectation>& e = s->checks["expect"].expect;
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0].figure, "raft_elections_won");
+  EXPECT_EQ(*e[0].min, 1);
+  EXPECT_FALSE(e[0].max);
+  EXPECT_EQ(e[0].from, seconds(20));
+  EXPECT_EQ(*e[0].to, seconds(35));
+  EXPECT_EQ(*e[1].max, 0);
+  EXPECT_FALSE(e[2].to) << "no window: the whole run";
+  EXPECT_EQ(e[1].line, 21);
 }
 
 // The partition groups may name `leader`: resolved when the fault happens.

@@ -81,6 +81,10 @@ grep -q '"kind":"raft_term","term":2,"was":1,"role":"candidate"' "$work/ra/event
 grep -q 'partition: \[\[leader (n5), n1\], \[n2, n3, n4\]\]' "$work/ra.txt" || fail "summary does not name the leader: $(grep partition "$work/ra.txt")"
 grep -q 'raft: 2 elections started' "$work/ra.txt" || fail "summary lacks the election count"
 grep -q 'PASS  expect' "$work/ra.txt" || fail "raft-minority-partition: expect did not pass"
+# Without PreVote the cut-off pair disrupts the majority at the heal: the lesson's expect check fails.
+sed 's/raft: {tick/raft: {pre_vote: false, tick/' "$src/scenarios/raft-minority-partition.yaml" >"$work/noprevote.yaml"
+"$sim" run "$work/noprevote.yaml" --out "$work/noprevote" >"$work/noprevote.txt"; [ $? -eq 1 ] || fail "pre_vote: false should fail expect"
+grep -q 'FAIL  expect            raft_elections_won in 35s-60s = [1-9]' "$work/noprevote.txt" || fail "pre_vote: false: $(grep expect "$work/noprevote.txt")"
 # A truncated log shows as raft_truncate (no snapshots, so the isolated leader's entries are overwritten).
 sed 's/snapshot_every: 500/snapshot_every: 0/' "$src/scenarios/raft-isolated-leader.yaml" >"$work/nosnap.yaml"
 "$sim" run "$work/nosnap.yaml" --out "$work/nosnap" >/dev/null || fail "isolated leader without snapshots failed"
