@@ -13,7 +13,15 @@ void RaftEventRecorder::on_start(raft::NodeId node) {
 
 void RaftEventRecorder::on_restore(raft::NodeId node, uint64_t index) {
   inner_.on_restore(node, index);
-  last_index_[node] = index;  // the log now begins after the snapshot
+  std::optional<uint64_t>& last = last_index_[node];
+  if (last) {
+    // Not a restart reading its own snapshot: the leader sent one, and it replaces the
+    // node's whole log (entries past `index` that it held are gone too).
+    record_(node, Event{"raft_snapshot_installed",
+                        {{"index", static_cast<int64_t>(index)},
+                         {"log_was_at", static_cast<int64_t>(*last)}}});
+  }
+  last = index;  // the log now begins after the snapshot
 }
 
 void RaftEventRecorder::on_leader(raft::NodeId node, const raft::Raft& raft) {

@@ -1,7 +1,8 @@
 // What students watch a Raft run by, beyond what the Raft service itself reports: every
 // node's term changes (a node that raises its term as a candidate has started an
-// election) and every truncation of a node's log (a follower dropping entries that the
-// new leader's log contradicts). Also the client history file (history.jsonl).
+// election), every truncation of a node's log (a follower dropping entries that the new
+// leader's log contradicts) and every snapshot a leader installs on a node (which replaces
+// its whole log). Also the client history file (history.jsonl).
 //
 // Promises: events are recorded at the simulated moment they are seen, in the order the
 // nodes' steps ran, so they are as deterministic as the rest of the trace. It forwards

@@ -89,6 +89,8 @@ grep -q 'FAIL  expect            raft_elections_won in 35s-60s = [1-9]' "$work/n
 sed 's/snapshot_every: 500/snapshot_every: 0/' "$src/scenarios/raft-isolated-leader.yaml" >"$work/nosnap.yaml"
 "$sim" run "$work/nosnap.yaml" --out "$work/nosnap" >/dev/null || fail "isolated leader without snapshots failed"
 grep -q '"kind":"raft_truncate"' "$work/nosnap/events.jsonl" || fail "no raft_truncate event"
+"$sim" run "$src/scenarios/raft-isolated-leader.yaml" --out "$work/isolated" >/dev/null || fail "raft-isolated-leader failed"
+grep -q '"node":"n5","kind":"raft_snapshot_installed"' "$work/isolated/events.jsonl" || fail "no raft_snapshot_installed event"
 # A `leader` fault with no leader yet is skipped, and the summary says so.
 sed 's/{at: 20s, crash: leader}/{at: 10ms, crash: leader}/; s/{at: 30s, restart: leader}/{at: 15ms, restart: leader}/' \
   "$src/scenarios/raft-leader-crash.yaml" >"$work/early.yaml"
