@@ -17,9 +17,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def read(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+def read(path, columns):
+    """The rows of a CSV written by ch_curves; refuses (exit 2) anything else."""
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as e:
+        print(f"cannot plot: {path}: {e.strerror} (run ch_curves CSV_DIR first)", file=sys.stderr)
+        sys.exit(2)
+    missing = [c for c in columns if not rows or c not in rows[0]]
+    if missing:
+        print(f"cannot plot: {path} is not ch_curves output (no rows with {', '.join(missing)})",
+              file=sys.stderr)
+        sys.exit(2)
+    return rows
 
 
 def mean_by(rows, key, value):
@@ -40,6 +51,7 @@ def plot_vnodes(rows, out):
     plt.loglog(xs, [peak[x] - 1 for x in v], "s-", label="ours: max load / fair share - 1")
     plt.xlabel("virtual nodes per node (V), 100 nodes")
     plt.ylabel("relative deviation")
+    plt.title("Load spread against virtual nodes (Karger et al. 1997)", fontsize=10)
     plt.legend()
     plt.grid(True, which="both", alpha=0.3)
     plt.tight_layout()
@@ -61,6 +73,7 @@ def plot_moves(rows, out):
     plt.loglog(xs, [1 / x for x in xs], "k:", label="ideal 1/n")
     plt.xlabel("nodes n (200 virtual nodes each)")
     plt.ylabel("fraction of keys moved")
+    plt.title("Keys moved when a node joins or leaves (Karger et al. 1997)", fontsize=10)
     plt.legend()
     plt.grid(True, which="both", alpha=0.3)
     plt.tight_layout()
@@ -96,6 +109,10 @@ def plot_bounded(rows, out):
     left.set_ylabel("max load / average (100 nodes, 10 000 keys)")
     right.set_xlabel("epsilon")
     right.set_ylabel("fraction of keys moved when node 101 joins")
+    left.set_title("Maximum load under a (1+eps) cap", fontsize=10)
+    right.set_title("Keys moved on a join under the cap", fontsize=10)
+    fig.suptitle("Consistent hashing with bounded loads (Mirrokni, Thorup & Zadimoghaddam 2018)",
+                 fontsize=11)
     left.legend(fontsize=8)
     right.legend(fontsize=8)
     left.grid(True, which="both", alpha=0.3)
@@ -108,9 +125,12 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     src, out = sys.argv[1], sys.argv[2]
-    plot_vnodes(read(f"{src}/vnodes.csv"), out)
-    plot_moves(read(f"{src}/moves.csv"), out)
-    plot_bounded(read(f"{src}/bounded.csv"), out)
+    vnodes = read(f"{src}/vnodes.csv", ["vnodes", "rel_std", "max_over_avg"])
+    moves = read(f"{src}/moves.csv", ["nodes", "join_moved", "leave_moved"])
+    bounded = read(f"{src}/bounded.csv", ["vnodes", "epsilon", "max_over_avg", "join_moved"])
+    plot_vnodes(vnodes, out)
+    plot_moves(moves, out)
+    plot_bounded(bounded, out)
 
 
 if __name__ == "__main__":

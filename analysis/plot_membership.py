@@ -7,7 +7,6 @@ Writes RUN_DIR/views.png (each node's view of the others over time: alive, suspe
 dead, with the injected faults as vertical lines) and RUN_DIR/detection.png (how long
 each node took to declare each crashed node dead). Uses only Debian's python3-matplotlib.
 """
-import json
 import sys
 from pathlib import Path
 
@@ -16,13 +15,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run_folder  # noqa: E402
+
 COLORS = {"alive": "#4caf50", "suspect": "#ff9800", "dead": "#e53935"}
-
-
-def load(run_dir):
-    events = [json.loads(line) for line in (run_dir / "events.jsonl").open()]
-    summary = json.loads((run_dir / "summary.json").read_text())
-    return events, summary
 
 
 def node_names(events):
@@ -144,10 +140,9 @@ def plot_detection(events, summary, out):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    run_dir = Path(sys.argv[1])
-    events, summary = load(run_dir)
+    # A run without failure detectors would show every node alive and no crash seen.
+    run_dir, events, summary = run_folder.load_from_args(
+        __doc__, run_folder.has_membership, "has no failure detector (no member_state events)")
     names = node_names(events)
     plot_views(events, summary, names, run_dir / "views.png")
     plot_detection(events, summary, run_dir / "detection.png")

@@ -23,10 +23,23 @@ DEFAULT_TITLE = "cairn-sim: 5 servers, broadcast time ~15 ms (Raft paper Fig. 16
 
 
 def read(path):
+    """Trials by range from trials.csv; refuses (exit 2) a file that is not one."""
     by_range = defaultdict(list)
-    with open(path, newline="") as f:
-        for r in csv.DictReader(f):
-            by_range[r["range"]].append((float(r["leaderless_ms"]), r["censored"] == "1"))
+    try:
+        with open(path, newline="") as f:
+            for r in csv.DictReader(f):
+                by_range[r["range"]].append((float(r["leaderless_ms"]), r["censored"] == "1"))
+    except OSError as e:
+        print(f"cannot plot: {path}: {e.strerror} (run raft_election --out DIR first)",
+              file=sys.stderr)
+        sys.exit(2)
+    except (KeyError, ValueError):
+        print(f"cannot plot: {path} is not raft_election's trials.csv "
+              "(needs range, leaderless_ms and censored columns)", file=sys.stderr)
+        sys.exit(2)
+    if not by_range:
+        print(f"cannot plot: {path} holds no trials", file=sys.stderr)
+        sys.exit(2)
     return by_range
 
 
@@ -47,7 +60,7 @@ def panel(ax, by_range, names, title):
         else:
             ax.plot([], [], label=f"{name} ms ({n} trials, none within the cap)")
     ax.set_xscale("log")
-    ax.set_xlim(10, 20000)
+    ax.set_xlim(10, 100000)  # the paper's axis: 150-150 runs up to its 100 s cap
     ax.set_ylim(0, 101)
     ax.set_ylabel("cumulative %")
     ax.set_title(title, fontsize=10)

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 
@@ -63,14 +64,16 @@ int main(int argc, char** argv) {
   CLI::App app{"cairn-sim: run Cairn scenarios in a simulated cluster"};
   app.require_subcommand(1);
   std::string path, out;
-  std::optional<uint64_t> seed;
+  std::optional<int64_t> seed;  // signed, so that -1 is refused instead of wrapping around
   bool verbose = false;
   bool progress = isatty(STDERR_FILENO) != 0;
   auto* run_cmd = app.add_subcommand("run", "run a scenario and judge its checks");
   run_cmd->add_option("scenario", path, "scenario file (YAML)")->required();
   run_cmd->add_option("--seed", seed, "override the scenario's seed");
   run_cmd->add_option("--out", out, "run folder (default runs/NAME-seedN)");
-  run_cmd->add_flag("--verbose", verbose, "print every node's log lines");
+  run_cmd->add_flag("--verbose", verbose,
+                    "print every trace event as it happens (faults, elections, suspicions ...) "
+                    "and every node's log lines on stderr");
   run_cmd->add_flag("--progress,!--no-progress", progress,
                     "report simulated time reached every 2 s of wall time on stderr "
                     "(default: when stderr is a terminal)");
@@ -82,6 +85,11 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
+  if (seed && *seed < 0) {
+    std::cerr << "--seed must be a whole number from 0 to " << INT64_MAX << ", got " << *seed
+              << "\n";
+    return 2;
+  }
   if (*check_cmd) {
     auto scenario = cairn::sim::parse_scenario_file(path);
     if (!scenario.ok()) {
@@ -92,5 +100,6 @@ int main(int argc, char** argv) {
               << " faults, " << scenario->checks.size() << " checks)\n";
     return 0;
   }
-  return run(path, seed, out, verbose, progress);
+  return run(path, seed ? std::optional<uint64_t>(static_cast<uint64_t>(*seed)) : std::nullopt, out,
+             verbose, progress);
 }

@@ -1,6 +1,9 @@
 #include "runtime-sim/raft_run.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/base/assert.h"
 #include "core/base/units.h"
@@ -25,9 +28,10 @@ raft::wire::AdminOp admin_op(FaultKind kind) {
 
 }  // namespace
 
-RaftRun::RaftRun(const Scenario& scenario)
+RaftRun::RaftRun(const Scenario& scenario, RaftEventRecorder::Record record)
     : scenario_(scenario),
-      admin_id_(static_cast<NodeId>(scenario.nodes.size() + scenario.workload().clients + 1)) {}
+      admin_id_(static_cast<NodeId>(scenario.nodes.size() + scenario.workload().clients + 1)),
+      events_(recorder_, std::move(record)) {}
 
 std::vector<NodeSpec> RaftRun::client_specs() const {
   std::vector<NodeSpec> out;
@@ -42,7 +46,7 @@ std::vector<NodeSpec> RaftRun::client_specs() const {
 }
 
 void RaftRun::add_hooks(Hooks& hooks) {
-  hooks.set<raft::RaftObserver>(&recorder_);
+  hooks.set<raft::RaftObserver>(&events_);
   hooks.set<kv::KvHistorySink>(this);
 }
 
@@ -93,8 +97,8 @@ CheckResult RaftRun::judge(const std::string& name, const CheckSpec& spec) const
   if (name == "raft_safety") {
     const check::RaftSafetyChecker& c = recorder_.checker();
     r.pass = c.ok();
-    r.detail = c.ok() ? absl::StrCat(recorder_.leaders(), " leaders, ", recorder_.applies(),
-                                     " entries applied, no violation")
+    r.detail = c.ok() ? absl::StrCat(recorder_.leaders(), " leaders elected, ", recorder_.applies(),
+                                     " entries applied (summed over nodes), no violation")
                       : c.violations().front();
     r.figures["violations"] = static_cast<double>(c.violations().size());
     r.figures["leaders"] = static_cast<double>(recorder_.leaders());
@@ -153,7 +157,47 @@ void RaftRun::add_metrics(std::map<std::string, double>& m) const {
   for (const auto& op : history_) answered += op.ret ? 1 : 0;
   m["kv_ops_invoked"] = static_cast<double>(history_.size());
   m["kv_ops_answered"] = static_cast<double>(answered);
+  m["kv_writes_answered"] = static_cast<double>(writes_answered(Duration(0), Duration::max()));
   m["raft_leaders_elected"] = static_cast<double>(recorder_.leaders());
+  m["raft_elections_started"] = static_cast<double>(events_.elections_started());
+  m["raft_log_truncations"] = static_cast<double>(events_.truncations());
+}
+
+int64_t RaftRun::writes_answered(Duration from, Duration to) const {
+  int64_t n = 0;
+  for (size_t i = 0; i < history_.size(); ++i) {
+    if (!history_[i].ret || history_[i].kind == check::KvOpKind::kGet) continue;
+    const Duration at = answered_at_[i].time_since_epoch();
+    n += at >= from && at < to ? 1 : 0;
+  }
+  return n;
+}
+
+std::string RaftRun::commit_rate_report() const {
+  std::set<Duration> cuts{Duration(0), scenario_.duration};
+  for (const Fault& f : scenario_.faults) {
+    cuts.insert(f.at);
+    if (f.length > Duration(0)) cuts.insert(std::min(f.at + f.length, scenario_.duration));
+  }
+  std::string out = "writes committed (acknowledged to clients) per second, between faults:\n";
+  for (auto it = cuts.begin(); std::next(it) != cuts.end(); ++it) {
+    const Duration from = *it, to = *std::next(it);
+    if (to <= from) continue;
+    const int64_t n = writes_answered(from, to);
+    absl::StrAppend(&out, absl::StrFormat("  %7s - %-7s %7.1f/s  (%d writes)\n",
+                                          format_duration(from), format_duration(to),
+                                          static_cast<double>(n) / to_seconds(to - from), n));
+  }
+  return out;
+}
+
+std::string RaftRun::history() const {
+  const auto first_client = static_cast<uint64_t>(scenario_.nodes.size() + 1);
+  return history_jsonl(history_, invoked_at_, answered_at_, [&](uint64_t id) -> std::string {
+    if (id == admin_id_) return "admin";
+    if (id >= first_client) return absl::StrCat("c", id - first_client + 1);
+    return absl::StrCat("id", id);
+  });
 }
 
 }  // namespace cairn::sim

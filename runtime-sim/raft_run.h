@@ -12,6 +12,7 @@
 #include "core/check/raft_recorder.h"
 #include "core/kv/kv_client.h"
 #include "core/raft/raft_service.h"
+#include "runtime-sim/raft_events.h"
 #include "runtime-sim/scenario.h"
 #include "runtime-sim/world.h"
 
@@ -19,7 +20,8 @@ namespace cairn::sim {
 
 class RaftRun final : public kv::KvHistorySink {
  public:
-  explicit RaftRun(const Scenario& scenario);
+  // `record` puts an event of a node into the run's trace (term changes, truncations).
+  RaftRun(const Scenario& scenario, RaftEventRecorder::Record record);
 
   // Extra endpoints a run needs beyond the scenario's nodes: clients c1..cK, then "admin"
   // if the scenario has membership actions. Their ids follow the nodes' ids.
@@ -40,12 +42,23 @@ class RaftRun final : public kv::KvHistorySink {
   CheckResult judge(const std::string& name, const CheckSpec& spec) const;
   void add_metrics(std::map<std::string, double>& metrics) const;
 
+  // After every step of a node running Raft (term changes become events).
+  void after_step(NodeId node, const raft::Raft& raft) { events_.after_step(node, raft); }
+  // history.jsonl (raft_events.h): every client operation with its times and outcome.
+  std::string history() const;
+  // Writes acknowledged in [from, to).
+  int64_t writes_answered(Duration from, Duration to) const;
+  // For people: writes acknowledged per second between consecutive fault times (a fault's
+  // start and, with `for`, its end), so that what a fault costs shows in the summary.
+  std::string commit_rate_report() const;
+
  private:
   CheckResult judge_progress(const CheckSpec& spec) const;
 
   const Scenario& scenario_;
   const NodeId admin_id_;  // the admin client's id, if the scenario has membership actions
   check::RaftSafetyRecorder recorder_;
+  RaftEventRecorder events_;  // wraps recorder_
   std::vector<check::KvOperation> history_;
   std::vector<Time> invoked_at_;
   std::vector<Time> answered_at_;

@@ -119,6 +119,22 @@ absl::Status validate_raft(const Scenario& s) {
   return absl::OkStatus();
 }
 
+// When the scenario's own partitions hold: from each partition to the next heal (or the
+// end), and each heal as an instant (a drawn partition must not be ended by it).
+std::vector<std::pair<Duration, Duration>> fixed_partitions(const Scenario& s) {
+  std::vector<std::pair<Duration, Duration>> out;
+  std::optional<Duration> since;
+  for (const Fault& f : s.faults) {
+    if (f.kind == FaultKind::kPartition && !since) since = f.at;
+    if (f.kind == FaultKind::kHeal) {
+      out.push_back({since.value_or(f.at), f.at});
+      since.reset();
+    }
+  }
+  if (since) out.push_back({*since, s.duration});
+  return out;
+}
+
 }  // namespace
 
 const NodeSpec* Scenario::find(const std::string& node_name) const {
@@ -161,10 +177,18 @@ bool is_raft_action(FaultKind kind) {
 }
 
 const std::vector<std::string>& known_checks() {
-  static const std::vector<std::string> kChecks{
-      "detection_time", "false_suspicions", "false_deaths",          "recovery_time",
-      "heal_time",      "converged",        "raft_safety",           "linearizable",
-      "progress",       "durability",       "namespace_linearizable"};
+  static const std::vector<std::string> kChecks{"detection_time",
+                                                "false_suspicions",
+                                                "false_deaths",
+                                                "recovery_time",
+                                                "heal_time",
+                                                "converged",
+                                                "raft_safety",
+                                                "linearizable",
+                                                "progress",
+                                                "durability",
+                                                "namespace_linearizable",
+                                                "expect"};
   return kChecks;
 }
 
@@ -285,39 +309,62 @@ void draw_random_faults(Scenario& s, uint64_t seed) {
       break;
     }
   }
+  // A heal ends every partition, so partitions must not overlap: a drawn one overlapping
+  // another would be cut short by the other's heal, below its minimum length.
+  std::vector<std::pair<Duration, Duration>> cut = fixed_partitions(s);
   for (int i = 0; i < r.partitions && s.nodes.size() >= 2; ++i) {
-    const Duration at = draw(r.partition_from, r.partition_to);
-    const Duration end = at + draw(r.partition_min, r.partition_max);
-    std::vector<NodeId> ids = s.node_ids(), minority;
-    const size_t k = 1 + rng.below(ids.size() / 2);
-    for (size_t j = 0; j < k; ++j) {
-      const size_t pick = rng.below(ids.size());
-      minority.push_back(ids[pick]);
-      ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(pick));
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      const Duration at = draw(r.partition_from, r.partition_to);
+      const Duration end = at + draw(r.partition_min, r.partition_max);
+      bool overlaps = false;
+      for (auto [a, b] : cut) overlaps |= at <= b && a <= end;
+      if (overlaps) continue;
+      cut.push_back({at, end});
+      std::vector<NodeId> ids = s.node_ids(), minority;
+      const size_t k = 1 + rng.below(ids.size() / 2);
+      for (size_t j = 0; j < k; ++j) {
+        const size_t pick = rng.below(ids.size());
+        minority.push_back(ids[pick]);
+        ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(pick));
+      }
+      std::sort(minority.begin(), minority.end());
+      s.faults.push_back(Fault{.at = at, .kind = FaultKind::kPartition, .groups = {minority, ids}});
+      if (end < s.duration) s.faults.push_back(Fault{.at = end, .kind = FaultKind::kHeal});
+      break;
     }
-    std::sort(minority.begin(), minority.end());
-    s.faults.push_back(Fault{.at = at, .kind = FaultKind::kPartition, .groups = {minority, ids}});
-    if (end < s.duration) s.faults.push_back(Fault{.at = end, .kind = FaultKind::kHeal});
   }
   std::stable_sort(s.faults.begin(), s.faults.end(),
                    [](const Fault& a, const Fault& b) { return a.at < b.at; });
 }
 
-std::string describe_faults(const Scenario& s) {
+std::string describe_faults(const Scenario& s, const std::vector<FaultOutcome>* outcomes) {
   std::string out;
-  for (const Fault& f : s.faults) {
+  for (size_t i = 0; i < s.faults.size(); ++i) {
+    const Fault& f = s.faults[i];
+    const FaultOutcome outcome =
+        outcomes != nullptr && i < outcomes->size() ? (*outcomes)[i] : FaultOutcome{};
+    const bool skipped = !outcome.skipped.empty();
+    // `leader`, and the node it was when the fault happened.
+    const std::string leader =
+        outcome.hit == kNoNode ? "leader" : absl::StrCat("leader (n", outcome.hit, ")");
     absl::StrAppend(&out, "  - {at: ", format_duration(f.at), ", ", fault_kind_name(f.kind));
     switch (f.kind) {
       case FaultKind::kPartition:
-        if (f.target_leader) {
-          absl::StrAppend(&out, " (isolate): leader");
+        if (f.target_leader && f.isolate) {
+          absl::StrAppend(&out, " (isolate): ", leader);
           break;
         }
-        absl::StrAppend(
-            &out, ": [",
-            absl::StrJoin(f.groups, ", ",
-                          [](std::string* o, const auto& g) { absl::StrAppend(o, names(g)); }),
-            "]", f.one_way ? ", one_way: true" : "");
+        absl::StrAppend(&out, ": [");
+        for (size_t j = 0; j < f.groups.size(); ++j) {
+          std::vector<NodeId> group = f.groups[j];
+          std::erase(group, outcome.hit);  // the leader moved to its own group
+          std::string g = names(group);
+          if (f.target_leader && static_cast<int>(j) == f.leader_group) {
+            g.insert(1, group.empty() ? leader : leader + ", ");
+          }
+          absl::StrAppend(&out, j ? ", " : "", g);
+        }
+        absl::StrAppend(&out, "]", f.one_way ? ", one_way: true" : "");
         break;
       case FaultKind::kHeal:
         absl::StrAppend(&out, ": all");
@@ -331,12 +378,13 @@ std::string describe_faults(const Scenario& s) {
         absl::StrAppend(&out, ": ", f.probability);
         break;
       default:
-        absl::StrAppend(&out, ": ", f.target_leader ? "leader" : names(f.nodes));
+        absl::StrAppend(&out, ": ", f.target_leader ? leader : names(f.nodes));
     }
     if (f.length > Duration(0)) absl::StrAppend(&out, ", for: ", format_duration(f.length));
     if (f.kind == FaultKind::kSlowDisk) absl::StrAppend(&out, ", factor: ", f.factor);
     if (f.kind == FaultKind::kDisk) absl::StrAppend(&out, describe_disk_fault(f.disk));
-    absl::StrAppend(&out, "}\n");
+    absl::StrAppend(&out, "}", skipped ? absl::StrCat("   <- SKIPPED (", outcome.skipped, ")") : "",
+                    "\n");
   }
   return out;
 }

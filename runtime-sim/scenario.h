@@ -116,13 +116,25 @@ struct Fault {
   bool one_way = false;                     // partition: only groups[0] -> others blocked
   bool isolate = false;          // partition: one node (groups[0]) against all the others
   bool target_leader = false;    // crash, pause, isolate: the Raft leader at that moment;
-                                 // restart: the node the last `crash: leader` took down
+                                 // restart: the node the last `crash: leader` took down;
+                                 // partition: the leader joins groups[leader_group]
+  int leader_group = -1;         // partition with `leader` in a group: that group's index
   std::vector<NodeId> from, to;  // link faults: empty means every node
   LinkFaults link;
   Duration length = Duration(0);  // pause: how long; link, slow disk: 0 = for good
   double factor = 1;              // slow disk: I/O takes factor times longer
   double probability = 0;         // torn writes: chance per file at a crash
   DiskFaultSpec disk;             // disk faults
+};
+
+// One line of the `expect:` check (expect_check.h): a figure within [min, max], counted
+// over [from, to) of the run (to unset: the end).
+struct Expectation {
+  std::string figure;
+  std::optional<double> min, max;
+  Duration from = Duration(0);
+  std::optional<Duration> to;
+  int line = 0;
 };
 
 struct CheckSpec {
@@ -132,6 +144,7 @@ struct CheckSpec {
   std::optional<int64_t> min_count;      // progress: min_commits
   uint64_t max_steps = 2'000'000;        // linearizable: search budget per key
   Duration window = std::chrono::seconds(10);
+  std::vector<Expectation> expect;  // expect
   int line = 0;
 };
 
@@ -220,8 +233,17 @@ absl::Status validate(const Scenario& scenario);
 // Adds the faults of scenario.random_faults, drawn from `seed`, to scenario.faults.
 void draw_random_faults(Scenario& scenario, uint64_t seed);
 
-// A readable, YAML-like rendering of the fault schedule (for shrunk test cases).
-std::string describe_faults(const Scenario& scenario);
+// What became of one fault in a run: the node a `leader` fault hit, or why it was skipped.
+struct FaultOutcome {
+  NodeId hit = kNoNode;
+  std::string skipped;  // empty: applied
+};
+
+// A readable, YAML-like rendering of the fault schedule (for shrunk test cases). With
+// `outcomes` (one per fault, as the run applied them), a `leader` fault shows the node it
+// hit (`crash: leader (n3)`) and a skipped fault is marked SKIPPED with the reason.
+std::string describe_faults(const Scenario& scenario,
+                            const std::vector<FaultOutcome>* outcomes = nullptr);
 std::string fault_kind_name(FaultKind kind);
 
 // Disk faults (disk_faults_yaml.cc): checks of a kDisk fault that need no YAML, and

@@ -23,4 +23,10 @@ bool read_raft_action(const YAML::Node& f, const Scenario& s, Fault& out);
 // raft_safety, linearizable, namespace_linearizable, progress; false if `name` is none of them.
 bool read_raft_check(const std::string& name, const YAML::Node& n, CheckSpec& spec);
 
+// scenario_syntax.cc: a key given twice in one mapping (anywhere in the tree) is a mistake.
+void reject_duplicate_keys(const YAML::Node& root);
+// A YAML syntax error in plain words, at the line of the mistake (for an unclosed bracket:
+// the line where it opens).
+ParseError explain_yaml_error(const YAML::Exception& e, const std::string& text);
+
 }  // namespace cairn::sim::yaml

@@ -88,6 +88,31 @@ TEST(Scenario, RejectsMistakesWithFileAndLine) {
       {"wrong type", with("nodes: [{count: 5", "nodes: [{count: five"),
        "demo.yaml:6: count must be a whole number"},
       {"yaml syntax", with("faults:", "faults: ]["), "demo.yaml:"},
+      {"key given twice", with("duration: 120s", "duration: 120s\nduration: 60s"),
+       "demo.yaml:4: 'duration' is given twice (first on line 3)"},
+      {"key given twice in a fault", with("{at: 90s, heal: all}", "{at: 90s, heal: all, at: 91s}"),
+       "demo.yaml:14: 'at' is given twice"},
+      {"node twice in one group", with("[[n1, n2], [n3", "[[n1, n1], [n3"),
+       "demo.yaml:13: n1 is listed twice in this partition group"},
+      {"node in two groups", with("[[n1, n2], [n3", "[[n1, n3], [n3"),
+       "demo.yaml:13: n3 is in two partition groups"},
+      {"unclosed brace", with("{at: 20s, crash: n3}", "{at: 20s, crash: n3"),
+       "demo.yaml:12: YAML syntax: this '{' is never closed: add '}'"},
+      {"unclosed bracket",
+       with("[{count: 5, roles: [membership], zone: spread}]",
+            "[{count: 5, roles: [membership], zone: spread}"),
+       "demo.yaml:6: YAML syntax: this '[' is never closed"},
+      {"bad indentation", with("  link: {bandwidth", " link: {bandwidth"),
+       "demo.yaml:7: YAML syntax: this line is not indented like the lines above"},
+      {"leader without raft", with("[[n1, n2], [n3", "[[leader, n2], [n3"),
+       "demo.yaml:13: 'leader' needs nodes with role meta"},
+      {"expect without bounds", with("converged:", "expect: {membership_refutations: {}}"),
+       "demo.yaml:19: membership_refutations needs min or max"},
+      {"expect after the end",
+       with("converged:", "expect: {membership_refutations: {min: 1, between: [10s, 130s]}}"),
+       "demo.yaml:19: between ends after the run"},
+      {"expect unknown key", with("converged:", "expect: {membership_refutations: {least: 1}}"),
+       "demo.yaml:19: unknown key 'least'"},
   };
   for (const Bad& b : cases) {
     auto s = parse_scenario_text(b.text, "demo.yaml");
@@ -143,6 +168,91 @@ TEST(Scenario, ReadsFileClientsAndTheirChecks) {
 TEST(Scenario, MissingFileIsNotFound) {
   EXPECT_EQ(parse_scenario_file("/nonexistent/x.yaml").status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// `expect` takes a mapping of figures, or a list of them to judge one figure twice.
+TEST(Scenario, ReadsExpectations) {
+  auto s =
+      parse_scenario_text(with("converged:",
+                               "expect:\n    - raft_elections_won: {min: 1, between: [20s, 35s]}\n"
+                               "    - raft_elections_won: {max: 0, between: [35s, 60s]}\n"
+                               "    - writes_per_s: {max: 10}"),
+                          "demo.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const std::vector<Expectation>& e = s->checks["expect"].expect;
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0].figure, "raft_elections_won");
+  EXPECT_EQ(*e[0].min, 1);
+  EXPECT_FALSE(e[0].max);
+  EXPECT_EQ(e[0].from, seconds(20));
+  EXPECT_EQ(*e[0].to, seconds(35));
+  EXPECT_EQ(*e[1].max, 0);
+  EXPECT_FALSE(e[2].to) << "no window: the whole run";
+  EXPECT_EQ(e[1].line, 21);
+}
+
+// The partition groups may name `leader`: resolved when the fault happens.
+TEST(Scenario, LeaderMayJoinAPartitionGroup) {
+  const char* text = R"(name: p
+duration: 60s
+platform:
+  nodes: [{count: 5, roles: [meta]}]
+faults:
+  - {at: 20s, partition: [[leader, n1], [n2, n3, n4, n5]]}
+  - {at: 35s, heal: all}
+)";
+  auto s = parse_scenario_text(text, "p.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const Fault& f = s->faults[0];
+  EXPECT_TRUE(f.target_leader);
+  EXPECT_FALSE(f.isolate);
+  EXPECT_EQ(f.leader_group, 0);
+  EXPECT_EQ(f.groups[0], std::vector<NodeId>{1});
+  EXPECT_NE(describe_faults(*s).find("partition: [[leader, n1], [n2, n3, n4, n5]]"),
+            std::string::npos)
+      << describe_faults(*s);
+  std::string twice = text;
+  twice.replace(twice.find("n5]]"), 4, "leader]]");
+  auto bad = parse_scenario_text(twice, "p.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(std::string(bad.status().message()).find("p.yaml:6: 'leader' may appear once"),
+            std::string::npos)
+      << bad.status();
+}
+
+// Two drawn partitions must not overlap: the first one's heal would end the second before
+// its minimum length (seed 7 drew two overlapping ones before this was fixed).
+TEST(Scenario, RandomPartitionsLastAtLeastTheirMinimum) {
+  for (uint64_t seed : {1, 2, 3, 4, 5, 6, 7, 8}) {
+    Scenario s = make_cluster_scenario("r", 5, seconds(100));
+    s.random_faults.partitions = 2;
+    s.random_faults.partition_from = seconds(10);
+    s.random_faults.partition_to = seconds(30);
+    s.random_faults.partition_min = seconds(3);
+    s.random_faults.partition_max = seconds(6);
+    s.faults.push_back(
+        Fault{.at = seconds(40), .kind = FaultKind::kPartition, .groups = {{1}, {2, 3, 4, 5}}});
+    s.faults.push_back(Fault{.at = seconds(50), .kind = FaultKind::kHeal});
+    draw_random_faults(s, seed);
+    Duration since = Duration(-1);  // -1: no partition holds
+    int partitions = 0;
+    for (const Fault& f : s.faults) {
+      if (f.kind == FaultKind::kPartition) {
+        EXPECT_LT(since, Duration(0)) << "seed " << seed << ": overlapping partitions\n"
+                                      << describe_faults(s);
+        since = f.at;
+        ++partitions;
+      }
+      if (f.kind == FaultKind::kHeal) {
+        ASSERT_GE(since, Duration(0)) << describe_faults(s);
+        if (f.at != seconds(50)) {
+          EXPECT_GE(f.at - since, seconds(3)) << "seed " << seed << "\n" << describe_faults(s);
+        }
+        since = Duration(-1);
+      }
+    }
+    EXPECT_EQ(partitions, 3) << "seed " << seed << "\n" << describe_faults(s);
+  }
 }
 
 TEST(Scenario, RandomFaultsAreDrawnFromTheSeedAndStayValid) {

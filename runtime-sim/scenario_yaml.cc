@@ -294,8 +294,12 @@ class ScenarioReader {
     }
     std::set<NodeId> seen;
     for (const auto& g : p) {
-      auto group = node_list(g);
+      auto group = partition_group(g, out);
+      std::set<NodeId> in_group;
       for (NodeId n : group) {
+        if (!in_group.insert(n).second) {
+          fail(g, absl::StrCat("n", n, " is listed twice in this partition group"));
+        }
         if (!seen.insert(n).second) fail(g, absl::StrCat("n", n, " is in two partition groups"));
       }
       out.groups.push_back(group);
@@ -305,6 +309,24 @@ class ScenarioReader {
       if (v != "true" && v != "false") fail(f["one_way"], "one_way must be true or false");
       out.one_way = v == "true";
     }
+  }
+
+  // One group of a partition: node names, `all`, and at most one `leader` in the whole
+  // partition (the Raft leader when the fault happens, moved into this group then).
+  std::vector<NodeId> partition_group(const YAML::Node& g, Fault& out) {
+    if (!g.IsSequence()) return node_list(g);
+    std::vector<NodeId> group;
+    for (const auto& item : g) {
+      if (item.IsScalar() && item.Scalar() == "leader") {
+        if (out.target_leader) fail(item, "'leader' may appear once in a partition");
+        if (s_.meta_ids().empty()) fail(item, "'leader' needs nodes with role meta");
+        out.target_leader = true;
+        out.leader_group = static_cast<int>(out.groups.size());
+        continue;
+      }
+      group.push_back(node_ref(item));
+    }
+    return group;
   }
 
   void read_random_faults(const YAML::Node& r) {
@@ -349,6 +371,10 @@ class ScenarioReader {
     CheckSpec spec;
     spec.line = n.Mark().line + 1;
     if (read_raft_check(name, n, spec)) return spec;
+    if (name == "expect") {
+      read_expect(n, spec);
+      return spec;
+    }
     const bool is_count = name == "false_suspicions" || name == "false_deaths";
     const bool is_time = name == "detection_time" || name == "recovery_time" || name == "heal_time";
     if (n.IsNull()) {
@@ -370,6 +396,35 @@ class ScenarioReader {
     return spec;
   }
 
+  // A mapping of figures, or a list of them (to judge one figure over several windows).
+  void read_expect(const YAML::Node& n, CheckSpec& spec) {
+    if (n.IsSequence()) {
+      for (const auto& item : n) read_expect(item, spec);
+      if (n.size() > 0) return;
+    }
+    if (!n.IsMap() || n.size() == 0) {
+      fail(n,
+           "expect needs figures, e.g. {membership_refutations: {min: 2, between: [110s, 130s]}}");
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      Expectation e;
+      e.figure = scalar(it->first, "a figure name");
+      e.line = it->first.Mark().line + 1;
+      const YAML::Node& v = it->second;
+      only_keys(v, e.figure, {"min", "max", "between"});
+      if (v["min"]) e.min = number(v["min"], "min", -1e18, 1e18);
+      if (v["max"]) e.max = number(v["max"], "max", -1e18, 1e18);
+      if (!e.min && !e.max) fail(v, absl::StrCat(e.figure, " needs min or max"));
+      if (v["between"]) {
+        auto [from, to] = duration_range(v["between"], "between");
+        if (to > s_.duration) fail(v["between"], "between ends after the run");
+        e.from = from;
+        e.to = to;
+      }
+      spec.expect.push_back(e);
+    }
+  }
+
   Scenario& s_;
   const RoleRegistry& roles_;
 };
@@ -389,12 +444,14 @@ absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std:
     if (!root.IsMap()) {
       return absl::InvalidArgumentError(absl::StrCat(file, ":1: a scenario must be a mapping"));
     }
+    yaml::reject_duplicate_keys(root);
     ScenarioReader(s, roles).read(root);
   } catch (const settings::ParseError& e) {
     return absl::InvalidArgumentError(absl::StrCat(file, ":", e.line, ": ", e.message));
   } catch (const YAML::Exception& e) {
+    const settings::ParseError plain = yaml::explain_yaml_error(e, text);
     return absl::InvalidArgumentError(
-        absl::StrCat(file, ":", e.mark.line + 1, ": YAML syntax error: ", e.msg));
+        absl::StrCat(file, ":", plain.line, ": YAML syntax: ", plain.message));
   }
   std::stable_sort(s.faults.begin(), s.faults.end(),
                    [](const Fault& a, const Fault& b) { return a.at < b.at; });

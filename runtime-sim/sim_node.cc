@@ -305,7 +305,7 @@ void SimNode::crash(const CrashDamage& damage) {
 void SimNode::fire_due_timers() {
   while (std::optional<Callback> fn = timers_.pop_due(now())) {
     (*fn)();
-    node_->check_invariants();
+    stepped();
   }
 }
 
@@ -323,7 +323,12 @@ void SimNode::receive(Envelope* e) {
   }
   ++stats.delivered;
   node_->deliver(e->from, e->message);
+  stepped();
+}
+
+void SimNode::stepped() {
   node_->check_invariants();
+  world_.after_step(spec_.id);
 }
 
 void SimNode::loop() {
@@ -340,7 +345,7 @@ void SimNode::loop() {
         receive(r.envelope);
       } else {
         r.done();
-        node_->check_invariants();
+        stepped();
       }
       continue;
     }

@@ -91,6 +91,8 @@ class SimNode final : public Runtime {
 
   void loop();
   void fire_due_timers();
+  // After each step of the loop: invariants, then what the World observes.
+  void stepped();
   void receive(Envelope* envelope);
   // Queues `item` for the loop and wakes it (any context).
   struct Ready {

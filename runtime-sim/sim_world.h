@@ -15,6 +15,7 @@
 
 #include "core/check/detection.h"
 #include "runtime-sim/connection_model.h"
+#include "runtime-sim/expect_check.h"
 #include "runtime-sim/file_run.h"
 #include "runtime-sim/membership_run.h"
 #include "runtime-sim/network_faults.h"
@@ -54,6 +55,8 @@ class World {
   ConnectionModel* connections() { return connections_.get(); }
   NetworkStats& stats() { return stats_; }
   void record(Time at, NodeId node, const Event& event);
+  // After every step a node's loop ran (a timer, a message, a completion).
+  void after_step(NodeId id);
   void track(Envelope* e) { in_flight_.insert(e); }
   void untrack(Envelope* e) { in_flight_.erase(e); }
   bool verbose() const { return options_.verbose; }
@@ -76,7 +79,8 @@ class World {
   void add_endpoint(simgrid::s4u::NetZone* zone, const NodeSpec& spec, double half_latency);
   void schedule(Time at, Action action);
   void controller();
-  void apply(const Fault& fault);
+  // Applies scenario_.faults[index], noting in fault_outcomes_ whom a `leader` fault hit.
+  void apply(size_t index);
   // A `disk:` fault on one node: its fault model, speed and capacity; bit rot now.
   void apply_disk_fault(NodeId id, const Fault& fault);
   void sample_metrics();
@@ -89,6 +93,8 @@ class World {
   std::map<std::string, CheckResult> judge(Time end) const;
   CheckResult judge_durability() const;
   void record_fault(const Fault& fault);
+  // Writes `bytes` to out_dir/name (nothing without an out_dir).
+  void write_file(const std::string& name, const std::string& bytes);
   // Reports progress if the hook is set and its interval has passed (cheap to call often).
   void maybe_report_progress(bool force = false);
 
@@ -108,6 +114,7 @@ class World {
     double value;
   };
   std::vector<std::vector<LastValue>> last_sample_;  // per node, as last written
+  CounterTotals counter_totals_;                     // for the expect check
   std::multimap<std::pair<Time, uint64_t>, Action> actions_;
   uint64_t action_seq_ = 0;
   std::unordered_set<Envelope*> in_flight_;
@@ -122,8 +129,10 @@ class World {
   RoleRegistry builtin_;                 // used when options_.roles is null
   const RoleRegistry* roles_ = nullptr;
   Hooks hooks_;
-  NodeId crashed_leader_ = kNoNode;  // for `restart: leader`
-  bool stop_requested_ = false;      // options_.on_event asked to end the run
+  NodeId crashed_leader_ = kNoNode;           // for `restart: leader`
+  NodeId current_leader_resolved_ = kNoNode;  // the node the last `leader` fault resolved to
+  std::vector<FaultOutcome> fault_outcomes_;  // per fault (describe_faults' outcomes)
+  bool stop_requested_ = false;               // options_.on_event asked to end the run
   std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_progress_ = wall_start_;
   uint32_t arrivals_since_progress_check_ = 0;

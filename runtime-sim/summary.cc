@@ -44,6 +44,39 @@ std::string summary_json(const RunResult& r) {
   return out;
 }
 
+namespace {
+
+// The figures a lesson asks students to look at, named in words (summary.json has them all).
+std::string key_figures(const std::map<std::string, double>& m) {
+  auto get = [&](const char* name) -> int64_t {
+    auto it = m.find(name);
+    return it == m.end() ? -1 : static_cast<int64_t>(it->second);
+  };
+  std::string out;
+  if (get("membership_suspicions_raised") >= 0) {
+    absl::StrAppend(&out, "  failure detection: ", get("membership_suspicions_raised"),
+                    " suspicions raised, ", std::max<int64_t>(0, get("membership_refutations")),
+                    " refuted by the suspect (it raised its incarnation), ",
+                    std::max<int64_t>(0, get("membership_deaths_declared")),
+                    " deaths declared (summed over watchers)\n");
+  }
+  if (get("raft_leaders_elected") >= 0) {
+    absl::StrAppend(&out, "  raft: ", std::max<int64_t>(0, get("raft_elections_started")),
+                    " elections started (a candidate raised its term), ",
+                    get("raft_leaders_elected"), " leaders elected, ",
+                    std::max<int64_t>(0, get("raft_log_truncations")), " log truncations\n");
+  }
+  if (get("kv_ops_invoked") >= 0) {
+    absl::StrAppend(&out, "  clients: ", get("kv_ops_invoked"), " operations invoked, ",
+                    get("kv_ops_answered"), " answered, ",
+                    get("kv_ops_invoked") - get("kv_ops_answered"), " never answered; ",
+                    std::max<int64_t>(0, get("kv_writes_answered")), " writes committed\n");
+  }
+  return out.empty() ? out : "key figures:\n" + out;
+}
+
+}  // namespace
+
 std::string human_summary(const RunResult& r, const std::string& out_dir) {
   std::string out;
   absl::StrAppend(&out, "scenario ", r.scenario, "  seed ", r.seed, "\n");
@@ -55,6 +88,7 @@ std::string human_summary(const RunResult& r, const std::string& out_dir) {
                           r.metrics.count("messages_sent") ? r.metrics.at("messages_sent") : 0)));
   if (!r.fault_plan.empty()) absl::StrAppend(&out, "faults:\n", r.fault_plan);
   absl::StrAppend(&out, r.report);
+  absl::StrAppend(&out, key_figures(r.metrics));
   absl::StrAppend(&out, "checks:\n");
   for (const auto& [name, c] : r.checks) {
     const char* verdict = !c.judged ? "n/a " : c.pass ? "PASS" : "FAIL";
@@ -63,7 +97,8 @@ std::string human_summary(const RunResult& r, const std::string& out_dir) {
   if (r.checks.empty()) absl::StrAppend(&out, "  (none)\n");
   absl::StrAppend(&out, "trace_hash ", r.trace_hash, "\n");
   if (!out_dir.empty()) {
-    absl::StrAppend(&out, "run folder ", out_dir, " (summary.json, events.jsonl, metrics.csv)\n");
+    absl::StrAppend(&out, "run folder ", out_dir, " (summary.json, events.jsonl, metrics.csv",
+                    r.metrics.contains("kv_ops_invoked") ? ", history.jsonl" : "", ")\n");
   }
   absl::StrAppend(&out, r.all_pass() ? "result: all checks passed\n" : "result: CHECKS FAILED\n");
   return out;

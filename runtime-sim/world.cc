@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
 #include "core/roles/builtin.h"
+#include "runtime-sim/expect_check.h"
 #include "runtime-sim/sim_world.h"
 
 namespace sg4 = simgrid::s4u;
@@ -44,7 +45,8 @@ World::World(const Scenario& scenario, const RunOptions& options)
       truth_(scenario.node_ids()) {
   roles_ = options_.roles != nullptr ? options_.roles : &(builtin_ = builtin_roles());
   if (!scenario_.meta_ids().empty()) {
-    raft_ = std::make_unique<RaftRun>(scenario_);
+    raft_ = std::make_unique<RaftRun>(
+        scenario_, [this](NodeId node, const Event& e) { record(now(), node, e); });
     raft_->add_hooks(hooks_);
   }
   if (!scenario_.nodes_with("storage").empty()) {
@@ -190,6 +192,7 @@ void World::record(Time at, NodeId node, const Event& event) {
   const std::string_view name =
       node == kNoNode ? std::string_view("sim") : std::string_view(nodes_[node - 1]->spec().name);
   trace_->record(at, name, event);
+  if (options_.verbose) std::fprintf(stderr, "%s\n", describe_event(at, name, event).c_str());
   if (options_.on_event && options_.on_event(at, name, event)) stop_requested_ = true;
 }
 
@@ -206,6 +209,7 @@ void World::record_fault(const Fault& f) {
     for (size_t i = 0; i < g.size(); ++i) absl::StrAppend(&targets, i ? " " : "", "n", g[i]);
   }
   if (!targets.empty()) e.fields.push_back({"targets", targets});
+  if (f.length > Duration(0)) e.fields.push_back({"for_s", to_seconds(f.length)});
   if (f.line > 0) e.fields.push_back({"line", int64_t{f.line}});
   record(now(), kNoNode, e);
 }
@@ -236,6 +240,23 @@ void World::undisturb_all() {
   disturbed_since_.clear();
 }
 
+void World::after_step(NodeId id) {
+  if (raft_ == nullptr || id > scenario_.nodes.size()) return;
+  SimNode& n = *nodes_[id - 1];
+  const auto* s = n.node() != nullptr ? n.node()->find<raft::RaftService>() : nullptr;
+  if (s != nullptr && s->raft() != nullptr) raft_->after_step(id, *s->raft());
+}
+
+void World::write_file(const std::string& name, const std::string& bytes) {
+  if (options_.out_dir.empty()) return;
+  const std::string path = options_.out_dir + "/" + name;
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
+    std::fprintf(stderr, "cairn-sim: cannot write %s\n", path.c_str());
+  }
+  if (f != nullptr) std::fclose(f);
+}
+
 NodeId World::current_leader() {
   NodeId best = kNoNode;
   uint64_t term = 0;
@@ -258,6 +279,15 @@ std::optional<Fault> World::resolve(const Fault& fault) {
   if (f.kind == FaultKind::kCrash) crashed_leader_ = target;
   if (f.kind == FaultKind::kRestart) crashed_leader_ = kNoNode;
   f.nodes = {target};
+  current_leader_resolved_ = target;
+  if (f.kind == FaultKind::kPartition && !f.isolate) {
+    // `leader` written in a group: the leader joins that group, leaving any other.
+    for (auto& g : f.groups) std::erase(g, target);
+    f.groups[static_cast<size_t>(f.leader_group)].push_back(target);
+    std::sort(f.groups[static_cast<size_t>(f.leader_group)].begin(),
+              f.groups[static_cast<size_t>(f.leader_group)].end());
+    f.nodes.clear();
+  }
   if (f.isolate) {
     std::vector<NodeId> rest;
     for (NodeId n : scenario_.node_ids()) {
@@ -269,14 +299,22 @@ std::optional<Fault> World::resolve(const Fault& fault) {
   return f;
 }
 
-void World::apply(const Fault& fault) {
+void World::apply(size_t index) {
+  const Fault& fault = scenario_.faults[index];
   const std::optional<Fault> resolved = resolve(fault);
   if (!resolved) {
+    fault_outcomes_[index].skipped = fault.kind == FaultKind::kRestart
+                                         ? "no leader was crashed by an earlier crash: leader"
+                                         : "no leader at that moment";
     record(now(), kNoNode,
            Event{"fault_skipped", {{"fault", fault_kind_name(fault.kind)}, {"why", "no leader"}}});
     return;
   }
   const Fault& f = *resolved;
+  if (fault.target_leader) {
+    // The node the `leader` fault hit (for a restart: the crashed leader it brought back).
+    fault_outcomes_[index].hit = current_leader_resolved_;
+  }
   record_fault(f);
   switch (f.kind) {
     case FaultKind::kCrash:
@@ -366,6 +404,12 @@ void World::apply_disk_fault(NodeId id, const Fault& f) {
 }
 
 void World::sample_metrics() {
+  if (scenario_.checks.contains("expect")) {
+    std::map<std::string, double> totals;
+    for (auto& n : nodes_)
+      n->metrics().for_each([&](const std::string& name, double v) { totals[name] += v; });
+    counter_totals_.add(now(), totals);
+  }
   if (metrics_csv_ != nullptr) {
     // A row only for a value that changed since the node's previous row (the first sample
     // has them all): readers carry each value forward. Big clusters would otherwise write
@@ -408,7 +452,10 @@ void World::poll_stop() {
 }
 
 void World::controller() {
-  for (const Fault& f : scenario_.faults) schedule(Time(f.at), [this, f] { apply(f); });
+  fault_outcomes_.assign(scenario_.faults.size(), FaultOutcome{});
+  for (size_t i = 0; i < scenario_.faults.size(); ++i) {
+    schedule(Time(scenario_.faults[i].at), [this, i] { apply(i); });
+  }
   schedule(Time(Duration(0)), [this] { sample_metrics(); });
   if (options_.on_event) schedule(Time(Duration(0)), [this] { poll_stop(); });
   const Time end(scenario_.duration);
@@ -426,7 +473,7 @@ void World::controller() {
 }
 
 void World::finish() {
-  if (metrics_csv_ != nullptr) {
+  if (metrics_csv_ != nullptr || scenario_.checks.contains("expect")) {
     actions_.clear();
     sample_metrics();
     actions_.clear();
@@ -457,9 +504,15 @@ RunResult World::run() {
   r.seed = scenario_.seed;
   r.sim_time_s = to_seconds(end);
   r.events = trace_->events();
+  if (raft_ != nullptr && scenario_.workload().clients > 0) {
+    // The client history is part of what a seed must reproduce: it is hashed too.
+    const std::string history = raft_->history();
+    trace_->hash_also(history);
+    write_file("history.jsonl", history);
+  }
   r.trace_hash = trace_->finish();
   r.checks = judge(end);
-  r.fault_plan = describe_faults(scenario_);
+  r.fault_plan = describe_faults(scenario_, &fault_outcomes_);
   r.metrics["messages_sent"] = static_cast<double>(stats_.sent);
   r.metrics["messages_delivered"] = static_cast<double>(stats_.delivered);
   r.metrics["messages_lost"] = static_cast<double>(stats_.lost);
@@ -484,7 +537,10 @@ RunResult World::run() {
       }
     }
   }
-  if (raft_ != nullptr) raft_->add_metrics(r.metrics);
+  if (raft_ != nullptr) {
+    raft_->add_metrics(r.metrics);
+    if (scenario_.workload().clients > 0) r.report += raft_->commit_rate_report();
+  }
   if (storage_ != nullptr) storage_->add_metrics(r.metrics);
   if (files_ != nullptr) {
     files_->add_metrics(r.metrics);
@@ -508,6 +564,14 @@ std::map<std::string, CheckResult> World::judge(Time end) const {
     if (name == "converged") v = checker.converged(std::chrono::seconds(20));
     if (name == "raft_safety" || name == "linearizable" || name == "progress") {
       out[name] = raft_->judge(name, spec);
+      continue;
+    }
+    if (name == "expect") {
+      out[name] = judge_expect(
+          spec, end.time_since_epoch(), counter_totals_,
+          raft_ == nullptr
+              ? std::function<int64_t(Duration, Duration)>()
+              : [this](Duration a, Duration b) { return raft_->writes_answered(a, b); });
       continue;
     }
     if (name == "durability") {

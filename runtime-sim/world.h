@@ -23,7 +23,7 @@ namespace cairn::sim {
 
 struct RunOptions {
   std::string out_dir;   // empty: write no files (the trace is still hashed)
-  bool verbose = false;  // print node log lines to stderr
+  bool verbose = false;  // print every trace event as it happens, and node log lines, to stderr
   // Called with every trace event, inside the simulation's process (papers/ use it to time
   // elections without writing a trace). Returning true ends the run early, within
   // kStopPollInterval of simulated time. Without a hook a run is unchanged, byte for byte.

@@ -211,7 +211,10 @@ Verdict DetectionChecker::false_reports(State state, int64_t max, Duration windo
   v.figures["false"] = static_cast<double>(found.count);
   v.figures["reports"] = static_cast<double>(reports);
   v.pass = found.count <= max;
-  v.detail = absl::StrCat(found.count, " false of ", reports, " (max ", max, ")");
+  // "x of y": y = every time one watcher marked one node so, x = those that were false.
+  const char* what = state == State::kDead ? "declarations of death" : "suspicions";
+  v.detail = absl::StrCat(found.count, " of ", reports, " ", what,
+                          " (one watcher marking one node) were false (max ", max, ")");
   if (found.count > 0) absl::StrAppend(&v.detail, ": ", found.first);
   return v;
 }

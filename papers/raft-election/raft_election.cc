@@ -2,7 +2,7 @@
 // a leader after the leader crashes, five servers, ~15 ms broadcast time) in cairn-sim.
 //
 //   raft_election [--trials N] [--trials-no-random M] [--ranges 150-150,12-24,...]
-//                 [--jobs J] [--out DIR]
+//                 [--cap-no-random-s S] [--jobs J] [--out DIR]
 //
 // Writes DIR/trials.csv (one row per trial) and DIR/summary.csv (percentiles per range);
 // analysis/plot_raft_election.py draws the CDFs. Each trial is one forked child; `--jobs`
@@ -42,12 +42,22 @@ struct Options {
   std::string out = ".";
   std::string trace_dir;  // --trace DIR: run only the first trial of the first range, traced
   TrialNetwork net;       // --latency-us, --jitter-us, --disk-sync-us for sensitivity runs
+  // Give-up time of ranges without randomness (150-150): long enough for the curve to
+  // reach the paper's axis (100 s), where the other ranges keep net.cap.
+  Duration cap_no_random = std::chrono::seconds(100);
 };
 
 bool parse_us(const std::string& v, Duration& out) {
   int64_t us = 0;
   if (!absl::SimpleAtoi(v, &us) || us < 0) return false;
   out = std::chrono::microseconds(us);
+  return true;
+}
+
+bool parse_seconds(const std::string& v, Duration& out) {
+  int64_t s = 0;
+  if (!absl::SimpleAtoi(v, &s) || s < 1 || s > 100000) return false;
+  out = std::chrono::seconds(s);
   return true;
 }
 
@@ -95,6 +105,8 @@ bool parse_args(int argc, char** argv, Options& o) {
       ok = parse_us(v, o.net.jitter);
     else if (a == "--disk-sync-us")
       ok = parse_us(v, o.net.disk_sync);
+    else if (a == "--cap-no-random-s")
+      ok = parse_seconds(v, o.cap_no_random);
     else
       ok = false;
     if (!ok) return false;
@@ -115,7 +127,8 @@ int trials_for(const Options& o, const TimeoutRange& r) {
   return r.min_ms == r.max_ms ? std::min(o.trials, o.trials_no_random) : o.trials;
 }
 
-void run_task(Task& t, const TrialNetwork& net) {
+void run_task(Task& t, TrialNetwork net, Duration cap_no_random) {
+  if (t.range.min_ms == t.range.max_ms) net.cap = cap_no_random;
   const uint64_t range_seed =
       Rng::derive(kBaseSeed, static_cast<uint64_t>(t.range.min_ms) * 100000 + t.range.max_ms);
   for (int attempt = 0; attempt < kAttemptsMax; ++attempt) {
@@ -132,12 +145,12 @@ void run_task(Task& t, const TrialNetwork& net) {
 }
 
 // Runs every task on `jobs` threads, each forking one child per trial.
-void run_all(std::vector<Task>& tasks, const TrialNetwork& net, int jobs) {
+void run_all(std::vector<Task>& tasks, const TrialNetwork& net, Duration cap_no_random, int jobs) {
   std::atomic<size_t> next{0};
   std::atomic<size_t> done{0};
   auto worker = [&] {
     for (size_t i = next++; i < tasks.size(); i = next++) {
-      run_task(tasks[i], net);
+      run_task(tasks[i], net, cap_no_random);
       const size_t d = ++done;
       if (d % 250 == 0 || d == tasks.size())
         std::fprintf(stderr, "  %zu/%zu trials\n", d, tasks.size());
@@ -230,7 +243,7 @@ int run(const Options& o) {
     for (int i = 0; i < trials_for(o, r); ++i) tasks.push_back(Task{r, i, 0, {}, {}});
   }
   const auto start = std::chrono::steady_clock::now();
-  run_all(tasks, net, o.jobs);
+  run_all(tasks, net, o.cap_no_random, o.jobs);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const Task& t : tasks) {
@@ -256,7 +269,7 @@ int main(int argc, char** argv) {
   if (!cairn::papers::parse_args(argc, argv, o)) {
     std::fprintf(stderr,
                  "usage: raft_election [--trials N] [--trials-no-random M] "
-                 "[--ranges 150-300,12-24] [--jobs J] [--out DIR]\n");
+                 "[--ranges 150-300,12-24] [--cap-no-random-s S] [--jobs J] [--out DIR]\n");
     return 2;
   }
   return cairn::papers::run(o);

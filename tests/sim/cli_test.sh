@@ -20,6 +20,11 @@ expect_bad negative_latency.yaml 5 "must not be negative"
 expect_bad no_such_node.yaml 6 "no node named 'n7'"
 "$sim" run "$work/missing.yaml" >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing file: want exit 2"
 "$sim" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad subcommand: want exit 2"
+# A negative seed is refused (it used to wrap around to 18446744073709551615).
+out=$("$sim" run "$src/scenarios/fd-quickstart.yaml" --seed -1 --out "$work/neg" 2>&1); status=$?
+[ $status -eq 2 ] || fail "--seed -1: exit $status, want 2"
+echo "$out" | grep -q -- "--seed must be a whole number from 0" || fail "--seed -1 said: $out"
+[ ! -e "$work/neg" ] || fail "--seed -1: a run started anyway"
 
 # The failure-detection quickstart: all checks pass, same seed same trace, other seed other trace.
 hash_of() { grep -o '"trace_hash": "[0-9a-f]*"' "$1/summary.json" | cut -d'"' -f4; }
@@ -59,10 +64,63 @@ grep -q 'simulated 120 of 120 s (100%)' "$work/progress.txt" || fail "no final p
 sed 's/detection_time: {max: 5s}/detection_time: {max: 1s}/' "$src/scenarios/fd-quickstart.yaml" >"$work/strict.yaml"
 "$sim" run "$work/strict.yaml" --out "$work/strict" >/dev/null; [ $? -eq 1 ] || fail "a failed check must exit 1"
 
+# A Raft run: history.jsonl and the term events are reproduced byte for byte by the seed and
+# covered by the trace hash; the summary names the node a `leader` fault hit.
+"$sim" run "$src/scenarios/raft-minority-partition.yaml" --out "$work/ra" >"$work/ra.txt" || fail "raft-minority-partition failed its checks"
+"$sim" run "$src/scenarios/raft-minority-partition.yaml" --out "$work/rb" >/dev/null || fail "raft-minority-partition (again) failed"
+cmp -s "$work/ra/history.jsonl" "$work/rb/history.jsonl" || fail "history.jsonl differs between two runs of one seed"
+cmp -s "$work/ra/events.jsonl" "$work/rb/events.jsonl" || fail "events.jsonl differs between two runs of one seed"
+[ "$(hash_of "$work/ra")" = "$(hash_of "$work/rb")" ] || fail "raft run twice: traces differ"
+events_sha=$(sha256sum "$work/ra/events.jsonl" | cut -d' ' -f1)
+both_sha=$(cat "$work/ra/events.jsonl" "$work/ra/history.jsonl" | sha256sum | cut -d' ' -f1)
+[ "$(hash_of "$work/ra")" = "$both_sha" ] || fail "trace_hash is not SHA-256 of events.jsonl + history.jsonl"
+[ "$events_sha" != "$both_sha" ] || fail "history.jsonl is empty"
+head -1 "$work/ra/history.jsonl" | grep -q '^{"client":"c[0-9]*","op":"[a-z_]*","key":"k[0-9]*".*"invoke_s":[0-9.]*,"complete_s":' \
+  || fail "history.jsonl line: $(head -1 "$work/ra/history.jsonl")"
+grep -q '"kind":"raft_term","term":2,"was":1,"role":"candidate"' "$work/ra/events.jsonl" || fail "no raft_term event of the election at 20s"
+grep -q 'partition: \[\[leader (n5), n1\], \[n2, n3, n4\]\]' "$work/ra.txt" || fail "summary does not name the leader: $(grep partition "$work/ra.txt")"
+grep -q 'raft: 2 elections started' "$work/ra.txt" || fail "summary lacks the election count"
+grep -q 'PASS  expect' "$work/ra.txt" || fail "raft-minority-partition: expect did not pass"
+# Without PreVote the cut-off pair disrupts the majority at the heal: the lesson's expect check fails.
+sed 's/raft: {tick/raft: {pre_vote: false, tick/' "$src/scenarios/raft-minority-partition.yaml" >"$work/noprevote.yaml"
+"$sim" run "$work/noprevote.yaml" --out "$work/noprevote" >"$work/noprevote.txt"; [ $? -eq 1 ] || fail "pre_vote: false should fail expect"
+grep -q 'FAIL  expect            raft_elections_won in 35s-60s = [1-9]' "$work/noprevote.txt" || fail "pre_vote: false: $(grep expect "$work/noprevote.txt")"
+# A truncated log shows as raft_truncate (no snapshots, so the isolated leader's entries are overwritten).
+sed 's/snapshot_every: 500/snapshot_every: 0/' "$src/scenarios/raft-isolated-leader.yaml" >"$work/nosnap.yaml"
+"$sim" run "$work/nosnap.yaml" --out "$work/nosnap" >/dev/null || fail "isolated leader without snapshots failed"
+grep -q '"kind":"raft_truncate"' "$work/nosnap/events.jsonl" || fail "no raft_truncate event"
+"$sim" run "$src/scenarios/raft-isolated-leader.yaml" --out "$work/isolated" >/dev/null || fail "raft-isolated-leader failed"
+grep -q '"node":"n5","kind":"raft_snapshot_installed"' "$work/isolated/events.jsonl" || fail "no raft_snapshot_installed event"
+# A `leader` fault with no leader yet is skipped, and the summary says so.
+sed 's/{at: 20s, crash: leader}/{at: 10ms, crash: leader}/; s/{at: 30s, restart: leader}/{at: 15ms, restart: leader}/' \
+  "$src/scenarios/raft-leader-crash.yaml" >"$work/early.yaml"
+"$sim" run "$work/early.yaml" --out "$work/early" >"$work/early.txt"
+grep -q 'crash: leader}   <- SKIPPED (no leader at that moment)' "$work/early.txt" || fail "skipped fault not marked: $(grep -A3 faults: "$work/early.txt")"
+# --verbose prints the faults and elections as they happen.
+"$sim" run "$src/scenarios/raft-minority-partition.yaml" --out "$work/rv" --verbose >/dev/null 2>"$work/verbose.txt"
+grep -q '^\[   20.000s\] sim   fault fault=partition targets=n1 n5 | n2 n3 n4' "$work/verbose.txt" || fail "--verbose: no fault line"
+grep -q 'n2    raft_leader term=2' "$work/verbose.txt" || fail "--verbose: no election line"
+
+# Exercise 2 of fd-lossy-network: at loss 0.5 the default seed fails false_deaths.
+sed 's/network: {loss: 0.05,/network: {loss: 0.5,/' "$src/scenarios/fd-lossy-network.yaml" >"$work/lossy50.yaml"
+"$sim" run "$work/lossy50.yaml" --out "$work/lossy50" >"$work/lossy50.txt"; [ $? -eq 1 ] || fail "loss 0.5 should fail a check"
+grep -q 'FAIL  false_deaths' "$work/lossy50.txt" || fail "loss 0.5: false_deaths did not fail"
+
 # The analysis script turns a run folder into plots (when matplotlib is installed).
 if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
   /usr/bin/python3 "$src/analysis/plot_membership.py" "$work/q7a" >/dev/null || fail "plot script failed"
   [ -s "$work/q7a/views.png" ] && [ -s "$work/q7a/detection.png" ] || fail "plots missing"
+  # Raft runs have their own plot; each script refuses the other kind of run, saying why.
+  /usr/bin/python3 "$src/analysis/plot_raft.py" "$work/ra" >/dev/null || fail "plot_raft.py failed"
+  [ -s "$work/ra/raft.png" ] || fail "raft.png missing"
+  out=$(/usr/bin/python3 "$src/analysis/plot_membership.py" "$work/ra" 2>&1); status=$?
+  [ $status -eq 2 ] || fail "plot_membership.py on a Raft run: exit $status, want 2"
+  echo "$out" | grep -q "cannot plot: .* has no failure detector .*plot it with analysis/plot_raft.py" \
+    || fail "plot_membership.py on a Raft run said: $out"
+  [ ! -e "$work/ra/views.png" ] || fail "plot_membership.py drew a Raft run"
+  out=$(/usr/bin/python3 "$src/analysis/plot_raft.py" "$work/q7a" 2>&1); status=$?
+  [ $status -eq 2 ] || fail "plot_raft.py on a membership run: exit $status, want 2"
+  echo "$out" | grep -q "cannot plot: .* is not a Raft run" || fail "plot_raft.py on a membership run said: $out"
 fi
 
 echo "cli_test: $fails failure(s)"
