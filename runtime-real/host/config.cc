@@ -94,9 +94,9 @@ void read_role_options(const YAML::Node& root, const RoleRegistry& registry, Nod
 }
 
 void read_top(const YAML::Node& root, const RoleRegistry& registry, NodeConfig* c) {
-  std::vector<std::string> keys{"node",     "listen",    "http",  "client",
-                                "data_dir", "zone",      "roles", "log_level",
-                                "peers",    "transport", "meta",  "disk_threads"};
+  std::vector<std::string> keys{"node", "listen",       "http",       "client", "data_dir",
+                                "zone", "roles",        "log_level",  "peers",  "transport",
+                                "meta", "disk_threads", "max_clients"};
   for (const RoleInfo& r : registry.roles()) {
     if (!r.settings.empty()) keys.push_back(r.settings);
   }
@@ -119,6 +119,9 @@ void read_top(const YAML::Node& root, const RoleRegistry& registry, NodeConfig* 
   if (root["transport"]) read_transport(root["transport"], &c->transport);
   if (root["disk_threads"]) {
     c->disk_threads = static_cast<int>(integer(root["disk_threads"], "disk_threads", 1, 256));
+  }
+  if (root["max_clients"]) {
+    c->max_clients = static_cast<size_t>(integer(root["max_clients"], "max_clients", 1, 1000000));
   }
   read_role_options(root, registry, c);
 }

@@ -18,6 +18,7 @@
 //   raft: {tick: 10ms, election_timeout: [150ms, 300ms], heartbeat: 50ms}
 //   transport: {shm: auto, shm_threshold: 64KiB, shm_ring: 8MiB, send_queue: 64MiB}
 //   disk_threads: 8               # disk operations in flight at once
+//   max_clients: 10000            # client connections at once; more are refused
 //
 // Role sections (membership, raft, ...) are read by the reader cairn-sim uses for
 // scenarios (runtime-real/settings/), with the same keys and units (docs/settings.md).
@@ -80,6 +81,7 @@ struct NodeConfig {
   TransportConfig transport;
   // Disk operations in flight at once, each on its own I/O thread (file_disk.h).
   int disk_threads = 8;
+  size_t max_clients = 10000;  // each one a file descriptor: cairnd raises its soft limit
   // Options of the roles, by role name (defaults when a section is absent).
   RoleSettings role_options;
 

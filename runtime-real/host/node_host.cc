@@ -145,6 +145,7 @@ absl::Status NodeHost::add_services(const NodeConfig& config) {
 // Only roles that serve clients open the client port, for their client message types.
 absl::Status NodeHost::open_client_port(const NodeConfig& config) {
   ClientPortOptions options;
+  options.max_connections = config.max_clients;
   for (const RoleInfo& role : roles_.roles()) {
     if (!config.has_role(role.name)) continue;
     options.accepted.insert(role.client_types.begin(), role.client_types.end());

@@ -10,8 +10,10 @@
 // Exit status: 0 after a clean shutdown (SIGTERM or SIGINT), 2 for a bad config or bad
 // arguments, 1 if a node cannot start (e.g. its port is taken).
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -44,8 +46,28 @@ void unblock_stop_signals() {
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
+// Each client connection is a file descriptor: take the most the hard limit allows, and
+// say so when even that is below what a node's max_clients accepts.
+void raise_fd_limit(const std::vector<NodeConfig>& configs, spdlog::logger& logger) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) (void)getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  size_t wanted = 0;
+  for (const NodeConfig& c : configs) wanted = std::max(wanted, c.max_clients + 256);
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < wanted) {
+    logger.warn(
+        "open file limit {} is below the {} a node's max_clients may need; "
+        "client connections past it will be refused (raise `ulimit -n`)",
+        lim.rlim_cur, wanted);
+  }
+}
+
 int run_nodes(const std::vector<NodeConfig>& configs, LogLevel level) {
   auto logger = make_process_logger(level);
+  raise_fd_limit(configs, *logger);
   asio::thread_pool workers(std::max(2u, std::thread::hardware_concurrency()));
   // Signals are taken on a loop of their own. main() blocked them at start-up, so a SIGTERM
   // that came early waited (pending) for this handler instead of killing the process.

@@ -326,6 +326,17 @@ TEST(StorageDev, DevClusterStoresChunks) {
   if (!HasFailure()) fs::remove_all(tmpl);
 }
 
+// How many client connections a node accepts at once: read from the config, bounded.
+TEST(NodeConfigMaxClients, IsReadWithItsDefaultAndBounds) {
+  EXPECT_EQ(NodeConfig{}.max_clients, 10000u);
+  auto c = parse_node_config("node: 1\ndata_dir: /tmp/x\nmax_clients: 20000\n", "n1.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->max_clients, 20000u);
+  auto zero = parse_node_config("node: 1\ndata_dir: /tmp/x\nmax_clients: 0\n", "n1.yaml");
+  EXPECT_EQ(zero.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(zero.status().message().find("n1.yaml:3"), std::string::npos) << zero.status();
+}
+
 // cairnd's config for storage nodes: the `storage:` section, zones, and `cairnd dev`.
 TEST(StorageConfig, ReadsTheStorageSectionAndZones) {
   const std::string base =
