@@ -66,7 +66,7 @@ std::string key_figures(const std::map<std::string, double>& m) {
                     get("raft_leaders_elected"), " leaders elected, ",
                     std::max<int64_t>(0, get("raft_log_truncations")), " log truncations\n");
   }
-  if (get("kv_ops_invoked") >= 0) {
+  if (get("kv_ops_invoked") > 0) {  // key-value clients ran (file runs list their operations above)
     absl::StrAppend(&out, "  clients: ", get("kv_ops_invoked"), " operations invoked, ",
                     get("kv_ops_answered"), " answered, ",
                     get("kv_ops_invoked") - get("kv_ops_answered"), " never answered; ",

@@ -52,6 +52,10 @@ ups=$(grep -c ',n3,up,' "$work/q7a/metrics.csv")
 for check in durability namespace_linearizable raft_safety; do
   grep -q "PASS  $check" "$work/fq1.txt" || fail "quickstart: $check did not pass"
 done
+# A file-store run has no key-value clients: its summary must not print a line of zeros
+# for them beside the file operations.
+grep -q "put .* ops" "$work/fq1.txt" || fail "quickstart: no file operation line"
+if grep -q "operations invoked" "$work/fq1.txt"; then fail "quickstart: kv client line in a file run"; fi
 grep -q "p99" "$work/fq1.txt" || fail "quickstart: no latency percentiles in the summary"
 
 # --progress reports on stderr and leaves the trace unchanged.
@@ -80,6 +84,7 @@ head -1 "$work/ra/history.jsonl" | grep -q '^{"client":"c[0-9]*","op":"[a-z_]*",
 grep -q '"kind":"raft_term","term":2,"was":1,"role":"candidate"' "$work/ra/events.jsonl" || fail "no raft_term event of the election at 20s"
 grep -q 'partition: \[\[leader (n5), n1\], \[n2, n3, n4\]\]' "$work/ra.txt" || fail "summary does not name the leader: $(grep partition "$work/ra.txt")"
 grep -q 'raft: 2 elections started' "$work/ra.txt" || fail "summary lacks the election count"
+grep -q 'clients: [1-9][0-9]* operations invoked' "$work/ra.txt" || fail "summary lacks the kv client figures"
 grep -q 'PASS  expect' "$work/ra.txt" || fail "raft-minority-partition: expect did not pass"
 # Without PreVote the cut-off pair disrupts the majority at the heal: the lesson's expect check fails.
 sed 's/raft: {tick/raft: {pre_vote: false, tick/' "$src/scenarios/raft-minority-partition.yaml" >"$work/noprevote.yaml"
