@@ -12,7 +12,8 @@
 // the program with the tunable added to GLIBC_TUNABLES (same pid, same arguments), unless
 // GLIBC_TUNABLES already names glibc.malloc.hugetlb (set it to 0 to opt out), the kernel
 // offers no transparent huge pages, or re-executing fails (the program then goes on as it
-// is). Call it first thing in main(), before any thread starts.
+// is). Call it first thing in main(), before any thread starts. The signal mask and
+// pending signals survive the exec: block the signals the program handles before calling.
 #pragma once
 
 namespace cairn::real {

@@ -103,8 +103,10 @@ int run_nodes(const std::vector<NodeConfig>& configs, LogLevel level) {
 
 int main(int argc, char** argv) {
   using namespace cairn::real;
-  use_huge_pages_for_malloc(argv);
+  // Blocked first: the mask and any pending SIGTERM survive the re-exec below, so a stop
+  // asked for while the process starts still ends it cleanly.
   block_stop_signals();
+  use_huge_pages_for_malloc(argv);
   CLI::App app{"cairnd: a Cairn node"};
   std::string config_path;
   app.add_option("--config", config_path, "node config file (YAML)");
