@@ -1,7 +1,8 @@
 // cairn-sim: runs a scenario in SimGrid and judges its checks.
 //
-//   cairn-sim run SCENARIO.yaml [--seed N] [--out DIR] [--verbose] [--progress | --no-progress]
-//   cairn-sim check SCENARIO.yaml        (validate only)
+//   cairn-sim run SCENARIO.yaml [--seed N] [--set KEY=VALUE ...] [--out DIR] [--verbose]
+//                 [--progress | --no-progress]
+//   cairn-sim check SCENARIO.yaml [--set KEY=VALUE ...]       (validate only)
 //
 // Exit status: 0 every check passed, 1 a check failed, 2 bad usage or a bad scenario.
 #include <unistd.h>
@@ -28,9 +29,9 @@ void print_progress(double sim_s, double end_s, double wall_s, bool tty) {
   std::fflush(stderr);
 }
 
-int run(const std::string& path, std::optional<uint64_t> seed, std::string out, bool verbose,
-        bool progress) {
-  auto scenario = cairn::sim::parse_scenario_file(path);
+int run(const std::string& path, const std::vector<cairn::sim::SetOverride>& sets,
+        std::optional<uint64_t> seed, std::string out, bool verbose, bool progress) {
+  auto scenario = cairn::sim::parse_scenario_file(path, sets);
   if (!scenario.ok()) {
     std::cerr << scenario.status().message() << "\n";
     return 2;
@@ -70,6 +71,11 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "run a scenario and judge its checks");
   run_cmd->add_option("scenario", path, "scenario file (YAML)")->required();
   run_cmd->add_option("--seed", seed, "override the scenario's seed");
+  std::vector<std::string> set_args;
+  const char* set_help =
+      "override a value of the scenario: KEY is a dotted path into its YAML (raft.pre_vote, "
+      "faults.0.at), VALUE is YAML; repeatable";
+  run_cmd->add_option("--set", set_args, set_help)->allow_extra_args(false);
   run_cmd->add_option("--out", out, "run folder (default runs/NAME-seedN)");
   run_cmd->add_flag("--verbose", verbose,
                     "print every trace event as it happens (faults, elections, suspicions ...) "
@@ -79,6 +85,7 @@ int main(int argc, char** argv) {
                     "(default: when stderr is a terminal)");
   auto* check_cmd = app.add_subcommand("check", "validate a scenario without running it");
   check_cmd->add_option("scenario", path, "scenario file (YAML)")->required();
+  check_cmd->add_option("--set", set_args, set_help)->allow_extra_args(false);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -90,8 +97,17 @@ int main(int argc, char** argv) {
               << "\n";
     return 2;
   }
+  std::vector<cairn::sim::SetOverride> sets;
+  for (const std::string& arg : set_args) {
+    auto o = cairn::sim::parse_set(arg);
+    if (!o.ok()) {
+      std::cerr << o.status().message() << "\n";
+      return 2;
+    }
+    sets.push_back(*std::move(o));
+  }
   if (*check_cmd) {
-    auto scenario = cairn::sim::parse_scenario_file(path);
+    auto scenario = cairn::sim::parse_scenario_file(path, sets);
     if (!scenario.ok()) {
       std::cerr << scenario.status().message() << "\n";
       return 2;
@@ -100,6 +116,7 @@ int main(int argc, char** argv) {
               << " faults, " << scenario->checks.size() << " checks)\n";
     return 0;
   }
-  return run(path, seed ? std::optional<uint64_t>(static_cast<uint64_t>(*seed)) : std::nullopt, out,
+  return run(path, sets,
+             seed ? std::optional<uint64_t>(static_cast<uint64_t>(*seed)) : std::nullopt, out,
              verbose, progress);
 }

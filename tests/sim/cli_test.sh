@@ -58,6 +58,35 @@ grep -q "put .* ops" "$work/fq1.txt" || fail "quickstart: no file operation line
 if grep -q "operations invoked" "$work/fq1.txt"; then fail "quickstart: kv client line in a file run"; fi
 grep -q "p99" "$work/fq1.txt" || fail "quickstart: no latency percentiles in the summary"
 
+# --set overrides a value of the scenario: the run equals one of a copy edited the same way.
+"$sim" run "$src/scenarios/fd-quickstart.yaml" --seed 7 --set membership.heartbeat=500ms \
+  --set faults.0.at=25s --out "$work/set" >/dev/null || fail "--set run failed its checks"
+sed 's/membership: {heartbeat: 1s,/membership: {heartbeat: 500ms,/; s/{at: 20s, crash: n3}/{at: 25s, crash: n3}/' \
+  "$src/scenarios/fd-quickstart.yaml" >"$work/set.yaml"
+grep -q 'heartbeat: 500ms' "$work/set.yaml" && grep -q 'at: 25s, crash' "$work/set.yaml" || fail "sed did not edit the copy"
+"$sim" run "$work/set.yaml" --seed 7 --out "$work/set-copy" >/dev/null || fail "edited copy failed its checks"
+[ "$(hash_of "$work/set")" != "$a" ] || fail "--set did not change the run"
+[ "$(hash_of "$work/set")" = "$(hash_of "$work/set-copy")" ] || fail "--set run differs from the edited copy"
+"$sim" run "$src/scenarios/fd-quickstart.yaml" --set seed=7 --out "$work/set-seed" >/dev/null || fail "--set seed=7 failed"
+[ "$(hash_of "$work/set-seed")" = "$a" ] || fail "--set seed=7 differs from --seed 7"
+# The strict reader checks an override like the file, and says it came from --set.
+expect_bad_set() {  # status, words, args...
+  local want=$1 words=$2 out status; shift 2
+  out=$("$sim" run "$src/scenarios/fd-quickstart.yaml" --out "$work/badset" "$@" 2>&1); status=$?
+  [ $status -eq "$want" ] || fail "$*: exit $status, want $want"
+  echo "$out" | grep -q -- "$words" || fail "$*: message was: $out"
+  [ ! -e "$work/badset" ] || fail "$*: a run started anyway"
+}
+expect_bad_set 2 "^--set raft.electon_timeout=1s: unknown key 'electon_timeout' in raft" --set raft.electon_timeout=1s
+expect_bad_set 2 "^--set membership.heartbeat=fast: .*heartbeat" --set membership.heartbeat=fast
+expect_bad_set 2 "^--set faults.9.at=1s: 'faults' is a list of 4 entries" --set faults.9.at=1s
+expect_bad_set 2 "^--set seed: expected key=value" --set seed
+expect_bad_set 2 "^--set =3: the key before '=' is empty" --set =3
+expect_bad_set 2 "^--set a..b=1: the key has an empty part" --set a..b=1
+out=$("$sim" check "$src/scenarios/fd-quickstart.yaml" --set nodes=1 2>&1); status=$?
+[ $status -eq 2 ] || fail "check --set nodes=1: exit $status, want 2"
+echo "$out" | grep -q "^--set nodes=1: unknown key 'nodes' in the scenario" || fail "check --set nodes=1 said: $out"
+
 # --progress reports on stderr and leaves the trace unchanged.
 "$sim" run "$src/scenarios/fd-quickstart.yaml" --seed 7 --out "$work/q7p" --progress >/dev/null \
   2>"$work/progress.txt" || fail "run with --progress"
