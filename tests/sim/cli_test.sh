@@ -87,6 +87,37 @@ out=$("$sim" check "$src/scenarios/fd-quickstart.yaml" --set nodes=1 2>&1); stat
 [ $status -eq 2 ] || fail "check --set nodes=1: exit $status, want 2"
 echo "$out" | grep -q "^--set nodes=1: unknown key 'nodes' in the scenario" || fail "check --set nodes=1 said: $out"
 
+# sweep: one run per seed, two at a time; sweep.csv has a row per seed in seed order and is
+# the same however many run at once; its trace hashes are those of single runs.
+"$sim" sweep "$src/scenarios/fd-quickstart.yaml" --seeds 5..8 --jobs 2 --out "$work/sw" >"$work/sw.txt" \
+  || fail "sweep of fd-quickstart 5..8 did not pass"
+grep -q 'seeds 5..8, 4 of 4 passed every check' "$work/sw.txt" || fail "sweep headline: $(head -1 "$work/sw.txt")"
+grep -q '^detection_time  *4/4$' "$work/sw.txt" || fail "sweep: no pass rate of detection_time"
+grep -q '^figure  *p50  *p90  *max$' "$work/sw.txt" || fail "sweep: no figure table"
+grep -q '^metrics.membership_heartbeats_sent  *1710  *1710  *1710$' "$work/sw.txt" || fail "sweep: heartbeats row"
+if grep -q 'failing seeds' "$work/sw.txt"; then fail "sweep lists failing seeds when all passed"; fi
+head -1 "$work/sw/sweep.csv" | grep -q '^seed,exit,converged,detection_time,.*,trace_hash,.*detection_time.max_s' \
+  || fail "sweep.csv header: $(head -1 "$work/sw/sweep.csv")"
+if head -1 "$work/sw/sweep.csv" | grep -q wall_time; then fail "sweep.csv holds the wall time"; fi
+[ "$(cut -d, -f1,2 "$work/sw/sweep.csv" | tail -n +2 | tr '\n' ' ')" = "5,0 6,0 7,0 8,0 " ] || fail "sweep.csv rows: $(cut -d, -f1,2 "$work/sw/sweep.csv")"
+grep -q "^7,0,PASS,PASS,PASS,PASS,PASS,PASS,$a," "$work/sw/sweep.csv" || fail "sweep.csv seed 7 row differs from the single run"
+"$sim" sweep "$src/scenarios/fd-quickstart.yaml" --seeds 5..8 --jobs 1 --out "$work/sw1" >/dev/null
+cmp -s "$work/sw/sweep.csv" "$work/sw1/sweep.csv" || fail "sweep.csv differs between --jobs 2 and --jobs 1"
+# A failing seed: exit 1 and its replay command (seed 1 detects in 3.2 s, seed 2 in 3.12 s).
+"$sim" sweep "$src/scenarios/fd-quickstart.yaml" --seeds 1..2 --set checks.detection_time.max=3.15s \
+  --out "$work/swf" >"$work/swf.txt"; status=$?
+[ $status -eq 1 ] || fail "sweep with a failing seed: exit $status, want 1"
+grep -q '^detection_time  *1/2$' "$work/swf.txt" || fail "sweep: detection_time pass rate $(grep detection_time "$work/swf.txt")"
+grep -q 'seed 1: exit 1, failed detection_time' "$work/swf.txt" || fail "sweep: seed 1 not listed as failing"
+grep -q "^    cairn-sim run $src/scenarios/fd-quickstart.yaml --seed 1 --set checks.detection_time.max=3.15s$" "$work/swf.txt" \
+  || fail "sweep: no replay command for seed 1: $(cat "$work/swf.txt")"
+if grep -q 'seed 2:' "$work/swf.txt"; then fail "sweep: seed 2 passed but is listed"; fi
+grep -q '^2,0,PASS,PASS,' "$work/swf/sweep.csv" || fail "sweep.csv: seed 2 row"
+grep -q '^1,1,PASS,FAIL,' "$work/swf/sweep.csv" || fail "sweep.csv: seed 1 row"
+out=$("$sim" sweep "$src/scenarios/fd-quickstart.yaml" --seeds 3..1 --out "$work/swbad" 2>&1); status=$?
+[ $status -eq 2 ] && echo "$out" | grep -q -- "--seeds must be A..B" || fail "--seeds 3..1: exit $status, said $out"
+[ ! -e "$work/swbad" ] || fail "--seeds 3..1: a sweep started anyway"
+
 # --progress reports on stderr and leaves the trace unchanged.
 "$sim" run "$src/scenarios/fd-quickstart.yaml" --seed 7 --out "$work/q7p" --progress >/dev/null \
   2>"$work/progress.txt" || fail "run with --progress"
