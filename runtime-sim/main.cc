@@ -72,6 +72,10 @@ bool parse_seed_range(const std::string& text, uint64_t& first, uint64_t& last) 
     std::cerr << "--seeds must be A..B with 0 <= A <= B (e.g. 1..50), got '" << text << "'\n";
     return false;
   }
+  if (b - a >= 1000000) {
+    std::cerr << "--seeds " << text << ": at most a million seeds in one sweep\n";
+    return false;
+  }
   first = static_cast<uint64_t>(a);
   last = static_cast<uint64_t>(b);
   return true;
