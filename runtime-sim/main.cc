@@ -1,7 +1,9 @@
 // cairn-sim: runs a scenario in SimGrid and judges its checks.
 //
-//   cairn-sim run SCENARIO.yaml [--seed N] [--out DIR] [--verbose] [--progress | --no-progress]
-//   cairn-sim check SCENARIO.yaml        (validate only)
+//   cairn-sim run SCENARIO.yaml [--seed N] [--set KEY=VALUE ...] [--out DIR] [--verbose]
+//                 [--progress | --no-progress]
+//   cairn-sim check SCENARIO.yaml [--set KEY=VALUE ...]       (validate only)
+//   cairn-sim sweep SCENARIO.yaml --seeds A..B [--set KEY=VALUE ...] [--jobs N] [--out DIR]
 //
 // Exit status: 0 every check passed, 1 a check failed, 2 bad usage or a bad scenario.
 #include <unistd.h>
@@ -11,9 +13,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
+#include "absl/strings/numbers.h"
 #include "runtime-sim/scenario.h"
 #include "runtime-sim/summary.h"
+#include "runtime-sim/sweep.h"
 #include "runtime-sim/world.h"
 
 namespace {
@@ -28,9 +33,9 @@ void print_progress(double sim_s, double end_s, double wall_s, bool tty) {
   std::fflush(stderr);
 }
 
-int run(const std::string& path, std::optional<uint64_t> seed, std::string out, bool verbose,
-        bool progress) {
-  auto scenario = cairn::sim::parse_scenario_file(path);
+int run(const std::string& path, const std::vector<cairn::sim::SetOverride>& sets,
+        std::optional<uint64_t> seed, std::string out, bool verbose, bool progress) {
+  auto scenario = cairn::sim::parse_scenario_file(path, sets);
   if (!scenario.ok()) {
     std::cerr << scenario.status().message() << "\n";
     return 2;
@@ -58,6 +63,24 @@ int run(const std::string& path, std::optional<uint64_t> seed, std::string out, 
   return result.all_pass() ? 0 : 1;
 }
 
+// "A..B" with 0 <= A <= B <= INT64_MAX; says what is wrong on stderr otherwise.
+bool parse_seed_range(const std::string& text, uint64_t& first, uint64_t& last) {
+  const size_t dots = text.find("..");
+  int64_t a = -1, b = -1;
+  if (dots == std::string::npos || !absl::SimpleAtoi(text.substr(0, dots), &a) ||
+      !absl::SimpleAtoi(text.substr(dots + 2), &b) || a < 0 || b < a) {
+    std::cerr << "--seeds must be A..B with 0 <= A <= B (e.g. 1..50), got '" << text << "'\n";
+    return false;
+  }
+  if (b - a >= 1000000) {
+    std::cerr << "--seeds " << text << ": at most a million seeds in one sweep\n";
+    return false;
+  }
+  first = static_cast<uint64_t>(a);
+  last = static_cast<uint64_t>(b);
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,6 +93,11 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "run a scenario and judge its checks");
   run_cmd->add_option("scenario", path, "scenario file (YAML)")->required();
   run_cmd->add_option("--seed", seed, "override the scenario's seed");
+  std::vector<std::string> set_args;
+  const char* set_help =
+      "override a value of the scenario: KEY is a dotted path into its YAML (raft.pre_vote, "
+      "faults.0.at), VALUE is YAML; repeatable";
+  run_cmd->add_option("--set", set_args, set_help)->allow_extra_args(false);
   run_cmd->add_option("--out", out, "run folder (default runs/NAME-seedN)");
   run_cmd->add_flag("--verbose", verbose,
                     "print every trace event as it happens (faults, elections, suspicions ...) "
@@ -79,6 +107,16 @@ int main(int argc, char** argv) {
                     "(default: when stderr is a terminal)");
   auto* check_cmd = app.add_subcommand("check", "validate a scenario without running it");
   check_cmd->add_option("scenario", path, "scenario file (YAML)")->required();
+  check_cmd->add_option("--set", set_args, set_help)->allow_extra_args(false);
+  auto* sweep_cmd = app.add_subcommand("sweep", "run a scenario once per seed and tabulate");
+  sweep_cmd->add_option("scenario", path, "scenario file (YAML)")->required();
+  std::string seeds;
+  sweep_cmd->add_option("--seeds", seeds, "seed range A..B (inclusive)")->required();
+  sweep_cmd->add_option("--set", set_args, set_help)->allow_extra_args(false);
+  int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  sweep_cmd->add_option("--jobs", jobs, "runs at a time (default: number of cores)")
+      ->check(CLI::Range(1, 4096));
+  sweep_cmd->add_option("--out", out, "sweep folder (default runs/NAME-sweep)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -90,8 +128,28 @@ int main(int argc, char** argv) {
               << "\n";
     return 2;
   }
+  std::vector<cairn::sim::SetOverride> sets;
+  for (const std::string& arg : set_args) {
+    auto o = cairn::sim::parse_set(arg);
+    if (!o.ok()) {
+      std::cerr << o.status().message() << "\n";
+      return 2;
+    }
+    sets.push_back(*std::move(o));
+  }
+  if (*sweep_cmd) {
+    auto scenario = cairn::sim::parse_scenario_file(path, sets);
+    if (!scenario.ok()) {
+      std::cerr << scenario.status().message() << "\n";
+      return 2;
+    }
+    cairn::sim::SweepOptions options{.scenario = path, .set_args = set_args, .jobs = jobs};
+    if (!parse_seed_range(seeds, options.first_seed, options.last_seed)) return 2;
+    options.out = out.empty() ? "runs/" + scenario->name + "-sweep" : out;
+    return cairn::sim::run_sweep(options);
+  }
   if (*check_cmd) {
-    auto scenario = cairn::sim::parse_scenario_file(path);
+    auto scenario = cairn::sim::parse_scenario_file(path, sets);
     if (!scenario.ok()) {
       std::cerr << scenario.status().message() << "\n";
       return 2;
@@ -100,6 +158,7 @@ int main(int argc, char** argv) {
               << " faults, " << scenario->checks.size() << " checks)\n";
     return 0;
   }
-  return run(path, seed ? std::optional<uint64_t>(static_cast<uint64_t>(*seed)) : std::nullopt, out,
+  return run(path, sets,
+             seed ? std::optional<uint64_t>(static_cast<uint64_t>(*seed)) : std::nullopt, out,
              verbose, progress);
 }

@@ -12,7 +12,7 @@ namespace cairn::sim {
 namespace {
 
 absl::Status error_at(const Scenario& s, int line, const std::string& message) {
-  if (line > 0) return absl::InvalidArgumentError(absl::StrCat(s.file, ":", line, ": ", message));
+  if (line > 0) return absl::InvalidArgumentError(absl::StrCat(source_of(s, line), ": ", message));
   return absl::InvalidArgumentError(absl::StrCat(s.file, ": ", message));
 }
 

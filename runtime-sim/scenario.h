@@ -160,6 +160,10 @@ struct RandomFaultSpec {
 struct Scenario {
   std::string name;
   std::string file;  // for messages; "<generated>" when built in code
+  // `--set` overrides (scenario_set.cc): lines from set_first_line on belong to them,
+  // kSetLines each, in the order of set_sources ("--set key=value"); 0: none.
+  int set_first_line = 0;
+  std::vector<std::string> set_sources;
   std::string description;
   uint64_t seed = 1;
   Duration duration = std::chrono::seconds(60);
@@ -226,6 +230,28 @@ absl::StatusOr<Scenario> parse_scenario_file(const std::string& path, const Role
 absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std::string& file);
 absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std::string& file,
                                              const RoleRegistry& roles);
+
+// One `--set key=value` of the command line: `key` is a dotted path into the scenario's
+// YAML (mapping keys, or list indexes such as faults.0.at), `value` is YAML text.
+struct SetOverride {
+  std::string key;
+  std::string value;
+  std::string source;  // "--set key=value", for messages
+};
+// Splits "key=value"; a missing '=' or an empty key (or key segment) is an error.
+absl::StatusOr<SetOverride> parse_set(const std::string& arg);
+// As above, after applying `overrides` in order to the file's YAML document, so that the
+// reader checks them as strictly as the file; their mistakes are reported as
+// "--set key=value: message".
+absl::StatusOr<Scenario> parse_scenario_file(const std::string& path,
+                                             const std::vector<SetOverride>& overrides);
+absl::StatusOr<Scenario> parse_scenario_file(const std::string& path, const RoleRegistry& roles,
+                                             const std::vector<SetOverride>& overrides);
+absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std::string& file,
+                                             const RoleRegistry& roles,
+                                             const std::vector<SetOverride>& overrides);
+// "file:line" or, for a line of a `--set` override, "--set key=value".
+std::string source_of(const Scenario& s, int line);
 
 // Rules on the struct itself (e.g. a crash of a node that is already down).
 absl::Status validate(const Scenario& scenario);

@@ -23,6 +23,12 @@ bool read_raft_action(const YAML::Node& f, const Scenario& s, Fault& out);
 // raft_safety, linearizable, namespace_linearizable, progress; false if `name` is none of them.
 bool read_raft_check(const std::string& name, const YAML::Node& n, CheckSpec& spec);
 
+// Lines given to each `--set` override's nodes (scenario_set.cc).
+constexpr int kSetLines = 10000;
+// Applies `overrides` to `root`; the nodes of override k carry lines from
+// first_line + k * kSetLines on. A path that cannot be followed throws ParseError there.
+void apply_overrides(YAML::Node& root, const std::vector<SetOverride>& overrides, int first_line);
+
 // scenario_syntax.cc: a key given twice in one mapping (anywhere in the tree) is a mistake.
 void reject_duplicate_keys(const YAML::Node& root);
 // A YAML syntax error in plain words, at the line of the mistake (for an unclosed bracket:

@@ -437,17 +437,28 @@ absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std:
 
 absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std::string& file,
                                              const RoleRegistry& roles) {
+  return parse_scenario_text(text, file, roles, {});
+}
+
+absl::StatusOr<Scenario> parse_scenario_text(const std::string& text, const std::string& file,
+                                             const RoleRegistry& roles,
+                                             const std::vector<SetOverride>& overrides) {
   Scenario s;
   s.file = file;
+  if (!overrides.empty()) {
+    s.set_first_line = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 2;
+    for (const SetOverride& o : overrides) s.set_sources.push_back(o.source);
+  }
   try {
     YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) {
       return absl::InvalidArgumentError(absl::StrCat(file, ":1: a scenario must be a mapping"));
     }
     yaml::reject_duplicate_keys(root);
+    yaml::apply_overrides(root, overrides, s.set_first_line);
     ScenarioReader(s, roles).read(root);
   } catch (const settings::ParseError& e) {
-    return absl::InvalidArgumentError(absl::StrCat(file, ":", e.line, ": ", e.message));
+    return absl::InvalidArgumentError(absl::StrCat(source_of(s, e.line), ": ", e.message));
   } catch (const YAML::Exception& e) {
     const settings::ParseError plain = yaml::explain_yaml_error(e, text);
     return absl::InvalidArgumentError(
@@ -464,11 +475,21 @@ absl::StatusOr<Scenario> parse_scenario_file(const std::string& path) {
 }
 
 absl::StatusOr<Scenario> parse_scenario_file(const std::string& path, const RoleRegistry& roles) {
+  return parse_scenario_file(path, roles, {});
+}
+
+absl::StatusOr<Scenario> parse_scenario_file(const std::string& path,
+                                             const std::vector<SetOverride>& overrides) {
+  return parse_scenario_file(path, builtin_roles(), overrides);
+}
+
+absl::StatusOr<Scenario> parse_scenario_file(const std::string& path, const RoleRegistry& roles,
+                                             const std::vector<SetOverride>& overrides) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open scenario file"));
   std::stringstream buf;
   buf << in.rdbuf();
-  return parse_scenario_text(buf.str(), path, roles);
+  return parse_scenario_text(buf.str(), path, roles, overrides);
 }
 
 }  // namespace cairn::sim

@@ -58,6 +58,66 @@ grep -q "put .* ops" "$work/fq1.txt" || fail "quickstart: no file operation line
 if grep -q "operations invoked" "$work/fq1.txt"; then fail "quickstart: kv client line in a file run"; fi
 grep -q "p99" "$work/fq1.txt" || fail "quickstart: no latency percentiles in the summary"
 
+# --set overrides a value of the scenario: the run equals one of a copy edited the same way.
+"$sim" run "$src/scenarios/fd-quickstart.yaml" --seed 7 --set membership.heartbeat=500ms \
+  --set faults.0.at=25s --out "$work/set" >/dev/null || fail "--set run failed its checks"
+sed 's/membership: {heartbeat: 1s,/membership: {heartbeat: 500ms,/; s/{at: 20s, crash: n3}/{at: 25s, crash: n3}/' \
+  "$src/scenarios/fd-quickstart.yaml" >"$work/set.yaml"
+grep -q 'heartbeat: 500ms' "$work/set.yaml" && grep -q 'at: 25s, crash' "$work/set.yaml" || fail "sed did not edit the copy"
+"$sim" run "$work/set.yaml" --seed 7 --out "$work/set-copy" >/dev/null || fail "edited copy failed its checks"
+[ "$(hash_of "$work/set")" != "$a" ] || fail "--set did not change the run"
+[ "$(hash_of "$work/set")" = "$(hash_of "$work/set-copy")" ] || fail "--set run differs from the edited copy"
+"$sim" run "$src/scenarios/fd-quickstart.yaml" --set seed=7 --out "$work/set-seed" >/dev/null || fail "--set seed=7 failed"
+[ "$(hash_of "$work/set-seed")" = "$a" ] || fail "--set seed=7 differs from --seed 7"
+# The strict reader checks an override like the file, and says it came from --set.
+expect_bad_set() {  # status, words, args...
+  local want=$1 words=$2 out status; shift 2
+  out=$("$sim" run "$src/scenarios/fd-quickstart.yaml" --out "$work/badset" "$@" 2>&1); status=$?
+  [ $status -eq "$want" ] || fail "$*: exit $status, want $want"
+  echo "$out" | grep -q -- "$words" || fail "$*: message was: $out"
+  [ ! -e "$work/badset" ] || fail "$*: a run started anyway"
+}
+expect_bad_set 2 "^--set raft.electon_timeout=1s: unknown key 'electon_timeout' in raft" --set raft.electon_timeout=1s
+expect_bad_set 2 "^--set membership.heartbeat=fast: .*heartbeat" --set membership.heartbeat=fast
+expect_bad_set 2 "^--set faults.9.at=1s: 'faults' is a list of 4 entries" --set faults.9.at=1s
+expect_bad_set 2 "^--set seed: expected key=value" --set seed
+expect_bad_set 2 "^--set =3: the key before '=' is empty" --set =3
+expect_bad_set 2 "^--set a..b=1: the key has an empty part" --set a..b=1
+out=$("$sim" check "$src/scenarios/fd-quickstart.yaml" --set nodes=1 2>&1); status=$?
+[ $status -eq 2 ] || fail "check --set nodes=1: exit $status, want 2"
+echo "$out" | grep -q "^--set nodes=1: unknown key 'nodes' in the scenario" || fail "check --set nodes=1 said: $out"
+
+# sweep: one run per seed, two at a time; sweep.csv has a row per seed in seed order and is
+# the same however many run at once; its trace hashes are those of single runs.
+"$sim" sweep "$src/scenarios/fd-quickstart.yaml" --seeds 5..8 --jobs 2 --out "$work/sw" >"$work/sw.txt" \
+  || fail "sweep of fd-quickstart 5..8 did not pass"
+grep -q 'seeds 5..8, 4 of 4 passed every check' "$work/sw.txt" || fail "sweep headline: $(head -1 "$work/sw.txt")"
+grep -q '^detection_time  *4/4$' "$work/sw.txt" || fail "sweep: no pass rate of detection_time"
+grep -q '^figure  *p50  *p90  *max$' "$work/sw.txt" || fail "sweep: no figure table"
+grep -q '^metrics.membership_heartbeats_sent  *1710  *1710  *1710$' "$work/sw.txt" || fail "sweep: heartbeats row"
+if grep -q 'failing seeds' "$work/sw.txt"; then fail "sweep lists failing seeds when all passed"; fi
+head -1 "$work/sw/sweep.csv" | grep -q '^seed,exit,converged,detection_time,.*,trace_hash,.*detection_time.max_s' \
+  || fail "sweep.csv header: $(head -1 "$work/sw/sweep.csv")"
+if head -1 "$work/sw/sweep.csv" | grep -q wall_time; then fail "sweep.csv holds the wall time"; fi
+[ "$(cut -d, -f1,2 "$work/sw/sweep.csv" | tail -n +2 | tr '\n' ' ')" = "5,0 6,0 7,0 8,0 " ] || fail "sweep.csv rows: $(cut -d, -f1,2 "$work/sw/sweep.csv")"
+grep -q "^7,0,PASS,PASS,PASS,PASS,PASS,PASS,$a," "$work/sw/sweep.csv" || fail "sweep.csv seed 7 row differs from the single run"
+"$sim" sweep "$src/scenarios/fd-quickstart.yaml" --seeds 5..8 --jobs 1 --out "$work/sw1" >/dev/null
+cmp -s "$work/sw/sweep.csv" "$work/sw1/sweep.csv" || fail "sweep.csv differs between --jobs 2 and --jobs 1"
+# A failing seed: exit 1 and its replay command (seed 1 detects in 3.2 s, seed 2 in 3.12 s).
+"$sim" sweep "$src/scenarios/fd-quickstart.yaml" --seeds 1..2 --set checks.detection_time.max=3.15s \
+  --out "$work/swf" >"$work/swf.txt"; status=$?
+[ $status -eq 1 ] || fail "sweep with a failing seed: exit $status, want 1"
+grep -q '^detection_time  *1/2$' "$work/swf.txt" || fail "sweep: detection_time pass rate $(grep detection_time "$work/swf.txt")"
+grep -q 'seed 1: exit 1, failed detection_time' "$work/swf.txt" || fail "sweep: seed 1 not listed as failing"
+grep -q "^    cairn-sim run $src/scenarios/fd-quickstart.yaml --seed 1 --set checks.detection_time.max=3.15s$" "$work/swf.txt" \
+  || fail "sweep: no replay command for seed 1: $(cat "$work/swf.txt")"
+if grep -q 'seed 2:' "$work/swf.txt"; then fail "sweep: seed 2 passed but is listed"; fi
+grep -q '^2,0,PASS,PASS,' "$work/swf/sweep.csv" || fail "sweep.csv: seed 2 row"
+grep -q '^1,1,PASS,FAIL,' "$work/swf/sweep.csv" || fail "sweep.csv: seed 1 row"
+out=$("$sim" sweep "$src/scenarios/fd-quickstart.yaml" --seeds 3..1 --out "$work/swbad" 2>&1); status=$?
+[ $status -eq 2 ] && echo "$out" | grep -q -- "--seeds must be A..B" || fail "--seeds 3..1: exit $status, said $out"
+[ ! -e "$work/swbad" ] || fail "--seeds 3..1: a sweep started anyway"
+
 # --progress reports on stderr and leaves the trace unchanged.
 "$sim" run "$src/scenarios/fd-quickstart.yaml" --seed 7 --out "$work/q7p" --progress >/dev/null \
   2>"$work/progress.txt" || fail "run with --progress"
