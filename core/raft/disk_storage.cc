@@ -35,6 +35,16 @@ absl::StatusOr<std::string> single_record(const std::string& bytes, const std::s
   return std::move(records.front());
 }
 
+// Writes the 8-byte record header of the `length` payload bytes at out[at + 8, ...) into
+// out[at, at + 8).
+void put_header(std::string* out, size_t at, size_t length) {
+  CAIRN_ASSERT(length <= kMaxRecordBytes);
+  std::string header;
+  put_u32(header, static_cast<uint32_t>(length));
+  put_u32(header, cairn::wire::crc32c(out->data() + at + 8, length));
+  out->replace(at, 8, header);
+}
+
 }  // namespace
 
 DiskStorage::DiskStorage(Disk& disk, std::string dir) : disk_(disk), dir_(std::move(dir)) {
@@ -42,12 +52,9 @@ DiskStorage::DiskStorage(Disk& disk, std::string dir) : disk_(disk), dir_(std::m
 }
 
 std::string DiskStorage::frame(const std::string& payload) {
-  CAIRN_ASSERT(payload.size() <= kMaxRecordBytes);
-  std::string out;
-  out.reserve(payload.size() + 8);
-  put_u32(out, static_cast<uint32_t>(payload.size()));
-  put_u32(out, cairn::wire::crc32c(payload.data(), payload.size()));
+  std::string out(8, '\0');
   out.append(payload);
+  put_header(&out, 0, payload.size());
   return out;
 }
 
@@ -61,12 +68,7 @@ void DiskStorage::append_frame(const google::protobuf::MessageLite& message, std
   const size_t at = out->size();
   out->append(8, '\0');
   message.AppendToString(out);
-  const size_t length = out->size() - at - 8;
-  CAIRN_ASSERT(length <= kMaxRecordBytes);
-  std::string header;
-  put_u32(header, static_cast<uint32_t>(length));
-  put_u32(header, cairn::wire::crc32c(out->data() + at + 8, length));
-  out->replace(at, 8, header);
+  put_header(out, at, out->size() - at - 8);
 }
 
 std::vector<std::string> DiskStorage::unframe(const std::string& bytes, uint64_t* good_bytes) {

@@ -191,16 +191,13 @@ void RaftService::maybe_snapshot() {
   const uint64_t applied = machine_->applied_index();
   // The members apply the same entries, so equal thresholds would have them all serialize
   // and write a snapshot at the same moment. Each waits 0, 1/8, 2/8 or 3/8 longer.
-  const uint64_t stagger = rt_.self() % 4;
-  const uint64_t every = config_.snapshot_every + config_.snapshot_every / 8 * stagger;
-  if (applied < raft_->log().snapshot_index() + every) return;
+  const auto staggered = [stagger = rt_.self() % 4](uint64_t x) { return x + x / 8 * stagger; };
+  if (applied < raft_->log().snapshot_index() + staggered(config_.snapshot_every)) return;
   if (applied != raft_->log().applied()) return;
   // A snapshot costs the whole state: wait until the log since the last one holds at
   // least as many bytes, so that a state that grows with its log (inline file bytes)
   // is not serialized over and over (amortized, a snapshot costs O(1) per logged byte).
-  if (applied_bytes_since_snapshot_ < last_snapshot_bytes_ + last_snapshot_bytes_ / 8 * stagger) {
-    return;
-  }
+  if (applied_bytes_since_snapshot_ < staggered(last_snapshot_bytes_)) return;
   const Time started = rt_.now();
   std::string data = machine_->snapshot();
   const uint64_t bytes = data.size();
