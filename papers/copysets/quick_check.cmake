@@ -1,0 +1,43 @@
+# ctest copysets_quick: runs copyset_loss --quick (pinned seed) and checks the paper's
+# qualitative result on loss.csv: at N = 1000 with 1 % of the nodes failed, random
+# (rendezvous) placement loses data in over 10 % of the trials even with a tenth of the
+# paper's chunks, while copyset placement with scatter width 2 or 10 loses data at least
+# 10 times less often, and S = 2 holds ceil(N / 3) copysets.
+# Usage: cmake -DGENERATOR=... -DOUT_DIR=... -P quick_check.cmake
+include(${CMAKE_CURRENT_LIST_DIR}/../run_generator.cmake)
+run_generator_csv(loss.csv "^policy,scatter_width,chunks_per_node,nodes,failed,chunks,distinct_copysets,trials,losses,p_loss" rows --quick)
+foreach(row IN LISTS rows)
+  string(REPLACE "," ";" f "${row}")
+  list(GET f 0 policy)
+  list(GET f 1 s)
+  list(GET f 3 n)
+  list(GET f 6 distinct)
+  list(GET f 7 trials)
+  list(GET f 8 losses)
+  list(GET f 9 p)
+  if(n EQUAL 1000)
+    set(p_${policy}_${s} ${p})
+    set(t_${policy}_${s} ${trials})
+    set(l_${policy}_${s} ${losses})
+    set(d_${policy}_${s} ${distinct})
+  endif()
+endforeach()
+if(NOT DEFINED p_rendezvous_999 OR NOT DEFINED p_copyset_2 OR NOT DEFINED p_copyset_10)
+  message(FATAL_ERROR "loss.csv lacks the N = 1000 rows: ${rows}")
+endif()
+math(EXPR random_x10 "10 * ${l_rendezvous_999}")
+if(random_x10 LESS t_rendezvous_999)
+  message(FATAL_ERROR "random placement lost data in only ${p_rendezvous_999} of trials at N = 1000")
+endif()
+foreach(s 2 10)
+  # losses_c / trials_c * 10 <= losses_r / trials_r, in integers.
+  math(EXPR lhs "${l_copyset_${s}} * ${t_rendezvous_999} * 10")
+  math(EXPR rhs "${l_rendezvous_999} * ${t_copyset_${s}}")
+  if(lhs GREATER rhs)
+    message(FATAL_ERROR "copyset S=${s} lost data in ${p_copyset_${s}} of trials vs random ${p_rendezvous_999}")
+  endif()
+endforeach()
+if(NOT d_copyset_2 EQUAL 334)
+  message(FATAL_ERROR "S = 2 on 1000 nodes should use ceil(1000 / 3) = 334 copysets, used ${d_copyset_2}")
+endif()
+message(STATUS "copysets quick: random ${p_rendezvous_999}, copyset S=2 ${p_copyset_2}, S=10 ${p_copyset_10}")
