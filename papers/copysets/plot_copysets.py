@@ -90,6 +90,9 @@ def main():
                     label=f"{label}: Monte Carlo (95 % CI)")
         est = [float(p["p_from_copysets"]) for p in pts]
         ax.plot(xs, est, "x", color=colour(label), ms=8)
+    ax.plot([], [], "x", color="grey", ms=8,
+            label="x: 1-(1-q)^D, D = copysets in use in our placement")
+    ax.plot([], [], "*", color="black", ms=11, label="published value (paper's text)")
     for name, n, value in PUBLISHED:
         ax.plot([n], [value], "*", color="black", ms=13)
         ax.annotate(f"paper: {name} {value:.2%}", (n, value), textcoords="offset points",
