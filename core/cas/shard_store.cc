@@ -80,7 +80,7 @@ absl::StatusOr<ShardStore::PutId> ShardStore::begin_put(const Digest& digest) {
   }
   auto s = std::make_unique<PutStream>();
   s->digest = digest;
-  s->dedup = index_.contains(digest);
+  s->dedup = touch(digest);
   if (!s->dedup) {
     const uint64_t need = file_bytes_for(digest.size_bytes());
     const uint64_t have =
@@ -212,7 +212,15 @@ void ShardStore::commit(PutId id, PutDone done) {
     return discard_stream(id, st, [end = std::move(end)](absl::Status s2) { end(s2); });
   }
   if (s->dedup) {
-    return discard_stream(id, absl::OkStatus(), [end = std::move(end)](absl::Status) {
+    // Present at begin_put, but it may have been removed since: then nothing is stored
+    // and the put must not report success.
+    absl::Status gone =
+        touch(s->digest)
+            ? absl::OkStatus()
+            : absl::UnavailableError(absl::StrCat("blob ", s->digest.format(),
+                                                  " was removed while its put streamed; retry"));
+    return discard_stream(id, gone, [end = std::move(end), gone](absl::Status) {
+      if (!gone.ok()) return end(gone);
       end(PutResult{.deduplicated = true});
     });
   }
@@ -290,7 +298,7 @@ void ShardStore::write_trailer(PutId id, std::vector<Payload> trailer, PutDone e
 void ShardStore::rename_into_place(PutId id, PutDone end, std::function<void(absl::Status)> fail) {
   PutStream* s = puts_.at(id).get();
   CAIRN_ASSERT(s->busy);
-  if (index_.contains(s->digest)) {  // another put of it won meanwhile
+  if (touch(s->digest)) {  // another put of it won meanwhile
     s->busy = false;
     return discard_stream(id, absl::OkStatus(),
                           [end](absl::Status) { end(PutResult{.deduplicated = true}); });
@@ -313,6 +321,7 @@ void ShardStore::publish(PutId id, absl::Status synced, PutDone end) {
     index_[s->digest] = Blob{.file_bytes = s->reserved_bytes, .is_virtual = s->is_virtual};
     used_bytes_ += s->reserved_bytes;
   }
+  touch(s->digest);
   rt_.metrics().counter("cas_puts").add();
   rt_.metrics().counter("cas_put_bytes").add(static_cast<int64_t>(s->digest.size_bytes()));
   if (!synced.ok()) return end(synced);
@@ -329,7 +338,7 @@ void ShardStore::put(const Digest& digest, Payload bytes, PutDone done) {
     bad = absl::InvalidArgumentError(
         absl::StrCat("got ", bytes.size(), " bytes for ", digest.format()));
   }
-  if (bad.ok() && index_.contains(digest)) {
+  if (bad.ok() && touch(digest)) {
     return later([done = std::move(done)] { done(PutResult{.deduplicated = true}); });
   }
   absl::StatusOr<PutId> id = bad.ok() ? begin_put(digest) : bad;
@@ -574,6 +583,27 @@ void ShardStore::remove(const Digest& digest, Done done) {
                         done(st.ok() ? st2 : st);
                       });
                     });
+}
+
+void ShardStore::remove_if_idle(const Digest& digest, Duration idle_for, Done done) {
+  CAIRN_ASSERT(done != nullptr);
+  auto it = index_.find(digest);
+  if (check_open().ok() && it != index_.end() && rt_.now() - it->second.touched < idle_for) {
+    const auto ago =
+        std::chrono::duration_cast<std::chrono::milliseconds>(rt_.now() - it->second.touched);
+    auto st = absl::FailedPreconditionError(
+        absl::StrCat("blob ", digest.format(), " was stored or deduplicated against ", ago.count(),
+                     " ms ago; kept for its grace period"));
+    return later([done = std::move(done), st] { done(st); });
+  }
+  remove(digest, std::move(done));
+}
+
+bool ShardStore::touch(const Digest& digest) {
+  auto it = index_.find(digest);
+  if (it == index_.end()) return false;
+  it->second.touched = rt_.now();
+  return true;
 }
 
 void ShardStore::quarantine(const Digest& digest, const std::string& reason, Done done) {

@@ -139,6 +139,11 @@ class ShardStore {
   // payload of `length` virtual bytes.
   void read_payload(const Digest& digest, uint64_t offset, uint64_t length, PayloadDone done);
   void remove(const Digest& digest, Done done);
+  // remove(), unless the blob was stored, deduplicated against or recovered less than
+  // `idle_for` ago: then FailedPrecondition, and the blob stays. Garbage collection deletes
+  // only through this, so a put that found the blob present (and whose reference is not
+  // committed yet) keeps it for the grace period.
+  void remove_if_idle(const Digest& digest, Duration idle_for, Done done);
 
   // Moves a blob out of service (the scrubber's and readers' verdict). OK if absent.
   void quarantine(const Digest& digest, const std::string& reason, Done done);
@@ -160,10 +165,13 @@ class ShardStore {
   struct Blob {
     uint64_t file_bytes = 0;
     bool is_virtual = false;
+    Time touched{};  // last stored, deduplicated against, or found at recovery
   };
   enum class State { kNew, kRecovering, kOpen };
 
   absl::Status check_open() const;
+  // Whether `digest` is in the index; if so, marks it used now (remove_if_idle).
+  bool touch(const Digest& digest);
   bool try_begin_op();
   void later(std::function<void()> fn);
   // Removes put `id` from the open puts and releases its reservation.

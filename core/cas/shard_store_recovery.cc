@@ -71,8 +71,9 @@ void ShardStore::recover_step(std::shared_ptr<Recovery> r, size_t i) {
                         [d, want, r, bad, next, this](absl::StatusOr<std::string> footer) {
                           absl::Status ok = footer.ok() ? check_footer(*footer) : footer.status();
                           if (!ok.ok()) return bad(std::string(ok.message()));
-                          index_[d] =
-                              Blob{.file_bytes = want, .is_virtual = footer_is_virtual(*footer)};
+                          index_[d] = Blob{.file_bytes = want,
+                                           .is_virtual = footer_is_virtual(*footer),
+                                           .touched = rt_.now()};
                           used_bytes_ += want;
                           ++r->report.blobs;
                           next(absl::OkStatus());

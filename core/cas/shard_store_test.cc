@@ -157,6 +157,54 @@ TEST(ShardStore, RemoveForgetsTheBlobAndAPutStoresItAgain) {
   EXPECT_EQ(h.get(d).value(), bytes);
 }
 
+TEST(ShardStore, RemoveIfIdleKeepsABlobStoredOrDeduplicatedWithinTheGrace) {
+  using namespace std::chrono_literals;
+  StoreHarness h;
+  ASSERT_TRUE(h.open().ok());
+  const std::string bytes = bytes_of(3000, 11);
+  const Digest d = digest_of(bytes);
+  ASSERT_TRUE(h.put(bytes).ok());
+  h.cluster().advance(40s);
+  EXPECT_TRUE(absl::IsFailedPrecondition(h.remove_if_idle(d, 60s)));
+  EXPECT_EQ(h.get(d).value(), bytes) << "a refused removal keeps the blob";
+  // A deduplicated put counts as a use: the grace starts again.
+  h.cluster().advance(30s);
+  ASSERT_TRUE(h.put(bytes).value().deduplicated);
+  h.cluster().advance(50s);
+  EXPECT_TRUE(absl::IsFailedPrecondition(h.remove_if_idle(d, 60s)));
+  h.cluster().advance(11s);
+  EXPECT_TRUE(h.remove_if_idle(d, 60s).ok());
+  EXPECT_TRUE(absl::IsNotFound(h.get(d).status()));
+  EXPECT_TRUE(absl::IsNotFound(h.remove_if_idle(d, 60s)));
+}
+
+TEST(ShardStore, RecoveredBlobsStartTheirGraceAtRecovery) {
+  using namespace std::chrono_literals;
+  StoreHarness h;
+  ASSERT_TRUE(h.open().ok());
+  const std::string bytes = bytes_of(3000, 12);
+  ASSERT_TRUE(h.put(bytes).ok());
+  h.cluster().advance(600s);
+  ASSERT_TRUE(h.crash_and_open().ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(h.remove_if_idle(digest_of(bytes), 60s)));
+}
+
+TEST(ShardStore, AStreamedPutThatFoundTheBlobFailsIfTheBlobIsRemovedBeforeCommit) {
+  StoreHarness h;
+  ASSERT_TRUE(h.open().ok());
+  const std::string bytes = bytes_of(5000, 13);
+  const Digest d = digest_of(bytes);
+  ASSERT_TRUE(h.put(bytes).ok());
+  auto id = h.store().begin_put(d);  // finds the blob: a deduplicated put
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(h.append(*id, bytes).ok());
+  ASSERT_TRUE(h.remove(d).ok());
+  auto done = h.commit(*id);
+  EXPECT_TRUE(absl::IsUnavailable(done.status())) << done.status();
+  EXPECT_TRUE(absl::IsNotFound(h.get(d).status()));
+  h.store().check_invariants();
+}
+
 TEST(ShardStore, StreamingPutAcceptsPiecesAndChecksTheWhole) {
   StoreHarness h;
   ASSERT_TRUE(h.open().ok());

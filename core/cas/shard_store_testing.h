@@ -88,6 +88,12 @@ class StoreHarness {
     run();
     return out.value_or(absl::InternalError("read_payload did not complete"));
   }
+  absl::Status remove_if_idle(const Digest& d, Duration idle_for) {
+    std::optional<absl::Status> out;
+    store_->remove_if_idle(d, idle_for, [&](absl::Status s) { out = s; });
+    run();
+    return out.value_or(absl::InternalError("remove_if_idle did not complete"));
+  }
   absl::Status remove(const Digest& d) {
     std::optional<absl::Status> out;
     store_->remove(d, [&](absl::Status s) { out = s; });

@@ -21,6 +21,7 @@ struct FileClient::PutOp {
   std::vector<ChunkSpan> spans;
   std::vector<cas::Digest> digests;                    // by chunk index, as hashed
   std::map<cas::Digest, storage::ChunkLayout> stored;  // known or sent, by chunk digest
+  std::set<cas::Digest> known;                         // named by the namespace, not sent
   Payload whole;  // content-defined or inline: the file's bytes
   bool inline_file = false;
   size_t batch_begin = 0, batch_end = 0;
@@ -158,7 +159,8 @@ void FileClient::negotiated(std::shared_ptr<PutOp> op, meta::wire::NsResult know
   for (const storage::wire::Layout& l : known.known()) {
     auto layout = storage::from_wire(l);
     if (!layout.ok()) return fail(op, layout.status());
-    op->stored.emplace(layout->chunk, std::move(*layout));
+    const cas::Digest d = layout->chunk;
+    if (op->stored.emplace(d, std::move(*layout)).second) op->known.insert(d);
   }
   std::set<cas::Digest> sending;
   for (size_t i = op->batch_begin; i < op->batch_end; ++i) {
@@ -216,6 +218,10 @@ void FileClient::commit(std::shared_ptr<PutOp> op) {
       put_command(op->path, op->options, op->source->size(), cdc_ ? 0 : options_.chunk_bytes);
   meta::wire::Manifest& m = *c.mutable_put_file()->mutable_manifest();
   for (const cas::Digest& d : op->digests) *m.add_chunks() = storage::to_wire(op->stored.at(d));
+  // Chunks taken on the namespace's word: the put is refused if one was dropped since.
+  for (const cas::Digest& d : op->known) {
+    storage::digest_to(d, c.mutable_put_file()->add_known_chunks());
+  }
   op->whole = Payload();
   propose(op, std::move(c));
 }

@@ -61,10 +61,12 @@ wire::NsResult NamespaceStateMachine::execute(const wire::NsCommand& c, uint64_t
       break;
     case wire::NsCommand::kPutFile: {
       const wire::PutFile& put = c.put_file();
-      st = with_path(put.path(), [&](const Path& p) {
-        return tree_.put_file(p, put.manifest(), put.condition(), put.if_version(), index, now,
-                              entry);
-      });
+      st = check_known_chunks(put);
+      if (st.ok())
+        st = with_path(put.path(), [&](const Path& p) {
+          return tree_.put_file(p, put.manifest(), put.condition(), put.if_version(), index, now,
+                                entry);
+        });
       break;
     }
     case wire::NsCommand::kRemove: {
@@ -142,6 +144,23 @@ wire::NsResult NamespaceStateMachine::ask(const wire::NsQuery& q) const {
   }
   storage::to_wire(st, r.mutable_status());
   return r;
+}
+
+absl::Status NamespaceStateMachine::check_known_chunks(const wire::PutFile& put) const {
+  for (int i = 0; i < put.known_chunks_size(); ++i) {
+    absl::StatusOr<cas::Digest> d = storage::digest_from(put.known_chunks(i));
+    if (!d.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("put known chunk ", i, ": ", d.status().message()));
+    }
+    if (tree_.chunks().refs(*d) == 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("chunk ", d->format(),
+                       " was no longer kept when the put applied (its shards may have been "
+                       "collected); put the file again"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status NamespaceStateMachine::find_missing(const wire::FindMissing& f,

@@ -64,6 +64,8 @@ class NamespaceStateMachine final : public raft::StateMachine {
 
  private:
   wire::NsResult execute(const wire::NsCommand& c, uint64_t index);
+  // FailedPrecondition if a chunk the put names as known is no longer in the table.
+  absl::Status check_known_chunks(const wire::PutFile& put) const;
   absl::Status find_missing(const wire::FindMissing& f, wire::NsResult* r) const;
 
   NamespaceOptions options_;

@@ -108,6 +108,29 @@ TEST_F(NamespaceTest, FindMissing) {
   EXPECT_EQ(code(ns_.ask(big)), StatusCode::kOk);
 }
 
+TEST_F(NamespaceTest, APutNamingAKnownChunkThatWasDroppedSinceIsRefused) {
+  ASSERT_EQ(code(ns_.put("/a", {1, 2})), StatusCode::kOk);
+  // A writer learned that chunk 2 is kept (FindMissing) and did not upload it.
+  auto put_known = [&](const std::string& path) {
+    wire::NsCommand c;
+    c.mutable_put_file()->set_path(path);
+    *c.mutable_put_file()->mutable_manifest() = manifest({2, 3});
+    storage::digest_to(chunk_digest(2), c.mutable_put_file()->add_known_chunks());
+    return ns_.apply(c);
+  };
+  EXPECT_EQ(code(put_known("/b")), StatusCode::kOk);
+  EXPECT_EQ(ns_.sm.chunk_refs(chunk_digest(2)), 2u);
+  // Every version naming chunk 2 is removed: a collector may take its shards.
+  ASSERT_EQ(code(ns_.rm("/a")), StatusCode::kOk);
+  ASSERT_EQ(code(ns_.rm("/b")), StatusCode::kOk);
+  ASSERT_EQ(ns_.sm.chunk_refs(chunk_digest(2)), 0u);
+  const wire::NsResult late = put_known("/c");
+  EXPECT_EQ(code(late), StatusCode::kFailedPrecondition);
+  EXPECT_NE(message(late).find("put the file again"), std::string::npos) << message(late);
+  EXPECT_EQ(code(ns_.stat("/c")), StatusCode::kNotFound) << "a refused put changes nothing";
+  EXPECT_EQ(ns_.sm.chunk_count(), 0u);
+}
+
 // --- the node registry ----------------------------------------------------------------------
 
 wire::NsCommand register_node(uint32_t id, const std::string& zone,

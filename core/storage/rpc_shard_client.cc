@@ -19,6 +19,7 @@ struct RpcShardClient::Call {
   ReadDone read_done;
   MissingDone missing_done;
   StatDone stat_done;
+  ListDone list_done;
   Done done;
   // put
   Payload bytes;
@@ -36,6 +37,7 @@ struct RpcShardClient::Call {
     if (read_done) return read_done(st);
     if (missing_done) return missing_done(st);
     if (stat_done) return stat_done(st);
+    if (list_done) return list_done(st);
     CAIRN_ASSERT(done != nullptr);
     done(st);
   }
@@ -152,6 +154,33 @@ CallId RpcShardClient::remove(NodeId node, const cas::Digest& digest, Done done)
   return start(node, Request{.kind = RequestKind::kDelete, .digest = digest}, std::move(c));
 }
 
+CallId RpcShardClient::remove_if_idle(NodeId node, const cas::Digest& digest, Duration idle_for,
+                                      Done done) {
+  CAIRN_ASSERT(done != nullptr);
+  auto c = std::make_unique<Call>();
+  c->done = std::move(done);
+  // At least 1 ms: 0 on the wire means no condition.
+  const auto ms =
+      std::max<int64_t>(1, std::chrono::ceil<std::chrono::milliseconds>(idle_for).count());
+  return start(
+      node,
+      Request{
+          .kind = RequestKind::kDelete, .digest = digest, .idle_for_ms = static_cast<uint64_t>(ms)},
+      std::move(c));
+}
+
+CallId RpcShardClient::list(NodeId node, std::optional<cas::Digest> after, uint32_t max,
+                            ListDone done) {
+  CAIRN_ASSERT(done != nullptr);
+  auto c = std::make_unique<Call>();
+  c->list_done = std::move(done);
+  Request r{.kind = RequestKind::kList,
+            .has_digest = after.has_value(),
+            .max = std::min(max, options_.max_find_missing)};
+  if (after.has_value()) r.digest = *after;
+  return start(node, std::move(r), std::move(c));
+}
+
 void RpcShardClient::cancel(CallId id) {
   std::unique_ptr<Call> c = take(id);
   if (c == nullptr || !c->sent) return;
@@ -191,6 +220,8 @@ void RpcShardClient::on_response(NodeId from, Response r) {
       return c->stat_done(ShardStat{.size_bytes = r.size_bytes});
     case RequestKind::kDelete:
       return c->done(absl::OkStatus());
+    case RequestKind::kList:
+      return c->list_done(ShardList{.digests = std::move(r.listed), .more = r.more});
   }
 }
 

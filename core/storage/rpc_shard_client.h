@@ -50,6 +50,9 @@ class RpcShardClient final : public ShardClient {
   CallId find_missing(NodeId node, std::vector<cas::Digest> digests, MissingDone done) override;
   CallId stat(NodeId node, const cas::Digest& digest, StatDone done) override;
   CallId remove(NodeId node, const cas::Digest& digest, Done done) override;
+  CallId remove_if_idle(NodeId node, const cas::Digest& digest, Duration idle_for,
+                        Done done) override;
+  CallId list(NodeId node, std::optional<cas::Digest> after, uint32_t max, ListDone done) override;
   void cancel(CallId id) override;
 
   // Every client-bound storage message (StorageClientService forwards them).

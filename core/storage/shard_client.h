@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -33,6 +34,12 @@ struct ShardStat {
   uint64_t size_bytes = 0;  // the shard's length (its digest's size)
 };
 
+// One page of a node's shards, in digest order.
+struct ShardList {
+  std::vector<cas::Digest> digests;
+  bool more = false;  // shards follow the last one listed
+};
+
 class ShardClient {
  public:
   using Done = std::function<void(absl::Status)>;
@@ -40,6 +47,7 @@ class ShardClient {
   using ReadDone = std::function<void(absl::StatusOr<Payload>)>;
   using MissingDone = std::function<void(absl::StatusOr<std::vector<cas::Digest>>)>;
   using StatDone = std::function<void(absl::StatusOr<ShardStat>)>;
+  using ListDone = std::function<void(absl::StatusOr<ShardList>)>;
 
   virtual ~ShardClient() = default;
 
@@ -52,6 +60,14 @@ class ShardClient {
   virtual CallId find_missing(NodeId node, std::vector<cas::Digest> digests, MissingDone done) = 0;
   virtual CallId stat(NodeId node, const cas::Digest& digest, StatDone done) = 0;
   virtual CallId remove(NodeId node, const cas::Digest& digest, Done done) = 0;
+  // remove(), unless the shard was stored or deduplicated against on `node` within
+  // `idle_for` (then FailedPrecondition; cas::ShardStore::remove_if_idle).
+  virtual CallId remove_if_idle(NodeId node, const cas::Digest& digest, Duration idle_for,
+                                Done done) = 0;
+  // Up to `max` of `node`'s shards after `after` (from the first when nullopt), in digest
+  // order; the node may list fewer (its own limit), and says whether more follow.
+  virtual CallId list(NodeId node, std::optional<cas::Digest> after, uint32_t max,
+                      ListDone done) = 0;
 
   // The call's callback will not run; its transfer stops. No-op for a finished call.
   virtual void cancel(CallId id) = 0;

@@ -58,7 +58,18 @@ absl::StatusOr<Request> decode_request(const wire::ShardRequest& w, const Messag
       break;
     case wire::ShardRequest::kDelete:
       r.kind = RequestKind::kDelete;
+      r.idle_for_ms = w.delete_().idle_for_ms();
       st = one(w.delete_().digest());
+      break;
+    case wire::ShardRequest::kList:
+      r.kind = RequestKind::kList;
+      r.max = w.list().max();
+      if (r.max > limits.max_find_missing) {
+        return invalid(absl::StrCat("a listing of ", r.max, " digests over the limit of ",
+                                    limits.max_find_missing));
+      }
+      r.has_digest = w.list().has_after();
+      if (r.has_digest) st = one(w.list().after());
       break;
     case wire::ShardRequest::kPut:
       r.kind = RequestKind::kPut;
@@ -108,7 +119,7 @@ absl::StatusOr<Control> decode_control(const Message& m) {
                  .frame_bytes = w.frame_bytes()};
 }
 
-absl::StatusOr<Response> decode_response(const Message& m) {
+absl::StatusOr<Response> decode_response(const Message& m, const DecodeLimits& limits) {
   wire::ShardResponse w;
   if (!w.ParseFromString(m.header)) return invalid("unreadable response");
   if (w.request_id() == 0) return invalid("a response without a request id");
@@ -117,10 +128,18 @@ absl::StatusOr<Response> decode_response(const Message& m) {
              .status = from_wire(w.status()),
              .size_bytes = w.size_bytes(),
              .deduplicated = w.deduplicated()};
-  for (const wire::Digest& d : w.missing()) {
-    absl::StatusOr<cas::Digest> got = digest_from(d);
-    if (!got.ok()) return got.status();
-    r.missing.push_back(*got);
+  if (static_cast<uint64_t>(w.missing().size()) > limits.max_find_missing ||
+      static_cast<uint64_t>(w.listed().size()) > limits.max_find_missing) {
+    return invalid(
+        absl::StrCat("a response naming more than ", limits.max_find_missing, " digests"));
+  }
+  r.more = w.more();
+  for (auto [from, to] : {std::pair{&w.missing(), &r.missing}, std::pair{&w.listed(), &r.listed}}) {
+    for (const wire::Digest& d : *from) {
+      absl::StatusOr<cas::Digest> got = digest_from(d);
+      if (!got.ok()) return got.status();
+      to->push_back(*got);
+    }
   }
   return r;
 }
@@ -186,7 +205,7 @@ absl::StatusOr<ClientBound> decode_client_bound(const Message& m, const DecodeLi
   switch (m.type) {
     case mt::kShardResponse:
       peek_id<wire::ShardResponse>(m, request_id);
-      return lift<ClientBound>(decode_response(m));
+      return lift<ClientBound>(decode_response(m, limits));
     case mt::kShardGetFrame:
       peek_id<wire::ShardFrame>(m, request_id);
       return lift<ClientBound>(decode_frame(m, limits));
@@ -214,6 +233,11 @@ Message encode(const Request& r) {
       break;
     case RequestKind::kDelete:
       digest_to(r.digest, w.mutable_delete_()->mutable_digest());
+      w.mutable_delete_()->set_idle_for_ms(r.idle_for_ms);
+      break;
+    case RequestKind::kList:
+      w.mutable_list()->set_max(r.max);
+      if (r.has_digest) digest_to(r.digest, w.mutable_list()->mutable_after());
       break;
     case RequestKind::kPut:
       digest_to(r.digest, w.mutable_put()->mutable_digest());
@@ -257,6 +281,8 @@ Message encode(const Response& r) {
   w.set_request_id(r.id);
   to_wire(r.status, w.mutable_status());
   for (const cas::Digest& d : r.missing) digest_to(d, w.add_missing());
+  for (const cas::Digest& d : r.listed) digest_to(d, w.add_listed());
+  w.set_more(r.more);
   w.set_size_bytes(r.size_bytes);
   w.set_deduplicated(r.deduplicated);
   return Message{.type = mt::kShardResponse, .header = w.SerializeAsString()};

@@ -5,7 +5,8 @@
 //
 // Promises: decoding never trusts the input: a header over max_header_bytes, an
 // unparsable header, a message type of the other direction, a missing request id or body,
-// a digest whose hash is not 32 bytes, more than max_find_missing digests, a get range
+// a digest whose hash is not 32 bytes, more than max_find_missing digests (asked for, or
+// in a find_missing answer or a listing), a get range
 // that wraps around, a zero window, an empty frame or one over max_frame_bytes are all
 // InvalidArgument naming the fault. When the request id could be read it is reported
 // even for a rejected message, so that the rejection can be answered.
@@ -30,13 +31,16 @@ struct DecodeLimits {
   uint64_t max_frame_bytes = 1 << 20;     // payload of one frame
 };
 
-enum class RequestKind { kFindMissing, kStat, kDelete, kPut, kGet };
+enum class RequestKind { kFindMissing, kStat, kDelete, kPut, kGet, kList };
 
 struct Request {
   uint64_t id = 0;
   RequestKind kind = RequestKind::kStat;
   std::vector<cas::Digest> digests;  // kFindMissing
-  cas::Digest digest;                // the others
+  cas::Digest digest;                // the others (kList: the cursor, if has_digest)
+  bool has_digest = true;            // false only for a kList from the first shard
+  uint64_t idle_for_ms = 0;          // kDelete: only a shard unused this long (0: any)
+  uint32_t max = 0;                  // kList: the most digests wanted (0: the node's limit)
   uint64_t offset = 0;               // kGet
   uint64_t length = 0;               // kGet
   uint64_t window_bytes = 0;         // kPut, kGet
@@ -62,6 +66,8 @@ struct Response {
   uint64_t id = 0;
   absl::Status status;
   std::vector<cas::Digest> missing;  // find_missing
+  std::vector<cas::Digest> listed;   // list
+  bool more = false;                 // list: shards follow the last one listed
   uint64_t size_bytes = 0;           // stat
   bool deduplicated = false;         // put
 };

@@ -44,6 +44,9 @@ TEST(StorageCodec, RequestsRoundTrip) {
       {.id = 2, .kind = RequestKind::kFindMissing},
       {.id = 3, .kind = RequestKind::kStat, .digest = a},
       {.id = 4, .kind = RequestKind::kDelete, .digest = b},
+      {.id = 7, .kind = RequestKind::kDelete, .digest = b, .idle_for_ms = 60000},
+      {.id = 8, .kind = RequestKind::kList, .has_digest = false, .max = 3},
+      {.id = 9, .kind = RequestKind::kList, .digest = a, .max = 0},
       {.id = 5, .kind = RequestKind::kPut, .digest = a, .window_bytes = 9},
       {.id = 6,
        .kind = RequestKind::kGet,
@@ -64,6 +67,9 @@ TEST(StorageCodec, RequestsRoundTrip) {
     EXPECT_EQ(out.offset, r.offset);
     EXPECT_EQ(out.length, r.length);
     EXPECT_EQ(out.window_bytes, r.window_bytes);
+    EXPECT_EQ(out.has_digest, r.has_digest);
+    EXPECT_EQ(out.idle_for_ms, r.idle_for_ms);
+    EXPECT_EQ(out.max, r.max);
   }
 }
 
@@ -71,6 +77,8 @@ TEST(StorageCodec, ResponsesFramesAndControlsRoundTrip) {
   const Response r{.id = 9,
                    .status = absl::OutOfRangeError("past"),
                    .missing = {digest_of("m")},
+                   .listed = {digest_of("l1"), digest_of("l2")},
+                   .more = true,
                    .size_bytes = 5,
                    .deduplicated = true};
   auto got = decode_client_bound(encode(r), DecodeLimits{}, nullptr);
@@ -78,6 +86,8 @@ TEST(StorageCodec, ResponsesFramesAndControlsRoundTrip) {
   const Response& out = std::get<Response>(*got);
   EXPECT_EQ(out.status, r.status);
   EXPECT_EQ(out.missing, r.missing);
+  EXPECT_EQ(out.listed, r.listed);
+  EXPECT_TRUE(out.more);
   EXPECT_EQ(out.size_bytes, 5u);
   EXPECT_TRUE(out.deduplicated);
 
@@ -109,6 +119,9 @@ TEST(StorageCodec, BadMessagesAreInvalidArgumentWithTheirIdWhenReadable) {
   };
   expect_bad(encode(Request{.id = 1, .kind = RequestKind::kFindMissing, .digests = {a, a, a, a}}),
              true, 1, "over the limit of 3");
+  expect_bad(encode(Request{.id = 12, .kind = RequestKind::kList, .has_digest = false, .max = 4}),
+             true, 12, "listing of 4 digests over the limit of 3");
+  expect_bad(encode(Response{.id = 13, .listed = {a, a, a, a}}), false, 13, "more than 3 digests");
   expect_bad(encode(Request{.id = 2, .kind = RequestKind::kPut, .digest = a}), true, 2,
              "window of 0");
   expect_bad(encode(Request{.id = 3,

@@ -2,6 +2,8 @@
 // StorageServices with real ShardStores on nodes 1 and 2.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "absl/strings/match.h"
 #include "core/cas/blob_format.h"
 #include "core/cas/shard_store_testing.h"
@@ -78,6 +80,46 @@ TEST_F(StorageRpcTest, EveryRequestRoundTrips) {
   EXPECT_LE(client().peak_outstanding_bytes(), 16u << 10);
   EXPECT_GT(client().peak_outstanding_bytes(), 4u << 10);
   EXPECT_LE(service().peak_outstanding_bytes(), 16u << 10);
+}
+
+TEST_F(StorageRpcTest, ListingWalksEveryShardInPagesInDigestOrder) {
+  start();
+  std::set<cas::Digest> stored;
+  for (uint64_t i = 0; i < 7; ++i) {
+    const std::string bytes = bytes_of(100 + i, 40 + i);
+    ASSERT_TRUE(c_.put(kClient, kNode, bytes).ok());
+    stored.insert(digest_of(bytes));
+  }
+  std::vector<cas::Digest> seen;
+  std::optional<cas::Digest> after;
+  int pages = 0;
+  for (bool more = true; more; ++pages) {
+    auto page = c_.list(kClient, kNode, after, 3);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_LE(page->digests.size(), 3u);
+    seen.insert(seen.end(), page->digests.begin(), page->digests.end());
+    more = page->more;
+    if (!page->digests.empty()) after = page->digests.back();
+    ASSERT_LT(pages, 10);
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, std::vector<cas::Digest>(stored.begin(), stored.end()));
+  // 0 asks for the node's own limit: everything, in one page.
+  EXPECT_EQ(c_.list(kClient, kNode, std::nullopt, 0)->digests.size(), 7u);
+}
+
+TEST_F(StorageRpcTest, AConditionalDeleteKeepsAShardUsedWithinTheGrace) {
+  using std::chrono::seconds;
+  start();
+  const std::string a = bytes_of(3000, 1);
+  ASSERT_TRUE(c_.put(kClient, kNode, a).ok());
+  c_.cluster().advance(seconds(30));
+  const absl::Status early = c_.remove_if_idle(kClient, kNode, digest_of(a), seconds(60));
+  EXPECT_TRUE(absl::IsFailedPrecondition(early)) << early;
+  EXPECT_EQ(c_.get(kClient, kNode, digest_of(a)).value(), a);
+  c_.cluster().advance(seconds(31));
+  EXPECT_TRUE(c_.remove_if_idle(kClient, kNode, digest_of(a), seconds(60)).ok());
+  EXPECT_TRUE(absl::IsNotFound(c_.stat(kClient, kNode, digest_of(a)).status()));
 }
 
 TEST_F(StorageRpcTest, OutOfRangePastTheEnd) {

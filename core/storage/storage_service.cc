@@ -92,15 +92,36 @@ void StorageService::on_request(NodeId from, Request r) {
     }
     case RequestKind::kDelete: {
       std::weak_ptr<int> life = life_;
-      return store_.remove(r.digest, [this, life, from, id = r.id](absl::Status st) {
+      auto answer = [this, life, from, id = r.id](absl::Status st) {
         if (!life.expired()) respond(from, Response{.id = id, .status = st});
-      });
+      };
+      if (r.idle_for_ms == 0) return store_.remove(r.digest, std::move(answer));
+      return store_.remove_if_idle(r.digest, std::chrono::milliseconds(r.idle_for_ms),
+                                   std::move(answer));
     }
+    case RequestKind::kList:
+      return respond(from, list(r));
     case RequestKind::kPut:
       return start_put(from, r);
     case RequestKind::kGet:
       return start_get(from, r);
   }
+}
+
+Response StorageService::list(const Request& r) const {
+  Response out{.id = r.id};
+  const uint32_t max = r.max == 0 ? options_.limits.max_find_missing
+                                  : std::min(r.max, options_.limits.max_find_missing);
+  std::optional<cas::Digest> at;
+  if (r.has_digest) at = r.digest;
+  while ((at = store_.next_after(at)).has_value()) {
+    if (out.listed.size() == max) {
+      out.more = true;
+      break;
+    }
+    out.listed.push_back(*at);
+  }
+  return out;
 }
 
 bool StorageService::refuse_if_full(NodeId from, uint64_t id) {

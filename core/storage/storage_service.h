@@ -1,6 +1,7 @@
 // StorageService: a node's side of the shard protocol (core/storage/storage.proto,
 // docs/storage.md). It serves the node's ShardStore to RpcShardClients: FindMissing, Stat,
-// Delete at once, and puts and gets as streamed transfers with credit flow control.
+// Delete (at once, or only if unused for a grace) and List at once, and puts and gets as
+// streamed transfers with credit flow control.
 //
 // Promises:
 //   - statuses are the store's, carried unchanged (status_wire.h); a malformed message is
@@ -73,6 +74,8 @@ class StorageService final : public Service {
   void start_put(NodeId from, const Request& r);
   void start_get(NodeId from, const Request& r);
   // Answers Unavailable and returns true when max_transfers are open.
+  // The answer to a listing: up to the asked-for count of digests after the cursor.
+  Response list(const Request& r) const;
   bool refuse_if_full(NodeId from, uint64_t id);
   // REQUIRES: !refuse_if_full.
   Transfer* open(NodeId from, const Request& r);

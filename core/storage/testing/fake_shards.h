@@ -29,8 +29,9 @@ class FakeShards final : public ShardClient {
     bool down = false;
     bool full = false;
     Duration latency = std::chrono::milliseconds(1);
-    std::set<cas::Digest> corrupt;  // detected: DataLoss
-    std::set<cas::Digest> lying;    // undetected: flipped bytes
+    std::set<cas::Digest> corrupt;        // detected: DataLoss
+    std::set<cas::Digest> lying;          // undetected: flipped bytes
+    std::map<cas::Digest, Time> touched;  // last put (stored or deduplicated)
   };
 
   NodeState& node(NodeId id) { return nodes_[id]; }
@@ -57,6 +58,7 @@ class FakeShards final : public ShardClient {
           }
           const bool had = n.shards.count(digest) > 0;
           n.shards[digest] = bytes;
+          n.touched[digest] = rt_.now();
           n.corrupt.erase(digest);
           n.lying.erase(digest);
           done(cas::PutResult{had});
@@ -121,6 +123,41 @@ class FakeShards final : public ShardClient {
           if (nodes_[id].shards.erase(digest) == 0)
             return done(absl::NotFoundError(digest.format()));
           done(absl::OkStatus());
+        },
+        [done](absl::Status st) { done(st); });
+  }
+
+  CallId remove_if_idle(NodeId id, const cas::Digest& digest, Duration idle_for,
+                        Done done) override {
+    return answer(
+        id,
+        [this, id, digest, idle_for, done] {
+          NodeState& n = nodes_[id];
+          auto it = n.touched.find(digest);
+          if (holds(id, digest) && it != n.touched.end() && rt_.now() - it->second < idle_for) {
+            return done(absl::FailedPreconditionError(absl::StrCat(digest.format(), " in use")));
+          }
+          if (n.shards.erase(digest) == 0) return done(absl::NotFoundError(digest.format()));
+          done(absl::OkStatus());
+        },
+        [done](absl::Status st) { done(st); });
+  }
+
+  CallId list(NodeId id, std::optional<cas::Digest> after, uint32_t max, ListDone done) override {
+    return answer(
+        id,
+        [this, id, after, max, done] {
+          const auto& shards = nodes_[id].shards;
+          ShardList out;
+          auto it = after.has_value() ? shards.upper_bound(*after) : shards.begin();
+          for (; it != shards.end(); ++it) {
+            if (out.digests.size() == std::max<uint32_t>(max, 1)) {
+              out.more = true;
+              break;
+            }
+            out.digests.push_back(it->first);
+          }
+          done(std::move(out));
         },
         [done](absl::Status st) { done(st); });
   }

@@ -141,6 +141,19 @@ class StorageCluster {
     run_until([&] { return out.has_value(); });
     return out.value_or(absl::InternalError("stat did not complete"));
   }
+  absl::Status remove_if_idle(NodeId from, NodeId to, const cas::Digest& d, Duration idle_for) {
+    std::optional<absl::Status> out;
+    at(from).client->remove_if_idle(to, d, idle_for, [&](absl::Status s) { out = s; });
+    run_until([&] { return out.has_value(); });
+    return out.value_or(absl::InternalError("remove_if_idle did not complete"));
+  }
+  absl::StatusOr<ShardList> list(NodeId from, NodeId to, std::optional<cas::Digest> after,
+                                 uint32_t max) {
+    std::optional<absl::StatusOr<ShardList>> out;
+    at(from).client->list(to, after, max, [&](absl::StatusOr<ShardList> r) { out = std::move(r); });
+    run_until([&] { return out.has_value(); });
+    return out.value_or(absl::InternalError("list did not complete"));
+  }
   absl::Status remove(NodeId from, NodeId to, const cas::Digest& d) {
     std::optional<absl::Status> out;
     at(from).client->remove(to, d, [&](absl::Status s) { out = s; });
