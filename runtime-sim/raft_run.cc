@@ -31,6 +31,7 @@ raft::wire::AdminOp admin_op(FaultKind kind) {
 RaftRun::RaftRun(const Scenario& scenario, RaftEventRecorder::Record record)
     : scenario_(scenario),
       admin_id_(static_cast<NodeId>(scenario.nodes.size() + scenario.workload().clients + 1)),
+      servers_{scenario.kv_server_ids()},
       events_(recorder_, std::move(record)) {}
 
 std::vector<NodeSpec> RaftRun::client_specs() const {
@@ -48,6 +49,7 @@ std::vector<NodeSpec> RaftRun::client_specs() const {
 void RaftRun::add_hooks(Hooks& hooks) {
   hooks.set<raft::RaftObserver>(&events_);
   hooks.set<kv::KvHistorySink>(this);
+  hooks.set<kv::KvServers>(&servers_);
 }
 
 RoleSettings RaftRun::settings_for(const NodeSpec& spec) const {
