@@ -160,6 +160,7 @@ void RaftRun::add_metrics(std::map<std::string, double>& m) const {
   m["kv_ops_invoked"] = static_cast<double>(history_.size());
   m["kv_ops_answered"] = static_cast<double>(answered);
   m["kv_writes_answered"] = static_cast<double>(writes_answered(Duration(0), Duration::max()));
+  if (scenario_.meta_ids().empty()) return;  // clients of another role: no Raft to report
   m["raft_leaders_elected"] = static_cast<double>(recorder_.leaders());
   m["raft_elections_started"] = static_cast<double>(events_.elections_started());
   m["raft_log_truncations"] = static_cast<double>(events_.truncations());

@@ -29,6 +29,18 @@ std::string hint(const std::string& check) {
   return it == kHints.end() ? "" : it->second;
 }
 
+// "1407 writes acknowledged, 2035 operations linearizable" from the checks' figures.
+std::string figures(const sim::RunResult& r) {
+  auto figure = [&](const char* check, const char* name) -> int64_t {
+    auto c = r.checks.find(check);
+    if (c == r.checks.end()) return -1;
+    auto f = c->second.figures.find(name);
+    return f == c->second.figures.end() ? -1 : static_cast<int64_t>(f->second);
+  };
+  return absl::StrCat(figure("progress", "writes_acknowledged"), " writes acknowledged, ",
+                      figure("linearizable", "operations"), " operations linearizable");
+}
+
 std::vector<std::string> scenario_files(const std::string& dir) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -60,9 +72,7 @@ void grade_run(const GradeOptions& o, const std::string& file, const sim::Scenar
   if (result->all_pass()) {
     ++report.passed;
     absl::StrAppend(&report.text, absl::StrFormat("  pass  %-18s seed %-3d %s\n", name, seed,
-                                                  result->checks.count("progress")
-                                                      ? result->checks.at("progress").detail
-                                                      : ""));
+                                                  figures(*result)));
     return;
   }
   absl::StrAppend(&report.text, absl::StrFormat("  FAIL  %-18s seed %d\n", name, seed));

@@ -7,18 +7,15 @@
 #include <filesystem>
 
 #include "labs/labs.h"
-#include "labs/primary-backup/grade.h"
+#include "labs/primary-backup/grade_testing.h"
 
 namespace cairn::labs::pb {
 namespace {
 
 TEST(PrimaryBackupSkeleton, FailsEveryScenarioWithWhatFailedAndHowToReplayIt) {
   const RoleRegistry roles = roles_with_labs();
-  GradeOptions o;
-  o.scenarios_dir = std::string(CAIRN_SOURCE_DIR) + "/labs/primary-backup/scenarios";
-  o.out_dir = ::testing::TempDir() + "/pb-skeleton";
+  GradeOptions o = grade_options_for_test(roles, "pb-skeleton");
   o.seeds = {1};
-  o.roles = &roles;
   const GradeReport r = grade(o);
   std::printf("%s", r.text.c_str());  // the report a student would read
   EXPECT_EQ(r.runs, 5);
