@@ -47,8 +47,7 @@ int silence_ms(int interval_ms, double phi, int min_std_dev_ms) {
 }
 
 void expect_table(const int (&table)[5][8], int min_std_dev_ms) {
-  std::printf("min_std_dev %d ms: ms of silence before suspicion\n%9s", min_std_dev_ms,
-              "interval");
+  std::printf("min_std_dev %d ms: ms of silence before suspicion\n%9s", min_std_dev_ms, "interval");
   for (double phi : kPhis) std::printf(" phi=%-4g", phi);
   std::printf("\n");
   for (int r = 0; r < 5; ++r) {

@@ -71,8 +71,8 @@ void grade_run(const GradeOptions& o, const std::string& file, const sim::Scenar
   }
   if (result->all_pass()) {
     ++report.passed;
-    absl::StrAppend(&report.text, absl::StrFormat("  pass  %-18s seed %-3d %s\n", name, seed,
-                                                  figures(*result)));
+    absl::StrAppend(&report.text,
+                    absl::StrFormat("  pass  %-18s seed %-3d %s\n", name, seed, figures(*result)));
     return;
   }
   absl::StrAppend(&report.text, absl::StrFormat("  FAIL  %-18s seed %d\n", name, seed));
