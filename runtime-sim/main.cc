@@ -16,12 +16,19 @@
 #include <thread>
 
 #include "absl/strings/numbers.h"
+#include "labs/labs.h"
 #include "runtime-sim/scenario.h"
 #include "runtime-sim/summary.h"
 #include "runtime-sim/sweep.h"
 #include "runtime-sim/world.h"
 
 namespace {
+
+// The roles scenarios may use: the built-in ones and the teaching labs' (labs/labs.h).
+const cairn::RoleRegistry& sim_roles() {
+  static const cairn::RoleRegistry roles = cairn::labs::roles_with_labs();
+  return roles;
+}
 
 // One line on stderr: rewritten in place on a terminal, a new line each time otherwise.
 void print_progress(double sim_s, double end_s, double wall_s, bool tty) {
@@ -35,7 +42,7 @@ void print_progress(double sim_s, double end_s, double wall_s, bool tty) {
 
 int run(const std::string& path, const std::vector<cairn::sim::SetOverride>& sets,
         std::optional<uint64_t> seed, std::string out, bool verbose, bool progress) {
-  auto scenario = cairn::sim::parse_scenario_file(path, sets);
+  auto scenario = cairn::sim::parse_scenario_file(path, sim_roles(), sets);
   if (!scenario.ok()) {
     std::cerr << scenario.status().message() << "\n";
     return 2;
@@ -47,7 +54,7 @@ int run(const std::string& path, const std::vector<cairn::sim::SetOverride>& set
     return 2;
   }
   if (out.empty()) out = "runs/" + scenario->name + "-seed" + std::to_string(scenario->seed);
-  cairn::sim::RunOptions options{.out_dir = out, .verbose = verbose};
+  cairn::sim::RunOptions options{.out_dir = out, .verbose = verbose, .roles = &sim_roles()};
   if (progress) {
     const bool tty = isatty(STDERR_FILENO) != 0;
     options.on_progress = [tty](double sim_s, double end_s, double wall_s) {
@@ -138,7 +145,7 @@ int main(int argc, char** argv) {
     sets.push_back(*std::move(o));
   }
   if (*sweep_cmd) {
-    auto scenario = cairn::sim::parse_scenario_file(path, sets);
+    auto scenario = cairn::sim::parse_scenario_file(path, sim_roles(), sets);
     if (!scenario.ok()) {
       std::cerr << scenario.status().message() << "\n";
       return 2;
@@ -149,7 +156,7 @@ int main(int argc, char** argv) {
     return cairn::sim::run_sweep(options);
   }
   if (*check_cmd) {
-    auto scenario = cairn::sim::parse_scenario_file(path, sets);
+    auto scenario = cairn::sim::parse_scenario_file(path, sim_roles(), sets);
     if (!scenario.ok()) {
       std::cerr << scenario.status().message() << "\n";
       return 2;

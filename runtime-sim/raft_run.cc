@@ -31,6 +31,7 @@ raft::wire::AdminOp admin_op(FaultKind kind) {
 RaftRun::RaftRun(const Scenario& scenario, RaftEventRecorder::Record record)
     : scenario_(scenario),
       admin_id_(static_cast<NodeId>(scenario.nodes.size() + scenario.workload().clients + 1)),
+      servers_{scenario.kv_server_ids()},
       events_(recorder_, std::move(record)) {}
 
 std::vector<NodeSpec> RaftRun::client_specs() const {
@@ -48,6 +49,7 @@ std::vector<NodeSpec> RaftRun::client_specs() const {
 void RaftRun::add_hooks(Hooks& hooks) {
   hooks.set<raft::RaftObserver>(&events_);
   hooks.set<kv::KvHistorySink>(this);
+  hooks.set<kv::KvServers>(&servers_);
 }
 
 RoleSettings RaftRun::settings_for(const NodeSpec& spec) const {
@@ -158,6 +160,7 @@ void RaftRun::add_metrics(std::map<std::string, double>& m) const {
   m["kv_ops_invoked"] = static_cast<double>(history_.size());
   m["kv_ops_answered"] = static_cast<double>(answered);
   m["kv_writes_answered"] = static_cast<double>(writes_answered(Duration(0), Duration::max()));
+  if (scenario_.meta_ids().empty()) return;  // clients of another role: no Raft to report
   m["raft_leaders_elected"] = static_cast<double>(recorder_.leaders());
   m["raft_elections_started"] = static_cast<double>(events_.elections_started());
   m["raft_log_truncations"] = static_cast<double>(events_.truncations());

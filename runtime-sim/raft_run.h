@@ -1,7 +1,8 @@
 // The Raft side of a simulated run (runtime-sim): names the simulated clients, lends the
-// `meta` and `kv_client` roles their hooks, collects what the checkers need (every node's Raft
-// events through a RaftSafetyRecorder, every client operation with its invoke and answer times),
-// and judges the checks raft_safety, linearizable and progress. Holds no protocol logic.
+// `meta` and `kv_client` roles (or another role serving the key-value protocol) their hooks,
+// collects what the checkers need (every node's Raft events through a RaftSafetyRecorder, every
+// client operation with its invoke and answer times), and judges the checks raft_safety,
+// linearizable and progress. Holds no protocol logic.
 #pragma once
 
 #include <memory>
@@ -57,6 +58,7 @@ class RaftRun final : public kv::KvHistorySink {
 
   const Scenario& scenario_;
   const NodeId admin_id_;  // the admin client's id, if the scenario has membership actions
+  kv::KvServers servers_;  // where key-value clients send their requests
   check::RaftSafetyRecorder recorder_;
   RaftEventRecorder events_;  // wraps recorder_
   std::vector<check::KvOperation> history_;

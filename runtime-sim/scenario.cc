@@ -77,14 +77,21 @@ absl::Status validate_raft(const Scenario& s) {
       }
     }
   }
-  if (meta.empty()) {
-    for (const char* name : {"raft_safety", "linearizable", "progress"}) {
+  if (meta.empty() && s.checks.contains("raft_safety")) {
+    return error_at(s, s.checks.at("raft_safety").line, "raft_safety needs nodes with role meta");
+  }
+  if (s.kv_server_ids().empty()) {
+    // Key-value clients talk to meta, or to another role serving their protocol (a lab's).
+    const std::string servers = absl::StrJoin(s.kv_server_roles, " or ");
+    for (const char* name : {"linearizable", "progress"}) {
       if (s.checks.contains(name)) {
         return error_at(s, s.checks.at(name).line,
-                        absl::StrCat(name, " needs nodes with role meta"));
+                        absl::StrCat(name, " needs nodes with role ", servers));
       }
     }
-    if (s.workload().clients > 0) return error_at(s, 0, "a workload needs nodes with role meta");
+    if (s.workload().clients > 0) {
+      return error_at(s, 0, absl::StrCat("a workload needs nodes with role ", servers));
+    }
   }
   const bool storage = !s.nodes_with("storage").empty();
   if (s.chunks().clients > 0 && !storage) {
@@ -159,6 +166,15 @@ std::vector<NodeId> Scenario::nodes_with(std::string_view role) const {
 }
 
 std::vector<NodeId> Scenario::meta_ids() const { return nodes_with("meta"); }
+
+std::vector<NodeId> Scenario::kv_server_ids() const {
+  std::vector<NodeId> out;
+  for (const std::string& role : kv_server_roles) {
+    for (NodeId id : nodes_with(role)) out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 std::vector<NodeId> Scenario::voter_ids() const {
   return meta().raft.voters.empty() ? meta_ids() : meta().raft.voters;

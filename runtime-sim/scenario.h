@@ -181,6 +181,10 @@ struct Scenario {
   // Options of each role by role name, from the role's settings section (membership:,
   // raft:, workload: ...; docs/settings.md). A role absent here runs with its defaults.
   RoleSettings roles;
+  // The node roles serving the key-value client protocol (wire::kKvRequest), from the
+  // registry the scenario was read with: `meta`, and any other that serves it (a lab's).
+  // Key-value clients (`workload:`) talk to the nodes holding them.
+  std::vector<std::string> kv_server_roles{"meta"};
 
   // Typed views of the built-in roles' options (default-made on first use).
   membership::MembershipOptions& membership() {
@@ -214,6 +218,8 @@ struct Scenario {
   std::vector<NodeId> node_ids() const;
   // Nodes with role `meta`, and the initial voters among them.
   std::vector<NodeId> meta_ids() const;
+  // Nodes holding one of kv_server_roles, in id order.
+  std::vector<NodeId> kv_server_ids() const;
   // Nodes that hold `role`, in id order.
   std::vector<NodeId> nodes_with(std::string_view role) const;
   std::vector<NodeId> voter_ids() const;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "core/base/units.h"
 #include "core/roles/builtin.h"
+#include "core/wire/message_types.h"
 #include "runtime-real/settings/role_settings.h"
 #include "runtime-sim/scenario.h"
 #include "runtime-sim/scenario_read.h"
@@ -32,6 +33,13 @@ class ScenarioReader {
       if (!r.settings.empty()) keys.push_back(r.settings);
     }
     only_keys(root, "the scenario", keys);
+    s_.kv_server_roles.clear();
+    for (const RoleInfo& r : roles_.roles()) {
+      const auto& t = r.client_types;
+      if (std::find(t.begin(), t.end(), wire::kKvRequest) != t.end()) {
+        s_.kv_server_roles.push_back(r.name);
+      }
+    }
     if (!root["name"]) fail(root, "the scenario needs a 'name'");
     s_.name = scalar(root["name"], "name");
     if (root["description"]) s_.description = scalar(root["description"], "description");

@@ -44,7 +44,7 @@ World::World(const Scenario& scenario, const RunOptions& options)
       network_(scenario.network),
       truth_(scenario.node_ids()) {
   roles_ = options_.roles != nullptr ? options_.roles : &(builtin_ = builtin_roles());
-  if (!scenario_.meta_ids().empty()) {
+  if (!scenario_.kv_server_ids().empty()) {
     raft_ = std::make_unique<RaftRun>(
         scenario_, [this](NodeId node, const Event& e) { record(now(), node, e); });
     raft_->add_hooks(hooks_);

@@ -64,6 +64,12 @@ class KvHistorySink {
   virtual void admin_done(const AdminAction& action, bool ok, uint32_t attempts) = 0;
 };
 
+// The nodes clients send requests to, lent by a runner whose servers are not the `meta`
+// nodes (another role serving the key-value protocol, such as a lab's). Absent: `meta`.
+struct KvServers {
+  std::vector<cairn::NodeId> nodes;
+};
+
 class KvClient final : public Service {
  public:
   static constexpr uint32_t kMaxAdminAttempts = 200;

@@ -27,8 +27,9 @@ RoleInfo client_role() {
     CAIRN_ASSERT(o != nullptr);
     auto* sink = ctx.hooks.get<KvHistorySink>();
     if (sink == nullptr) return absl::FailedPreconditionError("kv_client needs a history sink");
-    std::vector<NodeId> servers = ctx.members("meta");
-    if (servers.empty()) return absl::FailedPreconditionError("kv_client needs meta nodes");
+    const auto* lent = ctx.hooks.get<KvServers>();
+    std::vector<NodeId> servers = lent != nullptr ? lent->nodes : ctx.members("meta");
+    if (servers.empty()) return absl::FailedPreconditionError("kv_client needs servers");
     return node.add(
         std::make_unique<KvClient>(ctx.runtime, std::move(servers), o->workload, o->admin, sink));
   };

@@ -5,7 +5,8 @@
 //   kv_client  a simulated client driving a workload against the meta nodes (a client
 //              endpoint made by the runner, not a node role); section `workload`.
 // Hooks they read: raft::RaftObserver (checkers of Raft safety), kv::KvHistorySink
-// (required by kv_client: where its history goes).
+// (required by kv_client: where its history goes), kv::KvServers (where its requests go;
+// absent: the meta nodes).
 #pragma once
 
 #include "core/base/settings.h"

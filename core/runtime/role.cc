@@ -8,10 +8,21 @@
 namespace cairn {
 namespace {
 
-std::vector<MessageType> all_types(const RoleInfo& r) {
-  std::vector<MessageType> out = r.peer_types;
-  out.insert(out.end(), r.client_types.begin(), r.client_types.end());
-  return out;
+bool contains(const std::vector<MessageType>& types, MessageType t) {
+  return std::find(types.begin(), types.end(), t) != types.end();
+}
+
+// A type two roles may not both serve: any peer type of either. Client types may be shared
+// (two servers of one client protocol, such as meta's key-value store and a lab's
+// primary-backup register); a node holding both is refused by Node::add.
+bool clash(const RoleInfo& a, const RoleInfo& b, MessageType& type) {
+  for (MessageType t : a.peer_types) {
+    if (contains(b.peer_types, t) || contains(b.client_types, t)) return type = t, true;
+  }
+  for (MessageType t : a.client_types) {
+    if (contains(b.peer_types, t)) return type = t, true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -30,12 +41,10 @@ absl::Status RoleRegistry::add(RoleInfo role) {
                                                    "'"));
     }
     if (r.client_endpoint && role.client_endpoint) continue;  // never on one endpoint
-    for (MessageType t : all_types(r)) {
-      const std::vector<MessageType> mine = all_types(role);
-      if (std::find(mine.begin(), mine.end(), t) != mine.end()) {
-        return absl::AlreadyExistsError(
-            absl::StrCat("roles '", r.name, "' and '", role.name, "' both serve type ", t));
-      }
+    MessageType t = 0;
+    if (clash(r, role, t)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("roles '", r.name, "' and '", role.name, "' both serve type ", t));
     }
   }
   roles_.push_back(std::move(role));

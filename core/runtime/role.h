@@ -77,9 +77,11 @@ struct RoleInfo {
 
 class RoleRegistry {
  public:
-  // AlreadyExists if a role of that name, or one serving one of its message types, is
+  // AlreadyExists if a role of that name, or one serving one of its peer types, is
   // registered (two client-endpoint roles may share types: a runner gives each client
-  // endpoint one role); InvalidArgument if it has no name or no install().
+  // endpoint one role; two node roles may share client types, as two servers of one client
+  // protocol do, and never sit on one node); InvalidArgument if it has no name or no
+  // install().
   absl::Status add(RoleInfo role);
   const RoleInfo* find(std::string_view name) const;
   // The role whose settings section is `section`, or nullptr.
