@@ -117,6 +117,12 @@ grep -q '^1,1,PASS,FAIL,' "$work/swf/sweep.csv" || fail "sweep.csv: seed 1 row"
 out=$("$sim" sweep "$src/scenarios/fd-quickstart.yaml" --seeds 3..1 --out "$work/swbad" 2>&1); status=$?
 [ $status -eq 2 ] && echo "$out" | grep -q -- "--seeds must be A..B" || fail "--seeds 3..1: exit $status, said $out"
 [ ! -e "$work/swbad" ] || fail "--seeds 3..1: a sweep started anyway"
+# --slurm without Slurm: exit 2 and sbatch's complaint, nothing tabulated.
+out=$(PATH=/nonexistent "$sim" sweep "$src/scenarios/fd-quickstart.yaml" --seeds 1..2 --slurm --out "$work/swnoslurm" 2>&1); status=$?
+[ $status -eq 2 ] || fail "--slurm without sbatch: exit $status, want 2"
+echo "$out" | grep -q "cairn-sim sweep --slurm: sbatch did not take the job .*not found" || fail "--slurm without sbatch said: $out"
+grep -q '^#SBATCH --array=0-0%' "$work/swnoslurm/sweep.sbatch" || fail "--slurm wrote no batch script"
+[ ! -e "$work/swnoslurm/sweep.csv" ] || fail "--slurm without sbatch wrote a table"
 
 # --progress reports on stderr and leaves the trace unchanged.
 "$sim" run "$src/scenarios/fd-quickstart.yaml" --seed 7 --out "$work/q7p" --progress >/dev/null \
@@ -186,6 +192,25 @@ if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
   out=$(/usr/bin/python3 "$src/analysis/plot_raft.py" "$work/q7a" 2>&1); status=$?
   [ $status -eq 2 ] || fail "plot_raft.py on a membership run: exit $status, want 2"
   echo "$out" | grep -q "cannot plot: .* is not a Raft run" || fail "plot_raft.py on a membership run said: $out"
+  # sweep draws sweep.png from sweep.csv; the script refuses what is not a sweep table.
+  grep -q "^plot: $work/sw/sweep.png$" "$work/sw.txt" || fail "sweep did not report its plot: $(tail -2 "$work/sw.txt")"
+  [ -s "$work/sw/sweep.png" ] || fail "sweep.png missing"
+  /usr/bin/python3 "$src/analysis/plot_sweep.py" "$work/swf/sweep.csv" "$work/swf-again.png" >/dev/null \
+    && [ -s "$work/swf-again.png" ] || fail "plot_sweep.py on a sweep with a failing seed"
+  expect_refusal() {  # file, words
+    local out status
+    out=$(/usr/bin/python3 "$src/analysis/plot_sweep.py" "$1" 2>&1); status=$?
+    [ $status -eq 2 ] || fail "plot_sweep.py $1: exit $status, want 2"
+    echo "$out" | grep -q "^cannot plot: .*$2" || fail "plot_sweep.py $1 said: $out"
+  }
+  expect_refusal "$work/q7a/metrics.csv" "is not a sweep table"
+  expect_refusal "$work/nothing.csv" "does not exist"
+  head -1 "$work/sw/sweep.csv" >"$work/header-only.csv"
+  expect_refusal "$work/header-only.csv" "has no rows"
+  { head -1 "$work/sw/sweep.csv"; echo "5,0,PASS"; } >"$work/short-row.csv"
+  expect_refusal "$work/short-row.csv" "the row of seed 5 has 3 columns"
+  printf 'seed,exit,trace_hash\n1,0,ab\n' >"$work/bare.csv"
+  expect_refusal "$work/bare.csv" "neither checks nor figures"
 fi
 
 echo "cli_test: $fails failure(s)"
