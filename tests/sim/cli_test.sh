@@ -177,6 +177,37 @@ sed 's/network: {loss: 0.05,/network: {loss: 0.5,/' "$src/scenarios/fd-lossy-net
 "$sim" run "$work/lossy50.yaml" --out "$work/lossy50" >"$work/lossy50.txt"; [ $? -eq 1 ] || fail "loss 0.5 should fail a check"
 grep -q 'FAIL  false_deaths' "$work/lossy50.txt" || fail "loss 0.5: false_deaths did not fail"
 
+# CAP: local reads stay available through the partition and the checker shows the stale
+# read it allowed, as a short counterexample with times (the scenario wants the violation).
+"$sim" run "$src/scenarios/cap-stale-reads.yaml" --out "$work/cap" >"$work/cap.txt" || fail "cap-stale-reads failed its checks"
+grep -q 'PASS  linearizable      NOT linearizable, .* (a violation was wanted); shortest counterexample ([2-6] of the' "$work/cap.txt" \
+  || fail "cap-stale-reads: $(grep -A2 linearizable "$work/cap.txt")"
+grep -A1 'shortest counterexample' "$work/cap.txt" | grep -q '^ *[0-9.]*s \.\. [0-9.]*s *c[0-9] *put(k[0-9], c[0-9]*\.[0-9]*) -> ok$' \
+  || fail "cap-stale-reads: counterexample lines: $(grep -A4 'shortest counterexample' "$work/cap.txt")"
+grep -q '"counterexample_operations": [2-6]' "$work/cap/summary.json" || fail "summary.json lacks counterexample_operations"
+# With linearizable reads the history is linearizable and the cut-off side serves no read.
+"$sim" run "$src/scenarios/cap-stale-reads.yaml" --set workload.stale_reads=false \
+  --set checks.linearizable.want=linearizable --out "$work/capl" >"$work/capl.txt"; [ $? -eq 1 ] || fail "cap with linearizable reads: want exit 1 (expect)"
+grep -q 'PASS  linearizable      linearizable, ' "$work/capl.txt" || fail "cap with linearizable reads: $(grep linearizable "$work/capl.txt")"
+grep -q 'FAIL  expect .*kv_local_reads' "$work/capl.txt" || fail "cap with linearizable reads: $(grep expect "$work/capl.txt")"
+# An unsafe Raft: off by default (all checks pass); switched on, the acknowledged writes of
+# an isolated leader are lost and the linearizability failure is a few operations long.
+"$sim" run "$src/scenarios/raft-unsafe-ack.yaml" --out "$work/ua" >/dev/null || fail "raft-unsafe-ack (bug off) failed its checks"
+"$sim" run "$src/scenarios/raft-unsafe-ack.yaml" --set unsafe.raft_bug=ack_before_majority --out "$work/ub" >"$work/ub.txt"; status=$?
+[ $status -eq 1 ] || fail "raft-unsafe-ack with the bug: exit $status, want 1"
+grep -q 'FAIL  linearizable      NOT linearizable, .*; shortest counterexample ([2-6] of the' "$work/ub.txt" \
+  || fail "raft-unsafe-ack with the bug: $(grep -A3 linearizable "$work/ub.txt")"
+grep -q 'FAIL  raft_safety' "$work/ub.txt" || fail "raft-unsafe-ack with the bug: raft_safety did not fail"
+[ "$(hash_of "$work/ua")" != "$(hash_of "$work/ub")" ] || fail "the planted bug changed nothing"
+out=$("$sim" check "$src/scenarios/raft-unsafe-ack.yaml" --set unsafe.raft_bug=typo 2>&1); status=$?
+[ $status -eq 2 ] && echo "$out" | grep -q "^--set unsafe.raft_bug=typo: unknown raft_bug 'typo' (known: none, ack_before_majority" \
+  || fail "unsafe.raft_bug=typo: exit $status, said $out"
+out=$("$sim" check "$src/scenarios/cap-stale-reads.yaml" --set checks.linearizable.want=maybe 2>&1); status=$?
+[ $status -eq 2 ] && echo "$out" | grep -q "want must be linearizable (the default) or violation" \
+  || fail "linearizable.want=maybe: exit $status, said $out"
+out=$("$sim" check "$src/scenarios/fd-quickstart.yaml" --set unsafe.raft_bug=ack_before_majority 2>&1); status=$?
+[ $status -eq 2 ] && echo "$out" | grep -q "raft_bug needs nodes with the meta role" || fail "raft_bug without meta nodes: exit $status, said $out"
+
 # The analysis script turns a run folder into plots (when matplotlib is installed).
 if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
   /usr/bin/python3 "$src/analysis/plot_membership.py" "$work/q7a" >/dev/null || fail "plot script failed"
