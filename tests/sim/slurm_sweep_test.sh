@@ -3,7 +3,8 @@
 # host (auth/none, so no munge key is needed), starts slurmctld and slurmd as the current
 # user with every file under WORK_DIR, runs a small sweep as a job array, checks that its
 # sweep.csv equals the same sweep run locally, and stops the daemons. Skipped (exit 0 with
-# a message) when Slurm is not installed or the daemons cannot start here.
+# a message) when Slurm is not installed; a Slurm that is installed but does not come up
+# fails the test, with the end of its logs.
 # Usage: slurm_sweep_test.sh CAIRN_SIM SOURCE_DIR WORK_DIR
 set -uo pipefail
 sim=$1 src=$2 work=$3
@@ -63,9 +64,10 @@ stop() {
   done
 }
 trap stop EXIT
+logs() { tail -n 5 "$work"/log/*.log 2>/dev/null; }
 if ! slurmctld -f "$SLURM_CONF" -i || ! slurmd -f "$SLURM_CONF"; then
-  echo "SKIPPED: the Slurm daemons did not start here (see $work/log)"
-  exit 0
+  echo "FAIL: the Slurm daemons did not start:"; logs
+  exit 1
 fi
 # Wait (bounded) until the node is idle: the controller must have heard from slurmd.
 ready=0
@@ -74,8 +76,8 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 if [ $ready -eq 0 ]; then
-  echo "SKIPPED: the Slurm node never became idle (sinfo: $(sinfo 2>&1 | tail -1); see $work/log)"
-  exit 0
+  echo "FAIL: the Slurm node never became idle (sinfo: $(sinfo 2>&1 | tail -1)):"; logs
+  exit 1
 fi
 
 # The same sweep, locally and as a job array of 3 tasks (2 seeds each, the last one 1).
