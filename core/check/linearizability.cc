@@ -242,16 +242,25 @@ std::vector<size_t> Shrinker::run(uint64_t& steps) {
   }
   std::vector<size_t> set = prefix(hi);
   CAIRN_ASSERT(!set.empty());
-  // Remove chunks, halving their size down to single operations, later ones first.
-  for (size_t chunk = std::max<size_t>(1, set.size() / 2);; chunk /= 2) {
+  // Remove chunks, halving their size down to single operations, later ones first; then
+  // single operations again until a whole pass removes none (1-minimal). Every pass after
+  // the first single one removed an operation, so there are at most set.size() of them.
+  auto pass = [&](size_t chunk) {
+    size_t removed = 0;
     for (size_t end = set.size(); end > 0 && set.size() > 1;) {
       const size_t begin = end > chunk ? end - chunk : 0;
       std::vector<size_t> rest(set.begin(), set.begin() + static_cast<long>(begin));
       rest.insert(rest.end(), set.begin() + static_cast<long>(end), set.end());
-      if (!rest.empty() && closed(rest) && fails(rest, steps)) set = std::move(rest);
+      if (!rest.empty() && closed(rest) && fails(rest, steps)) {
+        set = std::move(rest);
+        removed += end - begin;
+      }
       end = std::min(begin, set.size());
     }
-    if (chunk <= 1) break;
+    return removed;
+  };
+  for (size_t chunk = set.size() / 2; chunk > 1; chunk /= 2) pass(chunk);
+  while (pass(1) > 0) {
   }
   CAIRN_ASSERT(closed(set));
   return set;
