@@ -1,11 +1,10 @@
 #include "runtime-sim/sweep_slurm.h"
 
-#include <unistd.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
