@@ -4,6 +4,7 @@
 //                 [--progress | --no-progress]
 //   cairn-sim check SCENARIO.yaml [--set KEY=VALUE ...]       (validate only)
 //   cairn-sim sweep SCENARIO.yaml --seeds A..B [--set KEY=VALUE ...] [--jobs N] [--out DIR]
+//                   [--slurm [--per-task N]]
 //
 // Exit status: 0 every check passed, 1 a check failed, 2 bad usage or a bad scenario.
 #include <unistd.h>
@@ -124,6 +125,13 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--jobs", jobs, "runs at a time (default: number of cores)")
       ->check(CLI::Range(1, 4096));
   sweep_cmd->add_option("--out", out, "sweep folder (default runs/NAME-sweep)");
+  bool slurm = false;
+  int per_task = 10;
+  sweep_cmd->add_flag("--slurm", slurm,
+                      "run the seeds as a Slurm job array (sbatch --wait), --jobs tasks at a "
+                      "time; the folder must be shared with the compute nodes");
+  sweep_cmd->add_option("--per-task", per_task, "with --slurm: seeds per array task (default 10)")
+      ->check(CLI::Range(1, 1000000));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -150,7 +158,11 @@ int main(int argc, char** argv) {
       std::cerr << scenario.status().message() << "\n";
       return 2;
     }
-    cairn::sim::SweepOptions options{.scenario = path, .set_args = set_args, .jobs = jobs};
+    cairn::sim::SweepOptions options{.scenario = path,
+                                     .set_args = set_args,
+                                     .jobs = jobs,
+                                     .slurm = slurm,
+                                     .seeds_per_task = per_task};
     if (!parse_seed_range(seeds, options.first_seed, options.last_seed)) return 2;
     options.out = out.empty() ? "runs/" + scenario->name + "-sweep" : out;
     return cairn::sim::run_sweep(options);

@@ -107,18 +107,55 @@ CheckResult RaftRun::judge(const std::string& name, const CheckSpec& spec) const
     r.figures["applied"] = static_cast<double>(recorder_.applies());
     return r;
   }
-  if (name == "linearizable") {
-    const check::LinearizabilityResult l = check::check_kv_linearizable(history_, spec.max_steps);
-    r.pass = l.verdict != check::LinVerdict::kNotLinearizable;
-    r.judged = l.verdict != check::LinVerdict::kUnknown;
-    r.detail = absl::StrCat(check::verdict_name(l.verdict), ", ", history_.size(), " operations",
-                            l.key.empty() ? "" : absl::StrCat("; key ", l.key, ": "),
-                            l.explanation.substr(0, 400));
-    r.figures["operations"] = static_cast<double>(history_.size());
-    r.figures["steps"] = static_cast<double>(l.steps);
-    return r;
-  }
+  if (name == "linearizable") return judge_linearizable(spec);
   return judge_progress(spec);
+}
+
+CheckResult RaftRun::judge_linearizable(const CheckSpec& spec) const {
+  CheckResult r;
+  const check::LinearizabilityResult l = check::check_kv_linearizable(history_, spec.max_steps);
+  const bool violated = l.verdict == check::LinVerdict::kNotLinearizable;
+  r.pass = violated == spec.want_violation;
+  r.judged = l.verdict != check::LinVerdict::kUnknown;
+  r.detail = absl::StrCat(check::verdict_name(l.verdict), ", ", history_.size(), " operations",
+                          spec.want_violation ? " (a violation was wanted)" : "");
+  r.figures["operations"] = static_cast<double>(history_.size());
+  r.figures["steps"] = static_cast<double>(l.steps);
+  if (l.verdict == check::LinVerdict::kUnknown) {
+    absl::StrAppend(&r.detail, "; key ", l.key, ": ", l.explanation.substr(0, 400));
+  }
+  if (!violated) return r;
+  r.figures["counterexample_operations"] = static_cast<double>(l.counterexample.size());
+  absl::StrAppend(&r.detail, "; shortest counterexample (", l.counterexample.size(), " of the ",
+                  l.key_operations, " operations on key ", l.key,
+                  "; no order of them respects real time and gives every result):");
+  for (size_t i : l.counterexample) absl::StrAppend(&r.detail, "\n      ", describe_op(i));
+  return r;
+}
+
+std::string RaftRun::client_name(uint64_t id) const {
+  const auto first_client = static_cast<uint64_t>(scenario_.nodes.size() + 1);
+  if (id == admin_id_) return "admin";
+  if (id >= first_client) return absl::StrCat("c", id - first_client + 1);
+  return absl::StrCat("id", id);
+}
+
+std::string RaftRun::describe_op(size_t i) const {
+  static constexpr const char* kNames[] = {"get", "put", "cas", "delete", "put_if_absent"};
+  const check::KvOperation& op = history_[i];
+  std::string s = absl::StrFormat(
+      "%9.6fs .. %-10s %-3s %s(%s", to_seconds(invoked_at_[i].time_since_epoch()),
+      op.ret ? absl::StrFormat("%.6fs", to_seconds(answered_at_[i].time_since_epoch()))
+             : std::string("never"),
+      client_name(op.client), kNames[static_cast<int>(op.kind)], op.key);
+  if (op.kind == check::KvOpKind::kCas) absl::StrAppend(&s, ", ", op.expected);
+  if (op.kind != check::KvOpKind::kGet && op.kind != check::KvOpKind::kDelete) {
+    absl::StrAppend(&s, ", ", op.value);
+  }
+  absl::StrAppend(&s, ")");
+  if (!op.ret) return s + " -> no answer";
+  if (op.kind == check::KvOpKind::kGet) return s + (op.ok ? " -> " + op.output : " -> not found");
+  return s + (op.ok ? " -> ok" : " -> refused");
 }
 
 CheckResult RaftRun::judge_progress(const CheckSpec& spec) const {
@@ -195,12 +232,8 @@ std::string RaftRun::commit_rate_report() const {
 }
 
 std::string RaftRun::history() const {
-  const auto first_client = static_cast<uint64_t>(scenario_.nodes.size() + 1);
-  return history_jsonl(history_, invoked_at_, answered_at_, [&](uint64_t id) -> std::string {
-    if (id == admin_id_) return "admin";
-    if (id >= first_client) return absl::StrCat("c", id - first_client + 1);
-    return absl::StrCat("id", id);
-  });
+  return history_jsonl(history_, invoked_at_, answered_at_,
+                       [&](uint64_t id) { return client_name(id); });
 }
 
 }  // namespace cairn::sim

@@ -55,6 +55,11 @@ class RaftRun final : public kv::KvHistorySink {
 
  private:
   CheckResult judge_progress(const CheckSpec& spec) const;
+  // linearizable: the verdict, and a violation's shortest counterexample, one operation a
+  // line with its simulated invoke and answer times and its client.
+  CheckResult judge_linearizable(const CheckSpec& spec) const;
+  std::string client_name(uint64_t id) const;  // "c3", "admin"
+  std::string describe_op(size_t i) const;     // history_[i], for people
 
   const Scenario& scenario_;
   const NodeId admin_id_;  // the admin client's id, if the scenario has membership actions

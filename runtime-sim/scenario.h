@@ -19,6 +19,7 @@
 #include "core/kv/kv_client.h"
 #include "core/kv/roles.h"
 #include "core/membership/options.h"
+#include "core/raft/testing/faults.h"
 #include "core/runtime/message.h"
 #include "core/runtime/role.h"
 #include "core/runtime/time.h"
@@ -138,6 +139,7 @@ struct Expectation {
 };
 
 struct CheckSpec {
+  bool want_violation = false;           // linearizable: {want: violation} passes on a violation
   std::optional<Duration> max_duration;  // detection_time, recovery_time, heal_time;
                                          // progress: after_last_fault
   std::optional<int64_t> max_count;      // false_suspicions, false_deaths
@@ -178,6 +180,9 @@ struct Scenario {
   RandomFaultSpec random_faults;
   std::map<std::string, CheckSpec> checks;
   Duration metrics_interval = std::chrono::seconds(1);
+  // `unsafe: {raft_bug: ...}`: a protocol bug planted in every meta node (a lesson; never
+  // anything but kNone unless a scenario names one). core/raft/testing/faults.h.
+  raft::testing::Bug raft_bug = raft::testing::Bug::kNone;
   // Options of each role by role name, from the role's settings section (membership:,
   // raft:, workload: ...; docs/settings.md). A role absent here runs with its defaults.
   RoleSettings roles;

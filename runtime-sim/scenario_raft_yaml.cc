@@ -3,6 +3,7 @@
 // settings, read by runtime-real/settings/role_settings.h.) Documented for students in
 // docs/scenarios-raft.md.
 #include "absl/strings/str_cat.h"
+#include "core/raft/testing/faults.h"
 #include "runtime-sim/scenario_read.h"
 
 namespace cairn::sim::yaml {
@@ -37,12 +38,43 @@ bool read_raft_action(const YAML::Node& f, const Scenario& s, Fault& out) {
   return false;
 }
 
+void read_unsafe(const YAML::Node& n, Scenario& s) {
+  only_keys(n, "unsafe", {"raft_bug"});
+  if (!n["raft_bug"]) return;
+  static const std::pair<const char*, raft::testing::Bug> kBugs[] = {
+      {"none", raft::testing::Bug::kNone},
+      {"vote_without_log_check", raft::testing::Bug::kVoteWithoutLogCheck},
+      {"commit_old_term_by_count", raft::testing::Bug::kCommitOldTermByCount},
+      {"ack_before_majority", raft::testing::Bug::kAckBeforeMajority}};
+  const std::string name = scalar(n["raft_bug"], "raft_bug");
+  for (const auto& [key, bug] : kBugs) {
+    if (name != key) continue;
+    if (bug != raft::testing::Bug::kNone && s.meta_ids().empty()) {
+      fail(n["raft_bug"], "raft_bug needs nodes with the meta role");
+    }
+    s.raft_bug = bug;
+    return;
+  }
+  fail(n["raft_bug"], absl::StrCat("unknown raft_bug '", name,
+                                   "' (known: none, ack_before_majority, "
+                                   "vote_without_log_check, commit_old_term_by_count)"));
+}
+
 bool read_raft_check(const std::string& name, const YAML::Node& n, CheckSpec& spec) {
   if (name == "raft_safety") {
     if (!n.IsNull()) only_keys(n, name, {});
   } else if (name == "linearizable" || name == "namespace_linearizable") {
     if (n.IsNull()) return true;
-    only_keys(n, name, {"max_steps"});
+    only_keys(n, name,
+              name == "linearizable" ? std::vector<std::string>{"max_steps", "want"}
+                                     : std::vector<std::string>{"max_steps"});
+    if (n["want"]) {
+      const std::string want = scalar(n["want"], "want");
+      if (want != "linearizable" && want != "violation") {
+        fail(n["want"], "want must be linearizable (the default) or violation");
+      }
+      spec.want_violation = want == "violation";
+    }
     if (n["max_steps"]) {
       spec.max_steps = static_cast<uint64_t>(integer(n["max_steps"], "max_steps", 1, INT64_MAX));
     }

@@ -20,6 +20,8 @@ Fault read_disk_fault(const YAML::Node& f, const Scenario& s);
 // Fills `out` if `f` is a membership action (add_learner, promote, remove,
 // transfer_leader); returns whether it was one.
 bool read_raft_action(const YAML::Node& f, const Scenario& s, Fault& out);
+// `unsafe: {raft_bug: NAME}`: a planted Raft bug. REQUIRES: the platform was read.
+void read_unsafe(const YAML::Node& n, Scenario& s);
 // raft_safety, linearizable, namespace_linearizable, progress; false if `name` is none of them.
 bool read_raft_check(const std::string& name, const YAML::Node& n, CheckSpec& spec);
 

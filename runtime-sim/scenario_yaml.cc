@@ -26,9 +26,9 @@ class ScenarioReader {
   ScenarioReader(Scenario& s, const RoleRegistry& roles) : s_(s), roles_(roles) {}
 
   void read(const YAML::Node& root) {
-    std::vector<std::string> keys{"name",     "description", "seed",     "duration",
-                                  "platform", "network",     "faults",   "random_faults",
-                                  "checks",   "metrics",     "transport"};
+    std::vector<std::string> keys{"name",     "description", "seed",      "duration",
+                                  "platform", "network",     "faults",    "random_faults",
+                                  "checks",   "metrics",     "transport", "unsafe"};
     for (const RoleInfo& r : roles_.roles()) {
       if (!r.settings.empty()) keys.push_back(r.settings);
     }
@@ -56,6 +56,7 @@ class ScenarioReader {
       read_transport(root["transport"], s_,
                      root["membership"] && root["membership"]["first_contact"]);
     }
+    if (root["unsafe"]) yaml::read_unsafe(root["unsafe"], s_);
     if (root["faults"]) read_faults(root["faults"]);
     if (root["random_faults"]) read_random_faults(root["random_faults"]);
     if (root["checks"]) read_checks(root["checks"]);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "runtime-sim/sweep_slurm.h"
 #include "yaml-cpp/yaml.h"
 
 namespace cairn::sim {
@@ -125,20 +127,8 @@ void write_csv(const SweepOptions& o, const std::vector<SeedResult>& results,
   }
 }
 
-}  // namespace
-
-int run_sweep(const SweepOptions& o) {
-  std::error_code ec;
-  std::filesystem::create_directories(o.out, ec);
-  if (ec) {
-    std::cerr << o.out << ": cannot create the sweep folder: " << ec.message() << "\n";
-    return 2;
-  }
-  std::vector<SeedResult> results;
-  for (uint64_t s = o.first_seed;; ++s) {
-    results.push_back({.seed = s});
-    if (s == o.last_seed) break;
-  }
+// Runs every seed here, up to o.jobs at a time; fills each result's status.
+bool run_local(const SweepOptions& o, std::vector<SeedResult>& results) {
   std::map<pid_t, size_t> running;  // pid -> index in results
   size_t next = 0;
   while (next < results.size() || !running.empty()) {
@@ -146,7 +136,7 @@ int run_sweep(const SweepOptions& o) {
       const pid_t pid = start(o, results[next].seed);
       if (pid < 0) {
         std::perror("cairn-sim sweep: fork");
-        return 2;
+        return false;
       }
       running[pid] = next++;
     }
@@ -155,12 +145,37 @@ int run_sweep(const SweepOptions& o) {
     if (pid < 0) break;
     auto it = running.find(pid);
     if (it == running.end()) continue;
-    SeedResult& r = results[it->second];
+    results[it->second].status =
+        WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
     running.erase(it);
-    r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-    read_summary(seed_dir(o, r.seed), r);
   }
+  return true;
+}
 
+// Draws DIR/sweep.png with analysis/plot_sweep.py, when Python's matplotlib is there; a
+// plot that cannot be drawn is reported and does not change the sweep's verdict.
+void plot(const SweepOptions& o) {
+  const char* dir = std::getenv("CAIRN_ANALYSIS_DIR");
+  const std::string script =
+      absl::StrCat(dir != nullptr ? dir : CAIRN_ANALYSIS_DIR, "/plot_sweep.py");
+  if (!std::filesystem::exists(script)) {
+    std::printf("plot: not drawn (%s not found; set CAIRN_ANALYSIS_DIR)\n", script.c_str());
+    return;
+  }
+  const std::string cmd =
+      absl::StrCat("/usr/bin/python3 ", shell_word(script), " ", shell_word(o.out + "/sweep.csv"),
+                   " >/dev/null 2>", shell_word(o.out + "/plot.log"));
+  std::fflush(stdout);
+  const int rc = std::system(cmd.c_str());
+  if (rc == 0) {
+    std::printf("plot: %s/sweep.png\n", o.out.c_str());
+  } else {
+    std::printf("plot: not drawn (see %s/plot.log)\n", o.out.c_str());
+  }
+}
+
+// Prints the table, writes sweep.csv and the plot; returns the sweep's exit status.
+int report(const SweepOptions& o, const std::vector<SeedResult>& results) {
   std::set<std::string> checks, figures;
   for (const SeedResult& r : results) {
     for (const auto& [name, pass] : r.checks) checks.insert(name);
@@ -206,7 +221,38 @@ int run_sweep(const SweepOptions& o) {
                 replay.c_str());
   }
   std::printf("\nper seed: %s/sweep.csv\n", o.out.c_str());
+  plot(o);
   return ok == n ? 0 : 1;
+}
+
+}  // namespace
+
+int run_sweep(const SweepOptions& o) {
+  std::error_code ec;
+  std::filesystem::create_directories(o.out, ec);
+  if (ec) {
+    std::cerr << o.out << ": cannot create the sweep folder: " << ec.message() << "\n";
+    return 2;
+  }
+  std::vector<SeedResult> results;
+  for (uint64_t s = o.first_seed;; ++s) {
+    results.push_back({.seed = s});
+    if (s == o.last_seed) break;
+  }
+  if (o.slurm) {
+    std::vector<uint64_t> seeds;
+    for (const SeedResult& r : results) seeds.push_back(r.seed);
+    auto statuses = run_on_slurm(o, seeds);
+    if (!statuses.ok()) {
+      std::cerr << "cairn-sim sweep --slurm: " << statuses.status().message() << "\n";
+      return 2;
+    }
+    for (size_t i = 0; i < results.size(); ++i) results[i].status = (*statuses)[i];
+  } else if (!run_local(o, results)) {
+    return 2;
+  }
+  for (SeedResult& r : results) read_summary(seed_dir(o, r.seed), r);
+  return report(o, results);
 }
 
 }  // namespace cairn::sim

@@ -2,7 +2,10 @@
 // a child process of the same binary (`cairn-sim run ... --seed S --out DIR/seedS`). The
 // children's summary.json files become DIR/sweep.csv (one row per seed, in seed order, with
 // no wall-clock figure, so the same sweep gives the same file) and a table: pass rate per
-// check, p50/p90/max of every number, and a replay command for every failing seed.
+// check, p50/p90/max of every number, and a replay command for every failing seed; then
+// analysis/plot_sweep.py draws DIR/sweep.png from the table. With `slurm`, the runs are a
+// Slurm job array instead of local children (runtime-sim/sweep_slurm.h); the table and the
+// plot are gathered the same way, so both paths give the same sweep.csv.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +19,9 @@ struct SweepOptions {
   std::vector<std::string> set_args;  // "KEY=VALUE", passed on to every run
   uint64_t first_seed = 1, last_seed = 1;
   int jobs = 1;
-  std::string out;  // folder of the sweep
+  std::string out;          // folder of the sweep
+  bool slurm = false;       // submit a Slurm job array instead of running here
+  int seeds_per_task = 10;  // Slurm: seeds one array task runs, one after another
 };
 
 // Runs the sweep; returns the exit status (0 every seed passed, 1 one failed, 2 the sweep

@@ -243,8 +243,13 @@ void World::undisturb_all() {
 void World::after_step(NodeId id) {
   if (raft_ == nullptr || id > scenario_.nodes.size()) return;
   SimNode& n = *nodes_[id - 1];
-  const auto* s = n.node() != nullptr ? n.node()->find<raft::RaftService>() : nullptr;
-  if (s != nullptr && s->raft() != nullptr) raft_->after_step(id, *s->raft());
+  auto* s = n.node() != nullptr ? n.node()->find<raft::RaftService>() : nullptr;
+  if (s == nullptr) return;
+  // A lesson's planted bug (`unsafe:`), again after every restart; kNone plants nothing.
+  if (scenario_.raft_bug != raft::testing::Bug::kNone) {
+    raft::testing::Faults::plant(*s, scenario_.raft_bug);
+  }
+  if (s->raft() != nullptr) raft_->after_step(id, *s->raft());
 }
 
 void World::write_file(const std::string& name, const std::string& bytes) {

@@ -10,6 +10,7 @@ packages=(
   libisal-dev libzstd-dev liblz4-dev libssl-dev libxxhash-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev python3 python3-matplotlib
   clang libclang-rt-14-dev
+  slurm-wlm  # tests/sim/slurm_sweep_test.sh: a one-machine Slurm for sweep --slurm
 )
 
 missing=()

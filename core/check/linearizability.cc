@@ -170,6 +170,102 @@ std::string explain(const std::vector<const KvOperation*>& ops) {
   return out;
 }
 
+// Shrinks one key's failing history (see the header). Works on positions into `ops`.
+class Shrinker {
+ public:
+  Shrinker(const std::vector<const KvOperation*>& ops, uint64_t budget)
+      : ops_(ops), budget_(budget) {
+    for (size_t i = 0; i < ops_.size(); ++i) {
+      if (writes_value(*ops_[i])) writer_[ops_[i]->value] = i;
+    }
+  }
+
+  std::vector<size_t> run(uint64_t& steps);
+
+ private:
+  static bool writes_value(const KvOperation& op) {
+    return op.kind == KvOpKind::kPut || op.kind == KvOpKind::kCas ||
+           op.kind == KvOpKind::kPutIfAbsent;
+  }
+  // The value `op` needs someone to have written, if any.
+  const std::string* needs(const KvOperation& op) const {
+    if (!op.ret || !op.ok) return nullptr;
+    if (op.kind == KvOpKind::kGet) return &op.output;
+    if (op.kind == KvOpKind::kCas) return &op.expected;
+    return nullptr;
+  }
+  // `set` plus the writers its operations need, transitively; sorted.
+  std::vector<size_t> closure(std::vector<size_t> set) const;
+  bool closed(const std::vector<size_t>& set) const { return closure(set).size() == set.size(); }
+  bool fails(const std::vector<size_t>& set, uint64_t& steps) const;
+
+  const std::vector<const KvOperation*>& ops_;
+  uint64_t budget_;
+  std::map<std::string, size_t> writer_;  // value -> position of the op writing it
+};
+
+std::vector<size_t> Shrinker::closure(std::vector<size_t> set) const {
+  std::vector<bool> in(ops_.size(), false);
+  for (size_t i : set) in[i] = true;
+  for (size_t k = 0; k < set.size(); ++k) {
+    const std::string* v = needs(*ops_[set[k]]);
+    if (v == nullptr) continue;
+    auto it = writer_.find(*v);
+    if (it == writer_.end() || in[it->second]) continue;
+    in[it->second] = true;
+    set.push_back(it->second);
+  }
+  std::sort(set.begin(), set.end());
+  return set;
+}
+
+bool Shrinker::fails(const std::vector<size_t>& set, uint64_t& steps) const {
+  std::vector<const KvOperation*> sub;
+  for (size_t i : set) sub.push_back(ops_[i]);
+  Search search(sub, budget_);
+  return search.run(steps) == LinVerdict::kNotLinearizable;
+}
+
+std::vector<size_t> Shrinker::run(uint64_t& steps) {
+  // Positions in invocation order, so that a prefix is "everything invoked before".
+  std::vector<size_t> by_call(ops_.size());
+  for (size_t i = 0; i < by_call.size(); ++i) by_call[i] = i;
+  std::stable_sort(by_call.begin(), by_call.end(),
+                   [&](size_t a, size_t b) { return ops_[a]->call < ops_[b]->call; });
+  auto prefix = [&](size_t n) {
+    return closure(std::vector<size_t>(by_call.begin(), by_call.begin() + static_cast<long>(n)));
+  };
+  size_t lo = 0, hi = ops_.size();  // prefix(hi) fails (the whole key does)
+  while (hi - lo > 1) {
+    const size_t mid = lo + (hi - lo) / 2;
+    (fails(prefix(mid), steps) ? hi : lo) = mid;
+  }
+  std::vector<size_t> set = prefix(hi);
+  CAIRN_ASSERT(!set.empty());
+  // Remove chunks, halving their size down to single operations, later ones first; then
+  // single operations again until a whole pass removes none (1-minimal). Every pass after
+  // the first single one removed an operation, so there are at most set.size() of them.
+  auto pass = [&](size_t chunk) {
+    size_t removed = 0;
+    for (size_t end = set.size(); end > 0 && set.size() > 1;) {
+      const size_t begin = end > chunk ? end - chunk : 0;
+      std::vector<size_t> rest(set.begin(), set.begin() + static_cast<long>(begin));
+      rest.insert(rest.end(), set.begin() + static_cast<long>(end), set.end());
+      if (!rest.empty() && closed(rest) && fails(rest, steps)) {
+        set = std::move(rest);
+        removed += end - begin;
+      }
+      end = std::min(begin, set.size());
+    }
+    return removed;
+  };
+  for (size_t chunk = set.size() / 2; chunk > 1; chunk /= 2) pass(chunk);
+  while (pass(1) > 0) {
+  }
+  CAIRN_ASSERT(closed(set));
+  return set;
+}
+
 }  // namespace
 
 const char* verdict_name(LinVerdict v) {
@@ -218,7 +314,17 @@ LinearizabilityResult check_kv_linearizable(const std::vector<KvOperation>& hist
     if (result.verdict == LinVerdict::kNotLinearizable) continue;  // keep the first violation
     result.verdict = v;
     result.key = key;
-    result.explanation = explain(ops);
+    result.key_operations = ops.size();
+    if (v == LinVerdict::kUnknown) {
+      result.explanation = explain(ops);
+      continue;
+    }
+    std::vector<const KvOperation*> shortest;
+    for (size_t i : Shrinker(ops, max_steps_per_key).run(result.steps)) {
+      shortest.push_back(ops[i]);
+      result.counterexample.push_back(static_cast<size_t>(ops[i] - history.data()));
+    }
+    result.explanation = explain(shortest);
   }
   return result;
 }

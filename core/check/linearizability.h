@@ -6,6 +6,16 @@
 // history is partitioned by key (linearizability is compositional), and the search is
 // bounded by a step budget per key, so a hard history yields kUnknown instead of hanging —
 // deterministically, since the budget counts steps, not time.
+//
+// A history that is not linearizable comes with its shortest counterexample found: a
+// subset of the failing key's operations that still cannot be ordered, 1-minimal (taking
+// away any one more of its operations makes it linearizable, or breaks the next rule), and
+// closed: every value a kept get returned or a kept successful cas expected is written by
+// a kept operation (values are unique per write in Cairn's workloads), so it never blames
+// a read of a value it does not show being written. Shrinking first cuts the history to
+// its shortest failing prefix (by invocation), then removes halves, quarters ... and
+// finally single operations while the rest still fails, each attempt within the same
+// per-key step budget (an attempt that runs out counts as "still linearizable").
 #pragma once
 
 #include <cstdint>
@@ -41,8 +51,11 @@ const char* verdict_name(LinVerdict v);
 struct LinearizabilityResult {
   LinVerdict verdict = LinVerdict::kLinearizable;
   std::string key;          // the first key that is not linearizable (or unknown)
-  std::string explanation;  // its operations, for a human
-  uint64_t steps = 0;       // search steps spent over all keys
+  std::string explanation;  // its shortest counterexample (or, if unknown, its operations)
+  // Not linearizable: indices into the history of the shortest counterexample, by call.
+  std::vector<size_t> counterexample;
+  size_t key_operations = 0;  // operations of `key` in the history
+  uint64_t steps = 0;         // search steps spent over all keys
 };
 
 // REQUIRES: call < *ret for every answered operation.

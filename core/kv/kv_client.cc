@@ -36,6 +36,7 @@ void KvClientOptions::visit(SettingsVisitor& v) {
   v.duration("until", workload.until);
   v.duration("timeout", workload.timeout);
   v.count("retries", workload.max_attempts, 1, 255);
+  v.flag("stale_reads", workload.stale_reads);
 }
 
 absl::Status KvClientOptions::validate() const {
@@ -118,7 +119,14 @@ void KvClient::issue() {
     c.set_expected(it == seen_.end() ? "none" : it->second);
   }
   op_.handle = sink_->invoke(c);
-  session_.run(c, [this](absl::StatusOr<wire::KvResult> r) { finish_op(r); });
+  const bool local = workload_.stale_reads && op == wire::KV_GET;
+  if (local) {
+    // The client's own replica answers; writes go on to the leader they knew.
+    writes_guess_ = session_.leader_guess();
+    session_.set_leader_guess(servers_[rt_.self() % servers_.size()]);
+  }
+  session_.run(
+      c, [this](absl::StatusOr<wire::KvResult> r) { finish_op(r); }, local);
 }
 
 void KvClient::on_message(cairn::NodeId from, const Message& m) {
@@ -132,6 +140,10 @@ void KvClient::on_message(cairn::NodeId from, const Message& m) {
 }
 
 void KvClient::finish_op(const absl::StatusOr<wire::KvResult>& r) {
+  if (writes_guess_ != kNoNode) {
+    session_.set_leader_guess(writes_guess_);
+    writes_guess_ = kNoNode;
+  }
   if (!r.ok()) {  // given up, or refused as invalid: unanswered in the history
     ++abandoned_;
     return schedule_next_op();

@@ -32,6 +32,9 @@ struct KvWorkload {
   Duration timeout = std::chrono::milliseconds(500);  // per attempt
   Duration backoff = std::chrono::milliseconds(50);
   uint32_t max_attempts = 30;  // per operation (at most 255)
+  // Gets go to the client's own replica (servers[id mod n]) as local reads, answered from
+  // that replica's state, possibly stale (the CAP lesson); off: linearizable gets.
+  bool stale_reads = false;
 };
 
 struct AdminAction {
@@ -120,6 +123,7 @@ class KvClient final : public Service {
   Op op_;
   Admin adm_;
   cairn::NodeId admin_target_ = kNoNode;
+  cairn::NodeId writes_guess_ = kNoNode;  // stale reads: the leader guess to restore
   TimerId op_timer_ = kNoTimer;
   TimerId admin_timer_ = kNoTimer;
   std::map<std::string, std::string> seen_;  // key -> a value this client saw or wrote

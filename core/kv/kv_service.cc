@@ -23,6 +23,11 @@ void KvService::on_message(NodeId from, const Message& m) {
   const uint64_t id = req.request_id();
   if (absl::Status st = check_limits(req.command()); !st.ok()) return answer(from, id, st);
   auto done = [this, from, id](absl::StatusOr<std::string> result) { answer(from, id, result); };
+  if (req.command().op() == wire::KV_GET && req.local_read()) {
+    if (!raft_.running()) return done(absl::UnavailableError("starting"));
+    rt_.metrics().counter("kv_local_reads").add();
+    return done(raft_.state_machine().query(req.command().SerializeAsString()));
+  }
   if (req.command().op() == wire::KV_GET) {
     return raft_.read(req.command().SerializeAsString(), std::move(done));
   }

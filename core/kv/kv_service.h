@@ -2,7 +2,9 @@
 // RaftService that replicates a KvStateMachine (core/kv).
 //
 // It turns each kKvRequest into a proposal (put, cas, delete) or a linearizable read (get)
-// on the RaftService beside it on the same node, and answers kKvResponse to the sender:
+// on the RaftService beside it on the same node, and answers kKvResponse to the sender
+// (a get marked local_read is answered at once from this node's applied state, leader or
+// not, possibly stale, and counted in the metric kv_local_reads):
 //   - KV_NOT_LEADER with leader_hint when this node does not lead;
 //   - KV_UNAVAILABLE for anything to retry (starting, busy, leadership lost, replaced);
 //   - KV_INVALID for a request it cannot read, or one over the size limits

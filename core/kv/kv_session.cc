@@ -11,14 +11,16 @@ KvSession::KvSession(Runtime& rt, std::vector<NodeId> servers, uint64_t client_i
   CAIRN_ASSERT(client_id_ != 0);
 }
 
-void KvSession::run(wire::KvCommand command, Done done) {
+void KvSession::run(wire::KvCommand command, Done done, bool local_read) {
   CAIRN_ASSERT(done != nullptr);
+  CAIRN_ASSERT(!local_read || command.op() == wire::KV_GET);
   command_ = std::move(command);
   command_.set_client_id(client_id_);
-  auto send = [this](NodeId to, uint64_t request_id) {
+  auto send = [this, local_read](NodeId to, uint64_t request_id) {
     command_.set_sequence(leader_.sequence());
     wire::KvRequest req;
     req.set_request_id(request_id);
+    req.set_local_read(local_read);
     *req.mutable_command() = command_;
     rt_.send(to, Message{.type = cairn::wire::kKvRequest, .header = req.SerializeAsString()});
   };

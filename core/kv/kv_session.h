@@ -37,8 +37,9 @@ class KvSession {
   // options.attempt_timeout > 0.
   KvSession(Runtime& rt, std::vector<NodeId> servers, uint64_t client_id, KvSessionOptions options);
 
-  // Starts an operation. REQUIRES: !busy(); done non-null.
-  void run(wire::KvCommand command, Done done);
+  // Starts an operation; `local_read` marks a get to be answered by whichever node gets
+  // it, from its own state (possibly stale). REQUIRES: !busy(); done non-null.
+  void run(wire::KvCommand command, Done done, bool local_read = false);
   // Every KvResponse the runtime delivers goes here (stale ones are ignored).
   void on_response(NodeId from, const wire::KvResponse& response);
   // See raft::LeaderSession::on_unreachable.

@@ -211,6 +211,27 @@ TEST_F(KvSessionTest, GivesUpAtTheDeadline) {
   EXPECT_EQ(seen_.size(), 3u);  // at 0, 100 and 200 ms; none after the deadline
 }
 
+// Only a get asked for as a local read carries the flag, on every attempt; nothing else does.
+TEST_F(KvSessionTest, LocalReadIsMarkedOnlyWhenAskedFor) {
+  scripts_[2] = [](int) { return answer(wire::KV_OK); };
+  KvSession& s = make({.attempt_timeout = milliseconds(100)});
+  s.set_leader_guess(1);  // silent: the read moves on to 2
+  wire::KvCommand get;
+  get.set_op(wire::KV_GET);
+  get.set_key("a");
+  s.run(
+      get, [this](absl::StatusOr<wire::KvResult> r) { results_.push_back(std::move(r)); },
+      /*local_read=*/true);
+  cluster_.advance(milliseconds(500));
+  put("b");
+  cluster_.advance(milliseconds(500));
+  ASSERT_EQ(results_.size(), 2u);
+  ASSERT_EQ(targets(), (std::vector<NodeId>{1, 2, 2}));
+  EXPECT_TRUE(seen_[0].request.local_read());
+  EXPECT_TRUE(seen_[1].request.local_read());
+  EXPECT_FALSE(seen_[2].request.local_read());
+}
+
 TEST_F(KvSessionTest, RetriesOfAWriteReuseItsSequence) {
   scripts_[3] = [](int) { return answer(wire::KV_OK); };
   make({.attempt_timeout = milliseconds(100)});

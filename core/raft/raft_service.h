@@ -100,6 +100,8 @@ class RaftService final : public Service {
   void read(std::string query, ResultDone done);
 
  private:
+  friend class testing::Faults;  // plants a test's protocol bug in raft_ (testing/faults.h)
+
   struct PendingWrite {  // a proposal waiting for its index to apply
     std::string command;
     ResultDone done;

@@ -115,7 +115,8 @@ bool Raft::maybe_commit() {
   }
   if (matches.empty()) return false;
   std::sort(matches.begin(), matches.end(), std::greater<>());
-  const uint64_t index = matches[quorum() - 1];
+  // The leader's own match is the highest; the planted bug counts it alone as a majority.
+  const uint64_t index = matches[planted(testing::Bug::kAckBeforeMajority) ? 0 : quorum() - 1];
   if (index <= log_.commit()) return false;
   // §5.4.2: only entries of the current term are committed by counting replicas.
   if (!planted(testing::Bug::kCommitOldTermByCount) && *log_.term(index) != term_) {

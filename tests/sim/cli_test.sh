@@ -117,6 +117,12 @@ grep -q '^1,1,PASS,FAIL,' "$work/swf/sweep.csv" || fail "sweep.csv: seed 1 row"
 out=$("$sim" sweep "$src/scenarios/fd-quickstart.yaml" --seeds 3..1 --out "$work/swbad" 2>&1); status=$?
 [ $status -eq 2 ] && echo "$out" | grep -q -- "--seeds must be A..B" || fail "--seeds 3..1: exit $status, said $out"
 [ ! -e "$work/swbad" ] || fail "--seeds 3..1: a sweep started anyway"
+# --slurm without Slurm: exit 2 and sbatch's complaint, nothing tabulated.
+out=$(PATH=/nonexistent "$sim" sweep "$src/scenarios/fd-quickstart.yaml" --seeds 1..2 --slurm --out "$work/swnoslurm" 2>&1); status=$?
+[ $status -eq 2 ] || fail "--slurm without sbatch: exit $status, want 2"
+echo "$out" | grep -q "cairn-sim sweep --slurm: sbatch did not take the job .*not found" || fail "--slurm without sbatch said: $out"
+grep -q '^#SBATCH --array=0-0%' "$work/swnoslurm/sweep.sbatch" || fail "--slurm wrote no batch script"
+[ ! -e "$work/swnoslurm/sweep.csv" ] || fail "--slurm without sbatch wrote a table"
 
 # --progress reports on stderr and leaves the trace unchanged.
 "$sim" run "$src/scenarios/fd-quickstart.yaml" --seed 7 --out "$work/q7p" --progress >/dev/null \
@@ -171,6 +177,37 @@ sed 's/network: {loss: 0.05,/network: {loss: 0.5,/' "$src/scenarios/fd-lossy-net
 "$sim" run "$work/lossy50.yaml" --out "$work/lossy50" >"$work/lossy50.txt"; [ $? -eq 1 ] || fail "loss 0.5 should fail a check"
 grep -q 'FAIL  false_deaths' "$work/lossy50.txt" || fail "loss 0.5: false_deaths did not fail"
 
+# CAP: local reads stay available through the partition and the checker shows the stale
+# read it allowed, as a short counterexample with times (the scenario wants the violation).
+"$sim" run "$src/scenarios/cap-stale-reads.yaml" --out "$work/cap" >"$work/cap.txt" || fail "cap-stale-reads failed its checks"
+grep -q 'PASS  linearizable      NOT linearizable, .* (a violation was wanted); shortest counterexample ([2-6] of the' "$work/cap.txt" \
+  || fail "cap-stale-reads: $(grep -A2 linearizable "$work/cap.txt")"
+grep -A1 'shortest counterexample' "$work/cap.txt" | grep -q '^ *[0-9.]*s \.\. [0-9.]*s *c[0-9] *put(k[0-9], c[0-9]*\.[0-9]*) -> ok$' \
+  || fail "cap-stale-reads: counterexample lines: $(grep -A4 'shortest counterexample' "$work/cap.txt")"
+grep -q '"counterexample_operations": [2-6]' "$work/cap/summary.json" || fail "summary.json lacks counterexample_operations"
+# With linearizable reads the history is linearizable and the cut-off side serves no read.
+"$sim" run "$src/scenarios/cap-stale-reads.yaml" --set workload.stale_reads=false \
+  --set checks.linearizable.want=linearizable --out "$work/capl" >"$work/capl.txt"; [ $? -eq 1 ] || fail "cap with linearizable reads: want exit 1 (expect)"
+grep -q 'PASS  linearizable      linearizable, ' "$work/capl.txt" || fail "cap with linearizable reads: $(grep linearizable "$work/capl.txt")"
+grep -q 'FAIL  expect .*kv_local_reads' "$work/capl.txt" || fail "cap with linearizable reads: $(grep expect "$work/capl.txt")"
+# An unsafe Raft: off by default (all checks pass); switched on, the acknowledged writes of
+# an isolated leader are lost and the linearizability failure is a few operations long.
+"$sim" run "$src/scenarios/raft-unsafe-ack.yaml" --out "$work/ua" >/dev/null || fail "raft-unsafe-ack (bug off) failed its checks"
+"$sim" run "$src/scenarios/raft-unsafe-ack.yaml" --set unsafe.raft_bug=ack_before_majority --out "$work/ub" >"$work/ub.txt"; status=$?
+[ $status -eq 1 ] || fail "raft-unsafe-ack with the bug: exit $status, want 1"
+grep -q 'FAIL  linearizable      NOT linearizable, .*; shortest counterexample ([2-6] of the' "$work/ub.txt" \
+  || fail "raft-unsafe-ack with the bug: $(grep -A3 linearizable "$work/ub.txt")"
+grep -q 'FAIL  raft_safety' "$work/ub.txt" || fail "raft-unsafe-ack with the bug: raft_safety did not fail"
+[ "$(hash_of "$work/ua")" != "$(hash_of "$work/ub")" ] || fail "the planted bug changed nothing"
+out=$("$sim" check "$src/scenarios/raft-unsafe-ack.yaml" --set unsafe.raft_bug=typo 2>&1); status=$?
+[ $status -eq 2 ] && echo "$out" | grep -q "^--set unsafe.raft_bug=typo: unknown raft_bug 'typo' (known: none, ack_before_majority" \
+  || fail "unsafe.raft_bug=typo: exit $status, said $out"
+out=$("$sim" check "$src/scenarios/cap-stale-reads.yaml" --set checks.linearizable.want=maybe 2>&1); status=$?
+[ $status -eq 2 ] && echo "$out" | grep -q "want must be linearizable (the default) or violation" \
+  || fail "linearizable.want=maybe: exit $status, said $out"
+out=$("$sim" check "$src/scenarios/fd-quickstart.yaml" --set unsafe.raft_bug=ack_before_majority 2>&1); status=$?
+[ $status -eq 2 ] && echo "$out" | grep -q "raft_bug needs nodes with the meta role" || fail "raft_bug without meta nodes: exit $status, said $out"
+
 # The analysis script turns a run folder into plots (when matplotlib is installed).
 if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
   /usr/bin/python3 "$src/analysis/plot_membership.py" "$work/q7a" >/dev/null || fail "plot script failed"
@@ -186,6 +223,25 @@ if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
   out=$(/usr/bin/python3 "$src/analysis/plot_raft.py" "$work/q7a" 2>&1); status=$?
   [ $status -eq 2 ] || fail "plot_raft.py on a membership run: exit $status, want 2"
   echo "$out" | grep -q "cannot plot: .* is not a Raft run" || fail "plot_raft.py on a membership run said: $out"
+  # sweep draws sweep.png from sweep.csv; the script refuses what is not a sweep table.
+  grep -q "^plot: $work/sw/sweep.png$" "$work/sw.txt" || fail "sweep did not report its plot: $(tail -2 "$work/sw.txt")"
+  [ -s "$work/sw/sweep.png" ] || fail "sweep.png missing"
+  /usr/bin/python3 "$src/analysis/plot_sweep.py" "$work/swf/sweep.csv" "$work/swf-again.png" >/dev/null \
+    && [ -s "$work/swf-again.png" ] || fail "plot_sweep.py on a sweep with a failing seed"
+  expect_refusal() {  # file, words
+    local out status
+    out=$(/usr/bin/python3 "$src/analysis/plot_sweep.py" "$1" 2>&1); status=$?
+    [ $status -eq 2 ] || fail "plot_sweep.py $1: exit $status, want 2"
+    echo "$out" | grep -q "^cannot plot: .*$2" || fail "plot_sweep.py $1 said: $out"
+  }
+  expect_refusal "$work/q7a/metrics.csv" "is not a sweep table"
+  expect_refusal "$work/nothing.csv" "does not exist"
+  head -1 "$work/sw/sweep.csv" >"$work/header-only.csv"
+  expect_refusal "$work/header-only.csv" "has no rows"
+  { head -1 "$work/sw/sweep.csv"; echo "5,0,PASS"; } >"$work/short-row.csv"
+  expect_refusal "$work/short-row.csv" "the row of seed 5 has 3 columns"
+  printf 'seed,exit,trace_hash\n1,0,ab\n' >"$work/bare.csv"
+  expect_refusal "$work/bare.csv" "neither checks nor figures"
 fi
 
 echo "cli_test: $fails failure(s)"

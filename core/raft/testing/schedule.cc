@@ -25,6 +25,8 @@ const char* bug_name(Bug bug) {
       return "vote-without-log-check";
     case Bug::kCommitOldTermByCount:
       return "commit-old-term-by-count";
+    case Bug::kAckBeforeMajority:
+      return "ack-before-majority";
   }
   return "?";
 }
