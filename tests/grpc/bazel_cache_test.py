@@ -3,7 +3,7 @@
 A genrule workspace whose actions write outputs under and over 4 MiB is built, cleaned and
 built again: the second build must take every action from the remote cache. Then the same
 with a fresh instance name and one node killed with SIGKILL between the two builds.
-Bazel runs offline: its output root is under the test's directory, rc files are ignored,
+Bazel runs offline: its output roots are under the test's directory, the user's rc is ignored,
 and nothing it needs for genrules is fetched (docs/grpc.md).
 
 Usage: bazel_cache_test.py CAIRND WORKSPACE_DIR [BAZEL]
@@ -53,6 +53,9 @@ def check_outputs(workspace):
 
 
 def build_clean_build(b, root, workspace, port, instance, between=None):
+    """Build, clean, (between()), build; the second build must hit the cache for every
+    action. A fresh Bazel server per round: a server remembers which blobs it uploaded
+    and skips them later, even for another instance name."""
     flags = ["--remote_cache=grpc://127.0.0.1:%d" % port, "--remote_instance_name=" + instance,
              "--remote_timeout=60", "--nosandbox_debug"]
     first = processes(bazel(b, root, workspace, "build", "//:all", *flags))
@@ -61,12 +64,19 @@ def build_clean_build(b, root, workspace, port, instance, between=None):
     bazel(b, root, workspace, "clean")
     if between:
         between()
-    second = processes(bazel(b, root, workspace, "build", "//:all", *flags))
+    log = bazel(b, root, workspace, "build", "//:all", *flags)
+    second = processes(log)
     hits = second.get("remote cache hit", 0)
     ran = {k: v for k, v in second.items() if k not in ("internal", "remote cache hit")}
-    assert hits == GENRULES and not ran, "second build: %s" % second
+    assert hits == GENRULES and not ran, "second build: %s\n%s" % (second, log)
     check_outputs(workspace)
     print("%s: first build %s; after clean %s" % (instance, first, second))
+
+
+def shutdown(b, root, workspace):
+    if os.path.isdir(root):
+        subprocess.run([b] + STARTUP + ["--output_user_root=" + root, "shutdown"],
+                       cwd=workspace, capture_output=True, timeout=120)
 
 
 def remove_tree(path):
@@ -84,18 +94,19 @@ def main():
     b = sys.argv[3] if len(sys.argv) > 3 else shutil.which("bazel") or "/usr/bin/bazel"
     with DevCluster(cairnd, nodes=3, separate=True) as c:
         workspace = os.path.join(c.dir, "workspace")
-        root = os.path.join(c.dir, "bazel-root")
+        roots = [os.path.join(c.dir, "bazel-root-%d" % i) for i in (1, 2)]
         shutil.copytree(source, workspace)
         try:
             c.wait_ready(node=1)
             port = c.grpc_port(1)
-            build_clean_build(b, root, workspace, port, "bazel/all-up")
-            build_clean_build(b, root, workspace, port, "bazel/one-killed",
+            build_clean_build(b, roots[0], workspace, port, "bazel/all-up")
+            shutdown(b, roots[0], workspace)
+            build_clean_build(b, roots[1], workspace, port, "bazel/one-killed",
                               between=lambda: c.kill(3))
         finally:
-            subprocess.run([b] + STARTUP + ["--output_user_root=" + root, "shutdown"],
-                           cwd=workspace, capture_output=True, timeout=120)
-            remove_tree(root)
+            for root in roots:
+                shutdown(b, root, workspace)
+                remove_tree(root)
     print("ok")
 
 
