@@ -147,7 +147,7 @@ class ActionCacheService final : public v2::ActionCache::Service {
         !out->ParseFromArray(bytes->data() + 1, static_cast<int>(bytes->size() - 1))) {
       return to_grpc(absl::DataLossError("the stored action result does not parse"));
     }
-    return grpc::Status::OK;
+    return to_grpc(outputs_held(*dir, *out));
   }
 
   grpc::Status UpdateActionResult(grpc::ServerContext*, const v2::UpdateActionResultRequest* req,
@@ -167,6 +167,27 @@ class ActionCacheService final : public v2::ActionCache::Service {
   }
 
  private:
+  // The API asks that a result be served only while the blobs it names are stored, so
+  // that a client never takes a hit it cannot download (NotFound otherwise).
+  absl::Status outputs_held(const std::string& dir, const v2::ActionResult& r) {
+    std::vector<const v2::Digest*> named;
+    for (const auto& f : r.output_files()) named.push_back(&f.digest());
+    for (const auto& d : r.output_directories()) named.push_back(&d.tree_digest());
+    if (r.has_stdout_digest()) named.push_back(&r.stdout_digest());
+    if (r.has_stderr_digest()) named.push_back(&r.stderr_digest());
+    for (const v2::Digest* d : named) {
+      auto digest = to_digest(d->hash(), d->size_bytes());
+      if (!digest.ok()) return absl::DataLossError("the stored action result names a bad digest");
+      auto held = g_.has_blob(dir, *digest);
+      if (!held.ok()) return held.status();
+      if (!*held) {
+        return absl::NotFoundError(
+            absl::StrCat("the action result names blob ", digest->format(), ", not stored"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
   static constexpr char kFormat = 1;
   Gateway& g_;
 };

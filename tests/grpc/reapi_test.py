@@ -249,6 +249,10 @@ class Reapi(unittest.TestCase):
         r = self.ac.UpdateActionResult(re_pb2.UpdateActionResultRequest(
             instance_name="ac", action_digest=action, action_result=result))
         self.assertEqual(r, result)
+        # Not served while an output it names is not stored.
+        self.assertCode(grpc.StatusCode.NOT_FOUND, self.ac.GetActionResult, get)
+        self.cas.BatchUpdateBlobs(re_pb2.BatchUpdateBlobsRequest(instance_name="ac", requests=[
+            re_pb2.BatchUpdateBlobsRequest.Request(digest=digest_of(b"a"), data=b"a")]))
         self.assertEqual(self.ac.GetActionResult(get), result)
         self.assertCode(grpc.StatusCode.NOT_FOUND, self.ac.GetActionResult,
                         re_pb2.GetActionResultRequest(instance_name="ac2", action_digest=action))
