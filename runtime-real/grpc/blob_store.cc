@@ -84,10 +84,27 @@ absl::Status BlobStore::put(const std::string& dir, const std::string& path,
 }
 
 absl::Status BlobStore::read(const std::string& path, uint64_t offset, uint64_t length,
-                             client::Sink sink) {
+                             client::Sink sink, uint64_t version) {
   CAIRN_ASSERT(length > 0);
   Lease c(*this);
-  return c->get(path, 0, offset, length, std::move(sink)).status();
+  return c->get(path, version, offset, length, std::move(sink)).status();
+}
+
+absl::StatusOr<client::PutResult> BlobStore::put_file(const std::string& path,
+                                                      std::shared_ptr<client::ByteSource> source,
+                                                      const client::PutOptions& options) {
+  Lease c(*this);
+  return c->put(path, std::move(source), options);
+}
+
+absl::StatusOr<meta::wire::NsResult> BlobStore::query(meta::wire::NsQuery q) {
+  Lease c(*this);
+  return c->query(std::move(q));
+}
+
+absl::StatusOr<meta::wire::NsResult> BlobStore::command(meta::wire::NsCommand c) {
+  Lease lease(*this);
+  return lease->command(std::move(c));
 }
 
 absl::StatusOr<std::string> BlobStore::read_all(const std::string& path, uint64_t max_bytes) {

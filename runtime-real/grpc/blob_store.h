@@ -45,9 +45,16 @@ class BlobStore {
   // Stores `source` as the file `path`, making `dir` (its parent) first if needed.
   absl::Status put(const std::string& dir, const std::string& path,
                    std::shared_ptr<client::ByteSource> source);
-  // Bytes [offset, offset + length) of `path` handed to `sink` in order.
-  // REQUIRES: length > 0.
-  absl::Status read(const std::string& path, uint64_t offset, uint64_t length, client::Sink sink);
+  // Bytes [offset, offset + length) of `path` (its `version`, 0: the latest) handed to
+  // `sink` in order. REQUIRES: length > 0 (client::FileClient::kToEnd: to the end).
+  absl::Status read(const std::string& path, uint64_t offset, uint64_t length, client::Sink sink,
+                    uint64_t version = 0);
+  // Any file put, namespace query or command (the namespace service, namespace_service.cc).
+  absl::StatusOr<client::PutResult> put_file(const std::string& path,
+                                             std::shared_ptr<client::ByteSource> source,
+                                             const client::PutOptions& options);
+  absl::StatusOr<meta::wire::NsResult> query(meta::wire::NsQuery q);
+  absl::StatusOr<meta::wire::NsResult> command(meta::wire::NsCommand c);
   // The whole file at `path`, at most `max_bytes` (FailedPrecondition if larger).
   absl::StatusOr<std::string> read_all(const std::string& path, uint64_t max_bytes);
 

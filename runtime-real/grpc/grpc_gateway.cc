@@ -30,10 +30,12 @@ absl::StatusOr<std::unique_ptr<GrpcGateway>> GrpcGateway::start(GrpcGatewayOptio
   st->spool = std::make_unique<reapi::UploadSpool>(options.spool_dir, options.max_uploads);
   st->gateway.store = st->store.get();
   st->gateway.spool = st->spool.get();
+  st->gateway.tmp_dir = options.spool_dir;
   st->services.push_back(reapi::make_capabilities_service(st->gateway));
   st->services.push_back(reapi::make_cas_service(st->gateway));
   st->services.push_back(reapi::make_action_cache_service(st->gateway));
   st->services.push_back(reapi::make_bytestream_service(st->gateway));
+  st->services.push_back(reapi::make_namespace_service(st->gateway));
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat(options.listen.host, ":", options.listen.port),

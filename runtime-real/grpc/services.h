@@ -35,6 +35,7 @@ struct GatewayLimits {
 struct Gateway {
   BlobStore* store = nullptr;
   UploadSpool* spool = nullptr;
+  std::string tmp_dir;  // files being put through the namespace service
   GatewayLimits limits;
 
   // Whether the instance (namespace directory `dir`) holds the blob; the empty blob is
@@ -52,5 +53,7 @@ std::unique_ptr<grpc::Service> make_capabilities_service(Gateway& g);
 std::unique_ptr<grpc::Service> make_cas_service(Gateway& g);
 std::unique_ptr<grpc::Service> make_action_cache_service(Gateway& g);
 std::unique_ptr<grpc::Service> make_bytestream_service(Gateway& g);
+// cairn.v1.Namespace: Cairn's own file namespace (put, get, stat, ls, versions, rm, mv).
+std::unique_ptr<grpc::Service> make_namespace_service(Gateway& g);
 
 }  // namespace cairn::real::reapi
