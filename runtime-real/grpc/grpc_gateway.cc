@@ -40,6 +40,10 @@ absl::StatusOr<std::unique_ptr<GrpcGateway>> GrpcGateway::start(GrpcGatewayOptio
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat(options.listen.host, ":", options.listen.port),
                            grpc::InsecureServerCredentials(), &st->port);
+  // Bounded: each call holds one gRPC thread while it waits for the cluster.
+  grpc::ResourceQuota quota("cairn-grpc");
+  quota.SetMaxThreads(static_cast<int>(options.max_threads));
+  builder.SetResourceQuota(quota);
   builder.SetMaxReceiveMessageSize(st->gateway.limits.max_request_bytes);
   builder.SetMaxSendMessageSize(st->gateway.limits.max_request_bytes);
   for (auto& s : st->services) builder.RegisterService(s.get());

@@ -24,6 +24,7 @@ struct GrpcGatewayOptions {
   std::string spool_dir;          // uploads in progress (emptied at start)
   size_t clients = 4;             // cluster calls in flight at once
   size_t max_uploads = 256;       // resumable uploads kept at once
+  size_t max_threads = 64;        // gRPC threads (calls served at once, waiting included)
 };
 
 class GrpcGateway {
