@@ -1,6 +1,7 @@
 // GrpcGateway: a node's gRPC server. It serves the remote-cache part of the Remote
 // Execution API v2 (Capabilities, ContentAddressableStorage, ActionCache) and
-// google.bytestream.ByteStream (services.h) with Cairn's store behind it (blob_store.h).
+// google.bytestream.ByteStream, and Cairn's own file namespace (cairn.v1.Namespace), with
+// Cairn's store behind them (services.h, blob_store.h).
 //
 // Threading: gRPC's own threads run the handlers; each one passes its request to the
 // cluster through the core file client on an event loop of the gateway's own and waits for

@@ -1,7 +1,8 @@
-// The Remote Execution API services of the gRPC gateway (Capabilities,
-// ContentAddressableStorage, ActionCache, google.bytestream.ByteStream), built over a
-// BlobStore and an UploadSpool. Synchronous gRPC services: a handler runs on a gRPC
-// thread and waits there for the cluster (blob_store.h), never on a node's loop.
+// The services of the gRPC gateway: the Remote Execution API's (Capabilities,
+// ContentAddressableStorage, ActionCache, google.bytestream.ByteStream) and Cairn's own
+// cairn.v1.Namespace, built over a BlobStore and an UploadSpool. Synchronous gRPC services:
+// a handler runs on a gRPC thread and waits there for the cluster (blob_store.h), never on
+// a node's loop.
 //
 // Promises: every blob is checked against its digest (SHA-256 and size) before anything is
 // stored (InvalidArgument otherwise, nothing stored); Cairn's statuses reach the client
