@@ -25,6 +25,7 @@ BlobStore::BlobStore(BlobStoreOptions options) {
     FileBlockingClientOptions o;
     o.meta = options.cluster;
     o.deadline = options.deadline;
+    o.file.cache_bytes = options.cache_bytes_per_client;
     clients_.push_back(std::make_unique<FileBlockingClient>(o));
   }
   absl::MutexLock lock(&mu_);

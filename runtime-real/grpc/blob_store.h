@@ -32,6 +32,7 @@ struct BlobStoreOptions {
   std::vector<HostPort> cluster;  // client ports of the nodes (meta and storage)
   size_t clients = 4;             // calls in flight at once
   std::chrono::milliseconds deadline{10000};
+  uint64_t cache_bytes_per_client = uint64_t{64} << 20;  // whole chunks kept for reads
 };
 
 class BlobStore {

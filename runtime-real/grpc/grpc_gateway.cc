@@ -25,8 +25,10 @@ GrpcGateway::~GrpcGateway() { stop(); }
 absl::StatusOr<std::unique_ptr<GrpcGateway>> GrpcGateway::start(GrpcGatewayOptions options) {
   CAIRN_ASSERT(!options.cluster.empty());
   auto st = std::make_unique<State>();
-  st->store = std::make_unique<reapi::BlobStore>(
-      reapi::BlobStoreOptions{options.cluster, options.clients, std::chrono::milliseconds(10000)});
+  reapi::BlobStoreOptions store;
+  store.cluster = options.cluster;
+  store.clients = options.clients;
+  st->store = std::make_unique<reapi::BlobStore>(store);
   st->spool = std::make_unique<reapi::UploadSpool>(options.spool_dir, options.max_uploads);
   st->gateway.store = st->store.get();
   st->gateway.spool = st->spool.get();
