@@ -178,6 +178,11 @@ int run(int reps, uint64_t mib) {
   if (!start(&c)) {
     std::fprintf(stderr, "the cluster did not start\n%s\n",
                  t::read_whole_file(c.dir + "/cairnd.log").c_str());
+    if (c.pid > 0) {
+      ::kill(c.pid, SIGTERM);
+      t::wait_exit(c.pid, std::chrono::seconds(30));
+    }
+    if (!c.dir.empty()) std::filesystem::remove_all(c.dir);
     return 1;
   }
   std::printf("%d reps of %llu MiB, 3-node cairnd dev --grpc on 127.0.0.1:%u\n", reps,
