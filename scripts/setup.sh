@@ -9,6 +9,7 @@ packages=(
   librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
   libisal-dev libzstd-dev liblz4-dev libssl-dev libxxhash-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev python3 python3-matplotlib
+  libgrpc++-dev protobuf-compiler-grpc python3-grpcio python3-protobuf bazel-bootstrap
   clang libclang-rt-14-dev
   slurm-wlm  # tests/sim/slurm_sweep_test.sh: a one-machine Slurm for sweep --slurm
 )

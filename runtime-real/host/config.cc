@@ -57,6 +57,16 @@ void read_peers(const YAML::Node& list, NodeConfig* c) {
   }
 }
 
+// `grpc: {listen: H:P, cluster: [H:P, ...]}`: the gateway and the client ports it uses.
+void read_grpc(const YAML::Node& m, NodeConfig* c) {
+  only_keys(m, "grpc", {"listen", "cluster"});
+  if (!m["listen"]) fail(m, "'grpc' needs 'listen' (host:port of the gRPC server)");
+  c->grpc = address(m["listen"], "listen");
+  if (!m["cluster"]) return;
+  if (!m["cluster"].IsSequence()) fail(m["cluster"], "'cluster' must be a list of host:port");
+  for (const auto& a : m["cluster"]) c->grpc_cluster.push_back(address(a, "cluster"));
+}
+
 void read_roles(const YAML::Node& list, const RoleRegistry& registry, NodeConfig* c) {
   if (!list.IsSequence()) fail(list, "'roles' must be a list");
   c->roles.clear();
@@ -94,9 +104,9 @@ void read_role_options(const YAML::Node& root, const RoleRegistry& registry, Nod
 }
 
 void read_top(const YAML::Node& root, const RoleRegistry& registry, NodeConfig* c) {
-  std::vector<std::string> keys{"node", "listen",       "http",       "client", "data_dir",
-                                "zone", "roles",        "log_level",  "peers",  "transport",
-                                "meta", "disk_threads", "max_clients"};
+  std::vector<std::string> keys{"node", "listen",       "http",        "client", "data_dir",
+                                "zone", "roles",        "log_level",   "peers",  "transport",
+                                "meta", "disk_threads", "max_clients", "grpc"};
   for (const RoleInfo& r : registry.roles()) {
     if (!r.settings.empty()) keys.push_back(r.settings);
   }
@@ -123,6 +133,7 @@ void read_top(const YAML::Node& root, const RoleRegistry& registry, NodeConfig* 
   if (root["max_clients"]) {
     c->max_clients = static_cast<size_t>(integer(root["max_clients"], "max_clients", 1, 1000000));
   }
+  if (root["grpc"]) read_grpc(root["grpc"], c);
   read_role_options(root, registry, c);
 }
 

@@ -19,12 +19,16 @@
 //   transport: {shm: auto, shm_threshold: 64KiB, shm_ring: 8MiB, send_queue: 64MiB}
 //   disk_threads: 8               # disk operations in flight at once
 //   max_clients: 10000            # client connections at once; more are refused
+//   grpc: {listen: 127.0.0.1:7301, cluster: [127.0.0.1:7201]}   # the gRPC gateway (off
+//                                 # without it); cluster: client ports it uses (default:
+//                                 # this node's own)
 //
 // Role sections (membership, raft, ...) are read by the reader cairn-sim uses for
 // scenarios (runtime-real/settings/), with the same keys and units (docs/settings.md).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,6 +86,10 @@ struct NodeConfig {
   // Disk operations in flight at once, each on its own I/O thread (file_disk.h).
   int disk_threads = 8;
   size_t max_clients = 10000;  // each one a file descriptor: cairnd raises its soft limit
+  // The gRPC gateway (runtime-real/grpc/), off unless set; it reaches the cluster through
+  // the client ports `grpc_cluster` (empty: this node's own `client`).
+  std::optional<HostPort> grpc;
+  std::vector<HostPort> grpc_cluster;
   // Options of the roles, by role name (defaults when a section is absent).
   RoleSettings role_options;
 

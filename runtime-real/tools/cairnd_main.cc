@@ -2,7 +2,7 @@
 //
 //   cairnd --config node.yaml
 //   cairnd dev [--nodes 3] [--port 7000] [--data-dir ./cairn-dev] [--log-level info]
-//              [--no-meta] [--only N]
+//              [--no-meta] [--only N] [--grpc]
 //
 // `dev --only N` runs node N of that cluster alone, so each node can be a process of its
 // own: start `cairnd dev --nodes 5 --only i` for i = 1..5 and kill any one of them.
@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "runtime-real/grpc/grpc_gateway.h"
 #include "runtime-real/host/config.h"
 #include "runtime-real/host/huge_pages.h"
 #include "runtime-real/host/node_host.h"
@@ -65,6 +66,19 @@ void raise_fd_limit(const std::vector<NodeConfig>& configs, spdlog::logger& logg
   }
 }
 
+// The node's gRPC gateway, when its config asks for one (a null pointer otherwise).
+absl::StatusOr<std::unique_ptr<GrpcGateway>> start_grpc(const NodeConfig& c,
+                                                        spdlog::logger& logger) {
+  if (!c.grpc) return std::unique_ptr<GrpcGateway>();
+  GrpcGatewayOptions o;
+  o.listen = *c.grpc;
+  o.cluster = c.grpc_cluster.empty() ? std::vector<HostPort>{c.client} : c.grpc_cluster;
+  o.spool_dir = c.data_dir + "/grpc-uploads";
+  auto g = GrpcGateway::start(std::move(o));
+  if (g.ok()) logger.info("n{} serves gRPC on {}:{}", c.node, c.grpc->host, (*g)->port());
+  return g;
+}
+
 int run_nodes(const std::vector<NodeConfig>& configs, LogLevel level) {
   auto logger = make_process_logger(level);
   raise_fd_limit(configs, *logger);
@@ -75,6 +89,7 @@ int run_nodes(const std::vector<NodeConfig>& configs, LogLevel level) {
   asio::signal_set signals(main_io, SIGTERM, SIGINT);
   unblock_stop_signals();
   std::vector<std::unique_ptr<NodeHost>> nodes;
+  std::vector<std::unique_ptr<GrpcGateway>> gateways;
   int status = 0;
   for (const auto& c : configs) {
     auto host = NodeHost::start(c, workers, logger);
@@ -84,6 +99,13 @@ int run_nodes(const std::vector<NodeConfig>& configs, LogLevel level) {
       break;
     }
     nodes.push_back(std::move(*host));
+    auto gateway = start_grpc(c, *logger);
+    if (!gateway.ok()) {
+      logger->error("n{} cannot start: {}", c.node, gateway.status().ToString());
+      status = 1;
+      break;
+    }
+    if (*gateway) gateways.push_back(std::move(*gateway));
   }
   if (status == 0) {
     signals.async_wait([&](const boost::system::error_code&, int sig) {
@@ -91,11 +113,23 @@ int run_nodes(const std::vector<NodeConfig>& configs, LogLevel level) {
     });
     main_io.run();
   }
+  for (auto& g : gateways) g->stop();
+  gateways.clear();
   for (auto& n : nodes) n->stop();
   nodes.clear();
   workers.join();
   logger->info("stopped");
   return status;
+}
+
+// `cairnd dev --grpc`: node i serves gRPC on base_port + 300 + i, through every node.
+void add_dev_grpc(uint16_t base_port, std::vector<NodeConfig>* all) {
+  std::vector<HostPort> clients;
+  for (const NodeConfig& c : *all) clients.push_back(c.client);
+  for (NodeConfig& c : *all) {
+    c.grpc = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + 300 + c.node)};
+    c.grpc_cluster = clients;
+  }
 }
 
 }  // namespace
@@ -131,6 +165,10 @@ int main(int argc, char** argv) {
                   "run only node N of the dev cluster in this process, so that each node can "
                   "be a process of its own (and be killed alone)")
       ->check(CLI::Range(1, 64));
+  bool grpc = false;
+  dev->add_flag("--grpc", grpc,
+                "node i also serves gRPC (Remote Execution API cache, ByteStream) on "
+                "port+300+i, through the client ports of every node");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -149,6 +187,7 @@ int main(int argc, char** argv) {
     }
     std::vector<NodeConfig> all =
         dev_cluster(nodes, static_cast<uint16_t>(port), data_dir, !no_meta);
+    if (grpc) add_dev_grpc(static_cast<uint16_t>(port), &all);
     if (only > 0) all = {all[static_cast<size_t>(only - 1)]};
     return run_nodes(std::move(all), level);
   }

@@ -3,6 +3,7 @@
 #   build-real/tests/bench/transport_bench
 add_executable(transport_bench ${CMAKE_CURRENT_LIST_DIR}/transport_bench.cc
                                ${CMAKE_CURRENT_LIST_DIR}/transport_peer.cc
+                               ${CMAKE_CURRENT_LIST_DIR}/baselines.cc
                                ${PROJECT_SOURCE_DIR}/tests/real/process.cc)
 cairn_warnings(transport_bench)
 target_link_libraries(transport_bench PRIVATE cairn_real)

@@ -1,0 +1,69 @@
+#include "runtime-real/grpc/grpc_gateway.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "core/base/assert.h"
+#include "runtime-real/grpc/services.h"
+
+namespace cairn::real {
+
+struct GrpcGateway::State {
+  std::unique_ptr<reapi::BlobStore> store;
+  std::unique_ptr<reapi::UploadSpool> spool;
+  reapi::Gateway gateway;
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+  bool stopped = false;
+};
+
+GrpcGateway::GrpcGateway(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+GrpcGateway::~GrpcGateway() { stop(); }
+
+absl::StatusOr<std::unique_ptr<GrpcGateway>> GrpcGateway::start(GrpcGatewayOptions options) {
+  CAIRN_ASSERT(!options.cluster.empty());
+  auto st = std::make_unique<State>();
+  reapi::BlobStoreOptions store;
+  store.cluster = options.cluster;
+  store.clients = options.clients;
+  st->store = std::make_unique<reapi::BlobStore>(store);
+  st->spool = std::make_unique<reapi::UploadSpool>(options.spool_dir, options.max_uploads);
+  st->gateway.store = st->store.get();
+  st->gateway.spool = st->spool.get();
+  st->gateway.tmp_dir = options.spool_dir;
+  st->services.push_back(reapi::make_capabilities_service(st->gateway));
+  st->services.push_back(reapi::make_cas_service(st->gateway));
+  st->services.push_back(reapi::make_action_cache_service(st->gateway));
+  st->services.push_back(reapi::make_bytestream_service(st->gateway));
+  st->services.push_back(reapi::make_namespace_service(st->gateway));
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat(options.listen.host, ":", options.listen.port),
+                           grpc::InsecureServerCredentials(), &st->port);
+  // Bounded: each call holds one gRPC thread while it waits for the cluster.
+  grpc::ResourceQuota quota("cairn-grpc");
+  quota.SetMaxThreads(static_cast<int>(options.max_threads));
+  builder.SetResourceQuota(quota);
+  builder.SetMaxReceiveMessageSize(st->gateway.limits.max_request_bytes);
+  builder.SetMaxSendMessageSize(st->gateway.limits.max_request_bytes);
+  for (auto& s : st->services) builder.RegisterService(s.get());
+  st->server = builder.BuildAndStart();
+  if (st->server == nullptr || st->port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("gRPC cannot listen on ", options.listen.host, ":", options.listen.port));
+  }
+  return std::unique_ptr<GrpcGateway>(new GrpcGateway(std::move(st)));
+}
+
+void GrpcGateway::stop() {
+  if (state_->stopped) return;
+  state_->stopped = true;
+  state_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  state_->server->Wait();
+}
+
+uint16_t GrpcGateway::port() const { return static_cast<uint16_t>(state_->port); }
+
+}  // namespace cairn::real
