@@ -20,6 +20,7 @@
 //   - bytes in flight (a task costs k * shard_bytes, what its node reads to rebuild) stay
 //     within node_bytes_max per rebuilding node and total_bytes_max overall, except that a
 //     lone task may always run (so a shard larger than a budget is not stuck forever);
+//     and at most max_tasks_per_node tasks run on one node;
 //   - at most one task per (chunk, shard) at any time; a task whose shard's layout changed
 //     (committed by someone else, a replay, a new leader) is dropped, and a late answer to
 //     a dropped or timed-out task is ignored;
@@ -50,6 +51,7 @@ struct PlannerOptions {
   uint64_t node_bytes_max = 64ull << 20;    // in flight per rebuilding node
   uint64_t total_bytes_max = 256ull << 20;  // in flight overall
   size_t max_tasks_in_flight = 1024;
+  size_t max_tasks_per_node = 8;    // rebuilds running on one node (its Rebuilder's bound)
   size_t excluded_targets_max = 8;  // failed targets remembered per shard
 };
 

@@ -99,7 +99,8 @@ NodeId Planner::pick_target(const Stripe& s, int shard, uint64_t bytes, bool avo
            std::find(excluded->begin(), excluded->end(), node) == excluded->end();
   };
   auto fits_node = [&](NodeId node) {
-    return fits(bytes_in_flight(node), bytes, options_.node_bytes_max);
+    return fits(bytes_in_flight(node), bytes, options_.node_bytes_max) &&
+           tasks_running(node) < options_.max_tasks_per_node;
   };
   // First a node in a zone the stripe does not use yet, then any candidate. A node held
   // back only by its budget is not passed over for a less diverse one: wait for it.
@@ -155,6 +156,7 @@ void Planner::check_invariants() const {
   for (const auto& [node, bytes] : per_node) {
     CAIRN_ASSERT(bytes_in_flight(node) == bytes);
     CAIRN_ASSERT(bytes <= options_.node_bytes_max || running_on.at(node) == 1);
+    CAIRN_ASSERT(static_cast<size_t>(running_on.at(node)) <= options_.max_tasks_per_node);
   }
   CAIRN_ASSERT(per_node.size() == node_bytes_.size());
   CAIRN_ASSERT(tasks_.size() <= options_.max_tasks_in_flight);

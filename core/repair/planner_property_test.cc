@@ -208,6 +208,7 @@ class World {
     for (NodeId n : nodes_) {
       RC_ASSERT(planner_->bytes_in_flight(n) <= options_.node_bytes_max ||
                 planner_->tasks_running(n) == 1);
+      RC_ASSERT(planner_->tasks_running(n) <= options_.max_tasks_per_node);
     }
     Ready r = planner_->ready();
     for (size_t i = 1; i < r.tasks.size(); ++i) RC_ASSERT(r.tasks[i - 1].spare <= r.tasks[i].spare);
@@ -272,6 +273,7 @@ RC_GTEST_PROP(PlannerProperty, SafeUnderFaultsAndWholeOnceTheyStop, ()) {
   o.commit_timeout_ticks = *rc::gen::inRange(3, 20);
   o.node_bytes_max = unit * *rc::gen::inRange<uint64_t>(1, 4);
   o.total_bytes_max = unit * *rc::gen::inRange<uint64_t>(1, 10);
+  o.max_tasks_per_node = *rc::gen::inRange<size_t>(1, 4);
   // Nodes that may fail: as many as can be lost with every stripe still able to heal,
   // keeping one node spare to move a corrupt shard to.
   std::vector<NodeId> faulty;

@@ -36,6 +36,14 @@ class PlannerTest : public ::testing::Test {
     }
   }
   int zone(NodeId node) const { return static_cast<int>(node / 1000); }
+  // Shard 0's node dies; returns the one task planned for it.
+  RebuildTask lose_first_shard(const storage::ChunkLayout& l) {
+    planner().node_down(l.shards[0].node);
+    ticks(options_.grace_ticks);
+    const Ready r = planner().ready();
+    EXPECT_EQ(r.tasks.size(), 1u);
+    return r.tasks.at(0);
+  }
 
   PlannerOptions options_;
   std::shared_ptr<const placement::PlacementPolicy> policy_;
@@ -149,9 +157,7 @@ TEST_F(PlannerTest, SuccessIsAMoveAndTheAppliedLayoutEndsTheRepair) {
 
 TEST_F(PlannerTest, FailedTaskIsRetriedLaterOnAnotherNode) {
   auto l = add(1);
-  planner().node_down(l.shards[0].node);
-  ticks(options_.grace_ticks);
-  const RebuildTask first = planner().ready().tasks.at(0);
+  const RebuildTask first = lose_first_shard(l);
   ASSERT_TRUE(planner().task_done(first.id, absl::UnavailableError("target full")));
   ticks(options_.retry_ticks - 1);
   EXPECT_TRUE(planner().ready().tasks.empty());  // waits retry_ticks
@@ -165,9 +171,7 @@ TEST_F(PlannerTest, FailedTaskIsRetriedLaterOnAnotherNode) {
 
 TEST_F(PlannerTest, UnansweredTaskTimesOutAndIsPlannedAgain) {
   auto l = add(1);
-  planner().node_down(l.shards[0].node);
-  ticks(options_.grace_ticks);
-  const RebuildTask first = planner().ready().tasks.at(0);
+  const RebuildTask first = lose_first_shard(l);
   ticks(options_.task_timeout_ticks + options_.retry_ticks);
   const Ready r = planner().ready();
   ASSERT_EQ(r.tasks.size(), 1u);
@@ -177,9 +181,7 @@ TEST_F(PlannerTest, UnansweredTaskTimesOutAndIsPlannedAgain) {
 
 TEST_F(PlannerTest, TargetGoingDownFailsItsTaskAtOnce) {
   auto l = add(1);
-  planner().node_down(l.shards[0].node);
-  ticks(options_.grace_ticks);
-  const RebuildTask first = planner().ready().tasks.at(0);
+  const RebuildTask first = lose_first_shard(l);
   planner().node_down(first.to);
   EXPECT_EQ(planner().tasks_in_flight(), 0u);
   EXPECT_FALSE(planner().task_done(first.id, absl::OkStatus()));
@@ -191,9 +193,7 @@ TEST_F(PlannerTest, TargetGoingDownFailsItsTaskAtOnce) {
 
 TEST_F(PlannerTest, TaskWhoseLayoutChangedElsewhereIsDropped) {
   auto l = add(1);
-  planner().node_down(l.shards[0].node);
-  ticks(options_.grace_ticks);
-  const RebuildTask t = planner().ready().tasks.at(0);
+  const RebuildTask t = lose_first_shard(l);
   // Another leader already moved the shard (to a node of its own choosing).
   NodeId other = kNoNode;
   for (NodeId n : {1001u, 2001u, 3001u, 1002u, 2002u, 3002u}) {
@@ -255,9 +255,7 @@ TEST_F(PlannerTest, StripeBeyondSavingIsReportedOnceAndNotPlanned) {
 
 TEST_F(PlannerTest, DroppedChunkIsNoLongerRepaired) {
   auto l = add(1);
-  planner().node_down(l.shards[0].node);
-  ticks(options_.grace_ticks);
-  const RebuildTask t = planner().ready().tasks.at(0);
+  const RebuildTask t = lose_first_shard(l);
   planner().drop_chunk(l.chunk);
   EXPECT_EQ(planner().tasks_in_flight(), 0u);
   EXPECT_FALSE(planner().task_done(t.id, absl::OkStatus()));

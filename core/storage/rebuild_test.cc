@@ -8,10 +8,10 @@
 #include <optional>
 
 #include "core/cas/shard_store_testing.h"
-#include "core/placement/ring.h"
 #include "core/runtime/manual_runtime.h"
 #include "core/storage/coordinator.h"
 #include "core/storage/testing/fake_shards.h"
+#include "core/storage/testing/ring.h"
 
 namespace cairn::storage {
 namespace {
@@ -23,16 +23,7 @@ using testing::FakeShards;
 
 constexpr NodeId kSelf = 100;
 
-std::shared_ptr<const placement::PlacementPolicy> ring_of(int nodes) {
-  placement::Membership m;
-  m.epoch = 1;
-  for (int i = 1; i <= nodes; ++i) {
-    m.nodes.push_back(
-        {static_cast<NodeId>(i), std::string(1, static_cast<char>('a' + i % 3)), "r", 1.0});
-  }
-  auto ring = placement::Ring::build(m, {});
-  return std::make_shared<placement::Ring>(std::move(*ring));
-}
+using testing::ring_of;
 
 struct Fixture {
   explicit Fixture(RebuilderOptions options = {})
