@@ -204,6 +204,7 @@ const std::vector<std::string>& known_checks() {
                                                 "progress",
                                                 "durability",
                                                 "namespace_linearizable",
+                                                "redundancy",
                                                 "expect"};
   return kChecks;
 }

@@ -385,7 +385,8 @@ class ScenarioReader {
       return spec;
     }
     const bool is_count = name == "false_suspicions" || name == "false_deaths";
-    const bool is_time = name == "detection_time" || name == "recovery_time" || name == "heal_time";
+    const bool is_time = name == "detection_time" || name == "recovery_time" ||
+                         name == "heal_time" || name == "redundancy";
     if (n.IsNull()) {
       if (is_count || is_time) fail(n, absl::StrCat(name, " needs {max: ...}"));
       return spec;

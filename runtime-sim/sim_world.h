@@ -20,6 +20,7 @@
 #include "runtime-sim/membership_run.h"
 #include "runtime-sim/network_faults.h"
 #include "runtime-sim/raft_run.h"
+#include "runtime-sim/redundancy_check.h"
 #include "runtime-sim/sim_node.h"
 #include "runtime-sim/storage_run.h"
 #include "runtime-sim/trace.h"
@@ -124,9 +125,10 @@ class World {
   CrashDamage damage_;
   Rng disk_fault_rng_{Rng::derive(scenario_.seed, 0xd15c)};  // bit rot draws
   std::unique_ptr<RaftRun> raft_;                            // set when the scenario has meta nodes
-  std::unique_ptr<StorageRun> storage_;  // set when the scenario has storage nodes
-  std::unique_ptr<FileRun> files_;       // set when the scenario has file clients
-  RoleRegistry builtin_;                 // used when options_.roles is null
+  std::unique_ptr<StorageRun> storage_;          // set when the scenario has storage nodes
+  std::unique_ptr<FileRun> files_;               // set when the scenario has file clients
+  std::unique_ptr<RedundancyProbe> redundancy_;  // set when the scenario checks redundancy
+  RoleRegistry builtin_;                         // used when options_.roles is null
   const RoleRegistry* roles_ = nullptr;
   Hooks hooks_;
   NodeId crashed_leader_ = kNoNode;           // for `restart: leader`

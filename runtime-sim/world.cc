@@ -61,6 +61,7 @@ World::World(const Scenario& scenario, const RunOptions& options)
       files_->add_hooks(hooks_);
     }
   }
+  if (scenario_.checks.contains("redundancy")) redundancy_ = std::make_unique<RedundancyProbe>();
   membership_.add_hooks(hooks_);
   if (options_.add_hooks) options_.add_hooks(hooks_);
   if (scenario_.transport.model) {
@@ -409,6 +410,11 @@ void World::apply_disk_fault(NodeId id, const Fault& f) {
 }
 
 void World::sample_metrics() {
+  if (redundancy_ != nullptr) {
+    std::vector<SimNode*> nodes;
+    for (auto& n : nodes_) nodes.push_back(n.get());
+    redundancy_->sample(now(), nodes);
+  }
   if (scenario_.checks.contains("expect")) {
     std::map<std::string, double> totals;
     for (auto& n : nodes_)
@@ -581,6 +587,10 @@ std::map<std::string, CheckResult> World::judge(Time end) const {
     }
     if (name == "durability") {
       out[name] = judge_durability();
+      continue;
+    }
+    if (name == "redundancy") {
+      out[name] = redundancy_->judge(*spec.max_duration);
       continue;
     }
     if (name == "namespace_linearizable") {

@@ -80,6 +80,38 @@ void ChunkTable::drop(const wire::Manifest& m) {
   }
 }
 
+absl::Status ChunkTable::move_shard(const cas::Digest& d, uint32_t shard, NodeId from, NodeId to) {
+  auto it = chunks_.find(d);
+  if (it == chunks_.end()) {
+    return absl::NotFoundError(absl::StrCat("chunk ", d.format(), " is not in the table"));
+  }
+  storage::wire::Layout& l = it->second.layout;
+  if (shard >= static_cast<uint32_t>(l.shards_size())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("chunk ", d.format(), " has no shard ", shard));
+  }
+  if (to == kNoNode) return absl::FailedPreconditionError("a shard cannot move to no node");
+  const auto at = static_cast<int>(shard);
+  if (l.shards(at).node() == to) return absl::OkStatus();  // applied before: a replay
+  if (l.shards(at).node() != from) {
+    return absl::FailedPreconditionError(absl::StrCat("shard ", shard, " of chunk ", d.format(),
+                                                      " is on n", l.shards(at).node(), ", not n",
+                                                      from));
+  }
+  for (const auto& place : l.shards()) {
+    if (place.node() == to) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("n", to, " already holds another shard of chunk ", d.format()));
+    }
+  }
+  l.mutable_shards(at)->set_node(to);
+  return absl::OkStatus();
+}
+
+void ChunkTable::each(absl::FunctionRef<void(const storage::wire::Layout&)> visit) const {
+  for (const auto& [digest, chunk] : chunks_) visit(chunk.layout);
+}
+
 uint64_t ChunkTable::refs(const cas::Digest& d) const {
   auto it = chunks_.find(d);
   return it == chunks_.end() ? 0 : it->second.refs;

@@ -12,9 +12,11 @@
 #include <cstdint>
 #include <map>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "core/cas/digest.h"
 #include "core/meta/namespace.pb.h"
+#include "core/runtime/message.h"
 
 namespace cairn::meta {
 
@@ -33,10 +35,18 @@ class ChunkTable {
   void add(const wire::Manifest& m);
   void drop(const wire::Manifest& m);
 
+  // Repair's layout change (namespace.proto's MoveShard): shard `shard` of `d` moves from
+  // `from` to `to`. OK without change if `to` is already there; NotFound for a chunk not in
+  // the table; FailedPrecondition (nothing changes) if the layout does not have `from` at
+  // `shard`, or has `to` at another index, or `to` is no node.
+  absl::Status move_shard(const cas::Digest& d, uint32_t shard, NodeId from, NodeId to);
+
   uint64_t refs(const cas::Digest& d) const;
   // The table's layout of `d`, or null if no kept version names it.
   const storage::wire::Layout* layout(const cas::Digest& d) const;
   size_t size() const { return chunks_.size(); }
+  // Calls `visit` on every chunk's layout, in digest order.
+  void each(absl::FunctionRef<void(const storage::wire::Layout&)> visit) const;
 
   // Snapshots: save() in digest order; load() one record, DataLoss if it is malformed or
   // repeats a digest.

@@ -82,6 +82,12 @@ wire::NsResult NamespaceStateMachine::execute(const wire::NsCommand& c, uint64_t
                          [&](const Path& to) { return tree_.move(from, to, now, entry); });
       });
       break;
+    case wire::NsCommand::kMoveShard: {
+      const wire::MoveShard& mv = c.move_shard();
+      auto d = storage::digest_from(mv.chunk());
+      st = d.ok() ? tree_.chunks().move_shard(*d, mv.shard(), mv.from(), mv.to()) : d.status();
+      break;
+    }
     case wire::NsCommand::kRegisterNode:
       st = registry_.register_node(c.register_node().node());
       r.set_epoch(registry_.epoch());

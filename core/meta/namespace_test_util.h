@@ -109,6 +109,14 @@ class NsDriver {
     c.mutable_remove()->set_if_version(if_version);
     return apply(c);
   }
+  wire::NsResult move_shard(int chunk, uint32_t shard, NodeId from, NodeId to) {
+    wire::NsCommand c;
+    storage::digest_to(chunk_digest(chunk), c.mutable_move_shard()->mutable_chunk());
+    c.mutable_move_shard()->set_shard(shard);
+    c.mutable_move_shard()->set_from(from);
+    c.mutable_move_shard()->set_to(to);
+    return apply(c);
+  }
   wire::NsResult mv(const std::string& from, const std::string& to) {
     wire::NsCommand c;
     c.mutable_move()->set_from(from);

@@ -62,6 +62,7 @@ class NamespaceTree {
   absl::Status versions(const Path& p, wire::NsResult* r) const;
 
   const ChunkTable& chunks() const { return chunks_; }
+  ChunkTable& chunks() { return chunks_; }
 
   // Snapshots: save() writes paths (parents before children, the root first) and chunks;
   // load() rebuilds a tree from them, DataLoss if they are inconsistent.

@@ -3,9 +3,12 @@
 #include "core/base/assert.h"
 #include "core/kv/kv_service.h"
 #include "core/kv/kv_state_machine.h"
+#include "core/membership/membership.h"
 #include "core/meta/namespace_service.h"
 #include "core/meta/namespace_state_machine.h"
 #include "core/raft/mux_state_machine.h"
+#include "core/repair/repair_service.h"
+#include "core/storage/roles.h"
 #include "core/wire/message_types.h"
 
 namespace cairn::meta {
@@ -26,6 +29,23 @@ absl::Status install(Node& node, raft::RaftServiceConfig config, const kv::MetaO
   return node.add(std::make_unique<NamespaceService>(node.runtime(), ref));
 }
 
+// Repair runs beside the namespace on every meta node and acts on the leader: it needs
+// storage nodes to place on, and learns deaths from this node's failure detector.
+absl::Status install_repair(Node& node, const RoleContext& ctx) {
+  if (ctx.members("storage").empty()) return absl::OkStatus();
+  auto placement = storage::storage_placement(ctx);
+  if (!placement.ok()) return placement.status();
+  auto* raft = node.find<raft::RaftService>();
+  CAIRN_ASSERT(raft != nullptr);
+  const auto& mux = dynamic_cast<const raft::MuxStateMachine&>(raft->state_machine());
+  const auto& ns = dynamic_cast<const NamespaceStateMachine&>(mux.machine(kNamespaceChannel));
+  auto client = std::make_unique<storage::RebuildClient>(ctx.runtime);
+  auto repair = std::make_unique<repair::RepairService>(
+      ctx.runtime, *raft, ns, *client, node.find<membership::Membership>(), *placement);
+  if (auto st = node.add(std::move(client)); !st.ok()) return st;
+  return node.add(std::move(repair));
+}
+
 RoleInfo meta_role() {
   RoleInfo r;
   r.name = "meta";
@@ -36,12 +56,14 @@ RoleInfo meta_role() {
   for (MessageType t : NamespaceService::types()) r.client_types.push_back(t);
   r.client_types.push_back(cairn::wire::kAdminRequest);  // status and membership changes
   r.make_options = [] { return std::make_unique<kv::MetaOptions>(); };
+  r.peer_types.push_back(cairn::wire::kShardRebuildDone);  // repair's rebuild answers
   r.install = [](Node& node, const RoleContext& ctx, const RoleOptions* options) {
     const auto* o = dynamic_cast<const kv::MetaOptions*>(options);
     CAIRN_ASSERT(o != nullptr);
     raft::RaftServiceConfig config = o->raft.to_config(ctx.members("meta"));
     config.observer = ctx.hooks.get<raft::RaftObserver>();
-    return install(node, std::move(config), *o);
+    if (auto st = install(node, std::move(config), *o); !st.ok()) return st;
+    return install_repair(node, ctx);
   };
   return r;
 }

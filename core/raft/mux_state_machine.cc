@@ -37,6 +37,12 @@ StateMachine& MuxStateMachine::machine(uint8_t channel) {
   return *it->second;
 }
 
+const StateMachine& MuxStateMachine::machine(uint8_t channel) const {
+  auto it = channels_.find(channel);
+  CAIRN_ASSERT(it != channels_.end());
+  return *it->second;
+}
+
 absl::StatusOr<std::pair<StateMachine*, std::string_view>> MuxStateMachine::route(
     std::string_view bytes) const {
   if (bytes.empty() || bytes[0] != kEscape) return std::pair{default_.get(), bytes};

@@ -39,6 +39,7 @@ class MuxStateMachine final : public StateMachine {
   absl::Status restore(const std::string& data) override;
 
   StateMachine& machine(uint8_t channel);  // REQUIRES: the channel exists
+  const StateMachine& machine(uint8_t channel) const;
   StateMachine& default_machine() { return *default_; }
 
  private:

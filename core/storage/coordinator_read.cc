@@ -6,6 +6,7 @@
 #include "core/storage/coordinator.h"
 #include "core/storage/coordinator_internal.h"
 #include "core/storage/costs.h"
+#include "core/storage/reconstruct.h"
 
 namespace cairn::storage {
 
@@ -269,12 +270,9 @@ absl::StatusOr<Payload> Coordinator::rebuild(const Read& r) {
     for (int w : r.wanted) {
       if (present[static_cast<size_t>(w)] == nullptr) lost.push_back(w);
     }
-    std::vector<std::string> rebuilt(lost.size(), std::string(len, '\0'));
-    if (!lost.empty()) {
-      std::vector<uint8_t*> outs;
-      for (auto& b : rebuilt) outs.push_back(reinterpret_cast<uint8_t*>(b.data()));
-      if (auto st = r.codec->reconstruct(present, lost, outs, len); !st.ok()) return st;
-    }
+    auto rebuilt_or = reconstruct_shards(*r.codec, present, lost, len);
+    if (!rebuilt_or.ok()) return rebuilt_or.status();
+    std::vector<std::string>& rebuilt = *rebuilt_or;
     auto shard_view = [&](int w) -> std::string_view {
       if (present[static_cast<size_t>(w)] != nullptr) return r.got[static_cast<size_t>(w)].view();
       const auto at = std::find(lost.begin(), lost.end(), w) - lost.begin();

@@ -12,6 +12,7 @@
 #include "core/placement/ring.h"
 #include "core/runtime/manual_runtime.h"
 #include "core/storage/testing/fake_shards.h"
+#include "core/storage/testing/ring.h"
 
 namespace cairn::storage {
 namespace {
@@ -21,17 +22,8 @@ using cas::testing::digest_of;
 using std::chrono::milliseconds;
 using testing::FakeShards;
 
-std::string zone_of(NodeId id) { return std::string(1, static_cast<char>('a' + (id - 1) % 3)); }
-
-std::shared_ptr<const placement::PlacementPolicy> ring_of(int nodes) {
-  placement::Membership m;
-  m.epoch = 7;
-  for (int i = 1; i <= nodes; ++i) {
-    m.nodes.push_back({static_cast<NodeId>(i), zone_of(static_cast<NodeId>(i)), "r", 1.0});
-  }
-  auto ring = placement::Ring::build(m, {});
-  return std::make_shared<placement::Ring>(std::move(*ring));
-}
+using testing::ring_of;
+using testing::zone_of;
 
 struct Fixture {
   explicit Fixture(int nodes, CoordinatorOptions options = {}, uint64_t seed = 1)

@@ -6,6 +6,7 @@
 #include "core/placement/ring.h"
 #include "core/storage/chunk_service.h"
 #include "core/storage/chunk_workload.h"
+#include "core/storage/rebuild_service.h"
 
 namespace cairn::storage {
 namespace {
@@ -55,8 +56,11 @@ class StorageHost final : public Service {
   std::unique_ptr<cas::Scrubber> scrubber_;
 };
 
-absl::StatusOr<std::shared_ptr<const placement::PlacementPolicy>> ring_of(
-    const RoleContext& ctx, const std::vector<NodeId>& members) {
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const placement::PlacementPolicy>> storage_placement(
+    const RoleContext& ctx) {
+  const std::vector<NodeId> members = ctx.members("storage");
   placement::Membership m;
   m.epoch = 1;
   for (NodeId id : members) {
@@ -66,8 +70,6 @@ absl::StatusOr<std::shared_ptr<const placement::PlacementPolicy>> ring_of(
   if (!ring.ok()) return ring.status();
   return std::make_shared<placement::Ring>(std::move(*ring));
 }
-
-}  // namespace
 
 void StorageOptions::visit(SettingsVisitor& v) {
   v.bytes("capacity", store.capacity_bytes);
@@ -116,6 +118,7 @@ RoleInfo storage_role() {
   r.summary = "a content-addressed shard store and a coordinator for chunks";
   r.settings = "storage";
   r.peer_types = StorageService::types();
+  for (MessageType t : RebuildService::types()) r.peer_types.push_back(t);
   for (MessageType t : StorageClientService::types()) r.peer_types.push_back(t);
   r.client_types = ChunkService::types();
   r.client_payload_max = CoordinatorOptions{}.max_chunk_bytes;  // a whole chunk per put or get
@@ -127,7 +130,7 @@ RoleInfo storage_role() {
     StorageOptions opts = *given;
     opts.store.max_piece_bytes = std::max(opts.store.max_piece_bytes, opts.service.frame_bytes);
     const StorageOptions* o = &opts;
-    auto placement = ring_of(ctx, ctx.members("storage"));
+    auto placement = storage_placement(ctx);
     if (!placement.ok()) return placement.status();
     auto client = std::make_unique<StorageClientService>(
         ctx.runtime, RpcShardClientOptions{.frame_bytes = o->service.frame_bytes,
@@ -140,9 +143,11 @@ RoleInfo storage_role() {
     }
     auto service = std::make_unique<StorageService>(ctx.runtime, host->store(), o->service);
     auto chunks = std::make_unique<ChunkService>(ctx.runtime, host->coordinator());
+    auto rebuilds = std::make_unique<RebuildService>(ctx.runtime, client->client(), host->store());
     if (auto st = node.add(std::move(host)); !st.ok()) return st;
     if (auto st = node.add(std::move(client)); !st.ok()) return st;
     if (auto st = node.add(std::move(service)); !st.ok()) return st;
+    if (auto st = node.add(std::move(rebuilds)); !st.ok()) return st;
     return node.add(std::move(chunks));
   };
   return r;

@@ -30,6 +30,10 @@ struct StorageOptions final : RoleOptionsBase<StorageOptions> {
 };
 
 RoleInfo storage_role();
+// The placement every storage node's coordinator uses: a ring over the nodes holding the
+// storage role, in their zones (repair on the meta leader chooses targets by it too).
+absl::StatusOr<std::shared_ptr<const placement::PlacementPolicy>> storage_placement(
+    const RoleContext& ctx);
 RoleInfo chunk_client_role();
 
 }  // namespace cairn::storage

@@ -63,6 +63,7 @@ class StorageService final : public Service {
   // The most bytes any get transfer has had sent or being read but unacknowledged.
   uint64_t peak_outstanding_bytes() const { return peak_outstanding_; }
   const StorageServiceOptions& options() const { return options_; }
+  const cas::ShardStore& store() const { return store_; }
 
  private:
   using Key = std::pair<NodeId, uint64_t>;

@@ -26,6 +26,10 @@ std::string_view message_type_name(MessageType type) {
       return "shard_get_frame";
     case kShardPutCredit:
       return "shard_put_credit";
+    case kShardRebuild:
+      return "shard_rebuild";
+    case kShardRebuildDone:
+      return "shard_rebuild_done";
     case kChunkRequest:
       return "chunk_request";
     case kChunkResponse:

@@ -24,6 +24,10 @@ inline constexpr MessageType kShardControl = 0x0303;   // ShardControl (get cred
 inline constexpr MessageType kShardResponse = 0x0304;   // storage::wire::ShardResponse
 inline constexpr MessageType kShardGetFrame = 0x0305;   // ShardFrame + payload
 inline constexpr MessageType kShardPutCredit = 0x0306;  // ShardControl (put credit)
+// Repair (core/storage/rebuild.proto): rebuild shards on this node, served by
+// storage::RebuildService; the answer, served by storage::RebuildClient.
+inline constexpr MessageType kShardRebuild = 0x0307;      // storage::wire::RebuildRequest
+inline constexpr MessageType kShardRebuildDone = 0x0308;  // storage::wire::RebuildResponse
 // 0x038x: the chunk protocol between clients and coordinators
 // (core/storage/chunk.proto), served by storage::ChunkService.
 inline constexpr MessageType kChunkRequest = 0x0381;   // storage::wire::ChunkRequest

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,6 +41,8 @@ class StorageCluster {
   cas::ShardStoreOptions store_options;
   StorageServiceOptions service_options;
   RpcShardClientOptions client_options;
+  // Called by up() before the node starts, to add services of the test's own.
+  std::function<void(NodeId, StorageNode&)> more_services;
 
   // Adds (or brings back after crash()) node `id` with a recovered store.
   StorageNode& up(NodeId id) {
@@ -63,6 +66,7 @@ class StorageCluster {
     n.client = &client->client();
     EXPECT_TRUE(n.node->add(std::move(service)).ok());
     EXPECT_TRUE(n.node->add(std::move(client)).ok());
+    if (more_services) more_services(id, n);
     n.node->start();
     cluster_.set_handler(
         id, [node = n.node.get()](NodeId from, const Message& m) { node->deliver(from, m); });

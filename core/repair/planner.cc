@@ -1,0 +1,248 @@
+// The repair planner's inputs: layouts, liveness, corrupt reports, outcomes and ticks.
+#include "core/repair/planner.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/base/assert.h"
+
+namespace cairn::repair {
+
+Planner::Planner(PlannerOptions options,
+                 std::shared_ptr<const placement::PlacementPolicy> placement)
+    : options_(options) {
+  CAIRN_ASSERT(options_.grace_ticks >= 0);
+  CAIRN_ASSERT(options_.task_timeout_ticks > 0);
+  set_placement(std::move(placement));
+}
+
+void Planner::set_placement(std::shared_ptr<const placement::PlacementPolicy> placement) {
+  CAIRN_ASSERT(placement != nullptr);
+  placement_ = std::move(placement);
+  zone_.clear();
+  const auto& topo = placement_->topology();
+  for (uint32_t i = 0; i < topo.size(); ++i) zone_[topo.node(i).id] = topo.zone_of(i);
+}
+
+bool Planner::lost(const Stripe& s, int shard) const {
+  return s.corrupt.count(shard) != 0 || dead(s.layout.shards[static_cast<size_t>(shard)].node);
+}
+
+bool Planner::dead(NodeId node) const {
+  auto it = down_.find(node);
+  return it != down_.end() && it->second.dead;
+}
+
+uint64_t Planner::bytes_in_flight(NodeId node) const {
+  auto it = node_bytes_.find(node);
+  return it == node_bytes_.end() ? 0 : it->second;
+}
+
+size_t Planner::tasks_running() const {
+  size_t n = 0;
+  for (const auto& [id, t] : tasks_) n += t.state == TaskState::kRunning ? 1 : 0;
+  return n;
+}
+
+size_t Planner::tasks_running(NodeId node) const {
+  size_t n = 0;
+  for (const auto& [id, t] : tasks_) n += t.state == TaskState::kRunning && t.to == node ? 1 : 0;
+  return n;
+}
+
+const storage::ChunkLayout* Planner::layout(const cas::Digest& chunk) const {
+  auto it = stripes_.find(chunk);
+  return it == stripes_.end() ? nullptr : &it->second.layout;
+}
+
+std::vector<int> Planner::lost_shards(const cas::Digest& chunk) const {
+  std::vector<int> out;
+  auto it = stripes_.find(chunk);
+  if (it == stripes_.end()) return out;
+  for (int i = 0; i < it->second.layout.total_shards(); ++i) {
+    if (lost(it->second, i)) out.push_back(i);
+  }
+  return out;
+}
+
+void Planner::index(const storage::ChunkLayout& layout, bool add) {
+  for (const auto& place : layout.shards) {
+    if (add) {
+      by_node_[place.node].insert(layout.chunk);
+    } else if (auto it = by_node_.find(place.node); it != by_node_.end()) {
+      it->second.erase(layout.chunk);
+      if (it->second.empty()) by_node_.erase(it);
+    }
+  }
+}
+
+absl::Status Planner::set_layout(const storage::ChunkLayout& layout) {
+  if (auto st = storage::validate(layout); !st.ok()) return st;
+  auto [it, fresh] = stripes_.try_emplace(layout.chunk);
+  Stripe& s = it->second;
+  if (!fresh) {
+    const bool same_code = s.layout.total_shards() == layout.total_shards();
+    for (int i = 0; i < layout.total_shards(); ++i) {
+      const auto at = static_cast<size_t>(i);
+      const bool changed = !same_code || s.layout.shards[at].node != layout.shards[at].node ||
+                           s.layout.shards[at].digest != layout.shards[at].digest;
+      if (!changed) continue;
+      s.corrupt.erase(i);
+      retry_.erase({layout.chunk, i});
+      auto t = by_shard_.find({layout.chunk, i});
+      if (t == by_shard_.end()) continue;
+      const Task& task = tasks_.at(t->second);
+      if (same_code && task.to == layout.shards[at].node) {
+        out_.repaired.push_back({layout.chunk, i, task.to, layout.shard_bytes});
+      }
+      drop_task(t->second);
+    }
+    index(s.layout, false);
+  }
+  s.layout = layout;
+  s.reported_unrecoverable = false;
+  index(s.layout, true);
+  // A task aimed at a node the new layout already uses would put two shards there.
+  for (int i = 0; i < layout.total_shards(); ++i) {
+    auto t = by_shard_.find({layout.chunk, i});
+    if (t == by_shard_.end()) continue;
+    const NodeId to = tasks_.at(t->second).to;
+    for (const auto& place : layout.shards) {
+      if (place.node == to) {
+        drop_task(t->second);
+        break;
+      }
+    }
+  }
+  damaged_.insert(layout.chunk);
+  return absl::OkStatus();
+}
+
+void Planner::drop_chunk(const cas::Digest& chunk) {
+  auto it = stripes_.find(chunk);
+  if (it == stripes_.end()) return;
+  for (int i = 0; i < it->second.layout.total_shards(); ++i) {
+    if (auto t = by_shard_.find({chunk, i}); t != by_shard_.end()) drop_task(t->second);
+    retry_.erase({chunk, i});
+  }
+  index(it->second.layout, false);
+  damaged_.erase(chunk);
+  stripes_.erase(it);
+}
+
+void Planner::node_down(NodeId node) {
+  if (down_.count(node) != 0) return;
+  down_[node] = NodeState{now_, false};
+  // A rebuild running on a node that went down will not answer: try elsewhere now.
+  std::vector<uint64_t> failed;
+  for (const auto& [id, task] : tasks_) {
+    if (task.state == TaskState::kRunning && task.to == node) failed.push_back(id);
+  }
+  for (uint64_t id : failed) fail_task(id);
+}
+
+void Planner::node_up(NodeId node) {
+  auto it = down_.find(node);
+  if (it == down_.end()) return;
+  const bool was_dead = it->second.dead;
+  down_.erase(it);
+  // Its shards count again (tasks already running for them still finish and commit).
+  if (was_dead) {
+    if (auto c = by_node_.find(node); c != by_node_.end()) {
+      damaged_.insert(c->second.begin(), c->second.end());
+    }
+  }
+}
+
+absl::Status Planner::report_corrupt(const cas::Digest& chunk, int shard, NodeId node) {
+  auto it = stripes_.find(chunk);
+  if (it == stripes_.end()) {
+    return absl::NotFoundError(absl::StrCat("chunk ", chunk.format(), " has no layout"));
+  }
+  Stripe& s = it->second;
+  if (shard < 0 || shard >= s.layout.total_shards() ||
+      s.layout.shards[static_cast<size_t>(shard)].node != node) {
+    return absl::FailedPreconditionError(absl::StrCat("chunk ", chunk.format(), " has no shard ",
+                                                      shard, " on n", node, " (stale report)"));
+  }
+  s.corrupt.insert(shard);
+  damaged_.insert(chunk);
+  return absl::OkStatus();
+}
+
+bool Planner::task_done(uint64_t task, const absl::Status& status) {
+  auto it = tasks_.find(task);
+  if (it == tasks_.end() || it->second.state != TaskState::kRunning) return false;
+  if (!status.ok()) {
+    fail_task(task);
+    return true;
+  }
+  Task& t = it->second;
+  CAIRN_ASSERT(node_bytes_[t.to] >= t.bytes && total_bytes_ >= t.bytes);
+  node_bytes_[t.to] -= t.bytes;
+  total_bytes_ -= t.bytes;
+  if (node_bytes_[t.to] == 0) node_bytes_.erase(t.to);
+  t.state = TaskState::kCommitting;
+  t.deadline = now_ + static_cast<uint64_t>(options_.commit_timeout_ticks);
+  out_.moves.push_back({task, t.chunk, t.shard, t.from, t.to});
+  return true;
+}
+
+void Planner::tick() {
+  ++now_;
+  for (auto& [node, state] : down_) {
+    if (state.dead || now_ - state.down_since < static_cast<uint64_t>(options_.grace_ticks)) {
+      continue;
+    }
+    state.dead = true;
+    out_.declared_dead.push_back(node);
+    if (auto c = by_node_.find(node); c != by_node_.end()) {
+      damaged_.insert(c->second.begin(), c->second.end());
+    }
+  }
+  std::vector<uint64_t> expired;
+  for (const auto& [id, task] : tasks_) {
+    if (task.deadline <= now_) expired.push_back(id);
+  }
+  for (uint64_t id : expired) {
+    // A running task timed out failed; a move never seen committed is planned again.
+    if (tasks_.at(id).state == TaskState::kRunning) {
+      fail_task(id);
+    } else {
+      drop_task(id);
+    }
+  }
+  plan();
+}
+
+Ready Planner::ready() {
+  Ready r = std::move(out_);
+  out_ = Ready{};
+  return r;
+}
+
+void Planner::drop_task(uint64_t id) {
+  auto it = tasks_.find(id);
+  CAIRN_ASSERT(it != tasks_.end());
+  const Task& t = it->second;
+  if (t.state == TaskState::kRunning) {
+    CAIRN_ASSERT(node_bytes_[t.to] >= t.bytes && total_bytes_ >= t.bytes);
+    node_bytes_[t.to] -= t.bytes;
+    total_bytes_ -= t.bytes;
+    if (node_bytes_[t.to] == 0) node_bytes_.erase(t.to);
+  }
+  by_shard_.erase({t.chunk, t.shard});
+  damaged_.insert(t.chunk);
+  tasks_.erase(it);
+}
+
+void Planner::fail_task(uint64_t id) {
+  const Task t = tasks_.at(id);
+  drop_task(id);
+  Retry& r = retry_[{t.chunk, t.shard}];
+  r.not_before = now_ + static_cast<uint64_t>(options_.retry_ticks);
+  r.excluded.push_back(t.to);
+  if (r.excluded.size() > options_.excluded_targets_max) r.excluded.erase(r.excluded.begin());
+}
+
+}  // namespace cairn::repair

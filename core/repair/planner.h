@@ -1,0 +1,199 @@
+// The repair planner (core/repair): decides which lost shards to rebuild, where, and in
+// what order, as a pure, deterministic state machine in the shape of core/raft.
+//
+// Inputs: set_layout()/drop_chunk() (the chunk table's layouts, as committed), node_down()/
+// node_up() (the failure detector's verdicts), report_corrupt() (a scrubber's rot event or
+// a read that found a shard bad), task_done() (a rebuild's outcome), and tick() (one unit
+// of logical time). Inputs only record facts; each tick() runs one planning pass over all
+// of them, so a batch of inputs (a new leader loading the table) is planned as a whole.
+// Output: ready() drains a Ready batch of rebuild tasks to send, layout moves to commit,
+// and events to record. Nothing here reads a clock, sends or stores.
+//
+// Promises:
+//   - a node down for grace_ticks is declared dead and its shards are lost; a node back
+//     within the grace costs no repair. A shard reported corrupt is lost at once;
+//   - work goes out most-damaged stripe first (fewest shards to spare), then by digest
+//     and shard index; a task waiting for the total budget holds back every later one;
+//   - each lost shard gets a replacement node from the placement policy's order: never a
+//     node of the stripe, never a target of another task of the stripe, never a down node,
+//     in a zone the stripe's surviving shards do not use while such a node exists;
+//   - bytes in flight (a task costs k * shard_bytes, what its node reads to rebuild) stay
+//     within node_bytes_max per rebuilding node and total_bytes_max overall, except that a
+//     lone task may always run (so a shard larger than a budget is not stuck forever);
+//     and at most max_tasks_per_node tasks run on one node;
+//   - at most one task per (chunk, shard) at any time; a task whose shard's layout changed
+//     (committed by someone else, a replay, a new leader) is dropped, and a late answer to
+//     a dropped or timed-out task is ignored;
+//   - once faults stop and tasks succeed, every stripe with at least k intact shards is
+//     back to k + m shards on distinct live nodes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/cas/digest.h"
+#include "core/placement/policy.h"
+#include "core/storage/chunk_layout.h"
+
+namespace cairn::repair {
+
+using cairn::NodeId;
+
+struct PlannerOptions {
+  int grace_ticks = 10;                     // down this long: declared dead, its shards lost
+  int task_timeout_ticks = 60;              // a task unanswered this long has failed
+  int retry_ticks = 5;                      // a shard whose task failed waits this long
+  int commit_timeout_ticks = 30;            // a move not seen in a layout by then is planned again
+  uint64_t node_bytes_max = 64ull << 20;    // in flight per rebuilding node
+  uint64_t total_bytes_max = 256ull << 20;  // in flight overall
+  size_t max_tasks_in_flight = 1024;
+  size_t max_tasks_per_node = 8;    // rebuilds running on one node (its Rebuilder's bound)
+  size_t excluded_targets_max = 8;  // failed targets remembered per shard
+};
+
+// Rebuild shard `shard` of `layout` on node `to` (it fetches any k survivors itself).
+struct RebuildTask {
+  uint64_t id = 0;
+  storage::ChunkLayout layout;
+  int shard = 0;
+  NodeId from = kNoNode;  // where the layout has the lost shard
+  NodeId to = kNoNode;
+  uint64_t bytes = 0;  // k * shard_bytes
+  int spare = 0;       // shards the stripe could still lose when planned (priority)
+};
+
+// A successful rebuild to commit: shard `shard` of `chunk` moves from `from` to `to`,
+// only if the layout still has `from` there and `to` holds no other shard of the chunk
+// (a move the planner gave up on may still commit late, beside a newer one).
+struct LayoutMove {
+  uint64_t task = 0;
+  cas::Digest chunk;
+  int shard = 0;
+  NodeId from = kNoNode;
+  NodeId to = kNoNode;
+};
+
+// A move seen applied in a layout: the shard is whole again.
+struct Repaired {
+  cas::Digest chunk;
+  int shard = 0;
+  NodeId to = kNoNode;
+  uint64_t bytes = 0;  // shard_bytes
+};
+
+struct Ready {
+  std::vector<NodeId> declared_dead;
+  std::vector<RebuildTask> tasks;  // in priority order
+  std::vector<LayoutMove> moves;
+  std::vector<Repaired> repaired;
+  std::vector<cas::Digest> unrecoverable;  // fewer than k intact shards (reported once)
+  bool empty() const {
+    return declared_dead.empty() && tasks.empty() && moves.empty() && repaired.empty() &&
+           unrecoverable.empty();
+  }
+};
+
+class Planner {
+ public:
+  // REQUIRES: placement non-null.
+  Planner(PlannerOptions options, std::shared_ptr<const placement::PlacementPolicy> placement);
+
+  // ---- inputs ----
+  void set_placement(std::shared_ptr<const placement::PlacementPolicy> placement);
+  // The committed layout of a chunk (new or changed). InvalidArgument if it does not
+  // validate (nothing changes).
+  absl::Status set_layout(const storage::ChunkLayout& layout);
+  void drop_chunk(const cas::Digest& chunk);
+  void node_down(NodeId node);
+  void node_up(NodeId node);
+  // Shard `shard` of `chunk` on `node` is bad. NotFound for an unknown chunk;
+  // FailedPrecondition if the layout no longer has `node` at `shard` (a stale report).
+  absl::Status report_corrupt(const cas::Digest& chunk, int shard, NodeId node);
+  // A task's outcome. Returns false (and does nothing) for a task no longer wanted.
+  bool task_done(uint64_t task, const absl::Status& status);
+  void tick();
+
+  // ---- output ----
+  bool has_ready() const { return !out_.empty(); }
+  Ready ready();
+
+  // ---- queries ----
+  uint64_t now_ticks() const { return now_; }
+  bool dead(NodeId node) const;
+  uint64_t bytes_in_flight() const { return total_bytes_; }
+  uint64_t bytes_in_flight(NodeId node) const;
+  size_t tasks_in_flight() const { return tasks_.size(); }  // running or committing
+  size_t tasks_running() const;
+  size_t tasks_running(NodeId node) const;
+  // Shards of `chunk` the planner counts as lost (dead node or reported corrupt).
+  std::vector<int> lost_shards(const cas::Digest& chunk) const;
+  const storage::ChunkLayout* layout(const cas::Digest& chunk) const;
+  // Aborts (CAIRN_ASSERT) if an internal invariant does not hold.
+  void check_invariants() const;
+
+ private:
+  enum class TaskState { kRunning, kCommitting };
+  struct Task {
+    cas::Digest chunk;
+    int shard = 0;
+    NodeId from = kNoNode;
+    NodeId to = kNoNode;
+    uint64_t bytes = 0;
+    uint64_t deadline = 0;
+    TaskState state = TaskState::kRunning;
+  };
+  struct Stripe {
+    storage::ChunkLayout layout;
+    std::set<int> corrupt;
+    bool reported_unrecoverable = false;
+  };
+  struct Retry {
+    uint64_t not_before = 0;
+    std::vector<NodeId> excluded;
+  };
+  struct NodeState {
+    uint64_t down_since = 0;
+    bool dead = false;
+  };
+  using ShardKey = std::pair<cas::Digest, int>;
+  struct Work {
+    int spare = 0;
+    cas::Digest chunk;
+    int shard = 0;
+  };
+
+  // planner.cc
+  bool lost(const Stripe& s, int shard) const;
+  void index(const storage::ChunkLayout& layout, bool add);
+  void drop_task(uint64_t id);
+  void fail_task(uint64_t id);
+  // planner_plan.cc
+  void plan();
+  std::vector<Work> work() const;
+  NodeId pick_target(const Stripe& s, int shard, uint64_t bytes) const;
+  NodeId pick_target(const Stripe& s, int shard, uint64_t bytes, bool avoid_failed) const;
+  void start(const Stripe& s, const Work& w, NodeId to, uint64_t bytes);
+  bool fits(uint64_t in_flight, uint64_t bytes, uint64_t max) const;
+
+  PlannerOptions options_;
+  std::shared_ptr<const placement::PlacementPolicy> placement_;
+  std::map<NodeId, int> zone_;  // of each node in the placement's topology
+  uint64_t now_ = 0;
+  uint64_t next_task_ = 1;
+  std::map<cas::Digest, Stripe> stripes_;
+  std::map<NodeId, std::set<cas::Digest>> by_node_;  // chunks with a shard on the node
+  std::map<NodeId, NodeState> down_;
+  std::set<cas::Digest> damaged_;  // chunks that may have lost shards
+  std::map<uint64_t, Task> tasks_;
+  std::map<ShardKey, uint64_t> by_shard_;
+  std::map<ShardKey, Retry> retry_;
+  std::map<NodeId, uint64_t> node_bytes_;
+  uint64_t total_bytes_ = 0;
+  Ready out_;
+};
+
+}  // namespace cairn::repair

@@ -1,0 +1,172 @@
+// The repair planner's planning pass: which lost shards to rebuild now, and where.
+#include <algorithm>
+#include <tuple>
+
+#include "core/base/assert.h"
+#include "core/repair/planner.h"
+
+namespace cairn::repair {
+
+bool Planner::fits(uint64_t in_flight, uint64_t bytes, uint64_t max) const {
+  return in_flight == 0 || in_flight + bytes <= max;
+}
+
+// Every lost shard without a task, most-damaged stripe first. Stripes found whole leave
+// damaged_ on the way (see plan()).
+std::vector<Planner::Work> Planner::work() const {
+  std::vector<Work> out;
+  for (const cas::Digest& chunk : damaged_) {
+    const Stripe& s = stripes_.at(chunk);
+    const int n = s.layout.total_shards();
+    int lost_count = 0;
+    for (int i = 0; i < n; ++i) lost_count += lost(s, i) ? 1 : 0;
+    const int spare = n - lost_count - s.layout.data_shards;
+    if (spare < 0) continue;  // fewer than k intact: nothing to rebuild from
+    for (int i = 0; i < n; ++i) {
+      if (!lost(s, i) || by_shard_.count({chunk, i}) != 0) continue;
+      auto r = retry_.find({chunk, i});
+      if (r != retry_.end() && r->second.not_before > now_) continue;
+      out.push_back({spare, chunk, i});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Work& a, const Work& b) {
+    return std::tie(a.spare, a.chunk, a.shard) < std::tie(b.spare, b.chunk, b.shard);
+  });
+  return out;
+}
+
+void Planner::plan() {
+  // Forget stripes with nothing lost; report those past saving once.
+  for (auto it = damaged_.begin(); it != damaged_.end();) {
+    auto s = stripes_.find(*it);
+    if (s == stripes_.end()) {
+      it = damaged_.erase(it);
+      continue;
+    }
+    Stripe& stripe = s->second;
+    const int n = stripe.layout.total_shards();
+    int lost_count = 0;
+    for (int i = 0; i < n; ++i) lost_count += lost(stripe, i) ? 1 : 0;
+    bool tasks = false;
+    for (int i = 0; i < n && !tasks; ++i) tasks = by_shard_.count({*it, i}) != 0;
+    if (n - lost_count < stripe.layout.data_shards && !stripe.reported_unrecoverable) {
+      stripe.reported_unrecoverable = true;
+      out_.unrecoverable.push_back(*it);
+    }
+    it = (lost_count == 0 && !tasks) ? damaged_.erase(it) : std::next(it);
+  }
+  for (const Work& w : work()) {
+    if (tasks_.size() >= options_.max_tasks_in_flight) break;
+    const Stripe& s = stripes_.at(w.chunk);
+    const uint64_t bytes = s.layout.shard_bytes * static_cast<uint64_t>(s.layout.data_shards);
+    // Waiting for the total budget holds back everything less urgent, so priority holds.
+    if (!fits(total_bytes_, bytes, options_.total_bytes_max)) break;
+    const NodeId to = pick_target(s, w.shard, bytes);
+    if (to == kNoNode) continue;  // no node free for it now; try again later
+    start(s, w, to, bytes);
+  }
+}
+
+NodeId Planner::pick_target(const Stripe& s, int shard, uint64_t bytes) const {
+  // Nodes where this shard's rebuild failed before are avoided while others remain.
+  const NodeId to = pick_target(s, shard, bytes, true);
+  return to != kNoNode ? to : pick_target(s, shard, bytes, false);
+}
+
+NodeId Planner::pick_target(const Stripe& s, int shard, uint64_t bytes, bool avoid_failed) const {
+  std::set<NodeId> taken;
+  std::set<int> zones;
+  for (int i = 0; i < s.layout.total_shards(); ++i) {
+    const NodeId node = s.layout.shards[static_cast<size_t>(i)].node;
+    taken.insert(node);
+    if (!lost(s, i) && zone_.count(node) != 0) zones.insert(zone_.at(node));
+    if (auto t = by_shard_.find({s.layout.chunk, i}); t != by_shard_.end()) {
+      const NodeId target = tasks_.at(t->second).to;
+      taken.insert(target);
+      if (zone_.count(target) != 0) zones.insert(zone_.at(target));
+    }
+  }
+  const std::vector<NodeId>* excluded = nullptr;
+  if (auto r = retry_.find({s.layout.chunk, shard}); avoid_failed && r != retry_.end()) {
+    excluded = &r->second.excluded;
+  }
+  auto order =
+      placement_->place(s.layout.chunk.prefix64(), static_cast<int>(placement_->topology().size()));
+  if (!order.ok()) return kNoNode;
+  auto candidate = [&](NodeId node) {
+    if (taken.count(node) != 0 || down_.count(node) != 0) return false;
+    return excluded == nullptr ||
+           std::find(excluded->begin(), excluded->end(), node) == excluded->end();
+  };
+  auto fits_node = [&](NodeId node) {
+    return fits(bytes_in_flight(node), bytes, options_.node_bytes_max) &&
+           tasks_running(node) < options_.max_tasks_per_node;
+  };
+  // First a node in a zone the stripe does not use yet, then any candidate. A node held
+  // back only by its budget is not passed over for a less diverse one: wait for it.
+  bool diverse_exists = false;
+  for (NodeId node : *order) {
+    if (!candidate(node) || zones.count(zone_.at(node)) != 0) continue;
+    diverse_exists = true;
+    if (fits_node(node)) return node;
+  }
+  if (diverse_exists) return kNoNode;
+  for (NodeId node : *order) {
+    if (candidate(node) && fits_node(node)) return node;
+  }
+  return kNoNode;
+}
+
+void Planner::start(const Stripe& s, const Work& w, NodeId to, uint64_t bytes) {
+  const uint64_t id = next_task_++;
+  Task t;
+  t.chunk = w.chunk;
+  t.shard = w.shard;
+  t.from = s.layout.shards[static_cast<size_t>(w.shard)].node;
+  t.to = to;
+  t.bytes = bytes;
+  t.deadline = now_ + static_cast<uint64_t>(options_.task_timeout_ticks);
+  tasks_.emplace(id, t);
+  by_shard_[{w.chunk, w.shard}] = id;
+  node_bytes_[to] += bytes;
+  total_bytes_ += bytes;
+  out_.tasks.push_back({id, s.layout, w.shard, t.from, to, bytes, w.spare});
+}
+
+void Planner::check_invariants() const {
+  uint64_t total = 0;
+  std::map<NodeId, uint64_t> per_node;
+  std::map<NodeId, int> running_on;
+  int running = 0;
+  for (const auto& [id, t] : tasks_) {
+    CAIRN_ASSERT(id < next_task_);
+    auto b = by_shard_.find({t.chunk, t.shard});
+    CAIRN_ASSERT(b != by_shard_.end() && b->second == id);
+    const Stripe& s = stripes_.at(t.chunk);
+    CAIRN_ASSERT(t.shard >= 0 && t.shard < s.layout.total_shards());
+    if (t.state != TaskState::kRunning) continue;
+    total += t.bytes;
+    per_node[t.to] += t.bytes;
+    ++running_on[t.to];
+    ++running;
+  }
+  CAIRN_ASSERT(by_shard_.size() == tasks_.size());
+  CAIRN_ASSERT(total == total_bytes_);
+  CAIRN_ASSERT(total <= options_.total_bytes_max || running == 1);
+  for (const auto& [node, bytes] : per_node) {
+    CAIRN_ASSERT(bytes_in_flight(node) == bytes);
+    CAIRN_ASSERT(bytes <= options_.node_bytes_max || running_on.at(node) == 1);
+    CAIRN_ASSERT(static_cast<size_t>(running_on.at(node)) <= options_.max_tasks_per_node);
+  }
+  CAIRN_ASSERT(per_node.size() == node_bytes_.size());
+  CAIRN_ASSERT(tasks_.size() <= options_.max_tasks_in_flight);
+  // A stripe's shards and its tasks' targets are all on distinct nodes.
+  std::map<cas::Digest, std::set<NodeId>> targets;
+  for (const auto& [id, t] : tasks_) {
+    const Stripe& s = stripes_.at(t.chunk);
+    for (const auto& place : s.layout.shards) CAIRN_ASSERT(place.node != t.to);
+    CAIRN_ASSERT(targets[t.chunk].insert(t.to).second);
+  }
+}
+
+}  // namespace cairn::repair

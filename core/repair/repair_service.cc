@@ -1,0 +1,156 @@
+#include "core/repair/repair_service.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "core/membership/membership.h"
+#include "core/meta/namespace_service.h"
+#include "core/raft/mux_state_machine.h"
+#include "core/storage/chunk_wire.h"
+#include "core/storage/storage_codec.h"
+
+namespace cairn::repair {
+namespace {
+
+std::string short_name(const cas::Digest& d) { return d.format().substr(7, 16); }
+
+}  // namespace
+
+RepairService::RepairService(Runtime& rt, raft::RaftService& raft,
+                             const meta::NamespaceStateMachine& ns,
+                             storage::RebuildClient& rebuilds,
+                             const membership::Membership* detector,
+                             std::shared_ptr<const placement::PlacementPolicy> placement,
+                             RepairOptions options)
+    : rt_(rt),
+      raft_(raft),
+      ns_(ns),
+      rebuilds_(rebuilds),
+      detector_(detector),
+      placement_(std::move(placement)),
+      options_(options) {}
+
+RepairService::~RepairService() { rt_.cancel(timer_); }
+
+void RepairService::start() {
+  timer_ = rt_.after(options_.tick_interval, [this, token = std::weak_ptr<bool>(alive_)] {
+    if (token.expired()) return;
+    tick();
+    start();
+  });
+}
+
+void RepairService::check_invariants() const {
+  if (planner_) planner_->check_invariants();
+}
+
+void RepairService::tick() {
+  if (!raft_.is_leader()) {
+    planner_.reset();
+    seen_.clear();
+    return;
+  }
+  if (!planner_) {
+    planner_ = std::make_unique<Planner>(options_.planner, placement_);
+    ++generation_;
+  }
+  sync_layouts();
+  sync_liveness();
+  planner_->tick();
+  drain();
+}
+
+void RepairService::sync_layouts() {
+  std::set<cas::Digest> present;
+  ns_.chunk_table().each([&](const storage::wire::Layout& wire) {
+    auto layout = storage::from_wire(wire);
+    if (!layout.ok()) return;  // the table holds only valid layouts (check_manifest)
+    present.insert(layout->chunk);
+    std::string bytes = wire.SerializeAsString();
+    auto it = seen_.find(layout->chunk);
+    if (it != seen_.end() && it->second == bytes) return;
+    if (planner_->set_layout(*layout).ok()) seen_[layout->chunk] = std::move(bytes);
+  });
+  for (auto it = seen_.begin(); it != seen_.end();) {
+    if (present.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
+    planner_->drop_chunk(it->first);
+    it = seen_.erase(it);
+  }
+}
+
+void RepairService::sync_liveness() {
+  if (detector_ == nullptr) return;
+  const auto& topo = placement_->topology();
+  for (uint32_t i = 0; i < topo.size(); ++i) {
+    const NodeId id = topo.node(i).id;
+    if (id == rt_.self()) continue;  // a node never holds itself dead
+    const auto& members = detector_->table().members();
+    if (!std::binary_search(members.begin(), members.end(), id)) continue;
+    if (detector_->table().get(id).state == membership::State::kDead) {
+      planner_->node_down(id);
+    } else if (detector_->table().get(id).state == membership::State::kAlive) {
+      planner_->node_up(id);
+    }
+  }
+}
+
+void RepairService::drain() {
+  Ready r = planner_->ready();
+  for (NodeId n : r.declared_dead) {
+    rt_.log().event(Event{"repair_dead", {{"node", static_cast<int64_t>(n)}}});
+  }
+  for (const cas::Digest& d : r.unrecoverable) {
+    rt_.log().event(Event{"repair_unrecoverable", {{"chunk", short_name(d)}}});
+  }
+  for (const RebuildTask& t : r.tasks) send(t);
+  for (const LayoutMove& m : r.moves) propose(m);
+  for (const Repaired& done : r.repaired) {
+    rt_.metrics().counter("repair_shards_done").add();
+    rt_.metrics().counter("repair_bytes_done").add(static_cast<int64_t>(done.bytes));
+    rt_.log().event(Event{"repair_done",
+                          {{"chunk", short_name(done.chunk)},
+                           {"shard", static_cast<int64_t>(done.shard)},
+                           {"to", static_cast<int64_t>(done.to)},
+                           {"bytes", static_cast<int64_t>(done.bytes)}}});
+  }
+}
+
+void RepairService::send(const RebuildTask& t) {
+  rt_.log().event(Event{"repair_start",
+                        {{"chunk", short_name(t.layout.chunk)},
+                         {"shard", static_cast<int64_t>(t.shard)},
+                         {"from", static_cast<int64_t>(t.from)},
+                         {"to", static_cast<int64_t>(t.to)},
+                         {"bytes", static_cast<int64_t>(t.bytes)},
+                         {"spare", static_cast<int64_t>(t.spare)}}});
+  rebuilds_.rebuild(
+      t.to, t.layout, {t.shard},
+      [this, id = t.id, to = t.to, gen = generation_,
+       token = std::weak_ptr<bool>(alive_)](absl::Status st) {
+        if (token.expired() || !planner_ || gen != generation_) return;
+        if (!st.ok()) {
+          rt_.log().event(Event{"repair_failed",
+                                {{"to", static_cast<int64_t>(to)}, {"status", st.ToString()}}});
+        }
+        planner_->task_done(id, st);
+        drain();
+      });
+}
+
+void RepairService::propose(const LayoutMove& m) {
+  meta::wire::NsCommand c;
+  meta::wire::MoveShard* mv = c.mutable_move_shard();
+  storage::digest_to(m.chunk, mv->mutable_chunk());
+  mv->set_shard(static_cast<uint32_t>(m.shard));
+  mv->set_from(m.from);
+  mv->set_to(m.to);
+  // The outcome needs no answer: the next tick reads the applied layout (or, if the
+  // proposal was lost, the planner's commit timeout plans the shard again).
+  raft_.propose(raft::MuxStateMachine::wrap(meta::kNamespaceChannel, c.SerializeAsString()),
+                [](absl::StatusOr<std::string>) {});
+}
+
+}  // namespace cairn::repair

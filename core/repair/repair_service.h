@@ -1,0 +1,77 @@
+// RepairService: runs the repair planner (planner.h) on the meta leader, and only there.
+//
+// Every tick_interval, on a node whose Raft service leads: it feeds the planner the chunk
+// table's layouts (the namespace state machine, as applied here), the failure detector's
+// verdicts (a node the local Membership holds dead is down, an alive one up), and one
+// tick; it sends the planner's rebuild tasks to their target storage nodes (RebuildClient)
+// and hands their outcomes back; it proposes each successful rebuild as a MoveShard
+// command through Raft, and the applied layout closes the repair. A node that stops
+// leading drops its planner; a new leader starts from the chunk table, so an interrupted
+// repair resumes without duplicates (a move already applied is a no-op).
+//
+// Records the events repair_dead (node), repair_start and repair_done (chunk, shard,
+// from/to, bytes), repair_failed, repair_unrecoverable (chunk) in the node's event log.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/meta/namespace_state_machine.h"
+#include "core/raft/raft_service.h"
+#include "core/repair/planner.h"
+#include "core/runtime/service.h"
+#include "core/storage/rebuild_service.h"
+
+namespace cairn::membership {
+class Membership;
+}
+
+namespace cairn::repair {
+
+struct RepairOptions {
+  Duration tick_interval = std::chrono::seconds(1);
+  PlannerOptions planner;
+};
+
+class RepairService final : public Service {
+ public:
+  // REQUIRES: every reference outlives the service; `ns` is the machine `raft` applies to
+  // (on its namespace channel). `detector` may be null: then no node is ever down.
+  RepairService(Runtime& rt, raft::RaftService& raft, const meta::NamespaceStateMachine& ns,
+                storage::RebuildClient& rebuilds, const membership::Membership* detector,
+                std::shared_ptr<const placement::PlacementPolicy> placement,
+                RepairOptions options = {});
+  ~RepairService() override;
+
+  std::vector<MessageType> message_types() const override { return {}; }
+  void start() override;
+  void on_message(NodeId, const Message&) override {}
+  void check_invariants() const override;
+
+  const Planner* planner() const { return planner_.get(); }
+
+ private:
+  void tick();
+  void sync_layouts();
+  void sync_liveness();
+  void drain();
+  void send(const RebuildTask& task);
+  void propose(const LayoutMove& move);
+
+  Runtime& rt_;
+  raft::RaftService& raft_;
+  const meta::NamespaceStateMachine& ns_;
+  storage::RebuildClient& rebuilds_;
+  const membership::Membership* detector_;
+  std::shared_ptr<const placement::PlacementPolicy> placement_;
+  RepairOptions options_;
+  std::unique_ptr<Planner> planner_;         // only while leading
+  uint64_t generation_ = 0;                  // bumped with each new planner
+  std::map<cas::Digest, std::string> seen_;  // layouts given to the planner, serialized
+  TimerId timer_ = kNoTimer;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace cairn::repair

@@ -1,0 +1,43 @@
+// Test support for the repair planner: a rendezvous placement over a balanced cluster and
+// erasure-coded layouts placed by it, as a coordinator would have written them.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "core/base/assert.h"
+#include "core/placement/rendezvous.h"
+#include "core/placement/testing.h"
+#include "core/storage/chunk_layout.h"
+
+namespace cairn::repair::testing {
+
+// `zones` zones of `per_zone` nodes; node ids 1000 * zone + i + 1.
+inline std::shared_ptr<const placement::PlacementPolicy> balanced_policy(int zones, int per_zone) {
+  auto policy =
+      placement::Rendezvous::build(placement::testing::balanced_membership(zones, per_zone));
+  CAIRN_ASSERT(policy.ok());
+  return std::make_shared<placement::Rendezvous>(std::move(*policy));
+}
+
+// An rs(k, m) layout of chunk number `n` (`bytes` long), on the nodes `policy` prefers.
+inline storage::ChunkLayout placed_layout(const placement::PlacementPolicy& policy, int n, int k,
+                                          int m, uint64_t bytes = 4096) {
+  storage::ChunkLayout l;
+  l.chunk = cas::Digest(cas::Digest::of(absl::StrCat("chunk ", n)).hash(), bytes);
+  l.mode = storage::StorageMode::kErasure;
+  l.data_shards = k;
+  l.parity_shards = m;
+  l.shard_bytes = storage::erasure_shard_bytes(k, bytes);
+  l.epoch = policy.epoch();
+  auto nodes = policy.place(l.chunk.prefix64(), k + m);
+  CAIRN_ASSERT(nodes.ok());
+  for (int i = 0; i < k + m; ++i) {
+    l.shards.push_back({storage::virtual_shard_digest(l.chunk, i, l.shard_bytes),
+                        (*nodes)[static_cast<size_t>(i)]});
+  }
+  return l;
+}
+
+}  // namespace cairn::repair::testing

@@ -1,0 +1,74 @@
+// Shard rebuild on a replacement node: the storage half of repair. Given a chunk's layout
+// and the indices of shards this node is to hold, it fetches any k other shards from their
+// nodes (through ShardClient), reconstructs only the wanted shards (reconstruct.h, the
+// codec the read path uses), checks each against its digest in the layout, and stores it
+// in this node's ShardStore.
+//
+// Promises:
+//   - a survivor counts only if it answers with exactly shard_bytes bytes that hash to its
+//     digest (virtual payloads, the simulator's, are trusted by length); any survivor that
+//     fails (NotFound, DataLoss, wrong bytes, Unavailable) is replaced by another, asked in
+//     index order, k at a time;
+//   - fewer than k survivors: DataLoss when more than m shards (the wanted ones included)
+//     are known lost or corrupt, Unavailable when some could not be reached;
+//   - a rebuilt shard that does not hash to its digest is DataLoss and nothing is stored;
+//     a store failure is passed on unchanged (ResourceExhausted: this node is full);
+//   - InvalidArgument for a layout that does not validate, or indices out of range,
+//     repeated or empty; Unavailable beyond max_rebuilds at once.
+// Threading: the node's thread; `done` runs later, never inside the call.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/cas/shard_store.h"
+#include "core/erasure/codec.h"
+#include "core/runtime/runtime.h"
+#include "core/storage/chunk_layout.h"
+#include "core/storage/shard_client.h"
+
+namespace cairn::storage {
+
+struct RebuilderOptions {
+  uint32_t max_rebuilds = 8;  // rebuilds in progress at once on this node
+};
+
+class Rebuilder {
+ public:
+  using Done = std::function<void(absl::Status)>;
+
+  // REQUIRES: rt, shards and store outlive the rebuilder; the store is recovered.
+  Rebuilder(Runtime& rt, ShardClient& shards, cas::ShardStore& store,
+            RebuilderOptions options = {});
+  ~Rebuilder();
+  Rebuilder(const Rebuilder&) = delete;
+  Rebuilder& operator=(const Rebuilder&) = delete;
+
+  void rebuild(const ChunkLayout& layout, std::vector<int> shards, Done done);
+  uint32_t in_flight() const { return in_flight_; }
+
+  struct Job;
+
+ private:
+  absl::StatusOr<const erasure::Codec*> codec(const ChunkLayout& layout);
+  void ask_more(std::shared_ptr<Job> j);
+  void got(std::shared_ptr<Job> j, int index, absl::StatusOr<Payload> bytes);
+  void decode(std::shared_ptr<Job> j);
+  void store(std::shared_ptr<Job> j, size_t at);
+  void finish(std::shared_ptr<Job> j, absl::Status status);
+
+  Runtime& rt_;
+  ShardClient& shards_;
+  cas::ShardStore& store_;
+  RebuilderOptions options_;
+  std::map<std::tuple<StorageMode, int, int>, std::unique_ptr<erasure::Codec>> codecs_;
+  uint32_t in_flight_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace cairn::storage

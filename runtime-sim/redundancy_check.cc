@@ -1,0 +1,92 @@
+#include "runtime-sim/redundancy_check.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "core/meta/namespace_service.h"
+#include "core/meta/namespace_state_machine.h"
+#include "core/raft/mux_state_machine.h"
+#include "core/raft/raft_service.h"
+#include "core/storage/chunk_wire.h"
+#include "core/storage/storage_service.h"
+#include "runtime-sim/sim_node.h"
+
+namespace cairn::sim {
+namespace {
+
+double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+const meta::NamespaceStateMachine* leader_namespace(const std::vector<SimNode*>& nodes) {
+  for (SimNode* n : nodes) {
+    if (!n->up() || n->node() == nullptr) continue;
+    auto* raft = n->node()->find<raft::RaftService>();
+    if (raft == nullptr || !raft->is_leader()) continue;
+    const auto* mux = dynamic_cast<const raft::MuxStateMachine*>(&raft->state_machine());
+    if (mux == nullptr) return nullptr;
+    return dynamic_cast<const meta::NamespaceStateMachine*>(&mux->machine(meta::kNamespaceChannel));
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void RedundancyProbe::sample(Time now, const std::vector<SimNode*>& nodes) {
+  const meta::NamespaceStateMachine* ns = leader_namespace(nodes);
+  if (ns == nullptr) return;
+  std::map<NodeId, const cas::ShardStore*> stores;  // live storage nodes
+  for (SimNode* n : nodes) {
+    if (!n->up() || n->node() == nullptr) continue;
+    if (auto* s = n->node()->find<storage::StorageService>()) stores[n->self()] = &s->store();
+  }
+  uint64_t degraded = 0;
+  uint64_t chunks = 0;
+  ns->chunk_table().each([&](const storage::wire::Layout& wire) {
+    auto layout = storage::from_wire(wire);
+    if (!layout.ok()) return;
+    ++chunks;
+    for (const auto& place : layout->shards) {
+      auto it = stores.find(place.node);
+      if (it == stores.end() || !it->second->contains(place.digest)) ++degraded;
+    }
+  });
+  last_sample_ = now;
+  chunks_ = chunks;
+  last_degraded_ = degraded;
+  max_degraded_ = std::max(max_degraded_, degraded);
+  if (degraded > 0) {
+    if (!first_degraded_) first_degraded_ = now;
+    healed_.reset();
+  } else if (first_degraded_ && !healed_) {
+    healed_ = now;
+  }
+}
+
+CheckResult RedundancyProbe::judge(Duration max) const {
+  CheckResult r;
+  r.figures["redundancy_max_degraded_shards"] = static_cast<double>(max_degraded_);
+  r.figures["redundancy_chunks"] = static_cast<double>(chunks_);
+  if (!last_sample_) {
+    r.pass = false;
+    r.detail = "no sample found a meta leader";
+    return r;
+  }
+  if (!first_degraded_) {
+    r.detail = absl::StrCat("no shard was ever degraded (", chunks_, " chunks)");
+    return r;
+  }
+  if (!healed_) {
+    r.pass = false;
+    r.detail = absl::StrCat(last_degraded_, " shards still degraded at the end (first at ",
+                            seconds(first_degraded_->time_since_epoch()), "s)");
+    return r;
+  }
+  const Duration took = *healed_ - *first_degraded_;
+  r.figures["redundancy_heal_s"] = seconds(took);
+  r.pass = took <= max;
+  r.detail = absl::StrCat("up to ", max_degraded_, " shards degraded; every one of ", chunks_,
+                          " chunks whole again ", seconds(took), "s after the first loss (max ",
+                          seconds(max), "s)");
+  return r;
+}
+
+}  // namespace cairn::sim

@@ -1,0 +1,35 @@
+// The `redundancy` check (runtime-sim): does repair put every lost shard back, and soon
+// enough? Samples, at every metrics interval, the ground truth: the meta leader's chunk
+// table (as applied there) against the storage nodes' shard stores. A shard is degraded
+// when its node is down or its node's store does not hold it. Passes when, after the first
+// sample with a degraded shard, a sample within `max` finds none and none is degraded
+// again until the end of the run. Holds no protocol logic; reads nodes through their types.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/runtime/time.h"
+#include "runtime-sim/world.h"
+
+namespace cairn::sim {
+
+class SimNode;
+
+class RedundancyProbe {
+ public:
+  // Counts degraded shards now; skips the sample when no meta leader is found.
+  void sample(Time now, const std::vector<SimNode*>& nodes);
+  CheckResult judge(Duration max) const;
+
+ private:
+  std::optional<Time> first_degraded_;
+  std::optional<Time> healed_;  // the first clean sample since the last degraded one
+  std::optional<Time> last_sample_;
+  uint64_t max_degraded_ = 0;
+  uint64_t chunks_ = 0;  // in the last sample
+  uint64_t last_degraded_ = 0;
+};
+
+}  // namespace cairn::sim
