@@ -30,6 +30,7 @@ namespace {
 using namespace std::chrono_literals;
 using check::KvOperation;
 using check::KvOpKind;
+using testing::port_is_free;
 using testing::wait_until;
 
 constexpr int kClients = 4;
@@ -147,6 +148,11 @@ TEST(MetaKill, LeaderKilledRepeatedlyHistoryStaysLinearizable) {
     std::printf("kill %d: n%d; %llu operations done so far\n", k + 1, victim,
                 static_cast<unsigned long long>(load.completed()));
     cluster.start(victim);
+    // The restarted node serves again (its client port is taken) before the run goes on:
+    // otherwise the last one may still be loading when the cluster is stopped.
+    ASSERT_TRUE(
+        wait_until(kLeaderBound, [&] { return !port_is_free(cluster.client_port(victim)); }))
+        << "n" << victim << " did not come back; logs in " << tmpl;
     ASSERT_TRUE(progress(load.completed())) << "no progress after restart; logs in " << tmpl;
   }
   load.stop();
