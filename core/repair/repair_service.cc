@@ -48,6 +48,7 @@ void RepairService::tick() {
   if (!raft_.is_leader()) {
     planner_.reset();
     seen_.clear();
+    synced_index_.reset();
     return;
   }
   if (!planner_) {
@@ -61,6 +62,9 @@ void RepairService::tick() {
 }
 
 void RepairService::sync_layouts() {
+  // Reading the whole table costs O(chunks): do it only when an entry was applied since.
+  if (synced_index_ == ns_.applied_index()) return;
+  synced_index_ = ns_.applied_index();
   std::set<cas::Digest> present;
   ns_.chunk_table().each([&](const storage::wire::Layout& wire) {
     auto layout = storage::from_wire(wire);

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/meta/namespace_state_machine.h"
@@ -70,6 +71,9 @@ class RepairService final : public Service {
   std::unique_ptr<Planner> planner_;         // only while leading
   uint64_t generation_ = 0;                  // bumped with each new planner
   std::map<cas::Digest, std::string> seen_;  // layouts given to the planner, serialized
+  // The namespace's applied index when seen_ was last synced: the chunk table changes only
+  // by applying entries (or a snapshot), so an unchanged index means nothing to re-read.
+  std::optional<uint64_t> synced_index_;
   TimerId timer_ = kNoTimer;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
