@@ -151,7 +151,7 @@ class FakeShards final : public ShardClient {
           ShardList out;
           auto it = after.has_value() ? shards.upper_bound(*after) : shards.begin();
           for (; it != shards.end(); ++it) {
-            if (out.digests.size() == std::max<uint32_t>(max, 1)) {
+            if (max != 0 && out.digests.size() == max) {  // 0: no limit of the caller's
               out.more = true;
               break;
             }
