@@ -229,5 +229,56 @@ TEST(DiskParallel, BadValuesAreRefused) {
   EXPECT_TRUE(has(std::string(s.status().message()), "disk parallel")) << s.status();
 }
 
+// Counts its node's boots on the node's own disk: each start reads probe/boots (absent:
+// none before), reports the count as a `boot` event, and stores one more, durably.
+class BootCounter final : public Service {
+ public:
+  explicit BootCounter(Runtime& rt) : rt_(rt) {}
+  std::vector<MessageType> message_types() const override { return {}; }
+  void start() override {
+    rt_.disk().read("probe/boots", [this](absl::StatusOr<std::string> got) {
+      const size_t before = got.ok() ? got->size() : 0;
+      rt_.log().event(
+          Event{"boot",
+                {{"before", static_cast<int64_t>(before)},
+                 {"code", std::string(absl::StatusCodeToString(got.status().code()))}}});
+      replace_atomically(rt_.disk(), "probe/boots", Payload(std::string(before + 1, 'x')),
+                         [](absl::Status) {});
+    });
+  }
+  void on_message(NodeId, const Message&) override {}
+
+ private:
+  Runtime& rt_;
+};
+
+TEST(DiskLoss, ACrashThatLosesTheDiskRestartsEmptyAndTheOthersKeepTheirs) {
+  const std::string yaml = R"(name: disk-loss
+duration: 12s
+platform:
+  nodes: [{count: 3}]
+faults:
+  - {at: 3s, crash: [n2, n3]}
+  - {at: 5s, restart: [n2, n3]}
+  - {at: 7s, crash: n3, lose_disk: true}
+  - {at: 9s, restart: n3}
+)";
+  const std::vector<Line> lines = run_with_probe(yaml, [](Runtime& rt, const NodeSpec&) {
+    return std::unique_ptr<Service>(std::make_unique<BootCounter>(rt));
+  });
+  ASSERT_FALSE(lines.empty());
+  const std::string boot = "\"kind\":\"boot\"";
+  // n1 booted once; n2 twice, the second time finding the first boot on its disk.
+  EXPECT_EQ(count(lines, "n1", 0, 12, {boot}), 1);
+  EXPECT_EQ(count(lines, "n2", 0, 12, {boot}), 2);
+  EXPECT_EQ(count(lines, "n2", 5, 6, {boot, "\"before\":1"}), 1);
+  // n3 kept its disk through the plain crash, and found it empty after the one that lost it.
+  EXPECT_EQ(count(lines, "n3", 5, 6, {boot, "\"before\":1"}), 1);
+  EXPECT_EQ(count(lines, "n3", 9, 10, {boot, "\"before\":0", "NOT_FOUND"}), 1);
+  EXPECT_EQ(count(lines, "n3", 7, 7.001, {"\"kind\":\"disk_lost\""}), 1);
+  EXPECT_EQ(count(lines, "n3", 0, 7, {"\"kind\":\"disk_lost\""}), 0);
+  EXPECT_EQ(count(lines, "n2", 0, 12, {"\"kind\":\"disk_lost\""}), 0);
+}
+
 }  // namespace
 }  // namespace cairn::sim

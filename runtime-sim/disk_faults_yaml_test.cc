@@ -71,5 +71,44 @@ TEST(DiskFaultsYaml, MistakesNameTheirLine) {
   }
 }
 
+// `lose_disk: true` on a crash: the node's disk comes back empty at its restart.
+TEST(DiskLossYaml, ACrashMayLoseTheDisk) {
+  auto s = parse_scenario_text(with_faults(R"(  - {at: 5s, crash: n2, lose_disk: true}
+  - {at: 6s, crash: n3, lose_disk: false}
+  - {at: 9s, restart: [n2, n3]}
+)"),
+                               "d.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->faults.size(), 3u);
+  EXPECT_EQ(s->faults[0].kind, FaultKind::kCrash);
+  EXPECT_TRUE(s->faults[0].lose_disk);
+  EXPECT_FALSE(s->faults[1].lose_disk);
+  EXPECT_FALSE(s->faults[2].lose_disk);
+  const std::string plan = describe_faults(*s);
+  EXPECT_NE(plan.find("{at: 5s, crash: [n2], lose_disk: true}"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("{at: 6s, crash: [n3], lose_disk"), std::string::npos) << plan;
+}
+
+TEST(DiskLossYaml, MistakesNameTheirLine) {
+  const std::vector<std::pair<std::string, std::string>> bad{
+      {"  - {at: 1s, crash: n1, lose_disk: yes}\n", "d.yaml:6: lose_disk must be true or false"},
+      {"  - {at: 1s, restart: n1, lose_disk: true}\n",
+       "d.yaml:6: 'lose_disk' does not apply to a restart fault"},
+      {"  - {at: 1s, pause: n1, for: 1s, lose_disk: true}\n",
+       "d.yaml:6: 'lose_disk' does not apply to a pause fault"},
+      {"  - {at: 1s, disk: n1, lose_disk: true}\n", "d.yaml:6: unknown key 'lose_disk'"},
+      {"  - {at: 1s, lose_disk: true}\n", "d.yaml:6: a fault needs exactly one of"},
+      {"  - {at: 1s, crash: n1, lose_disk: true}\n  - {at: 2s, crash: n1, lose_disk: true}\n",
+       "d.yaml:7: n1 is already down at 2s (crashed at 1s)"},
+  };
+  for (const auto& [yaml, expect] : bad) {
+    auto s = parse_scenario_text(with_faults(yaml), "d.yaml");
+    ASSERT_FALSE(s.ok()) << yaml;
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(std::string(s.status().message()).find(expect), std::string::npos)
+        << yaml << " gave: " << s.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace cairn::sim

@@ -64,7 +64,9 @@ void WorkerPool::run(std::function<void()> job) {
     w->job = std::move(job);
     w->alive = true;
     // The actor may run before create() returns to a calling actor: it binds itself.
+    ++starting_;
     w->actor = sg4::Actor::create(name_, host_, [this, w] {
+      --starting_;
       w->parking.attach(sg4::ActorPtr(sg4::Actor::self()));
       serve(*w);
     });
@@ -87,6 +89,7 @@ void WorkerPool::serve(Worker& w) {
 }
 
 void WorkerPool::kill_all() {
+  CAIRN_ASSERT(starting_ == 0);  // SimGrid cannot kill an actor that has not run yet
   idle_.clear();
   for (auto& w : workers_) {
     if (!w->alive) continue;

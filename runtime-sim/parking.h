@@ -59,6 +59,8 @@ class WorkerPool {
   // Runs `job` on an idle worker (or a new one) from the next scheduling round; the job may
   // block on SimGrid activities. Any actor context.
   void run(std::function<void()> job);
+  // Workers created that have not run yet (SimGrid cannot kill those cleanly).
+  int starting() const { return starting_; }
   // Kills every worker, busy or idle; their jobs are dropped unfinished.
   void kill_all();
 
@@ -75,6 +77,7 @@ class WorkerPool {
   std::string name_;
   std::vector<std::unique_ptr<Worker>> workers_;  // never shrinks: timers may point at one
   std::vector<Worker*> idle_;
+  int starting_ = 0;
 };
 
 }  // namespace cairn::sim

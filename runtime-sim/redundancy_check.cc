@@ -40,21 +40,33 @@ void RedundancyProbe::sample(Time now, const std::vector<SimNode*>& nodes) {
   }
   uint64_t degraded = 0;
   uint64_t chunks = 0;
+  std::string example;  // the first degraded shard, for the verdict
   ns->chunk_table().each([&](const storage::wire::Layout& wire) {
     auto layout = storage::from_wire(wire);
     if (!layout.ok()) return;
     ++chunks;
-    for (const auto& place : layout->shards) {
+    for (size_t i = 0; i < layout->shards.size(); ++i) {
+      const storage::ShardPlace& place = layout->shards[i];
       auto it = stores.find(place.node);
-      if (it == stores.end() || !it->second->contains(place.digest)) ++degraded;
+      const bool down = it == stores.end();
+      if (!down && it->second->contains(place.digest)) continue;
+      if (degraded++ == 0) {
+        example = absl::StrCat("shard ", i, " of chunk ", layout->chunk.format().substr(7, 16),
+                               " on n", place.node, down ? " (down)" : " (not held there)");
+      }
     }
   });
+  last_example_ = example;
   last_sample_ = now;
   chunks_ = chunks;
   last_degraded_ = degraded;
   max_degraded_ = std::max(max_degraded_, degraded);
+  if (now < from_) {
+    degraded_before_from_ = degraded > 0;
+    return;
+  }
   if (degraded > 0) {
-    if (!first_degraded_) first_degraded_ = now;
+    if (!first_degraded_) first_degraded_ = degraded_before_from_ ? from_ : now;
     healed_.reset();
   } else if (first_degraded_ && !healed_) {
     healed_ = now;
@@ -71,20 +83,26 @@ CheckResult RedundancyProbe::judge(Duration max) const {
     return r;
   }
   if (!first_degraded_) {
-    r.detail = absl::StrCat("no shard was ever degraded (", chunks_, " chunks)");
+    r.detail = from_ > Time{}
+                   ? absl::StrCat("no shard was degraded from the last fault on (",
+                                  seconds(from_.time_since_epoch()), "s, ", chunks_, " chunks)")
+                   : absl::StrCat("no shard was ever degraded (", chunks_, " chunks)");
     return r;
   }
   if (!healed_) {
     r.pass = false;
     r.detail = absl::StrCat(last_degraded_, " shards still degraded at the end (first at ",
-                            seconds(first_degraded_->time_since_epoch()), "s)");
+                            seconds(first_degraded_->time_since_epoch()), "s), e.g. ",
+                            last_example_);
     return r;
   }
   const Duration took = *healed_ - *first_degraded_;
   r.figures["redundancy_heal_s"] = seconds(took);
   r.pass = took <= max;
+  const bool clock_at_from = from_ > Time{} && *first_degraded_ == from_;
   r.detail = absl::StrCat("up to ", max_degraded_, " shards degraded; every one of ", chunks_,
-                          " chunks whole again ", seconds(took), "s after the first loss (max ",
+                          " chunks whole again ", seconds(took), "s after ",
+                          clock_at_from ? "the last fault" : "the first loss", " (max ",
                           seconds(max), "s)");
   return r;
 }

@@ -3,11 +3,15 @@
 // table (as applied there) against the storage nodes' shard stores. A shard is degraded
 // when its node is down or its node's store does not hold it. Passes when, after the first
 // sample with a degraded shard, a sample within `max` finds none and none is degraded
-// again until the end of the run. Holds no protocol logic; reads nodes through their types.
+// again until the end of the run. With a start time (`from: last_fault`), samples before it
+// do not start the clock: a run with many faults is judged on how soon it is whole after
+// the last one (a shard degraded since before then counts from then). Holds no protocol
+// logic; reads nodes through their types.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/runtime/time.h"
@@ -19,17 +23,22 @@ class SimNode;
 
 class RedundancyProbe {
  public:
+  explicit RedundancyProbe(Time from = Time{}) : from_(from) {}
+
   // Counts degraded shards now; skips the sample when no meta leader is found.
   void sample(Time now, const std::vector<SimNode*>& nodes);
   CheckResult judge(Duration max) const;
 
  private:
+  Time from_;                          // the clock starts no earlier
+  bool degraded_before_from_ = false;  // the last sample before from_ found a degraded shard
   std::optional<Time> first_degraded_;
   std::optional<Time> healed_;  // the first clean sample since the last degraded one
   std::optional<Time> last_sample_;
   uint64_t max_degraded_ = 0;
   uint64_t chunks_ = 0;  // in the last sample
   uint64_t last_degraded_ = 0;
+  std::string last_example_;  // one degraded shard of the last sample
 };
 
 }  // namespace cairn::sim

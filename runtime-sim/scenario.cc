@@ -399,6 +399,7 @@ std::string describe_faults(const Scenario& s, const std::vector<FaultOutcome>* 
     }
     if (f.length > Duration(0)) absl::StrAppend(&out, ", for: ", format_duration(f.length));
     if (f.kind == FaultKind::kSlowDisk) absl::StrAppend(&out, ", factor: ", f.factor);
+    if (f.kind == FaultKind::kCrash && f.lose_disk) absl::StrAppend(&out, ", lose_disk: true");
     if (f.kind == FaultKind::kDisk) absl::StrAppend(&out, describe_disk_fault(f.disk));
     absl::StrAppend(&out, "}", skipped ? absl::StrCat("   <- SKIPPED (", outcome.skipped, ")") : "",
                     "\n");

@@ -126,6 +126,7 @@ struct Fault {
   double factor = 1;              // slow disk: I/O takes factor times longer
   double probability = 0;         // torn writes: chance per file at a crash
   DiskFaultSpec disk;             // disk faults
+  bool lose_disk = false;         // crash: the disk is lost too; the restart finds it empty
 };
 
 // One line of the `expect:` check (expect_check.h): a figure within [min, max], counted
@@ -144,6 +145,7 @@ struct CheckSpec {
                                          // progress: after_last_fault
   std::optional<int64_t> max_count;      // false_suspicions, false_deaths
   std::optional<int64_t> min_count;      // progress: min_commits
+  bool from_last_fault = false;          // redundancy: the clock starts at the last fault
   uint64_t max_steps = 2'000'000;        // linearizable: search budget per key
   Duration window = std::chrono::seconds(10);
   std::vector<Expectation> expect;  // expect

@@ -165,6 +165,42 @@ TEST(Scenario, ReadsFileClientsAndTheirChecks) {
   }
 }
 
+TEST(Scenario, RedundancyClockMayStartAtTheLastFault) {
+  const std::string base = R"(name: r
+duration: 60s
+platform:
+  nodes: [{count: 5, roles: [membership, meta, storage]}]
+checks:
+  redundancy: )";
+  auto s = parse_scenario_text(base + "{max: 45s, from: last_fault}\n", "r.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(*s->checks.at("redundancy").max_duration, seconds(45));
+  EXPECT_TRUE(s->checks.at("redundancy").from_last_fault);
+  s = parse_scenario_text(base + "{max: 45s}\n", "r.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_FALSE(s->checks.at("redundancy").from_last_fault);
+  const std::vector<std::pair<std::string, std::string>> bad{
+      {"{max: 45s, from: first_fault}\n", "r.yaml:6: redundancy's 'from' takes last_fault"},
+      {"{from: last_fault}\n", "r.yaml:6: redundancy needs 'max'"},
+      {"{max: 45s, since: last_fault}\n", "r.yaml:6: unknown key 'since'"},
+  };
+  for (const auto& [text, expect] : bad) {
+    auto b = parse_scenario_text(base + text, "r.yaml");
+    ASSERT_FALSE(b.ok()) << expect;
+    EXPECT_NE(std::string(b.status().message()).find(expect), std::string::npos)
+        << "want " << expect << ", got " << b.status().message();
+  }
+  // Other timed checks take no `from`.
+  auto d = parse_scenario_text(
+      "name: d\nduration: 60s\nplatform:\n  nodes: [{count: 3}]\nchecks:\n  detection_time: "
+      "{max: 5s, from: last_fault}\n",
+      "d.yaml");
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(std::string(d.status().message()).find("d.yaml:6: unknown key 'from'"),
+            std::string::npos)
+      << d.status().message();
+}
+
 TEST(Scenario, MissingFileIsNotFound) {
   EXPECT_EQ(parse_scenario_file("/nonexistent/x.yaml").status().code(),
             absl::StatusCode::kNotFound);

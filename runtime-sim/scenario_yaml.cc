@@ -215,9 +215,10 @@ class ScenarioReader {
   Fault read_fault(const YAML::Node& f) {
     if (f.IsMap() && f["disk"]) return read_disk_fault(f, s_);
     only_keys(f, "a fault",
-              {"at", "crash", "restart", "partition", "isolate", "one_way", "heal", "link", "from",
-               "to", "pause", "for", "slow_disk", "factor", "torn_writes", "add_learner", "promote",
-               "remove", "transfer_leader"});
+              {"at",          "crash",       "lose_disk", "restart",   "partition",
+               "isolate",     "one_way",     "heal",      "link",      "from",
+               "to",          "pause",       "for",       "slow_disk", "factor",
+               "torn_writes", "add_learner", "promote",   "remove",    "transfer_leader"});
     Fault out;
     out.line = f.Mark().line + 1;
     if (!f["at"]) fail(f, "a fault needs 'at' (when it happens, e.g. at: 20s)");
@@ -278,9 +279,10 @@ class ScenarioReader {
       out.probability = number(f["torn_writes"], "torn_writes", 0, 1);
     }
     if (f["for"]) out.length = duration(f["for"], "for");
-    for (const char* key : {"one_way", "from", "to", "for", "factor"}) {
+    for (const char* key : {"one_way", "from", "to", "for", "factor", "lose_disk"}) {
       if (!f[key]) continue;
       const bool fits = (std::string(key) == "one_way" && out.kind == FaultKind::kPartition) ||
+                        (std::string(key) == "lose_disk" && out.kind == FaultKind::kCrash) ||
                         ((std::string(key) == "from" || std::string(key) == "to") &&
                          out.kind == FaultKind::kLink) ||
                         (std::string(key) == "for" && out.kind != FaultKind::kCrash &&
@@ -292,6 +294,7 @@ class ScenarioReader {
              absl::StrCat("'", key, "' does not apply to a ", fault_kind_name(out.kind), " fault"));
       }
     }
+    if (f["lose_disk"]) out.lose_disk = boolean(f["lose_disk"], "lose_disk");
     return out;
   }
 
@@ -397,9 +400,20 @@ class ScenarioReader {
       spec.max_count = integer(n["max"], "max", 0, INT64_MAX);
       if (n["window"]) spec.window = duration(n["window"], "window");
     } else if (is_time) {
-      only_keys(n, name, {"max"});
+      if (name == "redundancy") {
+        only_keys(n, name, {"max", "from"});
+      } else {
+        only_keys(n, name, {"max"});
+      }
       if (!n["max"]) fail(n, absl::StrCat(name, " needs 'max' (a duration)"));
       spec.max_duration = duration(n["max"], "max");
+      if (n["from"]) {
+        if (scalar(n["from"], "from") != "last_fault") {
+          fail(n["from"],
+               "redundancy's 'from' takes last_fault (the clock starts at the last fault)");
+        }
+        spec.from_last_fault = true;
+      }
     } else {
       only_keys(n, name, {});
     }

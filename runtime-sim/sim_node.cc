@@ -263,6 +263,7 @@ void SimNode::drop_stale(Envelope* e) {
 void SimNode::boot() {
   CAIRN_ASSERT(!up_);
   up_ = true;
+  started_ = false;
   booted_at_ = now();
   paused_until_ = Time{};
   node_ = std::make_unique<Node>(*this);
@@ -277,6 +278,7 @@ void SimNode::boot() {
   }
   // The actor may run before create() returns to a calling actor: it binds itself.
   actor_ = sg4::Actor::create(spec_.name, host_, [this] {
+    started_ = true;
     parking_.attach(sg4::ActorPtr(sg4::Actor::self()));
     node_->start();
     loop();
@@ -285,6 +287,7 @@ void SimNode::boot() {
 
 void SimNode::crash(const CrashDamage& damage) {
   CAIRN_ASSERT(up_);
+  CAIRN_ASSERT(started_);  // SimGrid cannot kill an actor that has not run yet
   up_ = false;
   // The actor is parked (actors run one at a time), so nothing of the node is on its
   // stack but the park itself: dropping the node's state here is safe.
@@ -300,6 +303,14 @@ void SimNode::crash(const CrashDamage& damage) {
   ready_.clear();
   sim_disk_->reset();
   mem_disk_.crash(fault_rng_, damage);
+}
+
+void SimNode::lose_disk() {
+  CAIRN_ASSERT(!up_);
+  const uint64_t capacity = mem_disk_.capacity();
+  mem_disk_ = MemDisk();
+  if (capacity != MemDisk::kUnlimited) mem_disk_.set_capacity(capacity);
+  CAIRN_ASSERT(mem_disk_.bytes_stored() == 0);
 }
 
 void SimNode::fire_due_timers() {

@@ -67,6 +67,9 @@ class SimNode final : public Runtime {
   // Called by the fault injector (another actor).
   void boot();
   void crash(const CrashDamage& damage);
+  // A lost disk: every file is gone, synced or not; the disk's capacity and fault settings
+  // stay (a blank disk in the same slot). REQUIRES: the node is down.
+  void lose_disk();
   void pause_until(Time until) { paused_until_ = std::max(paused_until_, until); }
   // Called by the World (kernel context) when a message to this node has arrived; takes
   // ownership. A node that is down drops it (counted as stale).
@@ -74,6 +77,9 @@ class SimNode final : public Runtime {
   void set_disk_factor(double factor) { disk_factor_ = factor; }
 
   bool up() const { return up_; }
+  // Whether the node's actor and its workers have all run since they were created: a crash
+  // needs them parked (SimGrid cannot cleanly kill an actor that has not run yet).
+  bool settled() const { return started_ && workers_.starting() == 0; }
   const NodeSpec& spec() const { return spec_; }
   Node* node() { return node_.get(); }
   MemDisk& mem_disk() { return mem_disk_; }
@@ -119,6 +125,7 @@ class SimNode final : public Runtime {
   std::unique_ptr<Node> node_;
   simgrid::s4u::ActorPtr actor_;
   bool up_ = false;
+  bool started_ = false;  // the node's actor has run since its last boot
   Time booted_at_{};
   Time paused_until_{};
   double disk_factor_ = 1;

@@ -85,7 +85,8 @@ class World {
   // A `disk:` fault on one node: its fault model, speed and capacity; bit rot now.
   void apply_disk_fault(NodeId id, const Fault& fault);
   void sample_metrics();
-  void crash(NodeId id);
+  // With lose_disk, the node's disk comes back empty (SimNode::lose_disk).
+  void crash(NodeId id, bool lose_disk = false);
   void restart(NodeId id);
   void disturb(const std::vector<NodeId>& nodes);
   void undisturb_all();

@@ -61,7 +61,14 @@ World::World(const Scenario& scenario, const RunOptions& options)
       files_->add_hooks(hooks_);
     }
   }
-  if (scenario_.checks.contains("redundancy")) redundancy_ = std::make_unique<RedundancyProbe>();
+  if (scenario_.checks.contains("redundancy")) {
+    // `from: last_fault`: degradation before the last fault does not start the clock.
+    Time from{};
+    if (scenario_.checks.at("redundancy").from_last_fault) {
+      for (const Fault& f : scenario_.faults) from = std::max(from, Time(f.at));
+    }
+    redundancy_ = std::make_unique<RedundancyProbe>(from);
+  }
   membership_.add_hooks(hooks_);
   if (options_.add_hooks) options_.add_hooks(hooks_);
   if (scenario_.transport.model) {
@@ -215,10 +222,18 @@ void World::record_fault(const Fault& f) {
   record(now(), kNoNode, e);
 }
 
-void World::crash(NodeId id) {
+void World::crash(NodeId id, bool lose_disk) {
   SimNode& n = *nodes_[id - 1];
   if (!n.up()) return;
+  // Restarted at this very instant (a restart and a crash at the same time): let its actor
+  // and the workers it started run and park first, so the crash finds them parked as always.
+  for (int i = 0; i < 64 && !n.settled(); ++i) sg4::this_actor::yield();
   n.crash(damage_);
+  if (lose_disk) {
+    const uint64_t bytes = n.mem_disk().bytes_stored();
+    n.lose_disk();
+    record(now(), id, Event{"disk_lost", {{"bytes", static_cast<int64_t>(bytes)}}});
+  }
   truth_.crash(id, now());
   if (connections_ != nullptr) connections_->crash(id, now());
 }
@@ -324,7 +339,7 @@ void World::apply(size_t index) {
   record_fault(f);
   switch (f.kind) {
     case FaultKind::kCrash:
-      for (NodeId n : f.nodes) crash(n);
+      for (NodeId n : f.nodes) crash(n, f.lose_disk);
       break;
     case FaultKind::kRestart:
       for (NodeId n : f.nodes) restart(n);

@@ -47,6 +47,45 @@ TEST(SimRuntime, SameSeedSameTraceOtherSeedOtherTrace) {
   EXPECT_EQ(a->trace_hash.size(), 64u);
 }
 
+// A restart and a crash of the same node at the same instant: the crash used to kill the
+// node's actor (and the workers its boot started) before SimGrid had run them, which
+// crashed the simulator. Found by repair_properties_test (RC seed 1, case 17, shrunk).
+TEST(SimRuntime, ARestartAndACrashAtTheSameInstant) {
+  Scenario s = make_cluster_scenario("restart-crash", 3, seconds(20));
+  s.faults = {Fault{.at = seconds(5), .kind = FaultKind::kCrash, .nodes = {1}},
+              Fault{.at = seconds(7), .kind = FaultKind::kRestart, .nodes = {1}},
+              Fault{.at = seconds(7), .kind = FaultKind::kCrash, .nodes = {1}},
+              Fault{.at = seconds(10), .kind = FaultKind::kRestart, .nodes = {1}}};
+  s.checks["converged"] = CheckSpec{};
+  auto r = run_scenario_in_child(s, RunOptions{});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->checks["converged"].pass) << r->checks["converged"].detail;
+  // The same on a file store, where the boot reads the disk (the property's shrunk case).
+  auto files = parse_scenario_text(R"(name: repair-property-case
+seed: 0
+duration: 129s
+platform:
+  zones: [a, b, c]
+  nodes:
+    - {count: 3, roles: [membership, meta, storage], zone: spread}
+    - {count: 4, roles: [membership, storage], zone: spread}
+membership: {heartbeat: 500ms}
+storage: {data_shards: 3, parity_shards: 2, replicas: 3, replicate_below: 32KiB}
+files: {clients: 1, rate: 2/s, size: {min: 1KiB, max: 16KiB}, chunk: 64KiB, until: 30s, verify: 114s}
+faults:
+  - {at: 5s, crash: [n1]}
+  - {at: 7s, restart: [n1]}
+  - {at: 7s, crash: [n1]}
+  - {at: 27s, restart: [n1]}
+checks: {durability: {}, raft_safety: {}, redundancy: {max: 45s, from: last_fault}}
+)",
+                                   "case.yaml");
+  ASSERT_TRUE(files.ok()) << files.status();
+  r = run_scenario_in_child(*files, RunOptions{});
+  ASSERT_TRUE(r.ok()) << r.status();
+  for (const auto& [name, c] : r->checks) EXPECT_TRUE(c.pass) << name << ": " << c.detail;
+}
+
 // Progress reports read the wall clock only: reporting at every chance changes nothing.
 TEST(SimRuntime, ProgressReportsDoNotChangeTheTrace) {
   RunOptions quiet_run;
