@@ -89,19 +89,9 @@ void build(Case& c) {
                                s.zones[static_cast<size_t>(i - 1) % 3],
                                {"membership", "meta", "storage"}});
   }
-  storage::CoordinatorOptions& co = s.roles.get<storage::StorageOptions>("storage").coordinator;
-  co.data_shards = 3;
-  co.parity_shards = 2;
-  co.replicas = 3;
-  co.replicate_below_bytes = 32 << 10;
-  client::FileWorkloadOptions& f = s.files();
-  f.clients = c.clients;
-  f.rate_per_s = c.rate;
-  f.size_max = c.size_max;
-  f.chunk_bytes = 32 << 10;
-  f.until = seconds(kUntilS);
-  f.verify = seconds(kVerifyS);
-  f.timeout = seconds(1);
+  use_rs_3_2(s, 32 << 10);
+  use_files(s, c.clients, c.rate, c.size_max, 32 << 10, seconds(kUntilS), seconds(kVerifyS));
+  s.files().timeout = seconds(1);
   std::vector<Fault> crashes;
   std::map<NodeId, int> busy_until;
   for (const CrashPlan& p : c.crashes) {
