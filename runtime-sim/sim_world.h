@@ -19,6 +19,7 @@
 #include "runtime-sim/file_run.h"
 #include "runtime-sim/membership_run.h"
 #include "runtime-sim/network_faults.h"
+#include "runtime-sim/placement_run.h"
 #include "runtime-sim/raft_run.h"
 #include "runtime-sim/redundancy_check.h"
 #include "runtime-sim/sim_node.h"
@@ -128,6 +129,7 @@ class World {
   std::unique_ptr<StorageRun> storage_;          // set when the scenario has storage nodes
   std::unique_ptr<FileRun> files_;               // set when the scenario has file clients
   std::unique_ptr<RedundancyProbe> redundancy_;  // set when the scenario checks redundancy
+  std::unique_ptr<PlacementRun> placement_;      // set when the scenario has `placement:`
   RoleRegistry builtin_;                         // used when options_.roles is null
   const RoleRegistry* roles_ = nullptr;
   Hooks hooks_;

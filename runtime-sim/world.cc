@@ -62,6 +62,10 @@ World::World(const Scenario& scenario, const RunOptions& options)
     }
   }
   if (scenario_.checks.contains("redundancy")) redundancy_ = std::make_unique<RedundancyProbe>();
+  if (scenario_.placement.enabled) {
+    placement_ = std::make_unique<PlacementRun>(
+        scenario_, [this](const Event& e) { record(now(), kNoNode, e); });
+  }
   membership_.add_hooks(hooks_);
   if (options_.add_hooks) options_.add_hooks(hooks_);
   if (scenario_.transport.model) {
@@ -370,6 +374,10 @@ void World::apply(size_t index) {
     case FaultKind::kRemoveMember:
     case FaultKind::kTransferLeader:
       break;  // carried out by the admin client, which has the schedule
+    case FaultKind::kJoin:
+    case FaultKind::kLeave:
+      placement_->apply(f, now().time_since_epoch());
+      break;
   }
 }
 
@@ -502,6 +510,7 @@ RunResult World::run() {
                {{"scenario", scenario_.name},
                 {"seed", static_cast<int64_t>(scenario_.seed)},
                 {"nodes", static_cast<int64_t>(scenario_.nodes.size())}}});
+  if (placement_ != nullptr) placement_->start(Duration(0));
   for (auto& n : nodes_) n->boot();
   sg4::Actor::create("controller", controller_host_, [this] { controller(); });
   engine_->run();
@@ -553,6 +562,10 @@ RunResult World::run() {
     if (scenario_.workload().clients > 0) r.report += raft_->commit_rate_report();
   }
   if (storage_ != nullptr) storage_->add_metrics(r.metrics);
+  if (placement_ != nullptr) {
+    placement_->add_metrics(r.metrics);
+    r.report += placement_->report();
+  }
   if (files_ != nullptr) {
     files_->add_metrics(r.metrics);
     r.report = files_->latency_report();
@@ -582,7 +595,10 @@ std::map<std::string, CheckResult> World::judge(Time end) const {
           spec, end.time_since_epoch(), counter_totals_,
           raft_ == nullptr
               ? std::function<int64_t(Duration, Duration)>()
-              : [this](Duration a, Duration b) { return raft_->writes_answered(a, b); });
+              : [this](Duration a, Duration b) { return raft_->writes_answered(a, b); },
+          placement_ == nullptr ? RunFigure()
+                                : [this](const std::string& figure, Duration a,
+                                         Duration b) { return placement_->figure(figure, a, b); });
       continue;
     }
     if (name == "durability") {
