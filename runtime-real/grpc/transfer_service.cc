@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "cairn/v1/transfer.grpc.pb.h"
 #include "runtime-real/grpc/data_plane.h"
 #include "runtime-real/grpc/resource_name.h"
@@ -52,10 +53,29 @@ class TransferService final : public v1::Transfer::Service {
 
   grpc::Status GetTransferStats(grpc::ServerContext*, const v1::TransferStatsRequest* req,
                                 v1::TransferStats* out) override {
-    TransferStatsSnapshot s = dp_.stats(req->transfer_id());
-    if (!req->transfer_id().empty() && s.transfers.empty()) {
+    return stats(req->transfer_id(), out);
+  }
+
+  grpc::Status WatchTransfers(grpc::ServerContext* ctx, const v1::TransferStatsRequest* req,
+                              grpc::ServerWriter<v1::TransferStats>* writer) override {
+    const int64_t ms = req->interval_ms() == 0 ? 500 : req->interval_ms();
+    if (ms < 10 || ms > 60000) return to_grpc(absl::InvalidArgumentError("interval_ms"));
+    for (;;) {
+      v1::TransferStats out;
+      if (grpc::Status s = stats(req->transfer_id(), &out); !s.ok()) return s;
+      if (!writer->Write(out)) return grpc::Status::OK;  // the client went away
+      if (!req->transfer_id().empty() && out.transfers(0).finished()) return grpc::Status::OK;
+      if (ctx->IsCancelled()) return grpc::Status::CANCELLED;
+      absl::SleepFor(absl::Milliseconds(ms));  // a gRPC thread's wait, never a node's loop
+    }
+  }
+
+ private:
+  grpc::Status stats(const std::string& transfer_id, v1::TransferStats* out) {
+    TransferStatsSnapshot s = dp_.stats(transfer_id);
+    if (!transfer_id.empty() && s.transfers.empty()) {
       return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                          absl::StrCat("no transfer ", req->transfer_id(), " is remembered"));
+                          absl::StrCat("no transfer ", transfer_id, " is remembered"));
     }
     for (const TransferProgress& p : s.transfers) {
       v1::TransferProgress* t = out->add_transfers();
@@ -83,7 +103,6 @@ class TransferService final : public v1::Transfer::Service {
     return grpc::Status::OK;
   }
 
- private:
   struct Checked {
     std::string dir;
     std::set<cas::Digest> blobs;

@@ -55,8 +55,8 @@ class DevCluster:
                     *extra]
             if n:
                 args += ["--only", str(n)]
-            log = open(os.path.join(self.dir, "cairnd-%d.log" % n), "wb")
-            self.procs[n] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+            with open(os.path.join(self.dir, "cairnd-%d.log" % n), "wb") as log:
+                self.procs[n] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         self.channels = []
 
     def grpc_port(self, node=1):

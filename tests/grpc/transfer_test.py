@@ -1,8 +1,9 @@
 """cairn.v1.Transfer and its data plane against a 3-node `cairnd dev --grpc`: tokens from
 NegotiateBlobs / GetTransportDetails, blobs up and down over framed TCP and shared memory
-(with `cairn-dataplane`), every refusal (a reused or expired token, a token for other blobs,
-the other direction or another caller), a digest mismatch, and the progress statistics.
-Blobs moved over the data plane are ByteStream's blobs and the other way round.
+(with `cairn-dataplane`, and over TCP with the Python client dataplane.py), every refusal
+(a reused or expired token, a token for other blobs, the other direction or another
+caller), a digest mismatch, and the progress statistics (a transfer watched while half
+done). Blobs moved over the data plane are ByteStream's blobs and the other way round.
 
 Usage: transfer_test.py CAIRND CAIRN_DATAPLANE   (PYTHONPATH holds the generated stubs)
 """
@@ -26,6 +27,7 @@ from cairn.v1 import transfer_pb2_grpc as tr_grpc
 from google.bytestream import bytestream_pb2 as bs_pb2
 from google.bytestream import bytestream_pb2_grpc as bs_grpc
 
+import dataplane
 from cairn_cluster import DevCluster
 
 CAIRND = None
@@ -302,6 +304,56 @@ class Transfer(unittest.TestCase):
         self.assertEqual(node.transfers_active, 0)
         self.assertCode(grpc.StatusCode.NOT_FOUND, self.tr.GetTransferStats,
                         tr_pb2.TransferStatsRequest(transfer_id="t999999"))
+
+
+    def test_the_python_client_and_a_transfer_in_progress(self):
+        first, second = blob(256 << 10), blob(1000)
+        d1, d2 = digest_of(first), digest_of(second)
+        t = self.tr.NegotiateBlobs(self.request(UP, [d1, d2], client_id="py")).transport
+        conn = dataplane.Connection(t.address)
+        try:
+            tid = conn.open(t.token, d1, UP, client_id="py")
+            half = 128 << 10
+            conn.send(dataplane.DATA, tr_pb2.DataPlaneReply(), first[:half])
+            # Until the server has taken the first half (it answers at once; no timing).
+            end = time.monotonic() + 30
+            while True:
+                p = self.tr.GetTransferStats(tr_pb2.TransferStatsRequest(transfer_id=tid))
+                if p.transfers[0].bytes_done == half or time.monotonic() > end:
+                    break
+            p, node = p.transfers[0], p.node
+            self.assertEqual((p.bytes_done, p.bytes_total, p.finished), (half, len(first), False))
+            self.assertGreaterEqual(node.transfers_active, 1)
+            if p.bytes_per_second > 0:
+                self.assertGreaterEqual(p.time_left_ms, 0)
+            else:
+                self.assertEqual(p.time_left_ms, -1)
+            watch = self.tr.WatchTransfers(
+                tr_pb2.TransferStatsRequest(transfer_id=tid, interval_ms=10))
+            seen = [next(watch).transfers[0]]
+            self.assertFalse(seen[0].finished)
+            conn.send(dataplane.DATA, tr_pb2.DataPlaneReply(), first[half:])
+            conn.reply()
+            seen += [m.transfers[0] for m in watch]  # ends once the transfer has finished
+            self.assertTrue(seen[-1].finished)
+            self.assertEqual((seen[-1].code, seen[-1].bytes_done), (0, len(first)))
+            done = [x.bytes_done for x in seen]
+            self.assertEqual(done, sorted(done))
+            # More blobs on the same connection; the token once per blob.
+            conn.upload(t.token, d2, second, client_id="py")
+            with self.assertRaises(dataplane.Refused) as e:
+                conn.upload(t.token, d2, second, client_id="py")
+            self.assertEqual(e.exception.code, grpc.StatusCode.PERMISSION_DENIED.value[0])
+            down = self.tr.NegotiateBlobs(self.request(DOWN, [d1, d2])).transport
+            self.assertEqual(conn.download(down.token, d1), first)
+            self.assertEqual(conn.download(down.token, d2), second)
+        finally:
+            conn.close()
+        self.assertEqual(self.bytestream_read(d1), first)
+        self.assertCode(grpc.StatusCode.NOT_FOUND, lambda: list(self.tr.WatchTransfers(
+            tr_pb2.TransferStatsRequest(transfer_id="t999999"))))
+        self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, lambda: list(self.tr.WatchTransfers(
+            tr_pb2.TransferStatsRequest(transfer_id=tid, interval_ms=5))))
 
 
 class ServerTokenLife(unittest.TestCase):
