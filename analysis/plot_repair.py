@@ -65,12 +65,12 @@ def stripes_by_spare(series):
     return times, out
 
 
-def spare_style(spare):
-    """(label, colour) of the stripes that can lose `spare` more shards (-1: unreadable)."""
+def spare_style(spare, most):
+    """(label, colour) of the stripes that can lose `spare` more shards (-1: unreadable),
+    from red (0) to green (`most`, the highest count of spare shards in the run)."""
     if spare < 0:
         return "unreadable (fewer than k shards)", "#000000"
-    colors = ["#e53935", "#fb8c00", "#fdd835", "#9ccc65", "#2e7d32"]
-    return f"{spare} spare", colors[min(spare, len(colors) - 1)]
+    return f"{spare} spare", plt.get_cmap("RdYlGn")(0.1 + 0.8 * spare / max(1, most))
 
 
 def rate(series, metric, times):
@@ -133,7 +133,7 @@ def main():
     spans = merged_spans(events, end)
 
     times, stacks = stripes_by_spare(series)
-    styles = [spare_style(s) for s in stacks]
+    styles = [spare_style(s, max(stacks)) for s in stacks]
     fig, ax = plt.subplots(figsize=(11, 4.5))
     ax.stackplot(times, list(stacks.values()), labels=[label for label, _ in styles],
                  colors=[color for _, color in styles], step="post", alpha=0.85, zorder=2)
