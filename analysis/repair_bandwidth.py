@@ -7,7 +7,8 @@ The repair window runs from the first repair_start to the last sample of metrics
 which a node's storage_rebuilt_bytes grew (so a short metrics interval, e.g. 250ms, makes
 it sharp). Over that window every storage node did some of four things, each bounded by
 the platform figures of the scenario (link bandwidth, disk read and write, divided by a
-slow-disk fault active at the window's start):
+slow-disk fault active at the window's start, as the run's summary.json lists the
+faults; the platform is read from SCENARIO.yaml, so a --set on it is not seen):
 
     in   the rebuilds it ran read k shards over its inbound link (repair_start bytes)
     out  it sent the shards others rebuilt from over its outbound link (storage_get_bytes)
@@ -18,7 +19,9 @@ The time the platform needs is the largest of (bytes / bandwidth) over every nod
 resource: no schedule finishes the same work sooner. The ratio printed is that time over
 the window: 1.0 would mean the busiest resource never idled. Reads and writes are counted
 as separate constraints, which can only make the time needed shorter and the ratio lower.
-A second line gives the same for the work spread evenly over the live storage nodes.
+Counters are sampled at the metrics interval, so the ratio is good to about one interval
+over the window (a value a little above 1 is that). A second line gives the same for the
+work spread evenly over the live storage nodes.
 Needs a run with no client traffic during the repair. Exit 2 with `cannot measure:` for a
 run without a repair.
 """
@@ -125,7 +128,9 @@ def main():
     link = bytes_per_s(platform["link"]["bandwidth"])
     disk = platform.get("disk", {})
     disk_read, disk_write = bytes_per_s(disk["read"]), bytes_per_s(disk["write"])
-    factor = disk_factors(scenario.get("faults"), names, lo)
+    # The faults as the run applied them (with any --set), else as the file has them.
+    faults = yaml.safe_load(summary["faults"]) if summary.get("faults") else None
+    factor = disk_factors(faults if faults is not None else scenario.get("faults"), names, lo)
     down = {n for e in events if e["kind"] == "fault" and e["t"] <= lo
             for n in e.get("targets", "").split() if e["fault"] == "crash"}
     down -= {n for e in events if e["kind"] == "fault" and e["t"] <= lo and
