@@ -52,7 +52,8 @@ def value_at(points, t):
 
 
 def stripes_by_spare(series):
-    """(times, {label: counts}) from the `sim` rows, most spare first, unreadable last."""
+    """(times, {spare: counts}) from the `sim` rows, most spare first, unreadable (-1)
+    last."""
     spares = sorted(int(m[len(SPARE_PREFIX):]) for n, m in series
                     if n == "sim" and m.startswith(SPARE_PREFIX))
     times = sorted({t for (n, m), pts in series.items() if n == "sim" for t, _ in pts})
