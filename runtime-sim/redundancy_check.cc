@@ -40,14 +40,21 @@ void RedundancyProbe::sample(Time now, const std::vector<SimNode*>& nodes) {
   }
   uint64_t degraded = 0;
   uint64_t chunks = 0;
+  for (auto& [spare, count] : spares_) count = 0;
   ns->chunk_table().each([&](const storage::wire::Layout& wire) {
     auto layout = storage::from_wire(wire);
     if (!layout.ok()) return;
     ++chunks;
+    int intact = 0;
     for (const auto& place : layout->shards) {
       auto it = stores.find(place.node);
-      if (it == stores.end() || !it->second->contains(place.digest)) ++degraded;
+      if (it == stores.end() || !it->second->contains(place.digest)) {
+        ++degraded;
+      } else {
+        ++intact;
+      }
     }
+    ++spares_[std::max(-1, intact - layout->data_shards)];
   });
   last_sample_ = now;
   chunks_ = chunks;

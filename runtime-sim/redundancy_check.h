@@ -3,10 +3,13 @@
 // table (as applied there) against the storage nodes' shard stores. A shard is degraded
 // when its node is down or its node's store does not hold it. Passes when, after the first
 // sample with a degraded shard, a sample within `max` finds none and none is degraded
-// again until the end of the run. Holds no protocol logic; reads nodes through their types.
+// again until the end of the run. Each sample also counts stripes by how many more shards
+// they could lose, for metrics.csv (analysis/plot_repair.py draws them). Holds no protocol
+// logic; reads nodes through their types.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -23,6 +26,12 @@ class RedundancyProbe {
   void sample(Time now, const std::vector<SimNode*>& nodes);
   CheckResult judge(Duration max) const;
 
+  // The last sample: stripes by spare shards (intact shards on live nodes minus the k a
+  // read needs; -1 for every stripe that has fewer than k), with 0 for every count seen
+  // in an earlier sample, so a reader carrying values forward sees it fall to 0.
+  const std::map<int, uint64_t>& spares() const { return spares_; }
+  uint64_t degraded() const { return last_degraded_; }
+
  private:
   std::optional<Time> first_degraded_;
   std::optional<Time> healed_;  // the first clean sample since the last degraded one
@@ -30,6 +39,7 @@ class RedundancyProbe {
   uint64_t max_degraded_ = 0;
   uint64_t chunks_ = 0;  // in the last sample
   uint64_t last_degraded_ = 0;
+  std::map<int, uint64_t> spares_;
 };
 
 }  // namespace cairn::sim

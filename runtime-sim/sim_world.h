@@ -86,6 +86,7 @@ class World {
   // A `disk:` fault on one node: its fault model, speed and capacity; bit rot now.
   void apply_disk_fault(NodeId id, const Fault& fault);
   void sample_metrics();
+  void write_redundancy(const std::string& t);
   void crash(NodeId id);
   void restart(NodeId id);
   void disturb(const std::vector<NodeId>& nodes);

@@ -61,7 +61,12 @@ World::World(const Scenario& scenario, const RunOptions& options)
       files_->add_hooks(hooks_);
     }
   }
-  if (scenario_.checks.contains("redundancy")) redundancy_ = std::make_unique<RedundancyProbe>();
+  // The probe also feeds metrics.csv (stripes by spare shards) of any run with a namespace.
+  if (scenario_.checks.contains("redundancy") ||
+      (!options_.out_dir.empty() && !scenario_.nodes_with("meta").empty() &&
+       !scenario_.nodes_with("storage").empty())) {
+    redundancy_ = std::make_unique<RedundancyProbe>();
+  }
   if (scenario_.placement.enabled) {
     placement_ = std::make_unique<PlacementRun>(
         scenario_, [this](const Event& e) { record(now(), kNoNode, e); });
@@ -189,6 +194,13 @@ absl::Status World::install_roles(Node& node, Runtime& rt, const NodeSpec& spec)
   for (const RoleInfo& role : roles_->roles()) {
     if (std::find(spec.roles.begin(), spec.roles.end(), role.name) == spec.roles.end()) continue;
     if (absl::Status st = install_role(role, node, ctx, settings); !st.ok()) return st;
+  }
+  // Repair registers its counters at its first repair: name them on every meta node of a
+  // run with storage, so that a lesson can `expect` that no repair ran (a total of 0).
+  if (std::find(spec.roles.begin(), spec.roles.end(), "meta") != spec.roles.end() &&
+      !scenario_.nodes_with("storage").empty()) {
+    rt.metrics().counter("repair_shards_done");
+    rt.metrics().counter("repair_bytes_done");
   }
   return absl::OkStatus();
 }
@@ -460,8 +472,25 @@ void World::sample_metrics() {
       n.metrics().for_each(visit);
       last.resize(k);  // drop metrics that are gone
     }
+    if (redundancy_ != nullptr) write_redundancy(t);
   }
   schedule(now() + scenario_.metrics_interval, [this] { sample_metrics(); });
+}
+
+// The redundancy probe's last sample as rows of the pseudo-node `sim`: stripes by spare
+// shards (`redundancy_stripes_spare_N`, `redundancy_stripes_unreadable`) and the shards
+// degraded. Written whole at every interval: a handful of rows.
+void World::write_redundancy(const std::string& t) {
+  auto row = [&](const std::string& name, uint64_t v) {
+    std::fprintf(metrics_csv_, "%s,sim,%s,%llu\n", t.c_str(), name.c_str(),
+                 static_cast<unsigned long long>(v));
+  };
+  for (const auto& [spare, count] : redundancy_->spares()) {
+    row(spare < 0 ? std::string("redundancy_stripes_unreadable")
+                  : absl::StrCat("redundancy_stripes_spare_", spare),
+        count);
+  }
+  if (!redundancy_->spares().empty()) row("redundancy_degraded_shards", redundancy_->degraded());
 }
 
 // Wakes the controller regularly so that a stop asked for by the on_event hook (recorded
