@@ -190,11 +190,13 @@ bool Planner::task_done(uint64_t task, const absl::Status& status) {
   if (it == tasks_.end() || it->second.state != TaskState::kRunning) return false;
   if (!status.ok()) {
     fail_task(task);
+    plan();  // its budget is free for other work now, not at the next tick
     return true;
   }
   Task& t = it->second;
   if (t.to == t.from) {
     finish_in_place(task);
+    plan();
     return true;
   }
   CAIRN_ASSERT(node_bytes_[t.to] >= t.bytes && total_bytes_ >= t.bytes);
@@ -204,6 +206,7 @@ bool Planner::task_done(uint64_t task, const absl::Status& status) {
   t.state = TaskState::kCommitting;
   t.deadline = now_ + static_cast<uint64_t>(options_.commit_timeout_ticks);
   out_.moves.push_back({task, t.chunk, t.shard, t.from, t.to});
+  plan();  // the node's budget is free: its next rebuild need not wait for a tick
   return true;
 }
 

@@ -6,6 +6,8 @@
 // a read that found a shard bad), task_done() (a rebuild's outcome), and tick() (one unit
 // of logical time). Inputs only record facts; each tick() runs one planning pass over all
 // of them, so a batch of inputs (a new leader loading the table) is planned as a whole.
+// A task's outcome (task_done) also runs a pass, so the budget it frees goes to the next
+// task at once rather than at the next tick.
 // Output: ready() drains a Ready batch of rebuild tasks to send, layout moves to commit,
 // and events to record. Nothing here reads a clock, sends or stores.
 //

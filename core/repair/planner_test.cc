@@ -214,6 +214,25 @@ TEST_F(PlannerTest, TaskWhoseLayoutChangedElsewhereIsDropped) {
   EXPECT_TRUE(planner().ready().tasks.empty());
 }
 
+TEST_F(PlannerTest, AFinishedTaskFreesItsBudgetForTheNextAtOnce) {
+  options_.total_bytes_max = 3 * storage::erasure_shard_bytes(3, 4096);  // one task at a time
+  auto a = add(1);
+  std::vector<storage::ChunkLayout> more;
+  for (int i = 2; i < 60 && more.empty(); ++i) {
+    auto l = placed_layout(*policy_, i, 3, 2, 4096);
+    if (l.shards[0].node == a.shards[0].node) more.push_back(l);
+  }
+  ASSERT_FALSE(more.empty());
+  ASSERT_TRUE(planner().set_layout(more[0]).ok());
+  const RebuildTask first = lose_first_shard(a);
+  ASSERT_EQ(planner().tasks_running(), 1u);
+  ASSERT_TRUE(planner().task_done(first.id, absl::OkStatus()));
+  const Ready r = planner().ready();  // no tick in between
+  EXPECT_EQ(r.moves.size(), 1u);
+  ASSERT_EQ(r.tasks.size(), 1u);
+  EXPECT_NE(r.tasks[0].layout.chunk, first.layout.chunk);
+}
+
 TEST_F(PlannerTest, CorruptShardIsRebuiltInPlaceWithoutAGraceOrAMove) {
   auto l = add(1);
   ASSERT_TRUE(planner().report_corrupt(l.chunk, 3, l.shards[3].node).ok());
