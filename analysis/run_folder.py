@@ -57,10 +57,15 @@ def has_membership(events):
     return any(e["kind"] == "member_state" for e in events)
 
 
+def has_placement(events):
+    return any(e["kind"] == "placement_start" for e in events)
+
+
 def suggest(events):
     """Which plot script fits a run, as advice for a refusal."""
     fits = [s for s, ok in (("analysis/plot_raft.py", has_raft(events)),
-                            ("analysis/plot_membership.py", has_membership(events))) if ok]
+                            ("analysis/plot_membership.py", has_membership(events)),
+                            ("analysis/plot_placement.py", has_placement(events))) if ok]
     return f"; plot it with {' or '.join(fits)}" if fits else ""
 
 

@@ -36,13 +36,17 @@ std::optional<double> CounterTotals::increase(const std::string& name, Duration 
 }
 
 CheckResult judge_expect(const CheckSpec& spec, Duration run_end, const CounterTotals& totals,
-                         const std::function<int64_t(Duration, Duration)>& writes) {
+                         const std::function<int64_t(Duration, Duration)>& writes,
+                         const RunFigure& run_figure) {
   CheckResult r;
   std::vector<std::string> parts, problems;
   for (const Expectation& e : spec.expect) {
     const Duration to = std::min(e.to.value_or(run_end), run_end);
     std::optional<double> value;
-    if (e.figure == "writes" || e.figure == "writes_per_s") {
+    if (run_figure) value = run_figure(e.figure, e.from, to);
+    if (value) {
+      // a figure of the run itself
+    } else if (e.figure == "writes" || e.figure == "writes_per_s") {
       if (writes) {
         value = static_cast<double>(writes(e.from, to));
         if (e.figure == "writes_per_s") *value /= std::max(1e-9, to_seconds(to - e.from));
@@ -53,9 +57,11 @@ CheckResult judge_expect(const CheckSpec& spec, Duration run_end, const CounterT
     const std::string window =
         e.to ? absl::StrCat(" in ", format_duration(e.from), "-", format_duration(to)) : "";
     if (!value) {
-      problems.push_back(absl::StrCat("line ", e.line, ": this run has no figure '", e.figure,
-                                      "' (a node counter of metrics.csv, or writes, "
-                                      "writes_per_s with Raft clients)"));
+      problems.push_back(absl::StrCat(
+          "line ", e.line, ": this run has no figure '", e.figure,
+          "' (a node counter of metrics.csv, or writes, "
+          "writes_per_s with Raft clients, placement_* with placement: and a change in "
+          "the window)"));
       continue;
     }
     const std::string shown =

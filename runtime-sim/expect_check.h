@@ -8,7 +8,8 @@
 // A figure is a node counter summed over every node (as in metrics.csv, e.g.
 // membership_suspicions_raised, raft_elections_won), counted as its increase over the
 // window from the metric samples; or, in runs with Raft clients, `writes` / `writes_per_s`
-// (writes acknowledged to clients in the window).
+// (writes acknowledged to clients in the window); or, in runs with `placement:`, one of
+// the placement figures (placement_run.h).
 #pragma once
 
 #include <functional>
@@ -34,9 +35,14 @@ class CounterTotals {
   std::vector<std::pair<Time, std::map<std::string, double>>> samples_;
 };
 
+// A figure of the run itself over [from, to) (the placement lesson's), or nullopt if it has
+// none by that name.
+using RunFigure = std::function<std::optional<double>(const std::string&, Duration, Duration)>;
+
 // Judges spec.expect. `writes` gives the writes acknowledged in [from, to) (null: the run
-// has no Raft clients).
+// has no Raft clients); `run_figure` (null: none) is asked before the node counters.
 CheckResult judge_expect(const CheckSpec& spec, Duration run_end, const CounterTotals& totals,
-                         const std::function<int64_t(Duration, Duration)>& writes);
+                         const std::function<int64_t(Duration, Duration)>& writes,
+                         const RunFigure& run_figure = {});
 
 }  // namespace cairn::sim

@@ -41,20 +41,26 @@ void RedundancyProbe::sample(Time now, const std::vector<SimNode*>& nodes) {
   uint64_t degraded = 0;
   uint64_t chunks = 0;
   std::string example;  // the first degraded shard, for the verdict
+  for (auto& [spare, count] : spares_) count = 0;
   ns->chunk_table().each([&](const storage::wire::Layout& wire) {
     auto layout = storage::from_wire(wire);
     if (!layout.ok()) return;
     ++chunks;
+    int intact = 0;
     for (size_t i = 0; i < layout->shards.size(); ++i) {
       const storage::ShardPlace& place = layout->shards[i];
       auto it = stores.find(place.node);
       const bool down = it == stores.end();
-      if (!down && it->second->contains(place.digest)) continue;
+      if (!down && it->second->contains(place.digest)) {
+        ++intact;
+        continue;
+      }
       if (degraded++ == 0) {
         example = absl::StrCat("shard ", i, " of chunk ", layout->chunk.format().substr(7, 16),
                                " on n", place.node, down ? " (down)" : " (not held there)");
       }
     }
+    ++spares_[std::max(-1, intact - layout->data_shards)];
   });
   last_example_ = example;
   last_sample_ = now;
@@ -91,9 +97,9 @@ CheckResult RedundancyProbe::judge(Duration max) const {
   }
   if (!healed_) {
     r.pass = false;
-    r.detail = absl::StrCat(last_degraded_, " shards still degraded at the end (first at ",
-                            seconds(first_degraded_->time_since_epoch()), "s), e.g. ",
-                            last_example_);
+    r.detail =
+        absl::StrCat(last_degraded_, " shards still degraded at the end (first at ",
+                     seconds(first_degraded_->time_since_epoch()), "s), e.g. ", last_example_);
     return r;
   }
   const Duration took = *healed_ - *first_degraded_;

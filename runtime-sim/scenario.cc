@@ -237,6 +237,10 @@ std::string fault_kind_name(FaultKind kind) {
       return "remove";
     case FaultKind::kTransferLeader:
       return "transfer_leader";
+    case FaultKind::kJoin:
+      return "join";
+    case FaultKind::kLeave:
+      return "leave";
   }
   return "unknown";
 }
@@ -259,6 +263,7 @@ absl::Status validate(const Scenario& s) {
     return error_at(s, 0, "workload until is after the end of the run");
   }
   if (auto st = validate_raft(s); !st.ok()) return st;
+  if (auto st = validate_placement(s); !st.ok()) return st;
   // Replay crashes and restarts in time order: each must make sense when it happens.
   std::map<NodeId, Duration> down_since;
   bool leader_down = false;

@@ -19,6 +19,7 @@
 #include "core/kv/kv_client.h"
 #include "core/kv/roles.h"
 #include "core/membership/options.h"
+#include "core/placement/churn.h"
 #include "core/raft/testing/faults.h"
 #include "core/runtime/message.h"
 #include "core/runtime/role.h"
@@ -105,6 +106,10 @@ enum class FaultKind {
   kPromote,
   kRemoveMember,
   kTransferLeader,
+  // The placement lesson: nodes enter or leave the set stripes are placed over
+  // (placement_yaml.cc).
+  kJoin,
+  kLeave,
 };
 bool is_raft_action(FaultKind kind);
 
@@ -161,6 +166,16 @@ struct RandomFaultSpec {
   Duration partition_min = std::chrono::seconds(5), partition_max = std::chrono::seconds(20);
 };
 
+// `placement:` (placement_yaml.cc, docs/scenarios.md): stripes kept placed by one policy
+// while `join` and `leave` faults change the nodes they are placed over (placement_run.h).
+struct PlacementSpec {
+  bool enabled = false;
+  placement::PolicyChoice policy;
+  int64_t stripes = 20000;
+  int shards = 3;
+  int line = 0;
+};
+
 struct Scenario {
   std::string name;
   std::string file;  // for messages; "<generated>" when built in code
@@ -185,6 +200,7 @@ struct Scenario {
   // `unsafe: {raft_bug: ...}`: a protocol bug planted in every meta node (a lesson; never
   // anything but kNone unless a scenario names one). core/raft/testing/faults.h.
   raft::testing::Bug raft_bug = raft::testing::Bug::kNone;
+  PlacementSpec placement;
   // Options of each role by role name, from the role's settings section (membership:,
   // raft:, workload: ...; docs/settings.md). A role absent here runs with its defaults.
   RoleSettings roles;
@@ -289,6 +305,14 @@ std::string fault_kind_name(FaultKind kind);
 // its rendering for describe_faults().
 absl::Status validate_disk_fault(const Fault& fault);
 std::string describe_disk_fault(const DiskFaultSpec& disk);
+
+// The placement lesson (placement_yaml.cc): the checks of `placement:` and of the join and
+// leave faults that need the whole scenario (a join of a node already placed, too few
+// nodes left for a stripe's shards).
+absl::Status validate_placement(const Scenario& scenario);
+// The nodes stripes are placed over at the start: every node but those whose first join or
+// leave is a join.
+std::vector<NodeId> initial_placement_nodes(const Scenario& scenario);
 
 // A scenario of `n` membership nodes with defaults, for tests and benchmarks.
 Scenario make_cluster_scenario(const std::string& name, size_t n, Duration duration);

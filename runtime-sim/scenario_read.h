@@ -17,6 +17,11 @@ void read_transport(const YAML::Node& n, Scenario& s, bool first_contact_given);
 // A `disk:` fault (disk_faults_yaml.cc). REQUIRES: f["disk"] is set.
 Fault read_disk_fault(const YAML::Node& f, const Scenario& s);
 
+// `placement:` and the `join` / `leave` faults of the placement lesson (placement_yaml.cc).
+// REQUIRES: the platform was read; f["join"] or f["leave"] is set.
+void read_placement(const YAML::Node& n, Scenario& s);
+Fault read_placement_fault(const YAML::Node& f, const Scenario& s);
+
 // Fills `out` if `f` is a membership action (add_learner, promote, remove,
 // transfer_leader); returns whether it was one.
 bool read_raft_action(const YAML::Node& f, const Scenario& s, Fault& out);

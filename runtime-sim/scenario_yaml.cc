@@ -26,9 +26,9 @@ class ScenarioReader {
   ScenarioReader(Scenario& s, const RoleRegistry& roles) : s_(s), roles_(roles) {}
 
   void read(const YAML::Node& root) {
-    std::vector<std::string> keys{"name",     "description", "seed",      "duration",
-                                  "platform", "network",     "faults",    "random_faults",
-                                  "checks",   "metrics",     "transport", "unsafe"};
+    std::vector<std::string> keys{
+        "name",          "description", "seed",    "duration",  "platform", "network",  "faults",
+        "random_faults", "checks",      "metrics", "transport", "unsafe",   "placement"};
     for (const RoleInfo& r : roles_.roles()) {
       if (!r.settings.empty()) keys.push_back(r.settings);
     }
@@ -57,6 +57,7 @@ class ScenarioReader {
                      root["membership"] && root["membership"]["first_contact"]);
     }
     if (root["unsafe"]) yaml::read_unsafe(root["unsafe"], s_);
+    if (root["placement"]) yaml::read_placement(root["placement"], s_);
     if (root["faults"]) read_faults(root["faults"]);
     if (root["random_faults"]) read_random_faults(root["random_faults"]);
     if (root["checks"]) read_checks(root["checks"]);
@@ -214,6 +215,7 @@ class ScenarioReader {
 
   Fault read_fault(const YAML::Node& f) {
     if (f.IsMap() && f["disk"]) return read_disk_fault(f, s_);
+    if (f.IsMap() && (f["join"] || f["leave"])) return yaml::read_placement_fault(f, s_);
     only_keys(f, "a fault",
               {"at",          "crash",       "lose_disk", "restart",   "partition",
                "isolate",     "one_way",     "heal",      "link",      "from",
@@ -232,7 +234,8 @@ class ScenarioReader {
     if (actions != 1) {
       fail(f,
            "a fault needs exactly one of crash, restart, partition, isolate, heal, link, pause, "
-           "slow_disk, torn_writes, disk, add_learner, promote, remove, transfer_leader");
+           "slow_disk, torn_writes, disk, add_learner, promote, remove, transfer_leader, join, "
+           "leave");
     }
     if (read_raft_action(f, s_, out)) {
       // a membership action: add_learner, promote, remove or transfer_leader

@@ -19,6 +19,7 @@
 #include "runtime-sim/file_run.h"
 #include "runtime-sim/membership_run.h"
 #include "runtime-sim/network_faults.h"
+#include "runtime-sim/placement_run.h"
 #include "runtime-sim/raft_run.h"
 #include "runtime-sim/redundancy_check.h"
 #include "runtime-sim/sim_node.h"
@@ -85,6 +86,7 @@ class World {
   // A `disk:` fault on one node: its fault model, speed and capacity; bit rot now.
   void apply_disk_fault(NodeId id, const Fault& fault);
   void sample_metrics();
+  void write_redundancy(const std::string& t);
   // With lose_disk, the node's disk comes back empty (SimNode::lose_disk).
   void crash(NodeId id, bool lose_disk = false);
   void restart(NodeId id);
@@ -129,6 +131,7 @@ class World {
   std::unique_ptr<StorageRun> storage_;          // set when the scenario has storage nodes
   std::unique_ptr<FileRun> files_;               // set when the scenario has file clients
   std::unique_ptr<RedundancyProbe> redundancy_;  // set when the scenario checks redundancy
+  std::unique_ptr<PlacementRun> placement_;      // set when the scenario has `placement:`
   RoleRegistry builtin_;                         // used when options_.roles is null
   const RoleRegistry* roles_ = nullptr;
   Hooks hooks_;

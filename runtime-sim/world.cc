@@ -61,13 +61,21 @@ World::World(const Scenario& scenario, const RunOptions& options)
       files_->add_hooks(hooks_);
     }
   }
-  if (scenario_.checks.contains("redundancy")) {
+  // The probe also feeds metrics.csv (stripes by spare shards) of any run with a namespace.
+  if (scenario_.checks.contains("redundancy") ||
+      (!options_.out_dir.empty() && !scenario_.nodes_with("meta").empty() &&
+       !scenario_.nodes_with("storage").empty())) {
     // `from: last_fault`: degradation before the last fault does not start the clock.
     Time from{};
-    if (scenario_.checks.at("redundancy").from_last_fault) {
+    if (scenario_.checks.contains("redundancy") &&
+        scenario_.checks.at("redundancy").from_last_fault) {
       for (const Fault& f : scenario_.faults) from = std::max(from, Time(f.at));
     }
     redundancy_ = std::make_unique<RedundancyProbe>(from);
+  }
+  if (scenario_.placement.enabled) {
+    placement_ = std::make_unique<PlacementRun>(
+        scenario_, [this](const Event& e) { record(now(), kNoNode, e); });
   }
   membership_.add_hooks(hooks_);
   if (options_.add_hooks) options_.add_hooks(hooks_);
@@ -192,6 +200,13 @@ absl::Status World::install_roles(Node& node, Runtime& rt, const NodeSpec& spec)
   for (const RoleInfo& role : roles_->roles()) {
     if (std::find(spec.roles.begin(), spec.roles.end(), role.name) == spec.roles.end()) continue;
     if (absl::Status st = install_role(role, node, ctx, settings); !st.ok()) return st;
+  }
+  // Repair registers its counters at its first repair: name them on every meta node of a
+  // run with storage, so that a lesson can `expect` that no repair ran (a total of 0).
+  if (std::find(spec.roles.begin(), spec.roles.end(), "meta") != spec.roles.end() &&
+      !scenario_.nodes_with("storage").empty()) {
+    rt.metrics().counter("repair_shards_done");
+    rt.metrics().counter("repair_bytes_done");
   }
   return absl::OkStatus();
 }
@@ -385,6 +400,10 @@ void World::apply(size_t index) {
     case FaultKind::kRemoveMember:
     case FaultKind::kTransferLeader:
       break;  // carried out by the admin client, which has the schedule
+    case FaultKind::kJoin:
+    case FaultKind::kLeave:
+      placement_->apply(f, now().time_since_epoch());
+      break;
   }
 }
 
@@ -467,8 +486,25 @@ void World::sample_metrics() {
       n.metrics().for_each(visit);
       last.resize(k);  // drop metrics that are gone
     }
+    if (redundancy_ != nullptr) write_redundancy(t);
   }
   schedule(now() + scenario_.metrics_interval, [this] { sample_metrics(); });
+}
+
+// The redundancy probe's last sample as rows of the pseudo-node `sim`: stripes by spare
+// shards (`redundancy_stripes_spare_N`, `redundancy_stripes_unreadable`) and the shards
+// degraded. Written whole at every interval: a handful of rows.
+void World::write_redundancy(const std::string& t) {
+  auto row = [&](const std::string& name, uint64_t v) {
+    std::fprintf(metrics_csv_, "%s,sim,%s,%llu\n", t.c_str(), name.c_str(),
+                 static_cast<unsigned long long>(v));
+  };
+  for (const auto& [spare, count] : redundancy_->spares()) {
+    row(spare < 0 ? std::string("redundancy_stripes_unreadable")
+                  : absl::StrCat("redundancy_stripes_spare_", spare),
+        count);
+  }
+  if (!redundancy_->spares().empty()) row("redundancy_degraded_shards", redundancy_->degraded());
 }
 
 // Wakes the controller regularly so that a stop asked for by the on_event hook (recorded
@@ -517,6 +553,7 @@ RunResult World::run() {
                {{"scenario", scenario_.name},
                 {"seed", static_cast<int64_t>(scenario_.seed)},
                 {"nodes", static_cast<int64_t>(scenario_.nodes.size())}}});
+  if (placement_ != nullptr) placement_->start(Duration(0));
   for (auto& n : nodes_) n->boot();
   sg4::Actor::create("controller", controller_host_, [this] { controller(); });
   engine_->run();
@@ -568,6 +605,10 @@ RunResult World::run() {
     if (scenario_.workload().clients > 0) r.report += raft_->commit_rate_report();
   }
   if (storage_ != nullptr) storage_->add_metrics(r.metrics);
+  if (placement_ != nullptr) {
+    placement_->add_metrics(r.metrics);
+    r.report += placement_->report();
+  }
   if (files_ != nullptr) {
     files_->add_metrics(r.metrics);
     r.report = files_->latency_report();
@@ -597,7 +638,10 @@ std::map<std::string, CheckResult> World::judge(Time end) const {
           spec, end.time_since_epoch(), counter_totals_,
           raft_ == nullptr
               ? std::function<int64_t(Duration, Duration)>()
-              : [this](Duration a, Duration b) { return raft_->writes_answered(a, b); });
+              : [this](Duration a, Duration b) { return raft_->writes_answered(a, b); },
+          placement_ == nullptr ? RunFigure()
+                                : [this](const std::string& figure, Duration a,
+                                         Duration b) { return placement_->figure(figure, a, b); });
       continue;
     }
     if (name == "durability") {

@@ -149,6 +149,8 @@ class ShardStore {
   void quarantine(const Digest& digest, const std::string& reason, Done done);
 
   bool contains(const Digest& digest) const;
+  // Whether recovery has finished: before, contains() is false for every blob.
+  bool is_open() const { return state_ == State::kOpen; }
   // Whether the blob is virtual (false if absent).
   bool is_virtual(const Digest& digest) const;
   // The smallest present digest after `cursor` (the first with nullopt): a walk that

@@ -8,6 +8,7 @@
 #include "core/meta/namespace_state_machine.h"
 #include "core/raft/mux_state_machine.h"
 #include "core/repair/repair_service.h"
+#include "core/storage/rebuild_service.h"
 #include "core/storage/roles.h"
 #include "core/wire/message_types.h"
 
@@ -56,7 +57,8 @@ RoleInfo meta_role() {
   for (MessageType t : NamespaceService::types()) r.client_types.push_back(t);
   r.client_types.push_back(cairn::wire::kAdminRequest);  // status and membership changes
   r.make_options = [] { return std::make_unique<kv::MetaOptions>(); };
-  r.peer_types.push_back(cairn::wire::kShardRebuildDone);  // repair's rebuild answers
+  // Repair's rebuild and audit answers.
+  for (MessageType t : storage::RebuildClient::types()) r.peer_types.push_back(t);
   r.install = [](Node& node, const RoleContext& ctx, const RoleOptions* options) {
     const auto* o = dynamic_cast<const kv::MetaOptions*>(options);
     CAIRN_ASSERT(o != nullptr);

@@ -65,6 +65,18 @@ std::vector<int> Planner::lost_shards(const cas::Digest& chunk) const {
   return out;
 }
 
+size_t Planner::lost_shards() const {
+  size_t n = 0;
+  for (const cas::Digest& chunk : damaged_) n += lost_shards(chunk).size();
+  return n;
+}
+
+size_t Planner::damaged_stripes() const {
+  size_t n = 0;
+  for (const cas::Digest& chunk : damaged_) n += lost_shards(chunk).empty() ? 0 : 1;
+  return n;
+}
+
 void Planner::index(const storage::ChunkLayout& layout, bool add) {
   for (const auto& place : layout.shards) {
     if (add) {
@@ -80,6 +92,7 @@ absl::Status Planner::set_layout(const storage::ChunkLayout& layout) {
   if (auto st = storage::validate(layout); !st.ok()) return st;
   auto [it, fresh] = stripes_.try_emplace(layout.chunk);
   Stripe& s = it->second;
+  if (fresh) s.since = now_;
   if (!fresh) {
     const bool same_code = s.layout.total_shards() == layout.total_shards();
     for (int i = 0; i < layout.total_shards(); ++i) {
@@ -102,13 +115,15 @@ absl::Status Planner::set_layout(const storage::ChunkLayout& layout) {
   s.layout = layout;
   s.reported_unrecoverable = false;
   index(s.layout, true);
-  // A task aimed at a node the new layout already uses would put two shards there.
+  // A task aimed at a node the new layout already uses would put two shards there (a
+  // rebuild in place aims at its own shard's node, which the layout still names).
   for (int i = 0; i < layout.total_shards(); ++i) {
     auto t = by_shard_.find({layout.chunk, i});
     if (t == by_shard_.end()) continue;
     const NodeId to = tasks_.at(t->second).to;
-    for (const auto& place : layout.shards) {
-      if (place.node == to) {
+    for (int j = 0; j < layout.total_shards(); ++j) {
+      if (j == i && tasks_.at(t->second).from == to) continue;
+      if (layout.shards[static_cast<size_t>(j)].node == to) {
         drop_task(t->second);
         break;
       }
@@ -175,9 +190,15 @@ bool Planner::task_done(uint64_t task, const absl::Status& status) {
   if (it == tasks_.end() || it->second.state != TaskState::kRunning) return false;
   if (!status.ok()) {
     fail_task(task);
+    plan();  // its budget is free for other work now, not at the next tick
     return true;
   }
   Task& t = it->second;
+  if (t.to == t.from) {
+    finish_in_place(task);
+    plan();
+    return true;
+  }
   CAIRN_ASSERT(node_bytes_[t.to] >= t.bytes && total_bytes_ >= t.bytes);
   node_bytes_[t.to] -= t.bytes;
   total_bytes_ -= t.bytes;
@@ -185,6 +206,7 @@ bool Planner::task_done(uint64_t task, const absl::Status& status) {
   t.state = TaskState::kCommitting;
   t.deadline = now_ + static_cast<uint64_t>(options_.commit_timeout_ticks);
   out_.moves.push_back({task, t.chunk, t.shard, t.from, t.to});
+  plan();  // the node's budget is free: its next rebuild need not wait for a tick
   return true;
 }
 
@@ -234,6 +256,50 @@ void Planner::drop_task(uint64_t id) {
   by_shard_.erase({t.chunk, t.shard});
   damaged_.insert(t.chunk);
   tasks_.erase(it);
+}
+
+void Planner::shard_restored(const cas::Digest& chunk, int shard, NodeId node) {
+  auto it = stripes_.find(chunk);
+  if (it == stripes_.end() || shard < 0 || shard >= it->second.layout.total_shards()) return;
+  Stripe& s = it->second;
+  if (s.layout.shards[static_cast<size_t>(shard)].node != node || s.corrupt.erase(shard) == 0) {
+    return;
+  }
+  if (auto t = by_shard_.find({chunk, shard}); t != by_shard_.end()) drop_task(t->second);
+  retry_.erase({chunk, shard});
+  damaged_.insert(chunk);
+  out_.repaired.push_back({chunk, shard, node, s.layout.shard_bytes});
+}
+
+// A shard rebuilt on the node that had lost it: whole again, with nothing to commit.
+void Planner::finish_in_place(uint64_t id) {
+  const Task t = tasks_.at(id);
+  drop_task(id);
+  auto s = stripes_.find(t.chunk);
+  CAIRN_ASSERT(s != stripes_.end());
+  s->second.corrupt.erase(t.shard);
+  retry_.erase({t.chunk, t.shard});
+  out_.repaired.push_back({t.chunk, t.shard, t.to, s->second.layout.shard_bytes});
+}
+
+AuditBatch Planner::shards_on(NodeId node, const std::optional<cas::Digest>& after, size_t max,
+                              uint64_t min_age_ticks) const {
+  AuditBatch out;
+  auto chunks = by_node_.find(node);
+  if (chunks == by_node_.end() || max == 0) return out;
+  auto it = after ? chunks->second.upper_bound(*after) : chunks->second.begin();
+  for (; it != chunks->second.end() && out.shards.size() < max; ++it) {
+    const Stripe& s = stripes_.at(*it);
+    out.next_after = *it;
+    if (now_ - s.since < min_age_ticks) continue;
+    for (int i = 0; i < s.layout.total_shards(); ++i) {
+      const auto& place = s.layout.shards[static_cast<size_t>(i)];
+      if (place.node != node || lost(s, i) || by_shard_.count({*it, i}) != 0) continue;
+      out.shards.push_back({*it, i, place.digest});
+    }
+  }
+  if (it == chunks->second.end()) out.next_after.reset();
+  return out;
 }
 
 void Planner::fail_task(uint64_t id) {

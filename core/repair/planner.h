@@ -6,6 +6,8 @@
 // a read that found a shard bad), task_done() (a rebuild's outcome), and tick() (one unit
 // of logical time). Inputs only record facts; each tick() runs one planning pass over all
 // of them, so a batch of inputs (a new leader loading the table) is planned as a whole.
+// A task's outcome (task_done) also runs a pass, so the budget it frees goes to the next
+// task at once rather than at the next tick.
 // Output: ready() drains a Ready batch of rebuild tasks to send, layout moves to commit,
 // and events to record. Nothing here reads a clock, sends or stores.
 //
@@ -14,8 +16,10 @@
 //     within the grace costs no repair. A shard reported corrupt is lost at once;
 //   - work goes out most-damaged stripe first (fewest shards to spare), then by digest
 //     and shard index; a task waiting for the total budget holds back every later one;
-//   - each lost shard gets a replacement node from the placement policy's order: never a
-//     node of the stripe, never a target of another task of the stripe, never a down node,
+//   - a shard reported corrupt or missing on a node that is up is rebuilt in place, on
+//     that node (no layout change to commit), unless a rebuild there failed before;
+//   - any other lost shard gets a replacement node from the placement policy's order: never
+//     a node of the stripe, never a target of another task of the stripe, never a down node,
 //     in a zone the stripe's surviving shards do not use while such a node exists;
 //   - bytes in flight (a task costs k * shard_bytes, what its node reads to rebuild) stay
 //     within node_bytes_max per rebuilding node and total_bytes_max overall, except that a
@@ -31,6 +35,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -61,9 +66,21 @@ struct RebuildTask {
   storage::ChunkLayout layout;
   int shard = 0;
   NodeId from = kNoNode;  // where the layout has the lost shard
-  NodeId to = kNoNode;
-  uint64_t bytes = 0;  // k * shard_bytes
-  int spare = 0;       // shards the stripe could still lose when planned (priority)
+  NodeId to = kNoNode;    // == from: rebuilt in place (a corrupt or missing shard)
+  uint64_t bytes = 0;     // k * shard_bytes
+  int spare = 0;          // shards the stripe could still lose when planned (priority)
+};
+
+// A shard the layouts place on a node, for repair's audit of that node (shards_on()).
+struct PlacedShard {
+  cas::Digest chunk;
+  int shard = 0;
+  cas::Digest digest;  // the shard's own
+};
+
+struct AuditBatch {
+  std::vector<PlacedShard> shards;
+  std::optional<cas::Digest> next_after;  // where the next batch starts; nullopt: the end
 };
 
 // A successful rebuild to commit: shard `shard` of `chunk` moves from `from` to `to`,
@@ -110,11 +127,15 @@ class Planner {
   void drop_chunk(const cas::Digest& chunk);
   void node_down(NodeId node);
   void node_up(NodeId node);
-  // Shard `shard` of `chunk` on `node` is bad. NotFound for an unknown chunk;
+  // Shard `shard` of `chunk` on `node` is bad or missing. NotFound for an unknown chunk;
   // FailedPrecondition if the layout no longer has `node` at `shard` (a stale report).
   absl::Status report_corrupt(const cas::Digest& chunk, int shard, NodeId node);
   // A task's outcome. Returns false (and does nothing) for a task no longer wanted.
   bool task_done(uint64_t task, const absl::Status& status);
+  // Shard `shard` of `chunk` is intact on `node` again, though no task wanted it (a late
+  // answer of a rebuild in place): if the layout has it there and counts it lost as
+  // corrupt, it counts again, and a task rebuilding it elsewhere is dropped.
+  void shard_restored(const cas::Digest& chunk, int shard, NodeId node);
   void tick();
 
   // ---- output ----
@@ -131,7 +152,16 @@ class Planner {
   size_t tasks_running(NodeId node) const;
   // Shards of `chunk` the planner counts as lost (dead node or reported corrupt).
   std::vector<int> lost_shards(const cas::Digest& chunk) const;
+  // Lost shards over every stripe (those with a task included), and stripes with any.
+  size_t lost_shards() const;
+  size_t damaged_stripes() const;
   const storage::ChunkLayout* layout(const cas::Digest& chunk) const;
+  // Up to `max` shards the layouts place on `node`, walking chunks in digest order after
+  // `after` (nullopt: from the first): only shards not already counted lost and without a
+  // task, of layouts known for at least `min_age_ticks` (younger ones may still have
+  // shards in flight from their put).
+  AuditBatch shards_on(NodeId node, const std::optional<cas::Digest>& after, size_t max,
+                       uint64_t min_age_ticks) const;
   // Aborts (CAIRN_ASSERT) if an internal invariant does not hold.
   void check_invariants() const;
 
@@ -150,6 +180,7 @@ class Planner {
     storage::ChunkLayout layout;
     std::set<int> corrupt;
     bool reported_unrecoverable = false;
+    uint64_t since = 0;  // the tick its layout was first set
   };
   struct Retry {
     uint64_t not_before = 0;
@@ -171,6 +202,7 @@ class Planner {
   void index(const storage::ChunkLayout& layout, bool add);
   void drop_task(uint64_t id);
   void fail_task(uint64_t id);
+  void finish_in_place(uint64_t id);
   // planner_plan.cc
   void plan();
   std::vector<Work> work() const;

@@ -68,6 +68,20 @@ void Planner::plan() {
 }
 
 NodeId Planner::pick_target(const Stripe& s, int shard, uint64_t bytes) const {
+  // A shard lost on a node that is up (corrupt or missing there) goes back in place,
+  // unless a rebuild there failed before; budgets apply as anywhere.
+  const NodeId from = s.layout.shards[static_cast<size_t>(shard)].node;
+  if (down_.count(from) == 0) {
+    auto r = retry_.find({s.layout.chunk, shard});
+    const bool failed_there =
+        r != retry_.end() && std::find(r->second.excluded.begin(), r->second.excluded.end(),
+                                       from) != r->second.excluded.end();
+    if (!failed_there) {
+      const bool fits_from = fits(bytes_in_flight(from), bytes, options_.node_bytes_max) &&
+                             tasks_running(from) < options_.max_tasks_per_node;
+      return fits_from ? from : kNoNode;
+    }
+  }
   // Nodes where this shard's rebuild failed before are avoided while others remain.
   const NodeId to = pick_target(s, shard, bytes, true);
   return to != kNoNode ? to : pick_target(s, shard, bytes, false);
@@ -160,11 +174,15 @@ void Planner::check_invariants() const {
   }
   CAIRN_ASSERT(per_node.size() == node_bytes_.size());
   CAIRN_ASSERT(tasks_.size() <= options_.max_tasks_in_flight);
-  // A stripe's shards and its tasks' targets are all on distinct nodes.
+  // A stripe's shards and its tasks' targets are all on distinct nodes; a rebuild in
+  // place targets its own shard's node and no other.
   std::map<cas::Digest, std::set<NodeId>> targets;
   for (const auto& [id, t] : tasks_) {
     const Stripe& s = stripes_.at(t.chunk);
-    for (const auto& place : s.layout.shards) CAIRN_ASSERT(place.node != t.to);
+    for (int i = 0; i < s.layout.total_shards(); ++i) {
+      const NodeId node = s.layout.shards[static_cast<size_t>(i)].node;
+      CAIRN_ASSERT(node != t.to || (i == t.shard && t.from == t.to));
+    }
     CAIRN_ASSERT(targets[t.chunk].insert(t.to).second);
   }
 }

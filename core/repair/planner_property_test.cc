@@ -1,7 +1,8 @@
 // Property tests of the repair planner against a model world: random clusters, stripes
 // and schedules of node failures, corrupt reports, task outcomes, lost commits and leader
 // changes. After every step: work goes out most-damaged first, budgets hold, a stripe
-// never has two shards (or targets) on one node, no (chunk, shard) has two live tasks.
+// never has two shards (or targets) on one node (a rebuild in place targets only its own
+// shard's node), no (chunk, shard) has two live tasks.
 // Once faults stop and every task succeeds, every repairable stripe is whole again.
 //
 // CTest runs them on pinned seeds (core/repair/CMakeLists.txt); fresh seeds:
@@ -164,9 +165,14 @@ class World {
     const size_t at = static_cast<size_t>(pick) % outstanding_.size();
     const RebuildTask t = outstanding_[at];
     outstanding_.erase(outstanding_.begin() + static_cast<long>(at));
-    // A target that went down meanwhile cannot succeed.
-    planner_->task_done(t.id,
-                        ok && !down_.count(t.to) ? absl::OkStatus() : absl::UnavailableError("no"));
+    // A target that went down meanwhile cannot succeed. A rebuild in place stores a fresh
+    // shard over the bad one, whether or not the planner still wants the answer.
+    const bool done = ok && !down_.count(t.to);
+    if (done && t.to == t.from) corrupt_.erase({t.layout.chunk, t.shard, t.to});
+    if (!planner_->task_done(t.id, done ? absl::OkStatus() : absl::UnavailableError("no")) &&
+        done && t.to == t.from) {
+      planner_->shard_restored(t.layout.chunk, t.shard, t.to);  // as RepairService does
+    }
   }
 
   void deliver(int pick, bool apply) {
@@ -215,7 +221,10 @@ class World {
     for (const RebuildTask& t : r.tasks) {
       RC_ASSERT(!down_.count(t.to));
       const auto& l = layouts_.at(t.layout.chunk);
-      for (const auto& p : l.shards) RC_ASSERT(p.node != t.to);
+      for (int i = 0; i < l.total_shards(); ++i) {
+        const NodeId n = l.shards[static_cast<size_t>(i)].node;
+        RC_ASSERT(n != t.to || (i == t.shard && t.from == t.to));  // in place: its own node
+      }
       // An older task for the same shard must be dead: the planner refuses its answer.
       for (size_t i = 0; i < outstanding_.size();) {
         const RebuildTask& o = outstanding_[i];

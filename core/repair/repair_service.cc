@@ -49,6 +49,8 @@ void RepairService::tick() {
     planner_.reset();
     seen_.clear();
     synced_index_.reset();
+    audits_.clear();
+    export_gauges();
     return;
   }
   if (!planner_) {
@@ -59,6 +61,20 @@ void RepairService::tick() {
   sync_liveness();
   planner_->tick();
   drain();
+  audit();
+  export_gauges();
+}
+
+void RepairService::export_gauges() {
+  const bool leads = planner_ != nullptr;
+  auto set = [this](const char* name, size_t v) {
+    rt_.metrics().gauge(name).set(static_cast<double>(v));
+  };
+  set("repair_leading", leads ? 1 : 0);
+  set("repair_lost_shards", leads ? planner_->lost_shards() : 0);
+  set("repair_damaged_stripes", leads ? planner_->damaged_stripes() : 0);
+  set("repair_tasks", leads ? planner_->tasks_in_flight() : 0);
+  set("repair_bytes_in_flight", leads ? planner_->bytes_in_flight() : 0);
 }
 
 void RepairService::sync_layouts() {
@@ -132,16 +148,115 @@ void RepairService::send(const RebuildTask& t) {
                          {"spare", static_cast<int64_t>(t.spare)}}});
   rebuilds_.rebuild(
       t.to, t.layout, {t.shard},
-      [this, id = t.id, to = t.to, gen = generation_,
-       token = std::weak_ptr<bool>(alive_)](absl::Status st) {
+      [this, id = t.id, to = t.to, in_place = t.to == t.from, chunk = t.layout.chunk,
+       shard = t.shard, gen = generation_, token = std::weak_ptr<bool>(alive_)](absl::Status st) {
         if (token.expired() || !planner_ || gen != generation_) return;
         if (!st.ok()) {
           rt_.log().event(Event{"repair_failed",
                                 {{"to", static_cast<int64_t>(to)}, {"status", st.ToString()}}});
         }
-        planner_->task_done(id, st);
+        // A late success in place still put the shard back where the layout has it.
+        if (!planner_->task_done(id, st) && st.ok() && in_place) {
+          planner_->shard_restored(chunk, shard, to);
+        }
         drain();
       });
+}
+
+void RepairService::audit() {
+  if (options_.audit_batch == 0) return;
+  const auto& topo = placement_->topology();
+  for (uint32_t i = 0; i < topo.size(); ++i) {
+    const NodeId id = topo.node(i).id;
+    Audit& a = audits_[id];
+    bool up = !planner_->dead(id);
+    uint64_t incarnation = a.incarnation;
+    if (detector_ != nullptr && id != rt_.self()) {
+      const auto& members = detector_->table().members();
+      if (std::binary_search(members.begin(), members.end(), id)) {
+        const auto& m = detector_->table().get(id);
+        up = m.state == membership::State::kAlive;
+        incarnation = m.incarnation;
+      }
+    }
+    // Back up, or restarted since last seen: its disk may be new. Audit it from the start.
+    if ((up && !a.was_up) || incarnation != a.incarnation) {
+      a.cursor.reset();
+      a.in_pass = true;
+      a.pass_shards = a.pass_missing = 0;
+      ++a.pass;  // an answer in flight belongs to the pass abandoned
+    }
+    a.was_up = up;
+    a.incarnation = incarnation;
+    if (!up || a.in_flight) continue;
+    if (!a.in_pass) {
+      if (planner_->now_ticks() < a.next_pass) continue;
+      a.in_pass = true;
+      a.pass_shards = a.pass_missing = 0;
+      ++a.pass;
+    }
+    AuditBatch batch =
+        planner_->shards_on(id, a.cursor, options_.audit_batch, options_.audit_min_age);
+    if (batch.shards.empty() && !batch.next_after) {  // the pass reached the end
+      end_pass(id, a);
+      continue;
+    }
+    if (batch.shards.empty()) {  // only young layouts in this stretch: move on
+      a.cursor = batch.next_after;
+      continue;
+    }
+    std::vector<cas::Digest> digests;
+    digests.reserve(batch.shards.size());
+    for (const PlacedShard& p : batch.shards) digests.push_back(p.digest);
+    a.in_flight = true;
+    a.last_batch = !batch.next_after;
+    a.batch_from = a.cursor;
+    a.cursor = batch.next_after;
+    rebuilds_.audit(
+        id, digests,
+        [this, id, pass = a.pass, asked = std::move(batch.shards), gen = generation_,
+         token = std::weak_ptr<bool>(alive_)](absl::StatusOr<std::vector<size_t>> missing) mutable {
+          if (token.expired() || !planner_ || gen != generation_) return;
+          audit_answer(id, pass, std::move(asked), std::move(missing));
+        });
+  }
+}
+
+void RepairService::audit_answer(NodeId node, uint64_t pass, std::vector<PlacedShard> asked,
+                                 absl::StatusOr<std::vector<size_t>> missing) {
+  Audit& a = audits_[node];
+  a.in_flight = false;
+  if (pass != a.pass) return;  // the node restarted since: its new pass started over
+  if (!missing.ok()) {
+    // Unreachable or still recovering: ask the same batch again on a later tick.
+    a.cursor = a.batch_from;
+    return;
+  }
+  a.pass_shards += asked.size();
+  for (size_t i : *missing) {
+    if (i >= asked.size()) continue;  // a malformed answer names no shard of ours
+    const PlacedShard& p = asked[i];
+    if (!planner_->report_corrupt(p.chunk, p.shard, node).ok()) continue;  // stale by now
+    ++a.pass_missing;
+    rt_.metrics().counter("repair_audit_missing").add();
+    rt_.log().event(Event{"repair_missing",
+                          {{"storage", static_cast<int64_t>(node)},
+                           {"chunk", short_name(p.chunk)},
+                           {"shard", static_cast<int64_t>(p.shard)}}});
+  }
+  rt_.metrics().counter("repair_audit_shards").add(static_cast<int64_t>(asked.size()));
+  if (a.last_batch) end_pass(node, a);
+}
+
+void RepairService::end_pass(NodeId node, Audit& a) {
+  rt_.metrics().counter("repair_audit_passes").add();
+  rt_.log().event(Event{"repair_audit_pass",
+                        {{"storage", static_cast<int64_t>(node)},
+                         {"shards", static_cast<int64_t>(a.pass_shards)},
+                         {"missing", static_cast<int64_t>(a.pass_missing)}}});
+  a.cursor.reset();
+  a.in_pass = false;
+  a.next_pass = planner_->now_ticks() + options_.audit_interval;
 }
 
 void RepairService::propose(const LayoutMove& m) {

@@ -9,8 +9,18 @@
 // leading drops its planner; a new leader starts from the chunk table, so an interrupted
 // repair resumes without duplicates (a move already applied is a no-op).
 //
+// It also audits the storage nodes: it walks the shards the chunk table places on each
+// live node, audit_batch of them per node per tick, and asks the node which it lacks
+// (RebuildClient::audit). A shard the node lacks (its disk was replaced or wiped, or the
+// scrubber or a reader quarantined it as rotten) is reported to the planner, which
+// rebuilds it in place. A pass over a node starts at once when the node comes back up or
+// the failure detector sees it restarted (a new incarnation), and otherwise every
+// audit_interval; layouts younger than audit_min_age are skipped (their put may still be
+// storing shards).
+//
 // Records the events repair_dead (node), repair_start and repair_done (chunk, shard,
-// from/to, bytes), repair_failed, repair_unrecoverable (chunk) in the node's event log.
+// from/to, bytes), repair_failed, repair_unrecoverable (chunk), repair_missing (storage:
+// the node, chunk, shard) and repair_audit_pass (storage, shards, missing) at the end of each pass.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +44,9 @@ namespace cairn::repair {
 struct RepairOptions {
   Duration tick_interval = std::chrono::seconds(1);
   PlannerOptions planner;
+  size_t audit_batch = 1024;     // shards asked of a node per tick (0: no audits)
+  uint64_t audit_interval = 10;  // ticks from the end of a pass to the next
+  uint64_t audit_min_age = 10;   // ticks a layout is known before its shards are asked
 };
 
 class RepairService final : public Service {
@@ -60,6 +73,28 @@ class RepairService final : public Service {
   void drain();
   void send(const RebuildTask& task);
   void propose(const LayoutMove& move);
+  void audit();
+  // Gauges repair_leading, repair_lost_shards, repair_damaged_stripes, repair_tasks,
+  // and repair_bytes_in_flight (all 0 off the leader).
+  void export_gauges();
+  struct Audit;
+  void end_pass(NodeId node, Audit& a);
+  void audit_answer(NodeId node, uint64_t pass, std::vector<PlacedShard> asked,
+                    absl::StatusOr<std::vector<size_t>> missing);
+
+  struct Audit {
+    std::optional<cas::Digest> cursor;      // where the pass resumes
+    std::optional<cas::Digest> batch_from;  // the cursor the batch in flight started at
+    uint64_t pass = 0;                      // bumped at each pass start
+    uint64_t pass_shards = 0;               // asked in this pass so far
+    uint64_t pass_missing = 0;              // found missing in this pass so far
+    uint64_t next_pass = 0;                 // planner tick the next pass may start
+    bool in_pass = true;
+    bool in_flight = false;
+    bool last_batch = false;  // the batch in flight ends the pass
+    bool was_up = false;
+    uint64_t incarnation = 0;
+  };
 
   Runtime& rt_;
   raft::RaftService& raft_;
@@ -74,6 +109,7 @@ class RepairService final : public Service {
   // The namespace's applied index when seen_ was last synced: the chunk table changes only
   // by applying entries (or a snapshot), so an unchanged index means nothing to re-read.
   std::optional<uint64_t> synced_index_;
+  std::map<NodeId, Audit> audits_;  // per storage node, while leading
   TimerId timer_ = kNoTimer;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

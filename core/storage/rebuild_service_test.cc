@@ -20,7 +20,12 @@ struct Cluster {
   Cluster() {
     harness.more_services = [this](NodeId id, testing::StorageNode& n) {
       auto& rt = harness.cluster().node(id);
-      EXPECT_TRUE(n.node->add(std::make_unique<RebuildService>(rt, *n.client, *n.store)).ok());
+      cas::ShardStore* store = n.store.get();
+      if (id == kRecovering) {  // its rebuild service sees a store that never recovers
+        recovering = std::make_unique<cas::ShardStore>(rt);
+        store = recovering.get();
+      }
+      EXPECT_TRUE(n.node->add(std::make_unique<RebuildService>(rt, *n.client, *store)).ok());
       auto client = std::make_unique<RebuildClient>(rt, RebuildClientOptions{});
       clients[id] = client.get();
       EXPECT_TRUE(n.node->add(std::move(client)).ok());
@@ -61,6 +66,16 @@ struct Cluster {
     return out.value_or(absl::InternalError("no answer"));
   }
 
+  absl::StatusOr<std::vector<size_t>> audit(NodeId on, const std::vector<cas::Digest>& shards) {
+    std::optional<absl::StatusOr<std::vector<size_t>>> out;
+    clients.at(9)->audit(on, shards, [&](absl::StatusOr<std::vector<size_t>> r) { out = r; });
+    EXPECT_FALSE(out.has_value());
+    harness.run_until([&] { return out.has_value(); });
+    return out.value_or(absl::InternalError("no answer"));
+  }
+
+  static constexpr NodeId kRecovering = 8;
+  std::unique_ptr<cas::ShardStore> recovering;
   testing::StorageCluster harness;
   std::map<NodeId, RebuildClient*> clients;
 };
@@ -110,6 +125,55 @@ TEST(RebuildService, NoAnswerWithinTheTimeoutIsUnavailable) {
   c.harness.crash(6);
   const absl::Status st = c.rebuild(6, l, {0});
   EXPECT_TRUE(absl::IsUnavailable(st)) << st;
+}
+
+TEST(RebuildAudit, NamesTheShardsTheNodeLacksInOrder) {
+  Cluster c;
+  auto l = c.write(bytes_of(200 << 10, 5));
+  // Node 2 holds shard 1 only; shard 0 lives on node 1.
+  auto got = c.audit(2, {l.shards[0].digest, l.shards[1].digest, l.shards[2].digest});
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, (std::vector<size_t>{0, 2}));
+  ASSERT_TRUE(c.harness.remove(9, 2, l.shards[1].digest).ok());
+  got = c.audit(2, {l.shards[0].digest, l.shards[1].digest});
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, (std::vector<size_t>{0, 1}));
+  got = c.audit(2, {});
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(got->empty());
+}
+
+TEST(RebuildAudit, AStoreStillRecoveringIsUnavailableNotEmpty) {
+  Cluster c;
+  auto l = c.write(bytes_of(50 << 10, 6));
+  auto got = c.audit(Cluster::kRecovering, {l.shards[0].digest});
+  EXPECT_TRUE(absl::IsUnavailable(got.status())) << got.status();
+}
+
+TEST(RebuildAudit, TooManyShardsOrJunkIsInvalidArgument) {
+  Cluster c;
+  auto l = c.write(bytes_of(50 << 10, 7));
+  std::vector<cas::Digest> many(RebuildService::kMaxAuditShards + 1, l.shards[0].digest);
+  EXPECT_TRUE(absl::IsInvalidArgument(c.audit(1, many).status()));
+  std::optional<wire::AuditResponse> answer;
+  c.harness.cluster().set_handler(7, [&](NodeId, const Message& m) {
+    if (m.type == cairn::wire::kShardAuditDone) answer.emplace().ParseFromString(m.header);
+  });
+  Message junk;
+  junk.type = cairn::wire::kShardAudit;
+  junk.header = "\xff\xff\xff";
+  c.harness.cluster().node(7).send(1, junk);
+  c.harness.run_until([&] { return answer.has_value(); });
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status().code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(answer->missing_size(), 0);
+}
+
+TEST(RebuildAudit, NoAnswerWithinTheTimeoutIsUnavailable) {
+  Cluster c;
+  auto l = c.write(bytes_of(50 << 10, 8));
+  c.harness.crash(6);
+  EXPECT_TRUE(absl::IsUnavailable(c.audit(6, {l.shards[0].digest}).status()));
 }
 
 }  // namespace

@@ -28,6 +28,9 @@ inline constexpr MessageType kShardPutCredit = 0x0306;  // ShardControl (put cre
 // storage::RebuildService; the answer, served by storage::RebuildClient.
 inline constexpr MessageType kShardRebuild = 0x0307;      // storage::wire::RebuildRequest
 inline constexpr MessageType kShardRebuildDone = 0x0308;  // storage::wire::RebuildResponse
+// Repair's audit: which of these shards does this node lack (served by RebuildService).
+inline constexpr MessageType kShardAudit = 0x0309;      // storage::wire::AuditRequest
+inline constexpr MessageType kShardAuditDone = 0x030A;  // storage::wire::AuditResponse
 // 0x038x: the chunk protocol between clients and coordinators
 // (core/storage/chunk.proto), served by storage::ChunkService.
 inline constexpr MessageType kChunkRequest = 0x0381;   // storage::wire::ChunkRequest

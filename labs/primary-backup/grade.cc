@@ -22,8 +22,9 @@ std::string hint(const std::string& check) {
        "message resent in on_tick?"},
       {"linearizable",
        "a client saw a result that no single order of the operations explains: did a server "
-       "answer without its backup (a read from its own store after it lost its post), or "
-       "did a new backup start without the primary's store?"},
+       "answer without its backup (a read from its own store after it lost its post), did a "
+       "new backup start without the primary's store (a view acknowledged before the "
+       "StateReply), or did a backup apply a forward from a primary of another view?"},
   };
   auto it = kHints.find(check);
   return it == kHints.end() ? "" : it->second;

@@ -30,6 +30,22 @@ TEST(GatewayConfig, ListenAndCluster) {
   EXPECT_EQ(c->grpc_cluster[1].port, 7202);
 }
 
+TEST(GatewayConfig, DataPlane) {
+  auto c = parse_node_config(kBase + "grpc: {listen: 127.0.0.1:7301}\n", "n1.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->grpc_data_listen.port, 0);
+  EXPECT_TRUE(c->grpc_shared_memory);
+  EXPECT_EQ(c->grpc_token_ttl_ms, 60000);
+  c = parse_node_config(kBase +
+                            "grpc: {listen: 127.0.0.1:7301, data_listen: 127.0.0.1:7401, "
+                            "shared_memory: false, token_ttl: 250ms}\n",
+                        "n1.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->grpc_data_listen.port, 7401);
+  EXPECT_FALSE(c->grpc_shared_memory);
+  EXPECT_EQ(c->grpc_token_ttl_ms, 250);
+}
+
 TEST(GatewayConfig, MistakesNameTheLine) {
   const std::pair<std::string, std::string> cases[] = {
       {"grpc: {cluster: [127.0.0.1:7201]}\n", "n1.yaml:3: 'grpc' needs 'listen'"},
@@ -37,6 +53,8 @@ TEST(GatewayConfig, MistakesNameTheLine) {
       {"grpc: {listen: nowhere}\n", "n1.yaml:3: 'listen': "},
       {"grpc: {listen: 127.0.0.1:7301, cluster: 127.0.0.1:7201}\n",
        "n1.yaml:3: 'cluster' must be a list"},
+      {"grpc: {listen: 127.0.0.1:7301, token_ttl: 0s}\n",
+       "n1.yaml:3: 'token_ttl' must be at least 1ms"},
   };
   for (const auto& [text, want] : cases) {
     auto c = parse_node_config(kBase + text, "n1.yaml");

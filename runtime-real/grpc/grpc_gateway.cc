@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "runtime-real/grpc/data_plane.h"
 #include "runtime-real/grpc/services.h"
 
 namespace cairn::real {
@@ -12,6 +13,7 @@ struct GrpcGateway::State {
   std::unique_ptr<reapi::BlobStore> store;
   std::unique_ptr<reapi::UploadSpool> spool;
   reapi::Gateway gateway;
+  std::unique_ptr<reapi::DataPlane> data_plane;
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
@@ -33,11 +35,21 @@ absl::StatusOr<std::unique_ptr<GrpcGateway>> GrpcGateway::start(GrpcGatewayOptio
   st->gateway.store = st->store.get();
   st->gateway.spool = st->spool.get();
   st->gateway.tmp_dir = options.spool_dir;
+  st->gateway.clients = options.clients;
+  reapi::DataPlaneOptions dp;
+  dp.listen = options.data_listen;
+  if (dp.listen.host.empty()) dp.listen.host = options.listen.host;
+  dp.shared_memory = options.shared_memory;
+  dp.token_ttl_ms = options.token_ttl_ms;
+  auto data_plane = reapi::DataPlane::start(st->gateway, dp);
+  if (!data_plane.ok()) return data_plane.status();
+  st->data_plane = std::move(*data_plane);
   st->services.push_back(reapi::make_capabilities_service(st->gateway));
   st->services.push_back(reapi::make_cas_service(st->gateway));
   st->services.push_back(reapi::make_action_cache_service(st->gateway));
   st->services.push_back(reapi::make_bytestream_service(st->gateway));
   st->services.push_back(reapi::make_namespace_service(st->gateway));
+  st->services.push_back(reapi::make_transfer_service(st->gateway, *st->data_plane));
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat(options.listen.host, ":", options.listen.port),
@@ -62,8 +74,11 @@ void GrpcGateway::stop() {
   state_->stopped = true;
   state_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   state_->server->Wait();
+  state_->data_plane->stop();
 }
 
 uint16_t GrpcGateway::port() const { return static_cast<uint16_t>(state_->port); }
+
+std::string GrpcGateway::data_plane_address() const { return state_->data_plane->address(); }
 
 }  // namespace cairn::real

@@ -1,8 +1,8 @@
 // The services of the gRPC gateway: the Remote Execution API's (Capabilities,
 // ContentAddressableStorage, ActionCache, google.bytestream.ByteStream) and Cairn's own
-// cairn.v1.Namespace, built over a BlobStore and an UploadSpool. Synchronous gRPC services:
-// a handler runs on a gRPC thread and waits there for the cluster (blob_store.h), never on
-// a node's loop.
+// cairn.v1.Namespace and cairn.v1.Transfer, built over a BlobStore and an UploadSpool. Synchronous
+// gRPC services: a handler runs on a gRPC thread and waits there for the cluster (blob_store.h),
+// never on a node's loop.
 //
 // Promises: every blob is checked against its digest (SHA-256 and size) before anything is
 // stored (InvalidArgument otherwise, nothing stored); Cairn's statuses reach the client
@@ -25,6 +25,8 @@
 
 namespace cairn::real::reapi {
 
+class DataPlane;
+
 struct GatewayLimits {
   int64_t max_batch_bytes = int64_t{4} << 20;      // blob bytes in one Batch* request
   int max_request_bytes = (4 << 20) + (64 << 10);  // one gRPC message received
@@ -37,6 +39,7 @@ struct Gateway {
   BlobStore* store = nullptr;
   UploadSpool* spool = nullptr;
   std::string tmp_dir;  // files being put through the namespace service
+  size_t clients = 4;   // calls the store serves at once (a hint to clients)
   GatewayLimits limits;
 
   // Whether the instance (namespace directory `dir`) holds the blob; the empty blob is
@@ -56,5 +59,7 @@ std::unique_ptr<grpc::Service> make_action_cache_service(Gateway& g);
 std::unique_ptr<grpc::Service> make_bytestream_service(Gateway& g);
 // cairn.v1.Namespace: Cairn's own file namespace (put, get, stat, ls, versions, rm, mv).
 std::unique_ptr<grpc::Service> make_namespace_service(Gateway& g);
+// cairn.v1.Transfer: tokens and endpoints for the data plane `dp`, and its statistics.
+std::unique_ptr<grpc::Service> make_transfer_service(Gateway& g, DataPlane& dp);
 
 }  // namespace cairn::real::reapi

@@ -57,11 +57,20 @@ void read_peers(const YAML::Node& list, NodeConfig* c) {
   }
 }
 
-// `grpc: {listen: H:P, cluster: [H:P, ...]}`: the gateway and the client ports it uses.
+// `grpc: {listen: H:P, cluster: [H:P, ...], data_listen: H:P, shared_memory: B,
+// token_ttl: D}`: the gateway, the client ports it uses and its transfer data plane.
 void read_grpc(const YAML::Node& m, NodeConfig* c) {
-  only_keys(m, "grpc", {"listen", "cluster"});
+  only_keys(m, "grpc", {"listen", "cluster", "data_listen", "shared_memory", "token_ttl"});
   if (!m["listen"]) fail(m, "'grpc' needs 'listen' (host:port of the gRPC server)");
   c->grpc = address(m["listen"], "listen");
+  if (m["data_listen"]) c->grpc_data_listen = address(m["data_listen"], "data_listen");
+  if (m["shared_memory"]) c->grpc_shared_memory = boolean(m["shared_memory"], "shared_memory");
+  if (m["token_ttl"]) {
+    const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(
+        duration(m["token_ttl"], "token_ttl"));
+    if (ttl.count() < 1) fail(m["token_ttl"], "'token_ttl' must be at least 1ms");
+    c->grpc_token_ttl_ms = ttl.count();
+  }
   if (!m["cluster"]) return;
   if (!m["cluster"].IsSequence()) fail(m["cluster"], "'cluster' must be a list of host:port");
   for (const auto& a : m["cluster"]) c->grpc_cluster.push_back(address(a, "cluster"));

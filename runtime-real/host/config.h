@@ -21,7 +21,9 @@
 //   max_clients: 10000            # client connections at once; more are refused
 //   grpc: {listen: 127.0.0.1:7301, cluster: [127.0.0.1:7201]}   # the gRPC gateway (off
 //                                 # without it); cluster: client ports it uses (default:
-//                                 # this node's own)
+//                                 # this node's own); also data_listen: H:P (the transfer
+//                                 # data plane; default listen's host, any port),
+//                                 # shared_memory: true, token_ttl: 60s
 //
 // Role sections (membership, raft, ...) are read by the reader cairn-sim uses for
 // scenarios (runtime-real/settings/), with the same keys and units (docs/settings.md).
@@ -90,6 +92,11 @@ struct NodeConfig {
   // the client ports `grpc_cluster` (empty: this node's own `client`).
   std::optional<HostPort> grpc;
   std::vector<HostPort> grpc_cluster;
+  // Its transfer data plane (runtime-real/grpc/data_plane.h): where it listens (port 0:
+  // any; host empty: the gateway's), shared memory for clients on this host, token life.
+  HostPort grpc_data_listen;
+  bool grpc_shared_memory = true;
+  int64_t grpc_token_ttl_ms = 60000;
   // Options of the roles, by role name (defaults when a section is absent).
   RoleSettings role_options;
 

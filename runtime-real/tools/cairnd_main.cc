@@ -2,7 +2,7 @@
 //
 //   cairnd --config node.yaml
 //   cairnd dev [--nodes 3] [--port 7000] [--data-dir ./cairn-dev] [--log-level info]
-//              [--no-meta] [--only N] [--grpc]
+//              [--no-meta] [--only N] [--grpc [--grpc-token-ttl-ms MS]]
 //
 // `dev --only N` runs node N of that cluster alone, so each node can be a process of its
 // own: start `cairnd dev --nodes 5 --only i` for i = 1..5 and kill any one of them.
@@ -74,8 +74,14 @@ absl::StatusOr<std::unique_ptr<GrpcGateway>> start_grpc(const NodeConfig& c,
   o.listen = *c.grpc;
   o.cluster = c.grpc_cluster.empty() ? std::vector<HostPort>{c.client} : c.grpc_cluster;
   o.spool_dir = c.data_dir + "/grpc-uploads";
+  o.data_listen = c.grpc_data_listen;
+  o.shared_memory = c.grpc_shared_memory;
+  o.token_ttl_ms = c.grpc_token_ttl_ms;
   auto g = GrpcGateway::start(std::move(o));
-  if (g.ok()) logger.info("n{} serves gRPC on {}:{}", c.node, c.grpc->host, (*g)->port());
+  if (g.ok()) {
+    logger.info("n{} serves gRPC on {}:{}, its data plane on {}", c.node, c.grpc->host,
+                (*g)->port(), (*g)->data_plane_address());
+  }
   return g;
 }
 
@@ -123,12 +129,15 @@ int run_nodes(const std::vector<NodeConfig>& configs, LogLevel level) {
 }
 
 // `cairnd dev --grpc`: node i serves gRPC on base_port + 300 + i, through every node.
-void add_dev_grpc(uint16_t base_port, std::vector<NodeConfig>* all) {
+// Its data plane listens on any free port (GetTransportDetails names it); tokens live
+// `token_ttl_ms`.
+void add_dev_grpc(uint16_t base_port, int64_t token_ttl_ms, std::vector<NodeConfig>* all) {
   std::vector<HostPort> clients;
   for (const NodeConfig& c : *all) clients.push_back(c.client);
   for (NodeConfig& c : *all) {
     c.grpc = HostPort{"127.0.0.1", static_cast<uint16_t>(base_port + 300 + c.node)};
     c.grpc_cluster = clients;
+    c.grpc_token_ttl_ms = token_ttl_ms;
   }
 }
 
@@ -169,6 +178,10 @@ int main(int argc, char** argv) {
   dev->add_flag("--grpc", grpc,
                 "node i also serves gRPC (Remote Execution API cache, ByteStream) on "
                 "port+300+i, through the client ports of every node");
+  int64_t token_ttl_ms = 60000;
+  dev->add_option("--grpc-token-ttl-ms", token_ttl_ms,
+                  "how long a transfer token of the gRPC gateway lives (default 60000)")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400000}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -187,7 +200,7 @@ int main(int argc, char** argv) {
     }
     std::vector<NodeConfig> all =
         dev_cluster(nodes, static_cast<uint16_t>(port), data_dir, !no_meta);
-    if (grpc) add_dev_grpc(static_cast<uint16_t>(port), &all);
+    if (grpc) add_dev_grpc(static_cast<uint16_t>(port), token_ttl_ms, &all);
     if (only > 0) all = {all[static_cast<size_t>(only - 1)]};
     return run_nodes(std::move(all), level);
   }

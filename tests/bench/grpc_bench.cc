@@ -1,8 +1,10 @@
 // gRPC gateway benchmark (issue 13): bytes through google.bytestream into and out of a
 // 3-node `cairnd dev --grpc` (Write of a whole blob in 1 MiB messages, then Read of it),
-// beside baselines measured in the same run: the native file client on the same cluster
-// (`cairn put` / `cairn get` of as many other bytes), iperf3 over loopback and memcpy.
-// Each rep uses fresh bytes (no deduplication); a Read is checked against its digest.
+// and through the hybrid path (cairn.v1.Transfer's NegotiateBlobs for a token, then the
+// bytes over the data plane: framed TCP, and shared memory), beside baselines measured in
+// the same run: the native file client on the same cluster (`cairn put` / `cairn get` of
+// as many other bytes), iperf3 over loopback and memcpy. Each rep and path uses fresh bytes
+// (no deduplication); every download is checked against its digest.
 //
 //   grpc_bench [--reps N] [--mib M]      (default 3 reps of 1024 MiB)
 #include <grpcpp/grpcpp.h>
@@ -17,8 +19,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "build/bazel/remote/execution/v2/remote_execution.grpc.pb.h"
+#include "cairn/v1/transfer.grpc.pb.h"
 #include "core/cas/digest.h"
 #include "google/bytestream/bytestream.grpc.pb.h"
+#include "runtime-real/grpc/data_plane_client.h"
 #include "runtime-real/grpc/resource_name.h"
 #include "tests/bench/baselines.h"
 #include "tests/real/process.h"
@@ -59,6 +63,7 @@ struct Cluster {
   uint16_t base = 0;
   pid_t pid = -1;
   std::shared_ptr<grpc::Channel> channel;
+  std::string data_address;  // the data plane, as NegotiateBlobs named it
 
   std::string peers() const {
     return absl::StrCat("127.0.0.1:", base + 201, ",127.0.0.1:", base + 202,
@@ -146,6 +151,77 @@ double bytestream_read(Cluster& c, const cas::Digest& d) {
   return gbps;
 }
 
+// Blob `seed` made on demand, a MiB at a time, as the data plane client reads it.
+class BlobSource final : public client::ByteSource {
+ public:
+  BlobSource(uint64_t seed, uint64_t mib) : seed_(seed), mib_(mib) {}
+  uint64_t size() const override { return mib_ * kMiB; }
+  absl::StatusOr<Payload> read(uint64_t offset, uint64_t length) override {
+    std::string out, piece;
+    out.reserve(length);
+    for (uint64_t at = offset; at < offset + length; at += kMiB) {  // MiB-aligned reads
+      fill(&piece, seed_, at / kMiB);
+      out.append(piece, 0, std::min<uint64_t>(kMiB, offset + length - at));
+    }
+    return Payload(std::move(out));
+  }
+
+ private:
+  uint64_t seed_, mib_;
+};
+
+// The hybrid path for blob `seed`: NegotiateBlobs (upload) and the bytes over the data
+// plane, then NegotiateBlobs (download) and the bytes back, checked; GB/s each.
+std::pair<double, double> data_plane(Cluster& c, uint64_t seed, uint64_t mib, bool shm) {
+  namespace v1 = cairn::v1;
+  const cas::Digest d = digest_of(seed, mib);
+  auto stub = v1::Transfer::NewStub(c.channel);
+  auto negotiate = [&](v1::Direction dir) -> absl::StatusOr<reapi::DataPlaneGrant> {
+    v1::TransportRequest req;
+    req.set_instance_name("bench");
+    req.set_direction(dir);
+    req.add_supported_data_planes(shm ? v1::SHARED_MEMORY : v1::FRAMED_TCP);
+    req.set_same_host(shm);
+    req.mutable_blob_digests()->Add()->set_hash(real::reapi::hex_hash(d));
+    req.mutable_blob_digests(0)->set_size_bytes(static_cast<int64_t>(d.size_bytes()));
+    grpc::ClientContext ctx;
+    v1::NegotiateBlobsResponse resp;
+    grpc::Status s = stub->NegotiateBlobs(&ctx, req, &resp);
+    if (!s.ok() || !resp.has_transport()) return absl::UnavailableError(s.error_message());
+    if (resp.transport().data_plane() != (shm ? v1::SHARED_MEMORY : v1::FRAMED_TCP)) {
+      return absl::FailedPreconditionError("another data plane offered");
+    }
+    c.data_address = resp.transport().address();
+    return reapi::DataPlaneGrant{resp.transport().token(), "", shm};
+  };
+  auto at = Clock::now();
+  auto up = negotiate(v1::UPLOAD);
+  absl::Status s = up.status();
+  if (s.ok()) {
+    auto conn = reapi::DataPlaneClient::connect(c.data_address);
+    BlobSource source(seed, mib);
+    s = conn.ok() ? (*conn)->upload(*up, d, source) : conn.status();
+  }
+  if (!s.ok()) {
+    std::fprintf(stderr, "data plane upload failed: %s\n", s.ToString().c_str());
+    return {0, 0};
+  }
+  const double put = double(mib * kMiB) / seconds_since(at) / 1e9;
+  at = Clock::now();
+  auto down = negotiate(v1::DOWNLOAD);
+  s = down.status();
+  if (s.ok()) {
+    auto conn = reapi::DataPlaneClient::connect(c.data_address);
+    s = conn.ok() ? (*conn)->download(*down, d, [](std::string_view) { return absl::OkStatus(); })
+                  : conn.status();
+  }
+  if (!s.ok()) {
+    std::fprintf(stderr, "data plane download failed: %s\n", s.ToString().c_str());
+    return {put, 0};
+  }
+  return {put, double(mib * kMiB) / seconds_since(at) / 1e9};
+}
+
 // `cairn put` then `cairn get` of blob `seed` written to a local file; GB/s each.
 std::pair<double, double> native(Cluster& c, uint64_t seed, uint64_t mib) {
   const std::string in = c.dir + "/in.bin", out = c.dir + "/out.bin";
@@ -197,6 +273,13 @@ int run(int reps, uint64_t mib) {
     failures += (w == 0) + (r == 0);
     s.add("bytestream write GB/s", w);
     s.add("bytestream read GB/s", r);
+    const auto [tcp_up, tcp_down] = data_plane(c, seed + 100, mib, false);
+    const auto [shm_up, shm_down] = data_plane(c, seed + 200, mib, true);
+    failures += (tcp_up == 0) + (tcp_down == 0) + (shm_up == 0) + (shm_down == 0);
+    s.add("token+tcp upload GB/s", tcp_up);
+    s.add("token+tcp download GB/s", tcp_down);
+    s.add("token+shm upload GB/s", shm_up);
+    s.add("token+shm download GB/s", shm_down);
     const auto [put, get] = native(c, seed + 500, mib);
     s.add("cairn put GB/s", put);
     s.add("cairn get GB/s", get);
@@ -210,6 +293,19 @@ int run(int reps, uint64_t mib) {
   s.ratio("bytestream write / iperf3", "bytestream write GB/s", "iperf3 GB/s");
   s.ratio("bytestream read / iperf3", "bytestream read GB/s", "iperf3 GB/s");
   s.ratio("bytestream read / memcpy", "bytestream read GB/s", "memcpy 1 MiB into 64 MiB GB/s");
+  s.ratio("token+tcp upload / bytestream write", "token+tcp upload GB/s", "bytestream write GB/s");
+  s.ratio("token+tcp download / bytestream read", "token+tcp download GB/s",
+          "bytestream read GB/s");
+  s.ratio("token+shm upload / bytestream write", "token+shm upload GB/s", "bytestream write GB/s");
+  s.ratio("token+shm download / bytestream read", "token+shm download GB/s",
+          "bytestream read GB/s");
+  s.ratio("token+shm download / token+tcp download", "token+shm download GB/s",
+          "token+tcp download GB/s");
+  s.ratio("token+tcp upload / iperf3", "token+tcp upload GB/s", "iperf3 GB/s");
+  s.ratio("token+tcp download / iperf3", "token+tcp download GB/s", "iperf3 GB/s");
+  s.ratio("token+shm upload / memcpy", "token+shm upload GB/s", "memcpy 1 MiB into 64 MiB GB/s");
+  s.ratio("token+shm download / memcpy", "token+shm download GB/s",
+          "memcpy 1 MiB into 64 MiB GB/s");
   ::kill(c.pid, SIGTERM);
   t::wait_exit(c.pid, std::chrono::seconds(30));
   std::filesystem::remove_all(c.dir);

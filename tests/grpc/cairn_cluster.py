@@ -42,7 +42,7 @@ def free_base_port(nodes):
 
 
 class DevCluster:
-    def __init__(self, cairnd, nodes=3, separate=False, log_level="warn"):
+    def __init__(self, cairnd, nodes=3, separate=False, log_level="warn", extra=()):
         self.cairnd = cairnd
         self.nodes = nodes
         self.dir = tempfile.mkdtemp(prefix="cairn-grpc-")
@@ -51,11 +51,12 @@ class DevCluster:
         only = range(1, nodes + 1) if separate else [0]
         for n in only:
             args = [cairnd, "dev", "--nodes", str(nodes), "--port", str(self.base),
-                    "--data-dir", self.dir + "/data", "--log-level", log_level, "--grpc"]
+                    "--data-dir", self.dir + "/data", "--log-level", log_level, "--grpc",
+                    *extra]
             if n:
                 args += ["--only", str(n)]
-            log = open(os.path.join(self.dir, "cairnd-%d.log" % n), "wb")
-            self.procs[n] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+            with open(os.path.join(self.dir, "cairnd-%d.log" % n), "wb") as log:
+                self.procs[n] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         self.channels = []
 
     def grpc_port(self, node=1):

@@ -223,6 +223,14 @@ if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
   out=$(/usr/bin/python3 "$src/analysis/plot_raft.py" "$work/q7a" 2>&1); status=$?
   [ $status -eq 2 ] || fail "plot_raft.py on a membership run: exit $status, want 2"
   echo "$out" | grep -q "cannot plot: .* is not a Raft run" || fail "plot_raft.py on a membership run said: $out"
+  # The placement lesson has its own plot, which refuses other runs.
+  "$sim" run "$src/scenarios/placement-join-leave.yaml" --out "$work/pl" --no-progress >/dev/null \
+    || fail "placement-join-leave failed its checks"
+  /usr/bin/python3 "$src/analysis/plot_placement.py" "$work/pl" >/dev/null && [ -s "$work/pl/placement.png" ] \
+    || fail "plot_placement.py failed"
+  out=$(/usr/bin/python3 "$src/analysis/plot_placement.py" "$work/ra" 2>&1); status=$?
+  [ $status -eq 2 ] && echo "$out" | grep -q "cannot plot: .* is not a placement run" \
+    || fail "plot_placement.py on a Raft run: exit $status, said $out"
   # sweep draws sweep.png from sweep.csv; the script refuses what is not a sweep table.
   grep -q "^plot: $work/sw/sweep.png$" "$work/sw.txt" || fail "sweep did not report its plot: $(tail -2 "$work/sw.txt")"
   [ -s "$work/sw/sweep.png" ] || fail "sweep.png missing"

@@ -50,6 +50,12 @@ class PbServer final : public PbServerBase {
     if (view().backup() == kNoNode) {
       ack_view();
     } else {
+#if defined(CAIRN_PB_PLANTED_EARLY_ACK)
+      // A planted bug (the pb_planted_early_ack_test build only): the view is acknowledged
+      // before the new backup holds the store, so the view service may promote an empty
+      // backup.
+      ack_view();
+#endif
       send_state();
     }
     pump();
@@ -89,8 +95,16 @@ class PbServer final : public PbServerBase {
     wire::ForwardReply* r = p.mutable_forward_reply();
     r->set_view(forward.view());
     r->set_op(forward.op());
+#if defined(CAIRN_PB_PLANTED_ANY_FORWARD)
+    // A planted bug (the pb_planted_any_forward_test build only): a backup applies a forward
+    // from any sender for any view, so a cut-off primary of an old view still gets its
+    // operations confirmed by a node that is backup to someone else now.
+    (void)from;
+    const bool ok = is_backup() && has_state_;
+#else
     const bool ok =
         is_backup() && has_state_ && from == view().primary() && forward.view() == view().num();
+#endif
     r->set_accepted(ok);
     if (ok) *r->mutable_result() = store().apply(forward.command());
     send(from, p);
