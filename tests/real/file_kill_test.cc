@@ -24,6 +24,7 @@
 #include "runtime-real/tools/file_blocking_client.h"
 #include "tests/real/meta_cluster.h"
 #include "tests/real/process.h"
+#include "tests/real/seeded_source.h"
 
 namespace cairn::real {
 namespace {
@@ -40,40 +41,8 @@ const std::vector<uint64_t> kSizes = {0,          1,          4096,      100'000
                                       300 * kMiB, 5 * kMiB,   1024,      20 * kMiB,     0,
                                       7 * kMiB,   130 * kMiB, 3};
 
-// Byte p of file `index`: a splitmix64 of (seed, index, p / 8), so any range can be made.
-class SeededSource final : public client::ByteSource {
- public:
-  SeededSource(uint64_t index, uint64_t size) : index_(index), size_(size) {}
-  uint64_t size() const override { return size_; }
-  absl::StatusOr<Payload> read(uint64_t offset, uint64_t length) override {
-    std::string out(length, '\0');
-    for (uint64_t i = 0; i < length; ++i) {
-      const uint64_t p = offset + i;
-      if (i == 0 || p % 8 == 0) word_ = mix((kSeed ^ (index_ << 40)) + p / 8);
-      out[i] = static_cast<char>(word_ >> (8 * (p % 8)));
-    }
-    return Payload(std::move(out));
-  }
-
- private:
-  static uint64_t mix(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-  }
-  uint64_t index_, size_;
-  uint64_t word_ = 0;
-};
-
 cas::Digest expected_digest(uint64_t index) {
-  SeededSource s(index, kSizes[index]);
-  cas::Digester d;
-  for (uint64_t at = 0; at < s.size(); at += 8 * kMiB) {
-    Payload p = *s.read(at, std::min<uint64_t>(8 * kMiB, s.size() - at));
-    d.update({reinterpret_cast<const uint8_t*>(p.data()), p.view().size()});
-  }
-  return d.finish();
+  return testing::SeededSource(kSeed, index, kSizes[index]).digest();
 }
 
 std::string path_of(uint64_t index) { return absl::StrCat("/t/f", index); }
@@ -111,7 +80,8 @@ TEST(FileKill, AcknowledgedFilesSurviveKillsAndNoPartialFileIsListed) {
     for (uint64_t i = 0; i < kSizes.size(); ++i) {
       client::PutOptions po;
       po.condition = meta::wire::IF_ABSENT;
-      auto r = client.put(path_of(i), std::make_shared<SeededSource>(i, kSizes[i]), po);
+      auto r =
+          client.put(path_of(i), std::make_shared<testing::SeededSource>(kSeed, i, kSizes[i]), po);
       if (!r.ok()) std::printf("put %s: %s\n", path_of(i).c_str(), r.status().ToString().c_str());
       {
         std::lock_guard<std::mutex> lock(mu);

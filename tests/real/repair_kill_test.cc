@@ -22,6 +22,7 @@
 #include "runtime-real/tools/file_blocking_client.h"
 #include "tests/real/meta_cluster.h"
 #include "tests/real/process.h"
+#include "tests/real/seeded_source.h"
 
 namespace cairn::real {
 namespace {
@@ -35,40 +36,8 @@ constexpr uint64_t kMiB = 1 << 20;
 constexpr uint64_t kFileBytes = 32 * kMiB;
 constexpr int kNodes = 5;
 
-// Byte p of file `index`: a splitmix64 of (seed, index, p / 8), made as it is read.
-class SeededSource final : public client::ByteSource {
- public:
-  SeededSource(uint64_t index, uint64_t size) : index_(index), size_(size) {}
-  uint64_t size() const override { return size_; }
-  absl::StatusOr<Payload> read(uint64_t offset, uint64_t length) override {
-    std::string out(length, '\0');
-    for (uint64_t i = 0; i < length; ++i) {
-      const uint64_t p = offset + i;
-      if (i == 0 || p % 8 == 0) word_ = mix((kSeed ^ (index_ << 40)) + p / 8);
-      out[i] = static_cast<char>(word_ >> (8 * (p % 8)));
-    }
-    return Payload(std::move(out));
-  }
-  static uint64_t mix(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-  }
-
- private:
-  uint64_t index_, size_;
-  uint64_t word_ = 0;
-};
-
 cas::Digest expected_digest(uint64_t index) {
-  SeededSource s(index, kFileBytes);
-  cas::Digester d;
-  for (uint64_t at = 0; at < s.size(); at += 8 * kMiB) {
-    Payload p = *s.read(at, std::min<uint64_t>(8 * kMiB, s.size() - at));
-    d.update({reinterpret_cast<const uint8_t*>(p.data()), p.view().size()});
-  }
-  return d.finish();
+  return testing::SeededSource(kSeed, index, kFileBytes).digest();
 }
 
 uint64_t total_mib() {
@@ -112,7 +81,8 @@ TEST(RepairKill, ANodeBackWithAnEmptyDiskIsRebuiltInPlace) {
   const uint64_t files = total_mib() * kMiB / kFileBytes;
   const auto written = Clock::now();
   for (uint64_t i = 0; i < files; ++i) {
-    auto r = client.put(absl::StrCat("/r/f", i), std::make_shared<SeededSource>(i, kFileBytes),
+    auto r = client.put(absl::StrCat("/r/f", i),
+                        std::make_shared<testing::SeededSource>(kSeed, i, kFileBytes),
                         client::PutOptions{});
     ASSERT_TRUE(r.ok()) << "put /r/f" << i << ": " << r.status() << "; logs in " << tmpl;
   }
