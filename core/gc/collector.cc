@@ -16,6 +16,8 @@ struct Collector::Sweep {
   bool more = false;     // the node has shards after the cursor
   bool listing = false;  // a list call is out
   storage::CallId list_call = 0;
+  Time next_delete_at{};     // the rate's earliest start of the next delete
+  TimerId paced = kNoTimer;  // a pump() waiting for the rate
   std::deque<std::pair<NodeId, cas::Digest>> doomed;  // judged unreferenced, not yet asked
   std::set<storage::CallId> deletes;                  // out
   SweepReport report;
@@ -26,6 +28,7 @@ Collector::Collector(Runtime& rt, storage::ShardClient& shards, CollectorOptions
                      Referenced referenced)
     : rt_(rt), shards_(shards), options_(options), referenced_(std::move(referenced)) {
   CAIRN_ASSERT(options_.page > 0 && options_.max_deletes_in_flight > 0);
+  CAIRN_ASSERT(options_.deletes_per_second >= 0);
   CAIRN_ASSERT(referenced_ != nullptr);
 }
 
@@ -40,7 +43,7 @@ void Collector::sweep(std::vector<NodeId> nodes, Done done) {
   // Starts on a later turn, so that `done` never runs inside this call.
   std::weak_ptr<Sweep> s = sweep_;
   rt_.after(Duration(0), [this, s] {
-    if (s.lock() == sweep_ && sweep_ != nullptr) next_node();
+    if (current(s, this)) next_node();
   });
 }
 
@@ -48,7 +51,21 @@ void Collector::stop() {
   if (sweep_ == nullptr) return;
   if (sweep_->listing) shards_.cancel(sweep_->list_call);
   for (storage::CallId id : sweep_->deletes) shards_.cancel(id);
+  rt_.cancel(sweep_->paced);
   sweep_.reset();
+}
+
+void Collector::abandon() {
+  if (sweep_ == nullptr) return;
+  rt_.cancel(sweep_->paced);
+  sweep_.reset();
+}
+
+// Whether `s` is the running sweep. Tests the weak pointer before touching any member, so
+// that a callback arriving after the collector is gone (abandon()) does nothing.
+bool Collector::current(const std::weak_ptr<Sweep>& s, const Collector* self) {
+  std::shared_ptr<Sweep> held = s.lock();
+  return held != nullptr && held == self->sweep_;
 }
 
 void Collector::next_node() {
@@ -65,7 +82,7 @@ void Collector::list_page() {
   std::weak_ptr<Sweep> alive = sweep_;
   s.list_call = shards_.list(s.nodes[s.at], s.cursor, options_.page,
                              [this, alive](absl::StatusOr<storage::ShardList> page) {
-                               if (alive.lock() != sweep_ || sweep_ == nullptr) return;
+                               if (!current(alive, this)) return;
                                on_page(std::move(page));
                              });
 }
@@ -83,6 +100,7 @@ void Collector::on_page(absl::StatusOr<storage::ShardList> page) {
   }
   for (const cas::Digest& d : page->digests) {
     ++s.report.listed;
+    s.report.listed_bytes += d.size_bytes();
     if (referenced_(node, d)) {
       ++s.report.referenced;
     } else {
@@ -101,14 +119,15 @@ void Collector::on_page(absl::StatusOr<storage::ShardList> page) {
 void Collector::pump() {
   Sweep& s = *sweep_;
   while (!s.doomed.empty() &&
-         s.deletes.size() < static_cast<size_t>(options_.max_deletes_in_flight)) {
+         s.deletes.size() < static_cast<size_t>(options_.max_deletes_in_flight) &&
+         may_delete_now()) {
     auto [node, digest] = s.doomed.front();
     s.doomed.pop_front();
     auto call = std::make_shared<storage::CallId>(0);
     std::weak_ptr<Sweep> alive = sweep_;
     *call = shards_.remove_if_idle(node, digest, options_.grace,
                                    [this, alive, call, node, digest](absl::Status st) {
-                                     if (alive.lock() != sweep_ || sweep_ == nullptr) return;
+                                     if (!current(alive, this)) return;
                                      on_deleted(*call, node, digest, st);
                                    });
     s.deletes.insert(*call);
@@ -119,6 +138,24 @@ void Collector::pump() {
   next_node();
 }
 
+bool Collector::may_delete_now() {
+  Sweep& s = *sweep_;
+  if (options_.deletes_per_second <= 0) return true;
+  if (s.paced != kNoTimer) return false;  // a pump is already waiting for the rate
+  const Time now = rt_.now();
+  if (now >= s.next_delete_at) {
+    s.next_delete_at = now + from_seconds(1.0 / options_.deletes_per_second);
+    return true;
+  }
+  std::weak_ptr<Sweep> alive = sweep_;
+  s.paced = rt_.after(s.next_delete_at - now, [this, alive] {
+    if (!current(alive, this)) return;
+    sweep_->paced = kNoTimer;
+    pump();
+  });
+  return false;
+}
+
 void Collector::on_deleted(storage::CallId call, NodeId node, const cas::Digest& digest,
                            const absl::Status& st) {
   Sweep& s = *sweep_;
@@ -126,6 +163,9 @@ void Collector::on_deleted(storage::CallId call, NodeId node, const cas::Digest&
   if (st.ok()) {
     ++s.report.deleted;
     s.report.deleted_bytes += digest.size_bytes();
+    // Counted as they happen, so that a sweep stopped half-way still shows its deletes.
+    rt_.metrics().counter("gc_shards_deleted").add();
+    rt_.metrics().counter("gc_bytes_deleted").add(static_cast<int64_t>(digest.size_bytes()));
   } else if (absl::IsFailedPrecondition(st)) {
     ++s.report.in_grace;
   } else if (!absl::IsNotFound(st)) {
@@ -139,14 +179,13 @@ void Collector::on_deleted(storage::CallId call, NodeId node, const cas::Digest&
 void Collector::maybe_finish() {
   Sweep& s = *sweep_;
   if (s.at < s.nodes.size() || s.listing || !s.doomed.empty() || !s.deletes.empty()) return;
+  CAIRN_ASSERT(s.paced == kNoTimer);
   std::shared_ptr<Sweep> done = std::move(sweep_);
   const SweepReport& r = done->report;
   rt_.log().info(absl::StrCat(
       "gc: sweep done: ", r.listed, " shards listed, ", r.referenced, " referenced, ", r.deleted,
       " deleted (", r.deleted_bytes, " bytes), ", r.in_grace, " kept in their grace period, ",
       r.delete_errors, " delete errors, ", r.unreachable.size(), " nodes not listed"));
-  rt_.metrics().counter("gc_shards_deleted").add(static_cast<int64_t>(r.deleted));
-  rt_.metrics().counter("gc_bytes_deleted").add(static_cast<int64_t>(r.deleted_bytes));
   done->done(r);
 }
 

@@ -15,7 +15,9 @@
 //     has left the namespace since (PutFile.known_chunks), so it uploads again instead;
 //   - a node that fails to list is skipped for this sweep (counted, retried next sweep); a
 //     delete that fails leaves the shard, and nothing else;
-//   - at most `max_deletes_in_flight` deletes are outstanding, and one list per node;
+//   - at most `max_deletes_in_flight` deletes are outstanding, and one list per node; with
+//     `deletes_per_second` set, deletes start no faster than that (a sweep then takes at
+//     least deleted / deletes_per_second, sparing the nodes' disks);
 //   - stop() ends a sweep at once (its callback never runs): a leader that steps down
 //     stops; the next leader sweeps afresh. Restarting costs work, never data.
 // Threading: the Runtime's thread; callbacks run later, never inside a call.
@@ -39,10 +41,12 @@ struct CollectorOptions {
   Duration grace = std::chrono::hours(1);
   uint32_t page = 1024;  // digests asked for per list call
   int max_deletes_in_flight = 16;
+  double deletes_per_second = 0;  // 0: as fast as the bound above allows
 };
 
 struct SweepReport {
   uint64_t listed = 0;         // shards seen
+  uint64_t listed_bytes = 0;   // their lengths: the shard bytes the nodes held when listed
   uint64_t referenced = 0;     // kept: some layout places them there
   uint64_t deleted = 0;        // unreferenced and idle: removed
   uint64_t in_grace = 0;       // unreferenced but used within the grace: kept
@@ -67,13 +71,20 @@ class Collector {
   bool running() const { return sweep_ != nullptr; }
   // Ends a running sweep without calling its `done`; no-op when none runs.
   void stop();
+  // Like stop(), but leaves the shard client alone (its calls are not cancelled): for an
+  // owner whose shard client may already be gone, as on a crashing node. Answers that
+  // still arrive are ignored, even once the collector is destroyed.
+  void abandon();
 
  private:
   struct Sweep;
+  static bool current(const std::weak_ptr<Sweep>& s, const Collector* self);
   void next_node();
   void list_page();
   void on_page(absl::StatusOr<storage::ShardList> page);
   void pump();
+  // True if the rate lets a delete start now; else arranges a later pump() and says false.
+  bool may_delete_now();
   void on_deleted(storage::CallId call, NodeId node, const cas::Digest& digest,
                   const absl::Status& st);
   void maybe_finish();

@@ -148,6 +148,29 @@ TEST(Collector, StopEndsTheSweepSilentlyAndANewOneCanStart) {
   EXPECT_GT(r.deleted, 0u);
 }
 
+TEST(Collector, DeletesStartNoFasterThanTheRate) {
+  Fixture f({.grace = seconds(60), .page = 3, .deletes_per_second = 10});
+  for (uint64_t i = 1; i <= 10; ++i) f.store(1, i);
+  f.cluster.advance(seconds(61));
+  const Time begun = f.rt.now();
+  const SweepReport r = f.sweep({1});
+  EXPECT_EQ(r.deleted, 10u);
+  // Ten deletes, 100 ms apart: the last starts 900 ms after the first.
+  EXPECT_GE(f.rt.now() - begun, milliseconds(900));
+  EXPECT_LT(f.rt.now() - begun, milliseconds(1100));
+  EXPECT_EQ(f.shards.node(1).shards.size(), 0u);
+}
+
+TEST(Collector, ReportsTheBytesListed) {
+  Fixture f;
+  uint64_t bytes = 0;
+  for (uint64_t i = 1; i <= 4; ++i) bytes += f.store(1, i).size_bytes();
+  const SweepReport r = f.sweep({1});  // all within the grace: nothing deleted
+  EXPECT_EQ(r.listed_bytes, bytes);
+  EXPECT_EQ(r.in_grace, 4u);
+  EXPECT_EQ(r.deleted_bytes, 0u);
+}
+
 TEST(Collector, AnEmptySweepFinishesLater) {
   Fixture f;
   const SweepReport r = f.sweep({});
