@@ -10,9 +10,13 @@ void MetaOptions::visit(SettingsVisitor& v) {
   raft.visit(v);
   v.count("max_sessions", max_sessions, 1, 1'000'000);
   v.count("keep_versions", keep_versions, 1, 10'000);
+  v.group("gc", [this](SettingsVisitor& g) { gc.visit(g); });
 }
 
-absl::Status MetaOptions::validate() const { return raft.validate(); }
+absl::Status MetaOptions::validate() const {
+  if (absl::Status st = raft.validate(); !st.ok()) return st;
+  return gc.validate();
+}
 
 RoleInfo client_role() {
   RoleInfo r;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "core/base/settings.h"
+#include "core/gc/gc_service.h"
 #include "core/raft/group_options.h"
 #include "core/runtime/role.h"
 
@@ -19,6 +20,7 @@ struct MetaOptions final : RoleOptionsBase<MetaOptions> {
   raft::GroupOptions raft;
   uint64_t max_sessions = 1024;  // client sessions kept (least recently used expire first)
   uint64_t keep_versions = 10;   // namespace: versions kept per file (the newest)
+  gc::GcOptions gc;              // garbage collection of shards, run by the leader
 
   void visit(SettingsVisitor& v) override;
   absl::Status validate() const override;

@@ -1,6 +1,7 @@
 #include "core/meta/roles.h"
 
 #include "core/base/assert.h"
+#include "core/gc/gc_service.h"
 #include "core/kv/kv_service.h"
 #include "core/kv/kv_state_machine.h"
 #include "core/membership/membership.h"
@@ -65,7 +66,8 @@ RoleInfo meta_role() {
     raft::RaftServiceConfig config = o->raft.to_config(ctx.members("meta"));
     config.observer = ctx.hooks.get<raft::RaftObserver>();
     if (auto st = install(node, std::move(config), *o); !st.ok()) return st;
-    return install_repair(node, ctx);
+    if (auto st = install_repair(node, ctx); !st.ok()) return st;
+    return gc::install(node, ctx, o->gc);
   };
   return r;
 }
