@@ -202,11 +202,13 @@ absl::Status World::install_roles(Node& node, Runtime& rt, const NodeSpec& spec)
     if (absl::Status st = install_role(role, node, ctx, settings); !st.ok()) return st;
   }
   // Repair registers its counters at its first repair: name them on every meta node of a
-  // run with storage, so that a lesson can `expect` that no repair ran (a total of 0).
+  // run with storage, so that a lesson can `expect` that no repair ran (a total of 0), or
+  // that the audit never found a shard missing (storage-gc: no referenced shard deleted).
   if (std::find(spec.roles.begin(), spec.roles.end(), "meta") != spec.roles.end() &&
       !scenario_.nodes_with("storage").empty()) {
     rt.metrics().counter("repair_shards_done");
     rt.metrics().counter("repair_bytes_done");
+    rt.metrics().counter("repair_audit_missing");
   }
   return absl::OkStatus();
 }
