@@ -397,10 +397,11 @@ void ShardStore::read_range(const Digest& digest, uint64_t offset, uint64_t leng
     bad = absl::UnavailableError("too many shard store operations in flight");
   }
   if (!bad.ok()) return later([done = std::move(done), bad] { done(bad); });
-  read_real(digest, offset, length, [this, done = std::move(done)](absl::StatusOr<std::string> r) {
+  read_real(digest, offset, length, [this, done = std::move(done)](absl::StatusOr<Payload> r) {
     CAIRN_ASSERT(ops_in_flight_ > 0);
     --ops_in_flight_;
-    done(std::move(r));
+    if (!r.ok()) return done(r.status());
+    done(std::string(r->view()));
   });
 }
 
@@ -408,22 +409,17 @@ void ShardStore::read_payload(const Digest& digest, uint64_t offset, uint64_t le
                               PayloadDone done) {
   CAIRN_ASSERT(done != nullptr);
   absl::Status bad = check_read(digest, offset, length);
-  if (bad.ok() && !index_.at(digest).is_virtual) {
-    return read_range(digest, offset, length,
-                      [done = std::move(done)](absl::StatusOr<std::string> r) {
-                        if (!r.ok()) return done(r.status());
-                        done(Payload(std::move(*r)));
-                      });
-  }
   if (bad.ok() && !try_begin_op()) {
     bad = absl::UnavailableError("too many shard store operations in flight");
   }
   if (!bad.ok()) return later([done = std::move(done), bad] { done(bad); });
-  read_virtual(digest, offset, length, [this, done = std::move(done)](absl::StatusOr<Payload> r) {
+  auto end = [this, done = std::move(done)](absl::StatusOr<Payload> r) {
     CAIRN_ASSERT(ops_in_flight_ > 0);
     --ops_in_flight_;
     done(std::move(r));
-  });
+  };
+  if (index_.at(digest).is_virtual) return read_virtual(digest, offset, length, std::move(end));
+  read_real(digest, offset, length, std::move(end));
 }
 
 namespace {
@@ -465,23 +461,31 @@ void read_side_by_side(Read read, std::pair<uint64_t, uint64_t> a, std::pair<uin
 }  // namespace
 
 // The blocks holding the range, and their CRCs, as a real read verifies them.
-void ShardStore::read_real(const Digest& digest, uint64_t offset, uint64_t length, ReadDone end) {
-  if (length == 0) return later([end = std::move(end)] { end(std::string()); });
+void ShardStore::read_real(const Digest& digest, uint64_t offset, uint64_t length,
+                           PayloadDone end) {
+  if (length == 0) return later([end = std::move(end)] { end(Payload()); });
   const uint64_t size = digest.size_bytes();
   const BlockSpan blocks = blocks_of(size, offset, length);
   const uint64_t first = blocks.first, last = blocks.last, data_lo = blocks.lo, data_hi = blocks.hi;
   const std::string name = blob_name(options_.root, digest);
   Disk& disk = rt_.disk();
-  read_side_by_side<absl::StatusOr<std::string>>(
+  // read_payload: the disk may hand back a buffer it reuses (the real runtime's does).
+  read_side_by_side<absl::StatusOr<RangeBytes>>(
       [&disk, name](uint64_t at, uint64_t n, auto done) {
-        disk.read_range(name, at, n, std::move(done));
+        disk.read_payload(name, at, n, std::move(done));
       },
       {size + kCrcBytes * first, kCrcBytes * (last - first + 1)}, {data_lo, data_hi - data_lo},
       [this, digest, offset, length, first, end = std::move(end)](
-          absl::StatusOr<std::string> crcs, absl::StatusOr<std::string> data) mutable {
+          absl::StatusOr<RangeBytes> crcs, absl::StatusOr<RangeBytes> data) mutable {
         if (!crcs.ok()) return end(read_failed(digest, crcs.status()));
         if (!data.ok()) return end(read_failed(digest, data.status()));
-        verify_blocks(digest, offset, length, first, *crcs, std::move(*data), std::move(end));
+        for (const RangeBytes* r : {&*crcs, &*data}) {
+          if (r->rotten || r->bytes.virtual_bytes != 0) {
+            return end(rotten(digest, "virtual bytes in a real blob"));
+          }
+        }
+        verify_blocks(digest, offset, length, first, crcs->bytes.view(), std::move(data->bytes),
+                      std::move(end));
       });
 }
 
@@ -540,23 +544,24 @@ absl::Status ShardStore::rotten(const Digest& digest, const std::string& reason)
 }
 
 void ShardStore::verify_blocks(const Digest& digest, uint64_t offset, uint64_t length,
-                               uint64_t first_block, const std::string& crcs, std::string data,
-                               ReadDone end) {
+                               uint64_t first_block, std::string_view crcs, Payload data,
+                               PayloadDone end) {
   CAIRN_ASSERT(crcs.size() % kCrcBytes == 0);
   const uint64_t blocks = crcs.size() / kCrcBytes;
-  CAIRN_ASSERT(data.size() > (blocks - 1) * kBlockBytes && data.size() <= blocks * kBlockBytes);
+  const std::string_view bytes = data.view();
+  CAIRN_ASSERT(bytes.size() > (blocks - 1) * kBlockBytes && bytes.size() <= blocks * kBlockBytes);
   for (uint64_t b = 0; b < blocks; ++b) {
     const uint64_t at = b * kBlockBytes;
-    const uint64_t n = std::min<uint64_t>(kBlockBytes, data.size() - at);
-    if (wire::crc32c(data.data() + at, n) != load_u32(crcs.data() + kCrcBytes * b)) {
+    const uint64_t n = std::min<uint64_t>(kBlockBytes, bytes.size() - at);
+    if (wire::crc32c(bytes.data() + at, n) != load_u32(crcs.data() + kCrcBytes * b)) {
       return end(rotten(digest, absl::StrCat("block ", first_block + b, " checksum mismatch")));
     }
   }
   const uint64_t skip = offset - first_block * kBlockBytes;
-  CAIRN_ASSERT(skip + length <= data.size());
+  CAIRN_ASSERT(skip + length <= bytes.size());
   rt_.metrics().counter("cas_read_bytes").add(static_cast<int64_t>(length));
-  if (skip == 0 && length == data.size()) return end(std::move(data));  // a whole-blob get
-  end(data.substr(skip, length));
+  if (skip == 0 && length == bytes.size()) return end(std::move(data));  // whole blocks
+  end(Payload::alias(data.owner(), bytes.substr(skip, length)));         // shares, never copies
 }
 
 // ---- remove and quarantine ----

@@ -188,13 +188,14 @@ class ShardStore {
   void recover_finish(std::shared_ptr<Recovery> r);
   // OK, or why `length` bytes at `offset` of `digest` cannot be read (without an op).
   absl::Status check_read(const Digest& digest, uint64_t offset, uint64_t length) const;
-  void read_real(const Digest& digest, uint64_t offset, uint64_t length, ReadDone end);
+  // A real blob's range, as the disk gave it (no copy when the range is whole blocks).
+  void read_real(const Digest& digest, uint64_t offset, uint64_t length, PayloadDone end);
   void read_virtual(const Digest& digest, uint64_t offset, uint64_t length, PayloadDone end);
   // The status a reader gets for a disk error `st` on a blob in the index.
   absl::Status read_failed(const Digest& digest, absl::Status st);
   absl::Status rotten(const Digest& digest, const std::string& reason);
   void verify_blocks(const Digest& digest, uint64_t offset, uint64_t length, uint64_t first_block,
-                     const std::string& crcs, std::string data, ReadDone done);
+                     std::string_view crcs, Payload data, PayloadDone done);
 
   Runtime& rt_;
   ShardStoreOptions options_;

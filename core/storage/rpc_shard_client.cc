@@ -26,7 +26,7 @@ struct RpcShardClient::Call {
   std::optional<CreditSender> sender;
   // get
   std::optional<CreditReceiver> receiver;
-  std::string buffer;
+  std::shared_ptr<std::string> buffer;  // the real bytes so far, from the pool
   uint64_t virtual_bytes = 0;          // of a get of a virtual shard: the bytes received
   std::optional<bool> frames_virtual;  // a get's kind, fixed by its first non-empty frame
   std::map<uint64_t, Payload> ahead;   // frames that arrived early (reordered), within the window
@@ -45,6 +45,9 @@ struct RpcShardClient::Call {
 
 namespace {
 
+// Reassembly buffers kept at most (each a get's range, reused once its bytes are dropped).
+constexpr size_t kReuseBuffersMax = 16;
+
 // `length` bytes of `p` at `offset`, sharing its owner; virtual bytes stay virtual.
 Payload slice(const Payload& p, uint64_t offset, uint64_t length) {
   const std::string_view real = p.view();
@@ -60,7 +63,10 @@ Payload slice(const Payload& p, uint64_t offset, uint64_t length) {
 }  // namespace
 
 RpcShardClient::RpcShardClient(Runtime& rt, RpcShardClientOptions options)
-    : rt_(rt), options_(std::move(options)), next_id_((rt.rng().next() >> 1) | 1) {
+    : rt_(rt),
+      options_(std::move(options)),
+      next_id_((rt.rng().next() >> 1) | 1),
+      buffers_(options_.reuse_bytes_max, kReuseBuffersMax) {
   CAIRN_ASSERT(options_.frame_bytes > 0 && options_.window_bytes > 0);
   CAIRN_ASSERT(options_.call_timeout > Duration(0));
 }
@@ -246,8 +252,7 @@ void RpcShardClient::on_frame(NodeId from, Frame f) {
   absl::StatusOr<CreditReceiver::Verdict> v = c->receiver->on_frame(f.offset, f.bytes.size());
   if (!v.ok()) return fail(f.id, v.status());
   if (*v == CreditReceiver::Verdict::kDuplicate) return;
-  c->buffer.append(f.bytes.view());
-  c->virtual_bytes += f.bytes.virtual_bytes;
+  gather(*c, f.bytes);
   uint64_t acked = c->receiver->consume(f.bytes.size());
   // Frames held for having arrived early follow once the gap before them is filled.
   while (!c->ahead.empty() && c->ahead.begin()->first <= c->receiver->received_bytes()) {
@@ -257,16 +262,27 @@ void RpcShardClient::on_frame(NodeId from, Frame f) {
     v = c->receiver->on_frame(at, next.size());
     if (!v.ok()) return fail(f.id, v.status());
     if (*v == CreditReceiver::Verdict::kDuplicate) continue;
-    c->buffer.append(next.view());
-    c->virtual_bytes += next.virtual_bytes;
+    gather(*c, next);
     acked = c->receiver->consume(next.size());
   }
   rt_.send(from, encode_control(Control{.id = f.id, .acked_bytes = acked}));
   if (!c->receiver->complete()) return;
   std::unique_ptr<Call> done = take(f.id);
-  Payload got(std::move(done->buffer));
+  Payload got(std::shared_ptr<const std::string>(std::move(done->buffer)));
   got.virtual_bytes = done->virtual_bytes;
   done->read_done(std::move(got));
+}
+
+void RpcShardClient::gather(Call& c, const Payload& bytes) {
+  // The whole range's buffer is taken at the first real bytes (a virtual get takes none):
+  // one buffer, filled once, never grown and copied.
+  if (c.buffer == nullptr && !bytes.view().empty()) {
+    c.buffer = buffers_.take(c.receiver->total_bytes());
+    c.buffer->clear();  // a reused buffer keeps its capacity
+  }
+  if (!bytes.view().empty()) c.buffer->append(bytes.view());
+  c.virtual_bytes += bytes.virtual_bytes;
+  CAIRN_ASSERT(c.buffer == nullptr || c.buffer->size() <= c.receiver->total_bytes());
 }
 
 void RpcShardClient::on_credit(NodeId from, const Control& credit) {

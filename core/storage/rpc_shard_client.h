@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 
+#include "core/runtime/buffer_pool.h"
 #include "core/runtime/service.h"
 #include "core/storage/shard_client.h"
 #include "core/storage/storage_codec.h"
@@ -37,6 +38,9 @@ struct RpcShardClientOptions {
   Duration call_timeout = std::chrono::seconds(5);
   // Digests per find_missing (more: InvalidArgument without sending), as on the node.
   uint32_t max_find_missing = 4096;
+  // Gets reassemble their frames into buffers kept for later gets once their bytes are
+  // dropped (core/runtime/buffer_pool.h), up to this much capacity.
+  uint64_t reuse_bytes_max = 64 << 20;
 };
 
 class RpcShardClient final : public ShardClient {
@@ -61,6 +65,8 @@ class RpcShardClient final : public ShardClient {
   size_t calls() const { return calls_.size(); }
   // The most bytes any put has had sent and unacknowledged.
   uint64_t peak_outstanding_bytes() const { return peak_outstanding_; }
+  // Gets whose bytes landed in a buffer an earlier get had filled.
+  uint64_t reused_buffers() const { return buffers_.reused(); }
 
  private:
   struct Call;
@@ -71,6 +77,8 @@ class RpcShardClient final : public ShardClient {
   void on_response(NodeId from, Response r);
   void on_frame(NodeId from, Frame f);
   void on_credit(NodeId from, const Control& c);
+  // Appends a get frame's bytes (accepted, in order) to the call's buffer.
+  void gather(Call& c, const Payload& bytes);
   void pump_put(CallId id, Call& c);
   void touch(CallId id, Call& c);
   // Ends call `id` with `status` (not OK), telling the node to drop its transfer.
@@ -84,6 +92,7 @@ class RpcShardClient final : public ShardClient {
   CallId next_id_;
   std::map<CallId, std::unique_ptr<Call>> calls_;
   uint64_t peak_outstanding_ = 0;
+  BufferPool buffers_;
   std::shared_ptr<int> life_ = std::make_shared<int>(0);
 };
 

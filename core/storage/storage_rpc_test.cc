@@ -257,6 +257,38 @@ TEST_F(StorageRpcTest, ASlowReaderHoldsTheNodeToOneWindow) {
   EXPECT_EQ(service().peak_outstanding_bytes(), 16u << 10);
 }
 
+// A get reassembles its frames into one buffer, reused by a later get only once every
+// payload of the earlier one is dropped; a payload still held keeps its bytes.
+TEST_F(StorageRpcTest, AGetReusesAReassemblyBufferOnlyOnceItsBytesAreDropped) {
+  start();
+  const std::string a = bytes_of(100'000, 12);
+  const std::string b = bytes_of(100'000, 13);
+  ASSERT_TRUE(c_.put(kClient, kNode, a).ok());
+  ASSERT_TRUE(c_.put(kClient, kNode, b).ok());
+  auto get = [&](const std::string& bytes) {
+    std::optional<absl::StatusOr<Payload>> out;
+    client().get(kNode, digest_of(bytes), 0, bytes.size(), [&](auto r) { out = std::move(r); });
+    c_.run_until([&] { return out.has_value(); });
+    return std::move(*out);
+  };
+  absl::StatusOr<Payload> held = get(a);
+  ASSERT_TRUE(held.ok()) << held.status();
+  const char* first = held->data();
+  absl::StatusOr<Payload> other = get(b);  // `held` still holds the first buffer
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->data(), first);
+  EXPECT_EQ(other->view(), b);
+  EXPECT_EQ(held->view(), a);
+  EXPECT_EQ(client().reused_buffers(), 0u);
+  held = absl::UnknownError("dropped");
+  absl::StatusOr<Payload> again = get(b);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->data(), first);  // the dropped buffer, filled again
+  EXPECT_EQ(again->view(), b);
+  EXPECT_EQ(other->view(), b);
+  EXPECT_EQ(client().reused_buffers(), 1u);
+}
+
 TEST_F(StorageRpcTest, TransfersBeyondTheLimitAreUnavailable) {
   c_.service_options.max_transfers = 2;
   start();

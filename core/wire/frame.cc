@@ -1,6 +1,5 @@
 #include "core/wire/frame.h"
 
-#include <atomic>
 #include <cstring>
 #include <memory>
 #include <utility>
@@ -252,15 +251,8 @@ absl::Status FrameDecoder::commit(size_t n) {
 
 void FrameDecoder::start_payload() {
   CAIRN_ASSERT(!payload_ && payload_expected_ > 0);
-  if (recycled_ && recycled_.use_count() == 1) {
-    // The receiver dropped its last reference (with release order): see its writes done
-    // before we overwrite the bytes.
-    std::atomic_thread_fence(std::memory_order_acquire);
-    payload_ = std::move(recycled_);
-  } else {
-    recycled_.reset();
-    payload_ = std::make_shared<std::string>();
-  }
+  // A reused string keeps its size and bytes (absorb() clears it, want() resizes it).
+  payload_ = buffers_.take(payload_expected_ + zero_tail());
 }
 
 size_t FrameDecoder::absorb(const char* data, size_t size) {
@@ -316,7 +308,6 @@ absl::Status FrameDecoder::finish_body() {
   if (payload_expected_ > 0) {
     const uint16_t tail = static_cast<uint16_t>(zero_tail());
     payload_->append(tail, '\0');  // into the capacity reserved for it
-    if (payload_->capacity() <= kRecycleBytesMax) recycled_ = payload_;
     std::shared_ptr<const std::string> owner = std::move(payload_);
     frame_.message.payload =
         Payload::alias(owner, std::string_view(owner->data(), payload_expected_))

@@ -26,11 +26,14 @@
 // Payload buffers: a payload string is never zero-filled before the bytes arrive when
 // they come through absorb() (or feed()): it is reserved and appended to. want() must
 // hand out writable memory, so it sizes the string (zero-filling what is new). The
-// decoder keeps a reference to the last payload it produced; when the receiver has
-// dropped every other reference by the time the next frame's header arrives (the usual
-// case for a message handled synchronously), that string is reused, so a stream of
-// same-sized frames allocates and zero-fills nothing. Receivers must therefore not keep
-// pointers into a payload without holding the Payload (or its owner; no weak_ptrs).
+// decoder keeps references to the payloads it produced (a BufferPool,
+// core/runtime/buffer_pool.h, of a few buffers); once a receiver has dropped every other
+// reference to one, that string is reused for a later payload, so a stream of same-sized
+// frames allocates and zero-fills nothing, even when several payloads are held at once
+// (chunk answers pipelined to a client that hashes and copies each on another thread).
+// A fresh large buffer is freshly mapped memory, each 4 KiB page of it faulting on first
+// touch. Receivers must therefore not keep pointers into a payload without holding the
+// Payload (or its owner; no weak_ptrs).
 #pragma once
 
 #include <array>
@@ -42,6 +45,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/runtime/buffer_pool.h"
 #include "core/runtime/message.h"
 
 namespace cairn::wire {
@@ -177,8 +181,10 @@ class FrameDecoder {
   // Makes payload_ an empty-or-reused string ready for payload_expected_ bytes.
   void start_payload();
 
-  // Recycled payloads larger than this are dropped, so an idle decoder holds little.
-  static constexpr size_t kRecycleBytesMax = 4u << 20;
+  // Payload buffers kept for reuse: at most this many, of this much capacity in all, so
+  // an idle decoder holds little (enough for four answers of a 4 MiB chunk).
+  static constexpr size_t kReuseBuffersMax = 8;
+  static constexpr uint64_t kReuseBytesMax = 4 * ((4u << 20) + kZeroTailBytes);
   size_t zero_tail() const { return payload_expected_ >= kZeroTailFrom ? kZeroTailBytes : 0; }
 
   FrameLimits limits_;
@@ -194,8 +200,8 @@ class FrameDecoder {
   // by absorb) or payload_expected_ (sized by want()). Null before the first byte.
   std::shared_ptr<std::string> payload_;
   uint32_t payload_expected_ = 0;
-  // The last payload handed out, reused once nobody else holds it.
-  std::shared_ptr<std::string> recycled_;
+  // Payloads handed out, each reused once nobody else holds it.
+  BufferPool buffers_{kReuseBytesMax, kReuseBuffersMax};
   FrameError error_ = FrameError::kNone;
   absl::Status status_;
   uint64_t frames_decoded_ = 0;

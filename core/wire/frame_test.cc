@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -174,6 +175,34 @@ TEST(Frame, InPlaceDecodingAliasesThePayloadAndChecksTheCrc) {
   const std::string junk(kFrameHeaderSize, 'j');
   EXPECT_EQ(parse_frame_header(junk.data(), FrameLimits{}, &fh, &why), FrameError::kBadMagic);
   EXPECT_EQ(frame_status(FrameError::kBadMagic, why).code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Several large payloads held at once (answers a client handles on other threads) get
+// buffers of their own; each is reused once its receiver drops it, never while held.
+TEST(Frame, LargePayloadBuffersAreReusedOnceDroppedEvenWithOthersHeld) {
+  const size_t big = (4u << 20);
+  FrameDecoder d;
+  auto decode = [&](char fill) {
+    const std::string bytes = encode_frame(make_message(5, "h", std::string(big, fill)), {});
+    std::vector<Frame> out;
+    EXPECT_TRUE(d.feed(bytes.data(), bytes.size(), &out).ok());
+    EXPECT_EQ(out.size(), 1u);
+    return out.at(0).message.payload;
+  };
+  std::vector<Payload> held;
+  std::set<const char*> seen;
+  for (char fill : {'a', 'b', 'c', 'd'}) {
+    held.push_back(decode(fill));
+    seen.insert(held.back().data());
+  }
+  EXPECT_EQ(seen.size(), 4u);  // all held: four buffers
+  const char* second = held[1].data();
+  held[1] = Payload();
+  const Payload e = decode('e');
+  EXPECT_EQ(e.data(), second);  // the dropped one, reused
+  EXPECT_EQ(e.view(), std::string(big, 'e'));
+  EXPECT_EQ(held[0].view(), std::string(big, 'a'));  // the held ones untouched
+  EXPECT_EQ(held[3].view(), std::string(big, 'd'));
 }
 
 // Large payloads carry zeros after them (Payload::zero_tail) so an erasure coder reads a

@@ -81,6 +81,19 @@ void FileDisk::read_range(const std::string& name, uint64_t offset, uint64_t len
       std::move(done));
 }
 
+void FileDisk::read_payload(const std::string& name, uint64_t offset, uint64_t length,
+                            PayloadDone done) {
+  if (length < kReuseFrom) return Disk::read_payload(name, offset, length, std::move(done));
+  std::shared_ptr<std::string> buffer = buffers_.take(length);  // here, on the loop thread
+  run<absl::StatusOr<RangeBytes>>(
+      Kind::kRead, {name},
+      [name, offset, length, buffer](PosixFiles& f) -> absl::StatusOr<RangeBytes> {
+        if (absl::Status s = f.read_range_into(name, offset, length, *buffer); !s.ok()) return s;
+        return RangeBytes{.bytes = Payload(std::shared_ptr<const std::string>(buffer))};
+      },
+      std::move(done));
+}
+
 void FileDisk::stat(const std::string& name, StatDone done) {
   run<absl::StatusOr<FileStat>>(
       Kind::kRead, {name}, [name](PosixFiles& f) { return f.stat(name); }, std::move(done));

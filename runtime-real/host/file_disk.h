@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "core/runtime/buffer_pool.h"
 #include "core/runtime/disk.h"
 #include "core/runtime/time.h"
 #include "runtime-real/host/disk_scheduler.h"
@@ -49,6 +50,11 @@ class FileDisk final : public Disk {
   void read(const std::string& name, ReadDone done) override;
   void read_range(const std::string& name, uint64_t offset, uint64_t length,
                   ReadDone done) override;
+  // Ranges of kReuseFrom bytes or more are read into buffers reused once the Payloads
+  // made from them are dropped (core/runtime/buffer_pool.h): a fresh buffer of a frame's
+  // size is fresh memory, whose pages fault in on first touch.
+  void read_payload(const std::string& name, uint64_t offset, uint64_t length,
+                    PayloadDone done) override;
   void stat(const std::string& name, StatDone done) override;
   void sync(const std::string& name, Done done) override;
   void append_sync(const std::string& name, Payload bytes, Done done) override;
@@ -68,6 +74,9 @@ class FileDisk final : public Disk {
 
  private:
   using Kind = DiskScheduler::Kind;
+  static constexpr uint64_t kReuseFrom = 64 << 10;
+  static constexpr uint64_t kReuseBytesMax = 16 << 20;
+  static constexpr size_t kReuseBuffersMax = 32;
   template <typename Result, typename Op, typename Callback>
   void run(Kind kind, std::vector<std::string> names, Op op, Callback done);
 
@@ -76,8 +85,9 @@ class FileDisk final : public Disk {
   // Used by the I/O threads; thread-safe for what the scheduler lets run together.
   std::shared_ptr<PosixFiles> files_;
   Duration added_latency_ = Duration(0);
-  DiskScheduler scheduler_;                         // loop thread only
-  std::unique_ptr<boost::asio::thread_pool> pool_;  // made by the first operation
+  DiskScheduler scheduler_;                               // loop thread only
+  BufferPool buffers_{kReuseBytesMax, kReuseBuffersMax};  // loop thread only
+  std::unique_ptr<boost::asio::thread_pool> pool_;        // made by the first operation
 };
 
 }  // namespace cairn::real

@@ -240,6 +240,13 @@ absl::StatusOr<std::string> PosixFiles::read(const std::string& name) const {
 
 absl::StatusOr<std::string> PosixFiles::read_range(const std::string& name, uint64_t offset,
                                                    uint64_t length) const {
+  std::string out;
+  if (absl::Status s = read_range_into(name, offset, length, out); !s.ok()) return s;
+  return out;
+}
+
+absl::Status PosixFiles::read_range_into(const std::string& name, uint64_t offset, uint64_t length,
+                                         std::string& out) const {
   auto path = path_for(name);
   if (!path.ok()) return path.status();
   absl::StatusOr<FdRef> fd = read_fd(*path);
@@ -261,7 +268,7 @@ absl::StatusOr<std::string> PosixFiles::read_range(const std::string& name, uint
   if (length == 0 || length > kAskFirst || offset > kAskFirst * kAskFirst) {
     if (absl::Status s = check_size(); !s.ok()) return s;
   }
-  std::string out(length, '\0');
+  out.resize(length);
   size_t done = 0;
   while (done < length) {
     const ssize_t n =
@@ -275,7 +282,7 @@ absl::StatusOr<std::string> PosixFiles::read_range(const std::string& name, uint
     done += static_cast<size_t>(n);
   }
   CAIRN_ASSERT(out.size() == length);
-  return out;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<FileStat> PosixFiles::stat(const std::string& name) const {

@@ -53,6 +53,10 @@ class PosixFiles {
   // disk.h's contract: OutOfRange unless offset + length <= size (pread).
   absl::StatusOr<std::string> read_range(const std::string& name, uint64_t offset,
                                          uint64_t length) const;
+  // read_range() into `out` (resized to `length`: a reused buffer of that size is not
+  // zero-filled first).
+  absl::Status read_range_into(const std::string& name, uint64_t offset, uint64_t length,
+                               std::string& out) const;
   absl::StatusOr<FileStat> stat(const std::string& name) const;
   absl::Status sync(const std::string& name);
   // append() then fsync() on the same kept-open descriptor.
