@@ -37,13 +37,15 @@
 // policy's nodes for it, keeping only shards whose node the change asks to leave: one the
 // previous policy wanted for the stripe but the new one does not, or one the new policy
 // does not hold at all (a draining node). A shard a repair put elsewhere stays there.
-//   - a move is a RebuildTask with `move` set (the new node rebuilds the shard from k
-//     survivors) and commits as a LayoutMove; the old shard stays in the layout until then,
-//     so a stripe never has fewer intact shards because of a move;
+//   - a move is a RebuildTask with `move` set (the new node copies the shard from the old
+//     one, or rebuilds it from k survivors if that fails: it is budgeted as a rebuild) and
+//     commits as a LayoutMove; the old shard stays in the layout until then, so a stripe
+//     never has fewer intact shards because of a move;
 //   - moves go out after every repair of the pass, never for a stripe with a lost shard,
 //     never onto a down node or a node the stripe uses or targets already; they count
 //     against the same budgets as repairs and, all together, against move_bytes_max
-//     (below total_bytes_max, so repairs always find room);
+//     (below total_bytes_max, so repairs always find room); at most max_tasks_per_node
+//     moves read from one old node at a time;
 //   - a new planner given the previous policy first and then the new one (set_placement
 //     twice) plans the same moves as the one that saw the change.
 #pragma once

@@ -1,6 +1,7 @@
 // The repair planner's moves: the shards a placement change asks to move, and when.
 #include <algorithm>
 #include <climits>
+#include <map>
 
 #include "core/repair/planner.h"
 
@@ -35,6 +36,11 @@ void Planner::want_moves(const Stripe& s) {
 }
 
 void Planner::plan_moves() {
+  // Moves read from their old node (a copy): at most max_tasks_per_node from one node.
+  std::map<NodeId, size_t> reading;
+  for (const auto& [id, t] : tasks_) {
+    if (t.move && t.state == TaskState::kRunning) ++reading[t.from];
+  }
   for (const auto& [key, to] : wanted_) {
     if (tasks_.size() >= options_.max_tasks_in_flight) return;
     if (by_shard_.count(key) != 0) continue;
@@ -49,7 +55,9 @@ void Planner::plan_moves() {
         !fits(total_bytes_, bytes, options_.total_bytes_max)) {
       return;
     }
+    const NodeId from = s.layout.shards[static_cast<size_t>(key.second)].node;
     if (down_.count(to) != 0 || !fits_node(to, bytes)) continue;
+    if (reading[from] >= options_.max_tasks_per_node) continue;
     bool taken = false;
     for (int i = 0; i < n && !taken; ++i) {
       taken = s.layout.shards[static_cast<size_t>(i)].node == to;
@@ -59,6 +67,7 @@ void Planner::plan_moves() {
     }
     if (taken) continue;
     start(s, Work{n - s.layout.data_shards, key.first, key.second}, to, bytes, true);
+    ++reading[from];
   }
 }
 

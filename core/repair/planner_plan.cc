@@ -155,6 +155,7 @@ void Planner::check_invariants() const {
   int moves_running = 0;
   std::map<NodeId, uint64_t> per_node;
   std::map<NodeId, int> running_on;
+  std::map<NodeId, size_t> moves_from;
   int running = 0;
   for (const auto& [id, t] : tasks_) {
     CAIRN_ASSERT(id < next_task_);
@@ -164,7 +165,7 @@ void Planner::check_invariants() const {
     CAIRN_ASSERT(t.shard >= 0 && t.shard < s.layout.total_shards());
     if (t.move) CAIRN_ASSERT(t.to != t.from && t.to != kNoNode);
     if (t.state != TaskState::kRunning) continue;
-    if (t.move) moving += t.bytes, ++moves_running;
+    if (t.move) moving += t.bytes, ++moves_running, ++moves_from[t.from];
     total += t.bytes;
     per_node[t.to] += t.bytes;
     ++running_on[t.to];
@@ -174,6 +175,7 @@ void Planner::check_invariants() const {
   CAIRN_ASSERT(total == total_bytes_);
   CAIRN_ASSERT(total <= options_.total_bytes_max || running == 1);
   CAIRN_ASSERT(moving == move_bytes_);
+  for (const auto& [node, n] : moves_from) CAIRN_ASSERT(n <= options_.max_tasks_per_node);
   CAIRN_ASSERT(moving <= options_.move_bytes_max || moves_running == 1);
   for (const auto& [key, to] : wanted_) CAIRN_ASSERT(stripes_.count(key.first) != 0);
   for (const auto& [node, bytes] : per_node) {
