@@ -126,26 +126,16 @@ class MoveWorld {
  private:
   void answer(int pick, bool ok) {
     if (outstanding_.empty()) return;
-    const size_t at = static_cast<size_t>(pick) % outstanding_.size();
-    const RebuildTask t = outstanding_[at];
-    outstanding_.erase(outstanding_.begin() + static_cast<long>(at));
+    const RebuildTask t = testing::take(outstanding_, pick);
     const bool done = ok && !down_.count(t.to);
     planner_->task_done(t.id, done ? absl::OkStatus() : absl::UnavailableError("no"));
   }
 
   void deliver(int pick, bool apply) {
     if (moves_.empty()) return;
-    const size_t at = static_cast<size_t>(pick) % moves_.size();
-    const LayoutMove m = moves_[at];
-    moves_.erase(moves_.begin() + static_cast<long>(at));
-    if (!apply) return;
+    const LayoutMove m = testing::take(moves_, pick);
     storage::ChunkLayout& l = layouts_.at(m.chunk);
-    auto& place = l.shards[static_cast<size_t>(m.shard)];
-    if (place.node != m.from) return;  // the namespace's rule for a stale move
-    for (const auto& p : l.shards) {
-      if (p.node == m.to) return;
-    }
-    place.node = m.to;
+    if (!apply || !testing::apply_move(l, m)) return;
     RC_ASSERT(planner_->set_layout(l).ok());
   }
 
