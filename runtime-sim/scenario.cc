@@ -205,6 +205,7 @@ const std::vector<std::string>& known_checks() {
                                                 "durability",
                                                 "namespace_linearizable",
                                                 "redundancy",
+                                                "drained",
                                                 "expect"};
   return kChecks;
 }
@@ -241,6 +242,8 @@ std::string fault_kind_name(FaultKind kind) {
       return "join";
     case FaultKind::kLeave:
       return "leave";
+    case FaultKind::kDrain:
+      return "drain";
   }
   return "unknown";
 }

@@ -110,6 +110,9 @@ enum class FaultKind {
   // (placement_yaml.cc).
   kJoin,
   kLeave,
+  // Storage: the node registry marks nodes draining (proposed on the meta leader;
+  // drain_action.h), so repair moves every shard off them.
+  kDrain,
 };
 bool is_raft_action(FaultKind kind);
 

@@ -201,6 +201,35 @@ checks:
       << d.status().message();
 }
 
+TEST(Scenario, DrainTakesStorageNodesAndTheDrainedCheck) {
+  const std::string base = R"(name: d
+duration: 60s
+platform:
+  nodes:
+    - {count: 3, roles: [membership, meta, storage]}
+    - {count: 1, roles: [membership]}
+checks:
+  drained: {}
+faults:
+  - )";
+  auto s = parse_scenario_text(base + "{at: 20s, drain: [n2, n3]}\n", "d.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->faults.size(), 1u);
+  EXPECT_EQ(s->faults[0].kind, FaultKind::kDrain);
+  EXPECT_EQ(s->faults[0].nodes, (std::vector<NodeId>{2, 3}));
+  EXPECT_TRUE(s->checks.contains("drained"));
+  const std::vector<std::pair<std::string, std::string>> bad{
+      {"{at: 20s, drain: n4}\n", "d.yaml:10: n4 is not a storage node"},
+      {"{at: 20s, drain: n2, for: 5s}\n", "'for' does not apply to a drain fault"},
+  };
+  for (const auto& [text, expect] : bad) {
+    auto b = parse_scenario_text(base + text, "d.yaml");
+    ASSERT_FALSE(b.ok()) << expect;
+    EXPECT_NE(std::string(b.status().message()).find(expect), std::string::npos)
+        << "want " << expect << ", got " << b.status().message();
+  }
+}
+
 TEST(Scenario, MissingFileIsNotFound) {
   EXPECT_EQ(parse_scenario_file("/nonexistent/x.yaml").status().code(),
             absl::StatusCode::kNotFound);

@@ -220,7 +220,8 @@ class ScenarioReader {
               {"at",          "crash",       "lose_disk", "restart",   "partition",
                "isolate",     "one_way",     "heal",      "link",      "from",
                "to",          "pause",       "for",       "slow_disk", "factor",
-               "torn_writes", "add_learner", "promote",   "remove",    "transfer_leader"});
+               "torn_writes", "add_learner", "promote",   "remove",    "transfer_leader",
+               "drain"});
     Fault out;
     out.line = f.Mark().line + 1;
     if (!f["at"]) fail(f, "a fault needs 'at' (when it happens, e.g. at: 20s)");
@@ -228,14 +229,14 @@ class ScenarioReader {
     int actions = 0;
     for (const char* a :
          {"crash", "restart", "partition", "isolate", "heal", "link", "pause", "slow_disk",
-          "torn_writes", "add_learner", "promote", "remove", "transfer_leader"}) {
+          "torn_writes", "add_learner", "promote", "remove", "transfer_leader", "drain"}) {
       actions += f[a] ? 1 : 0;
     }
     if (actions != 1) {
       fail(f,
            "a fault needs exactly one of crash, restart, partition, isolate, heal, link, pause, "
            "slow_disk, torn_writes, disk, add_learner, promote, remove, transfer_leader, join, "
-           "leave");
+           "leave, drain");
     }
     if (read_raft_action(f, s_, out)) {
       // a membership action: add_learner, promote, remove or transfer_leader
@@ -277,6 +278,16 @@ class ScenarioReader {
       out.nodes = node_list(f["slow_disk"]);
       if (!f["factor"]) fail(f, "slow_disk needs 'factor' (e.g. factor: 10)");
       out.factor = number(f["factor"], "factor", 1, 1e6);
+    } else if (f["drain"]) {
+      out.kind = FaultKind::kDrain;
+      out.nodes = node_list(f["drain"]);
+      for (NodeId n : out.nodes) {
+        const auto storage = s_.nodes_with("storage");
+        if (std::find(storage.begin(), storage.end(), n) == storage.end()) {
+          fail(f["drain"], absl::StrCat("n", n, " is not a storage node: only those drain"));
+        }
+      }
+      if (s_.nodes_with("meta").empty()) fail(f["drain"], "drain needs meta nodes (the registry)");
     } else if (f["torn_writes"]) {
       out.kind = FaultKind::kTornWrites;
       out.probability = number(f["torn_writes"], "torn_writes", 0, 1);
@@ -290,7 +301,7 @@ class ScenarioReader {
                          out.kind == FaultKind::kLink) ||
                         (std::string(key) == "for" && out.kind != FaultKind::kCrash &&
                          out.kind != FaultKind::kRestart && out.kind != FaultKind::kHeal &&
-                         !is_raft_action(out.kind)) ||
+                         out.kind != FaultKind::kDrain && !is_raft_action(out.kind)) ||
                         (std::string(key) == "factor" && out.kind == FaultKind::kSlowDisk);
       if (!fits) {
         fail(f[key],

@@ -75,6 +75,9 @@ class SimNode final : public Runtime {
   // ownership. A node that is down drops it (counted as stale).
   void arrive(Envelope* envelope);
   void set_disk_factor(double factor) { disk_factor_ = factor; }
+  // Runs `fn` on the node's loop as soon as it gets there (any context; an operator's
+  // request to this node). A crash drops it.
+  void run(Callback fn) { post(Ready{nullptr, std::move(fn)}); }
 
   bool up() const { return up_; }
   // Whether the node's actor and its workers have all run since they were created: a crash

@@ -15,6 +15,7 @@
 
 #include "core/check/detection.h"
 #include "runtime-sim/connection_model.h"
+#include "runtime-sim/drain_action.h"
 #include "runtime-sim/expect_check.h"
 #include "runtime-sim/file_run.h"
 #include "runtime-sim/membership_run.h"
@@ -85,6 +86,10 @@ class World {
   void apply(size_t index);
   // A `disk:` fault on one node: its fault model, speed and capacity; bit rot now.
   void apply_disk_fault(NodeId id, const Fault& fault);
+  // `drain:` asks the meta leader to mark `node` draining, then checks each second, up to
+  // kDrainAttempts times, that its registry does, asking again if not.
+  void drain(NodeId node, int attempt);
+  static constexpr int kDrainAttempts = 30;
   void sample_metrics();
   void write_redundancy(const std::string& t);
   // With lose_disk, the node's disk comes back empty (SimNode::lose_disk).
@@ -130,6 +135,7 @@ class World {
   std::unique_ptr<RaftRun> raft_;                            // set when the scenario has meta nodes
   std::unique_ptr<StorageRun> storage_;          // set when the scenario has storage nodes
   std::unique_ptr<FileRun> files_;               // set when the scenario has file clients
+  std::unique_ptr<DrainProbe> drains_;           // set when the scenario checks `drained`
   std::unique_ptr<RedundancyProbe> redundancy_;  // set when the scenario checks redundancy
   std::unique_ptr<PlacementRun> placement_;      // set when the scenario has `placement:`
   RoleRegistry builtin_;                         // used when options_.roles is null

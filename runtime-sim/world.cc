@@ -73,6 +73,14 @@ World::World(const Scenario& scenario, const RunOptions& options)
     }
     redundancy_ = std::make_unique<RedundancyProbe>(from);
   }
+  if (scenario_.checks.contains("drained")) {
+    std::vector<NodeId> drained;
+    for (const Fault& f : scenario_.faults) {
+      if (f.kind == FaultKind::kDrain)
+        drained.insert(drained.end(), f.nodes.begin(), f.nodes.end());
+    }
+    drains_ = std::make_unique<DrainProbe>(std::move(drained));
+  }
   if (scenario_.placement.enabled) {
     placement_ = std::make_unique<PlacementRun>(
         scenario_, [this](const Event& e) { record(now(), kNoNode, e); });
@@ -406,6 +414,21 @@ void World::apply(size_t index) {
     case FaultKind::kLeave:
       placement_->apply(f, now().time_since_epoch());
       break;
+    case FaultKind::kDrain:
+      for (NodeId n : f.nodes) drain(n, 0);
+      break;
+  }
+}
+
+void World::drain(NodeId node, int attempt) {
+  const NodeId leader = current_leader();
+  if (leader != kNoNode && registered_draining(*nodes_[leader - 1], node)) {
+    record(now(), leader, Event{"drain_registered", {{"node", static_cast<int64_t>(node)}}});
+    return;
+  }
+  if (leader != kNoNode) propose_drain(*nodes_[leader - 1], node);
+  if (attempt < kDrainAttempts) {
+    schedule(now() + std::chrono::seconds(1), [this, node, attempt] { drain(node, attempt + 1); });
   }
 }
 
@@ -446,11 +469,10 @@ void World::apply_disk_fault(NodeId id, const Fault& f) {
 }
 
 void World::sample_metrics() {
-  if (redundancy_ != nullptr) {
-    std::vector<SimNode*> nodes;
-    for (auto& n : nodes_) nodes.push_back(n.get());
-    redundancy_->sample(now(), nodes);
-  }
+  std::vector<SimNode*> nodes;
+  for (auto& n : nodes_) nodes.push_back(n.get());
+  if (redundancy_ != nullptr) redundancy_->sample(now(), nodes);
+  if (drains_ != nullptr) drains_->sample(nodes);
   if (scenario_.checks.contains("expect")) {
     std::map<std::string, double> totals;
     for (auto& n : nodes_)
@@ -652,6 +674,10 @@ std::map<std::string, CheckResult> World::judge(Time end) const {
     }
     if (name == "redundancy") {
       out[name] = redundancy_->judge(*spec.max_duration);
+      continue;
+    }
+    if (name == "drained") {
+      out[name] = drains_->judge();
       continue;
     }
     if (name == "namespace_linearizable") {

@@ -59,6 +59,8 @@ class NamespaceStateMachine final : public raft::StateMachine {
   size_t chunk_count() const { return tree_.chunks().size(); }
   size_t session_count() const { return sessions_.size(); }
   uint64_t epoch() const { return registry_.epoch(); }
+  // The storage node registry, for repair's placement on the leader.
+  const NodeRegistry& registry() const { return registry_; }
   // The chunk table (every kept chunk's current layout), for repair on the leader.
   const ChunkTable& chunk_table() const { return tree_.chunks(); }
   // Asserts every invariant of the state (O(size)).

@@ -1,6 +1,7 @@
 // The repair planner's inputs: layouts, liveness, corrupt reports, outcomes and ticks.
 #include "core/repair/planner.h"
 
+#include <climits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -18,10 +19,17 @@ Planner::Planner(PlannerOptions options,
 
 void Planner::set_placement(std::shared_ptr<const placement::PlacementPolicy> placement) {
   CAIRN_ASSERT(placement != nullptr);
+  if (placement_ != nullptr && placement->epoch() > placement_->epoch()) before_ = placement_;
   placement_ = std::move(placement);
   zone_.clear();
   const auto& topo = placement_->topology();
   for (uint32_t i = 0; i < topo.size(); ++i) zone_[topo.node(i).id] = topo.zone_of(i);
+  for (const auto& [chunk, s] : stripes_) want_moves(s);
+}
+
+size_t Planner::stripes_on(NodeId node) const {
+  auto it = by_node_.find(node);
+  return it == by_node_.end() ? 0 : it->second.size();
 }
 
 bool Planner::lost(const Stripe& s, int shard) const {
@@ -106,7 +114,7 @@ absl::Status Planner::set_layout(const storage::ChunkLayout& layout) {
       if (t == by_shard_.end()) continue;
       const Task& task = tasks_.at(t->second);
       if (same_code && task.to == layout.shards[at].node) {
-        out_.repaired.push_back({layout.chunk, i, task.to, layout.shard_bytes});
+        out_.repaired.push_back({layout.chunk, i, task.to, layout.shard_bytes, task.move});
       }
       drop_task(t->second);
     }
@@ -130,6 +138,7 @@ absl::Status Planner::set_layout(const storage::ChunkLayout& layout) {
     }
   }
   damaged_.insert(layout.chunk);
+  want_moves(s);
   return absl::OkStatus();
 }
 
@@ -142,6 +151,7 @@ void Planner::drop_chunk(const cas::Digest& chunk) {
   }
   index(it->second.layout, false);
   damaged_.erase(chunk);
+  wanted_.erase(wanted_.lower_bound({chunk, 0}), wanted_.lower_bound({chunk, INT_MAX}));
   stripes_.erase(it);
 }
 
@@ -199,10 +209,7 @@ bool Planner::task_done(uint64_t task, const absl::Status& status) {
     plan();
     return true;
   }
-  CAIRN_ASSERT(node_bytes_[t.to] >= t.bytes && total_bytes_ >= t.bytes);
-  node_bytes_[t.to] -= t.bytes;
-  total_bytes_ -= t.bytes;
-  if (node_bytes_[t.to] == 0) node_bytes_.erase(t.to);
+  release(t);
   t.state = TaskState::kCommitting;
   t.deadline = now_ + static_cast<uint64_t>(options_.commit_timeout_ticks);
   out_.moves.push_back({task, t.chunk, t.shard, t.from, t.to});
@@ -247,15 +254,21 @@ void Planner::drop_task(uint64_t id) {
   auto it = tasks_.find(id);
   CAIRN_ASSERT(it != tasks_.end());
   const Task& t = it->second;
-  if (t.state == TaskState::kRunning) {
-    CAIRN_ASSERT(node_bytes_[t.to] >= t.bytes && total_bytes_ >= t.bytes);
-    node_bytes_[t.to] -= t.bytes;
-    total_bytes_ -= t.bytes;
-    if (node_bytes_[t.to] == 0) node_bytes_.erase(t.to);
-  }
+  if (t.state == TaskState::kRunning) release(t);
   by_shard_.erase({t.chunk, t.shard});
   damaged_.insert(t.chunk);
   tasks_.erase(it);
+}
+
+void Planner::release(const Task& t) {
+  CAIRN_ASSERT(node_bytes_[t.to] >= t.bytes && total_bytes_ >= t.bytes);
+  node_bytes_[t.to] -= t.bytes;
+  total_bytes_ -= t.bytes;
+  if (node_bytes_[t.to] == 0) node_bytes_.erase(t.to);
+  if (t.move) {
+    CAIRN_ASSERT(move_bytes_ >= t.bytes);
+    move_bytes_ -= t.bytes;
+  }
 }
 
 void Planner::shard_restored(const cas::Digest& chunk, int shard, NodeId node) {

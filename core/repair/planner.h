@@ -1,7 +1,8 @@
 // The repair planner (core/repair): decides which lost shards to rebuild, where, and in
 // what order, as a pure, deterministic state machine in the shape of core/raft.
 //
-// Inputs: set_layout()/drop_chunk() (the chunk table's layouts, as committed), node_down()/
+// Inputs: set_layout()/drop_chunk() (the chunk table's layouts, as committed), set_placement()
+// (the placement policy, which may change: a node drains or joins), node_down()/
 // node_up() (the failure detector's verdicts), report_corrupt() (a scrubber's rot event or
 // a read that found a shard bad), task_done() (a rebuild's outcome), and tick() (one unit
 // of logical time). Inputs only record facts; each tick() runs one planning pass over all
@@ -30,6 +31,23 @@
 //     a dropped or timed-out task is ignored;
 //   - once faults stop and tasks succeed, every stripe with at least k intact shards is
 //     back to k + m shards on distinct live nodes.
+//
+// Moves (planner_move.cc): when the placement changes, each stripe's wanted moves are the
+// per-stripe step of placement::moved_shards (reassign()) from its layout toward the new
+// policy's nodes for it, keeping only shards whose node the change asks to leave: one the
+// previous policy wanted for the stripe but the new one does not, or one the new policy
+// does not hold at all (a draining node). A shard a repair put elsewhere stays there.
+//   - a move is a RebuildTask with `move` set (the new node copies the shard from the old
+//     one, or rebuilds it from k survivors if that fails: it is budgeted as a rebuild) and
+//     commits as a LayoutMove; the old shard stays in the layout until then, so a stripe
+//     never has fewer intact shards because of a move;
+//   - moves go out after every repair of the pass, never for a stripe with a lost shard,
+//     never onto a down node or a node the stripe uses or targets already; they count
+//     against the same budgets as repairs and, all together, against move_bytes_max
+//     (below total_bytes_max, so repairs always find room); at most max_tasks_per_node
+//     moves read from one old node at a time;
+//   - a new planner given the previous policy first and then the new one (set_placement
+//     twice) plans the same moves as the one that saw the change.
 #pragma once
 
 #include <cstdint>
@@ -56,8 +74,9 @@ struct PlannerOptions {
   uint64_t node_bytes_max = 64ull << 20;    // in flight per rebuilding node
   uint64_t total_bytes_max = 256ull << 20;  // in flight overall
   size_t max_tasks_in_flight = 1024;
-  size_t max_tasks_per_node = 8;    // rebuilds running on one node (its Rebuilder's bound)
-  size_t excluded_targets_max = 8;  // failed targets remembered per shard
+  size_t max_tasks_per_node = 8;          // rebuilds running on one node (its Rebuilder's bound)
+  size_t excluded_targets_max = 8;        // failed targets remembered per shard
+  uint64_t move_bytes_max = 64ull << 20;  // moves (placement changes) in flight overall
 };
 
 // Rebuild shard `shard` of `layout` on node `to` (it fetches any k survivors itself).
@@ -69,6 +88,7 @@ struct RebuildTask {
   NodeId to = kNoNode;    // == from: rebuilt in place (a corrupt or missing shard)
   uint64_t bytes = 0;     // k * shard_bytes
   int spare = 0;          // shards the stripe could still lose when planned (priority)
+  bool move = false;      // a placement change's move, not a repair
 };
 
 // A shard the layouts place on a node, for repair's audit of that node (shards_on()).
@@ -100,6 +120,7 @@ struct Repaired {
   int shard = 0;
   NodeId to = kNoNode;
   uint64_t bytes = 0;  // shard_bytes
+  bool move = false;   // a placement change's move, not a repair
 };
 
 struct Ready {
@@ -120,6 +141,8 @@ class Planner {
   Planner(PlannerOptions options, std::shared_ptr<const placement::PlacementPolicy> placement);
 
   // ---- inputs ----
+  // The policy repairs and moves follow. A policy of a later epoch than the current one is
+  // a placement change: the current one becomes the previous (see Moves above).
   void set_placement(std::shared_ptr<const placement::PlacementPolicy> placement);
   // The committed layout of a chunk (new or changed). InvalidArgument if it does not
   // validate (nothing changes).
@@ -147,6 +170,11 @@ class Planner {
   bool dead(NodeId node) const;
   uint64_t bytes_in_flight() const { return total_bytes_; }
   uint64_t bytes_in_flight(NodeId node) const;
+  uint64_t move_bytes_in_flight() const { return move_bytes_; }
+  // Shards the placement change still wants moved (those with a task included).
+  size_t moves_pending() const { return wanted_.size(); }
+  // Stripes whose layout places a shard on `node`.
+  size_t stripes_on(NodeId node) const;
   size_t tasks_in_flight() const { return tasks_.size(); }  // running or committing
   size_t tasks_running() const;
   size_t tasks_running(NodeId node) const;
@@ -175,6 +203,7 @@ class Planner {
     uint64_t bytes = 0;
     uint64_t deadline = 0;
     TaskState state = TaskState::kRunning;
+    bool move = false;
   };
   struct Stripe {
     storage::ChunkLayout layout;
@@ -208,11 +237,17 @@ class Planner {
   std::vector<Work> work() const;
   NodeId pick_target(const Stripe& s, int shard, uint64_t bytes) const;
   NodeId pick_target(const Stripe& s, int shard, uint64_t bytes, bool avoid_failed) const;
-  void start(const Stripe& s, const Work& w, NodeId to, uint64_t bytes);
+  void start(const Stripe& s, const Work& w, NodeId to, uint64_t bytes, bool move);
   bool fits(uint64_t in_flight, uint64_t bytes, uint64_t max) const;
+  bool fits_node(NodeId node, uint64_t bytes) const;
+  void release(const Task& t);  // its bytes leave the budgets
+  // planner_move.cc
+  void want_moves(const Stripe& s);
+  void plan_moves();
 
   PlannerOptions options_;
   std::shared_ptr<const placement::PlacementPolicy> placement_;
+  std::shared_ptr<const placement::PlacementPolicy> before_;  // the previous epoch's, if any
   std::map<NodeId, int> zone_;  // of each node in the placement's topology
   uint64_t now_ = 0;
   uint64_t next_task_ = 1;
@@ -225,6 +260,8 @@ class Planner {
   std::map<ShardKey, Retry> retry_;
   std::map<NodeId, uint64_t> node_bytes_;
   uint64_t total_bytes_ = 0;
+  std::map<ShardKey, NodeId> wanted_;  // moves the placement change asks for: shard -> node
+  uint64_t move_bytes_ = 0;            // moves' share of total_bytes_
   Ready out_;
 };
 

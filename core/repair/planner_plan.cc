@@ -56,31 +56,35 @@ void Planner::plan() {
     it = (lost_count == 0 && !tasks) ? damaged_.erase(it) : std::next(it);
   }
   for (const Work& w : work()) {
-    if (tasks_.size() >= options_.max_tasks_in_flight) break;
+    if (tasks_.size() >= options_.max_tasks_in_flight) return;
     const Stripe& s = stripes_.at(w.chunk);
     const uint64_t bytes = s.layout.shard_bytes * static_cast<uint64_t>(s.layout.data_shards);
-    // Waiting for the total budget holds back everything less urgent, so priority holds.
-    if (!fits(total_bytes_, bytes, options_.total_bytes_max)) break;
+    // Waiting for the total budget holds back everything less urgent (moves included), so
+    // priority holds.
+    if (!fits(total_bytes_, bytes, options_.total_bytes_max)) return;
     const NodeId to = pick_target(s, w.shard, bytes);
     if (to == kNoNode) continue;  // no node free for it now; try again later
-    start(s, w, to, bytes);
+    start(s, w, to, bytes, false);
   }
+  plan_moves();
+}
+
+bool Planner::fits_node(NodeId node, uint64_t bytes) const {
+  return fits(bytes_in_flight(node), bytes, options_.node_bytes_max) &&
+         tasks_running(node) < options_.max_tasks_per_node;
 }
 
 NodeId Planner::pick_target(const Stripe& s, int shard, uint64_t bytes) const {
   // A shard lost on a node that is up (corrupt or missing there) goes back in place,
-  // unless a rebuild there failed before; budgets apply as anywhere.
+  // unless a rebuild there failed before or the placement no longer holds the node (it
+  // drains); budgets apply as anywhere.
   const NodeId from = s.layout.shards[static_cast<size_t>(shard)].node;
-  if (down_.count(from) == 0) {
+  if (down_.count(from) == 0 && zone_.count(from) != 0) {
     auto r = retry_.find({s.layout.chunk, shard});
     const bool failed_there =
         r != retry_.end() && std::find(r->second.excluded.begin(), r->second.excluded.end(),
                                        from) != r->second.excluded.end();
-    if (!failed_there) {
-      const bool fits_from = fits(bytes_in_flight(from), bytes, options_.node_bytes_max) &&
-                             tasks_running(from) < options_.max_tasks_per_node;
-      return fits_from ? from : kNoNode;
-    }
+    if (!failed_there) return fits_node(from, bytes) ? from : kNoNode;
   }
   // Nodes where this shard's rebuild failed before are avoided while others remain.
   const NodeId to = pick_target(s, shard, bytes, true);
@@ -112,26 +116,22 @@ NodeId Planner::pick_target(const Stripe& s, int shard, uint64_t bytes, bool avo
     return excluded == nullptr ||
            std::find(excluded->begin(), excluded->end(), node) == excluded->end();
   };
-  auto fits_node = [&](NodeId node) {
-    return fits(bytes_in_flight(node), bytes, options_.node_bytes_max) &&
-           tasks_running(node) < options_.max_tasks_per_node;
-  };
   // First a node in a zone the stripe does not use yet, then any candidate. A node held
   // back only by its budget is not passed over for a less diverse one: wait for it.
   bool diverse_exists = false;
   for (NodeId node : *order) {
     if (!candidate(node) || zones.count(zone_.at(node)) != 0) continue;
     diverse_exists = true;
-    if (fits_node(node)) return node;
+    if (fits_node(node, bytes)) return node;
   }
   if (diverse_exists) return kNoNode;
   for (NodeId node : *order) {
-    if (candidate(node) && fits_node(node)) return node;
+    if (candidate(node) && fits_node(node, bytes)) return node;
   }
   return kNoNode;
 }
 
-void Planner::start(const Stripe& s, const Work& w, NodeId to, uint64_t bytes) {
+void Planner::start(const Stripe& s, const Work& w, NodeId to, uint64_t bytes, bool move) {
   const uint64_t id = next_task_++;
   Task t;
   t.chunk = w.chunk;
@@ -140,17 +140,22 @@ void Planner::start(const Stripe& s, const Work& w, NodeId to, uint64_t bytes) {
   t.to = to;
   t.bytes = bytes;
   t.deadline = now_ + static_cast<uint64_t>(options_.task_timeout_ticks);
+  t.move = move;
   tasks_.emplace(id, t);
   by_shard_[{w.chunk, w.shard}] = id;
   node_bytes_[to] += bytes;
   total_bytes_ += bytes;
-  out_.tasks.push_back({id, s.layout, w.shard, t.from, to, bytes, w.spare});
+  if (move) move_bytes_ += bytes;
+  out_.tasks.push_back({id, s.layout, w.shard, t.from, to, bytes, w.spare, move});
 }
 
 void Planner::check_invariants() const {
   uint64_t total = 0;
+  uint64_t moving = 0;
+  int moves_running = 0;
   std::map<NodeId, uint64_t> per_node;
   std::map<NodeId, int> running_on;
+  std::map<NodeId, size_t> moves_from;
   int running = 0;
   for (const auto& [id, t] : tasks_) {
     CAIRN_ASSERT(id < next_task_);
@@ -158,7 +163,9 @@ void Planner::check_invariants() const {
     CAIRN_ASSERT(b != by_shard_.end() && b->second == id);
     const Stripe& s = stripes_.at(t.chunk);
     CAIRN_ASSERT(t.shard >= 0 && t.shard < s.layout.total_shards());
+    if (t.move) CAIRN_ASSERT(t.to != t.from && t.to != kNoNode);
     if (t.state != TaskState::kRunning) continue;
+    if (t.move) moving += t.bytes, ++moves_running, ++moves_from[t.from];
     total += t.bytes;
     per_node[t.to] += t.bytes;
     ++running_on[t.to];
@@ -167,6 +174,10 @@ void Planner::check_invariants() const {
   CAIRN_ASSERT(by_shard_.size() == tasks_.size());
   CAIRN_ASSERT(total == total_bytes_);
   CAIRN_ASSERT(total <= options_.total_bytes_max || running == 1);
+  CAIRN_ASSERT(moving == move_bytes_);
+  for (const auto& [node, n] : moves_from) CAIRN_ASSERT(n <= options_.max_tasks_per_node);
+  CAIRN_ASSERT(moving <= options_.move_bytes_max || moves_running == 1);
+  for (const auto& [key, to] : wanted_) CAIRN_ASSERT(stripes_.count(key.first) != 0);
   for (const auto& [node, bytes] : per_node) {
     CAIRN_ASSERT(bytes_in_flight(node) == bytes);
     CAIRN_ASSERT(bytes <= options_.node_bytes_max || running_on.at(node) == 1);

@@ -162,9 +162,7 @@ class World {
 
   void answer(int pick, bool ok) {
     if (outstanding_.empty()) return;
-    const size_t at = static_cast<size_t>(pick) % outstanding_.size();
-    const RebuildTask t = outstanding_[at];
-    outstanding_.erase(outstanding_.begin() + static_cast<long>(at));
+    const RebuildTask t = testing::take(outstanding_, pick);
     // A target that went down meanwhile cannot succeed. A rebuild in place stores a fresh
     // shard over the bad one, whether or not the planner still wants the answer.
     const bool done = ok && !down_.count(t.to);
@@ -177,19 +175,9 @@ class World {
 
   void deliver(int pick, bool apply) {
     if (moves_.empty()) return;
-    const size_t at = static_cast<size_t>(pick) % moves_.size();
-    const LayoutMove m = moves_[at];
-    moves_.erase(moves_.begin() + static_cast<long>(at));
-    if (!apply) return;
+    const LayoutMove m = testing::take(moves_, pick);
     storage::ChunkLayout& l = layouts_.at(m.chunk);
-    auto& place = l.shards[static_cast<size_t>(m.shard)];
-    // The namespace's rule: a stale move (the shard left `from`, or `to` already holds a
-    // shard of the chunk: a late commit of a task the planner gave up on) is a no-op.
-    if (place.node != m.from) return;
-    for (const auto& p : l.shards) {
-      if (p.node == m.to) return;
-    }
-    place.node = m.to;
+    if (!apply || !testing::apply_move(l, m)) return;
     corrupt_.erase({m.chunk, m.shard, m.to});  // the rebuilt shard is fresh
     std::set<NodeId> nodes;
     for (const auto& p : l.shards) RC_ASSERT(nodes.insert(p.node).second);

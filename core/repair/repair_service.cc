@@ -1,11 +1,13 @@
 #include "core/repair/repair_service.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "core/membership/membership.h"
 #include "core/meta/namespace_service.h"
 #include "core/raft/mux_state_machine.h"
+#include "core/repair/registry_placement.h"
 #include "core/storage/chunk_wire.h"
 #include "core/storage/storage_codec.h"
 
@@ -28,7 +30,11 @@ RepairService::RepairService(Runtime& rt, raft::RaftService& raft,
       rebuilds_(rebuilds),
       detector_(detector),
       placement_(std::move(placement)),
-      options_(options) {}
+      options_(options) {
+  const auto& topo = placement_->topology();
+  for (uint32_t i = 0; i < topo.size(); ++i) nodes_.push_back(topo.node(i).id);
+  std::sort(nodes_.begin(), nodes_.end());
+}
 
 RepairService::~RepairService() { rt_.cancel(timer_); }
 
@@ -50,6 +56,8 @@ void RepairService::tick() {
     seen_.clear();
     synced_index_.reset();
     audits_.clear();
+    registry_epoch_.reset();
+    drained_.clear();
     export_gauges();
     return;
   }
@@ -58,11 +66,44 @@ void RepairService::tick() {
     ++generation_;
   }
   sync_layouts();
+  sync_placement();
   sync_liveness();
   planner_->tick();
   drain();
+  check_drains();
   audit();
   export_gauges();
+}
+
+void RepairService::sync_placement() {
+  if (registry_epoch_ == ns_.epoch()) return;
+  registry_epoch_ = ns_.epoch();
+  const auto& registry = ns_.registry().nodes();
+  draining_.clear();
+  for (const auto& [id, n] : registry) {
+    if (n.state() == meta::wire::NODE_DRAINING) draining_.insert(id);
+    if (!std::binary_search(nodes_.begin(), nodes_.end(), id)) {
+      nodes_.insert(std::upper_bound(nodes_.begin(), nodes_.end(), id), id);
+    }
+  }
+  if (registry.empty()) return;  // the configured members, as the planner started with
+  auto policy = registry_placement(placement_, registry, ns_.epoch());
+  if (!policy.ok()) {
+    rt_.log().event(Event{"placement_change", {{"error", policy.status().ToString()}}});
+    return;  // the planner keeps the policy it has
+  }
+  planner_->set_placement(*policy);
+  rt_.log().event(Event{"placement_change",
+                        {{"epoch", static_cast<int64_t>((*policy)->epoch())},
+                         {"nodes", static_cast<int64_t>((*policy)->topology().size())}}});
+}
+
+void RepairService::check_drains() {
+  for (NodeId id : draining_) {
+    if (planner_->stripes_on(id) != 0 || !drained_.insert(id).second) continue;
+    rt_.metrics().counter("repair_drains_done").add();
+    rt_.log().event(Event{"drain_done", {{"node", static_cast<int64_t>(id)}}});
+  }
 }
 
 void RepairService::export_gauges() {
@@ -75,6 +116,11 @@ void RepairService::export_gauges() {
   set("repair_damaged_stripes", leads ? planner_->damaged_stripes() : 0);
   set("repair_tasks", leads ? planner_->tasks_in_flight() : 0);
   set("repair_bytes_in_flight", leads ? planner_->bytes_in_flight() : 0);
+  set("repair_moves_pending", leads ? planner_->moves_pending() : 0);
+  set("repair_move_bytes_in_flight", leads ? planner_->move_bytes_in_flight() : 0);
+  size_t draining = 0;
+  for (NodeId id : draining_) draining += leads ? planner_->stripes_on(id) : 0;
+  set("repair_draining_stripes", draining);
 }
 
 void RepairService::sync_layouts() {
@@ -103,9 +149,7 @@ void RepairService::sync_layouts() {
 
 void RepairService::sync_liveness() {
   if (detector_ == nullptr) return;
-  const auto& topo = placement_->topology();
-  for (uint32_t i = 0; i < topo.size(); ++i) {
-    const NodeId id = topo.node(i).id;
+  for (NodeId id : nodes_) {
     if (id == rt_.self()) continue;  // a node never holds itself dead
     const auto& members = detector_->table().members();
     if (!std::binary_search(members.begin(), members.end(), id)) continue;
@@ -128,9 +172,11 @@ void RepairService::drain() {
   for (const RebuildTask& t : r.tasks) send(t);
   for (const LayoutMove& m : r.moves) propose(m);
   for (const Repaired& done : r.repaired) {
-    rt_.metrics().counter("repair_shards_done").add();
-    rt_.metrics().counter("repair_bytes_done").add(static_cast<int64_t>(done.bytes));
-    rt_.log().event(Event{"repair_done",
+    rt_.metrics().counter(done.move ? "repair_moves_done" : "repair_shards_done").add();
+    rt_.metrics()
+        .counter(done.move ? "repair_move_bytes_done" : "repair_bytes_done")
+        .add(static_cast<int64_t>(done.bytes));
+    rt_.log().event(Event{done.move ? "move_done" : "repair_done",
                           {{"chunk", short_name(done.chunk)},
                            {"shard", static_cast<int64_t>(done.shard)},
                            {"to", static_cast<int64_t>(done.to)},
@@ -139,7 +185,8 @@ void RepairService::drain() {
 }
 
 void RepairService::send(const RebuildTask& t) {
-  rt_.log().event(Event{"repair_start",
+  if (t.move) rt_.metrics().counter("repair_moves_started").add();
+  rt_.log().event(Event{t.move ? "move_start" : "repair_start",
                         {{"chunk", short_name(t.layout.chunk)},
                          {"shard", static_cast<int64_t>(t.shard)},
                          {"from", static_cast<int64_t>(t.from)},
@@ -160,14 +207,13 @@ void RepairService::send(const RebuildTask& t) {
           planner_->shard_restored(chunk, shard, to);
         }
         drain();
-      });
+      },
+      t.move);  // a move's old copy is still in place: copy it rather than rebuild
 }
 
 void RepairService::audit() {
   if (options_.audit_batch == 0) return;
-  const auto& topo = placement_->topology();
-  for (uint32_t i = 0; i < topo.size(); ++i) {
-    const NodeId id = topo.node(i).id;
+  for (NodeId id : nodes_) {
     Audit& a = audits_[id];
     bool up = !planner_->dead(id);
     uint64_t incarnation = a.incarnation;

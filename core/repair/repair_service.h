@@ -18,16 +18,28 @@
 // audit_interval; layouts younger than audit_min_age are skipped (their put may still be
 // storing shards).
 //
+// Placement changes: the planner follows the configured storage members until a node is
+// registered in the namespace's node registry; then, at every registry epoch, the policy
+// registry_placement() builds (a draining node leaves it, a node registered later joins),
+// so the planner moves the shards the change asks for (planner.h, "Moves"). A new planner
+// is given the configured policy first and the registry's next, so a new leader resumes
+// the moves. A node registered NODE_DRAINING is drained once no layout places a shard on
+// it: the event drain_done (node) once per leader, the counter repair_drains_done.
+//
 // Records the events repair_dead (node), repair_start and repair_done (chunk, shard,
-// from/to, bytes), repair_failed, repair_unrecoverable (chunk), repair_missing (storage:
-// the node, chunk, shard) and repair_audit_pass (storage, shards, missing) at the end of each pass.
+// from/to, bytes), move_start and move_done (the same fields, for a placement change's
+// moves), placement_change (epoch, nodes; or error), drain_done (node), repair_failed,
+// repair_unrecoverable (chunk), repair_missing (storage: the node, chunk, shard) and
+// repair_audit_pass (storage, shards, missing) at the end of each pass.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "core/meta/namespace_state_machine.h"
 #include "core/raft/raft_service.h"
@@ -70,12 +82,15 @@ class RepairService final : public Service {
   void tick();
   void sync_layouts();
   void sync_liveness();
+  void sync_placement();  // the registry's policy, when its epoch changed
+  void check_drains();
   void drain();
   void send(const RebuildTask& task);
   void propose(const LayoutMove& move);
   void audit();
   // Gauges repair_leading, repair_lost_shards, repair_damaged_stripes, repair_tasks,
-  // and repair_bytes_in_flight (all 0 off the leader).
+  // repair_bytes_in_flight, repair_moves_pending, repair_move_bytes_in_flight and
+  // repair_draining_stripes (stripes with a shard on a draining node) (all 0 off the leader).
   void export_gauges();
   struct Audit;
   void end_pass(NodeId node, Audit& a);
@@ -109,7 +124,10 @@ class RepairService final : public Service {
   // The namespace's applied index when seen_ was last synced: the chunk table changes only
   // by applying entries (or a snapshot), so an unchanged index means nothing to re-read.
   std::optional<uint64_t> synced_index_;
-  std::map<NodeId, Audit> audits_;  // per storage node, while leading
+  std::map<NodeId, Audit> audits_;          // per storage node, while leading
+  std::vector<NodeId> nodes_;               // configured and registered storage nodes, ascending
+  std::optional<uint64_t> registry_epoch_;  // the registry epoch the planner follows
+  std::set<NodeId> draining_, drained_;     // registered draining; reported drained
   TimerId timer_ = kNoTimer;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

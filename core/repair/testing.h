@@ -9,6 +9,7 @@
 #include "core/base/assert.h"
 #include "core/placement/rendezvous.h"
 #include "core/placement/testing.h"
+#include "core/repair/planner.h"
 #include "core/storage/chunk_layout.h"
 
 namespace cairn::repair::testing {
@@ -38,6 +39,28 @@ inline storage::ChunkLayout placed_layout(const placement::PlacementPolicy& poli
                         (*nodes)[static_cast<size_t>(i)]});
   }
   return l;
+}
+
+// The namespace's rule for a MoveShard: a stale move (the shard left `from`, or `to`
+// already holds a shard of the chunk: a late commit of a task the planner gave up on)
+// changes nothing. Returns whether the move applied.
+inline bool apply_move(storage::ChunkLayout& l, const LayoutMove& m) {
+  auto& place = l.shards[static_cast<size_t>(m.shard)];
+  if (place.node != m.from) return false;
+  for (const auto& p : l.shards) {
+    if (p.node == m.to) return false;
+  }
+  place.node = m.to;
+  return true;
+}
+
+// Removes and returns the element `pick` (modulo the size) of a non-empty vector.
+template <typename T>
+T take(std::vector<T>& v, int pick) {
+  const size_t at = static_cast<size_t>(pick) % v.size();
+  T out = v[at];
+  v.erase(v.begin() + static_cast<long>(at));
+  return out;
 }
 
 }  // namespace cairn::repair::testing

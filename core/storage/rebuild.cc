@@ -45,7 +45,8 @@ absl::StatusOr<const erasure::Codec*> Rebuilder::codec(const ChunkLayout& layout
   return slot.get();
 }
 
-void Rebuilder::rebuild(const ChunkLayout& layout, std::vector<int> shards, Done done) {
+void Rebuilder::rebuild(const ChunkLayout& layout, std::vector<int> shards, Done done,
+                        bool copy_first) {
   auto fail = [&](absl::Status st) { rt_.after(Duration(0), [done, st] { done(st); }); };
   if (auto st = validate(layout); !st.ok()) return fail(st);
   std::set<int> seen;
@@ -72,7 +73,39 @@ void Rebuilder::rebuild(const ChunkLayout& layout, std::vector<int> shards, Done
   for (int i : j->wanted) j->state[static_cast<size_t>(i)] = Job::Shard::kWanted;
   ++in_flight_;
   rt_.metrics().counter("storage_rebuilds_started").add();
+  if (copy_first && j->wanted.size() == 1) {
+    const ShardPlace& place = layout.shards[static_cast<size_t>(j->wanted[0])];
+    shards_.get(place.node, place.digest, 0, layout.shard_bytes,
+                [this, j, token = std::weak_ptr<bool>(alive_)](absl::StatusOr<Payload> bytes) {
+                  if (token.expired()) return;
+                  copied(j, std::move(bytes));
+                });
+    return;
+  }
   ask_more(j);
+}
+
+void Rebuilder::copied(std::shared_ptr<Job> j, absl::StatusOr<Payload> bytes) {
+  if (j->finished) return;
+  const ShardPlace& place = j->layout.shards[static_cast<size_t>(j->wanted[0])];
+  if (bytes.ok() && bytes->size() != j->layout.shard_bytes) {
+    bytes = absl::DataLossError(absl::StrCat("answered ", bytes->size(), " bytes"));
+  } else if (bytes.ok() && bytes->virtual_bytes == 0 &&
+             cas::Digest::of(bytes->view()) != place.digest) {
+    bytes = absl::DataLossError("bytes do not hash to the shard's digest");
+  }
+  if (!bytes.ok()) {
+    // The old copy is gone or bad: rebuild it from survivors as for a lost shard.
+    absl::StrAppend(&j->failures, "copy from n", place.node, ": ", bytes.status().ToString());
+    rt_.metrics().counter("storage_copy_fallbacks").add();
+    rt_.log().event(
+        Event{"rebuild_copy_failed",
+              {{"from", static_cast<int64_t>(place.node)}, {"status", bytes.status().ToString()}}});
+    return ask_more(j);
+  }
+  rt_.metrics().counter("storage_copied_shards").add();
+  j->rebuilt.push_back(std::move(*bytes));
+  store(j, 0);
 }
 
 void Rebuilder::ask_more(std::shared_ptr<Job> j) {

@@ -14,7 +14,11 @@
 //   - a rebuilt shard that does not hash to its digest is DataLoss and nothing is stored;
 //     a store failure is passed on unchanged (ResourceExhausted: this node is full);
 //   - InvalidArgument for a layout that does not validate, or indices out of range,
-//     repeated or empty; Unavailable beyond max_rebuilds at once.
+//     repeated or empty; Unavailable beyond max_rebuilds at once;
+//   - with copy_first and one wanted shard (a move: the node the layout names for it still
+//     holds it), that shard is first fetched from there: whole (shard_bytes long, hashing
+//     to its digest) it is stored as is, one read instead of k; otherwise the rebuild goes
+//     on from survivors as above.
 // Threading: the node's thread; `done` runs later, never inside the call.
 #pragma once
 
@@ -49,7 +53,8 @@ class Rebuilder {
   Rebuilder(const Rebuilder&) = delete;
   Rebuilder& operator=(const Rebuilder&) = delete;
 
-  void rebuild(const ChunkLayout& layout, std::vector<int> shards, Done done);
+  void rebuild(const ChunkLayout& layout, std::vector<int> shards, Done done,
+               bool copy_first = false);
   uint32_t in_flight() const { return in_flight_; }
 
   struct Job;
@@ -58,6 +63,7 @@ class Rebuilder {
   absl::StatusOr<const erasure::Codec*> codec(const ChunkLayout& layout);
   void ask_more(std::shared_ptr<Job> j);
   void got(std::shared_ptr<Job> j, int index, absl::StatusOr<Payload> bytes);
+  void copied(std::shared_ptr<Job> j, absl::StatusOr<Payload> bytes);
   void decode(std::shared_ptr<Job> j);
   void store(std::shared_ptr<Job> j, size_t at);
   void finish(std::shared_ptr<Job> j, absl::Status status);

@@ -73,11 +73,13 @@ void RebuildService::on_rebuild(NodeId from, const Message& message) {
     }
     shards.push_back(static_cast<int>(s));
   }
-  rebuilder_.rebuild(*layout, std::move(shards),
-                     [this, from, id, token = std::weak_ptr<bool>(alive_)](absl::Status st) {
-                       if (token.expired()) return;
-                       reply(from, id, st);
-                     });
+  rebuilder_.rebuild(
+      *layout, std::move(shards),
+      [this, from, id, token = std::weak_ptr<bool>(alive_)](absl::Status st) {
+        if (token.expired()) return;
+        reply(from, id, st);
+      },
+      request.copy_first());
 }
 
 void RebuildService::reply(NodeId to, uint64_t request_id, const absl::Status& status) {
@@ -104,10 +106,11 @@ std::vector<MessageType> RebuildClient::types() {
 }
 
 void RebuildClient::rebuild(NodeId node, const ChunkLayout& layout, const std::vector<int>& shards,
-                            Done done) {
+                            Done done, bool copy_first) {
   const uint64_t id = next_id_++;
   wire::RebuildRequest request;
   request.set_request_id(id);
+  request.set_copy_first(copy_first);
   *request.mutable_layout() = to_wire(layout);
   for (int s : shards) request.add_shards(static_cast<uint32_t>(s));
   Message m;

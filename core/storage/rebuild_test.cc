@@ -57,9 +57,10 @@ struct Fixture {
     const auto& p = l.shards[static_cast<size_t>(i)];
     return std::string(shards.node(p.node).shards.at(p.digest).view());
   }
-  absl::Status rebuild(const ChunkLayout& l, std::vector<int> which) {
+  absl::Status rebuild(const ChunkLayout& l, std::vector<int> which, bool copy_first = false) {
     std::optional<absl::Status> out;
-    rebuilder.rebuild(l, std::move(which), [&](absl::Status st) { out = st; });
+    rebuilder.rebuild(
+        l, std::move(which), [&](absl::Status st) { out = st; }, copy_first);
     EXPECT_FALSE(out.has_value()) << "answered inside the call";
     while (!out) cluster.advance(milliseconds(1));
     EXPECT_EQ(rebuilder.in_flight(), 0u);
@@ -89,6 +90,27 @@ TEST(Rebuild, LostDataShardIsRebuiltFromSurvivorsVerifiedAndStored) {
   ASSERT_TRUE(f.rebuild(l, {1}).ok());
   EXPECT_EQ(f.shards.gets - gets, 3u) << "exactly k survivors are read";
   EXPECT_EQ(f.stored(l.shards[1].digest).value(), want);
+}
+
+TEST(Rebuild, CopyFirstReadsOnlyTheShardFromItsNode) {
+  Fixture f;
+  auto l = f.put(bytes_of(3 << 20, 11), StorageMode::kErasure, 3, 2);
+  const std::string want = f.shard(l, 2);
+  const uint64_t gets = f.shards.gets;
+  ASSERT_TRUE(f.rebuild(l, {2}, true).ok());
+  EXPECT_EQ(f.shards.gets - gets, 1u) << "one read, from the node the layout names";
+  EXPECT_EQ(f.stored(l.shards[2].digest).value(), want);
+}
+
+TEST(Rebuild, CopyFirstFallsBackToSurvivorsWhenTheCopyIsBad) {
+  Fixture f;
+  auto l = f.put(bytes_of(3 << 20, 12), StorageMode::kErasure, 3, 2);
+  const std::string want = f.shard(l, 2);
+  f.shards.node(l.shards[2].node).lying.insert(l.shards[2].digest);
+  const uint64_t gets = f.shards.gets;
+  ASSERT_TRUE(f.rebuild(l, {2}, true).ok());
+  EXPECT_EQ(f.shards.gets - gets, 4u) << "the bad copy, then k survivors";
+  EXPECT_EQ(f.stored(l.shards[2].digest).value(), want);
 }
 
 TEST(Rebuild, ParityAndDataShardsAreRebuiltTogether) {
