@@ -230,6 +230,10 @@ TEST(FileClient, AClientRegistersOnlyStorageNodesAndSeesTheirShards) {
   for (const auto& layout : file->manifest().chunks()) placed += layout.shards_size();
   EXPECT_GT(placed, 0u);
   EXPECT_EQ(shards, placed);
+
+  auto undrained = register_as(103, meta::wire::NODE_UP);
+  ASSERT_TRUE(undrained.ok()) << undrained.status();
+  EXPECT_EQ(undrained->epoch(), 2u);
 }
 
 TEST(FileClient, FilesOfEverySizeReadBackByteIdentical) {
