@@ -116,6 +116,13 @@ class Cluster {
     return *out;
   }
 
+  absl::StatusOr<meta::wire::NsResult> command(meta::wire::NsCommand c) {
+    std::optional<absl::StatusOr<meta::wire::NsResult>> out;
+    ns_->command(std::move(c), [&](auto r) { out = std::move(r); });
+    run_until([&] { return out.has_value(); });
+    return *out;
+  }
+
   absl::StatusOr<meta::wire::NsResult> list(const std::string& dir) {
     meta::wire::NsQuery q;
     q.mutable_list()->set_path(dir);
@@ -161,7 +168,9 @@ class Cluster {
     kv::MetaOptions o;
     o.raft.tick = milliseconds(10);
     raft::RaftServiceConfig config = o.raft.to_config(kMeta);
-    ASSERT_TRUE(meta::install(*node, std::move(config), o).ok());
+    // The ring's storage nodes (ring_of) and the meta nodes, for RegisterNode's check.
+    meta::NodeRoster roster{.storage = {101, 102, 103, 104, 105}, .meta = kMeta};
+    ASSERT_TRUE(meta::install(*node, std::move(config), o, std::move(roster)).ok());
     raft_[id] = node->find<raft::RaftService>();
     node->start();
     cluster_.set_handler(id,
@@ -180,6 +189,52 @@ class Cluster {
   std::unique_ptr<FileClient> client_;
   int chunk_requests_ = 0;
 };
+
+// How `cairn node drain` reaches the registry: a client's RegisterNode is checked against
+// the configured members, and the nodes query counts the shards placed on each node.
+TEST(FileClient, AClientRegistersOnlyStorageNodesAndSeesTheirShards) {
+  Cluster c;
+  ASSERT_TRUE(c.put("/f", bytes_of(300 << 10, 7)).ok());
+  auto register_as = [&](uint32_t id, meta::wire::NodeState state) {
+    meta::wire::NsCommand cmd;
+    cmd.mutable_register_node()->mutable_node()->set_id(id);
+    cmd.mutable_register_node()->mutable_node()->set_state(state);
+    return c.command(std::move(cmd));
+  };
+  auto unknown = register_as(9, meta::wire::NODE_DRAINING);
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound) << unknown.status();
+  EXPECT_NE(unknown.status().message().find("node 9"), std::string_view::npos);
+  auto meta_only = register_as(kMeta[1], meta::wire::NODE_DRAINING);
+  EXPECT_EQ(meta_only.status().code(), absl::StatusCode::kInvalidArgument) << meta_only.status();
+  auto drained = register_as(103, meta::wire::NODE_DRAINING);
+  ASSERT_TRUE(drained.ok()) << drained.status();
+  EXPECT_EQ(drained->epoch(), 1u);
+
+  meta::wire::NsQuery q;
+  q.mutable_nodes();
+  auto nodes = c.query(std::move(q));
+  ASSERT_TRUE(nodes.ok()) << nodes.status();
+  ASSERT_EQ(nodes->nodes_size(), 1);  // the refused ids left nothing behind
+  EXPECT_EQ(nodes->nodes(0).id(), 103u);
+  EXPECT_EQ(nodes->nodes(0).state(), meta::wire::NODE_DRAINING);
+  uint64_t shards = 0;
+  for (const auto& [id, n] : nodes->shards()) {
+    EXPECT_TRUE(id >= 101 && id <= 105) << "a shard on n" << id;
+    shards += n;
+  }
+  meta::wire::NsQuery g;
+  g.mutable_get_file()->set_path("/f");
+  auto file = c.query(std::move(g));
+  ASSERT_TRUE(file.ok()) << file.status();
+  uint64_t placed = 0;
+  for (const auto& layout : file->manifest().chunks()) placed += layout.shards_size();
+  EXPECT_GT(placed, 0u);
+  EXPECT_EQ(shards, placed);
+
+  auto undrained = register_as(103, meta::wire::NODE_UP);
+  ASSERT_TRUE(undrained.ok()) << undrained.status();
+  EXPECT_EQ(undrained->epoch(), 2u);
+}
 
 TEST(FileClient, FilesOfEverySizeReadBackByteIdentical) {
   Cluster c;

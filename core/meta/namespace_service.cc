@@ -1,13 +1,19 @@
 #include "core/meta/namespace_service.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/meta/namespace_state_machine.h"
 #include "core/raft/leader_session.h"
 #include "core/raft/mux_state_machine.h"
+#include "core/storage/status_wire.h"
 #include "core/wire/message_types.h"
 
 namespace cairn::meta {
 
-NamespaceService::NamespaceService(Runtime& rt, raft::RaftService& raft) : rt_(rt), raft_(raft) {}
+NamespaceService::NamespaceService(Runtime& rt, raft::RaftService& raft, NodeRoster roster)
+    : rt_(rt), raft_(raft), roster_(std::move(roster)) {}
 
 std::vector<MessageType> NamespaceService::types() { return {cairn::wire::kNsRequest}; }
 
@@ -25,9 +31,33 @@ void NamespaceService::on_message(NodeId from, const Message& m) {
         std::move(done));
   }
   wire::NsCommand& c = *req.mutable_command();
+  if (c.has_register_node()) {
+    if (absl::Status st = check_registration(c.register_node().node().id()); !st.ok()) {
+      wire::NsResult refused;
+      storage::to_wire(st, refused.mutable_status());
+      return answer(from, id, refused.SerializeAsString());
+    }
+  }
   c.set_now_ms(rt_.wall_ms());
   raft_.propose(raft::MuxStateMachine::wrap(kNamespaceChannel, c.SerializeAsString()),
                 std::move(done));
+}
+
+absl::Status NamespaceService::check_registration(uint32_t node) const {
+  if (roster_.storage.empty() && roster_.meta.empty()) return absl::OkStatus();
+  auto has = [node](const std::vector<NodeId>& ids) {
+    return std::find(ids.begin(), ids.end(), node) != ids.end();
+  };
+  if (has(roster_.storage)) return absl::OkStatus();
+  const auto& mux = dynamic_cast<const raft::MuxStateMachine&>(raft_.state_machine());
+  const auto& ns = dynamic_cast<const NamespaceStateMachine&>(mux.machine(kNamespaceChannel));
+  if (ns.registry().nodes().count(node) != 0) return absl::OkStatus();
+  if (has(roster_.meta)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "node ", node, " is a meta node without the storage role: it holds no shards"));
+  }
+  return absl::NotFoundError(
+      absl::StrCat("node ", node, " is neither a configured nor a registered storage node"));
 }
 
 void NamespaceService::answer(NodeId to, uint64_t request_id,

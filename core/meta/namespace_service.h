@@ -6,6 +6,10 @@
 // state machine sees) and proposed; a query is a linearizable read. Answers: NS_NOT_LEADER
 // with leader_hint when this node does not lead; NS_UNAVAILABLE for anything to retry;
 // NS_INVALID for a request it cannot read; NS_OK with the namespace's NsResult otherwise.
+//
+// A client's RegisterNode (how an operator drains a node) is checked against the configured
+// members first: an id that is neither a configured storage node nor registered is answered
+// NotFound, a meta node that stores nothing InvalidArgument, and nothing is proposed.
 #pragma once
 
 #include <cstdint>
@@ -21,11 +25,17 @@ namespace cairn::meta {
 // The namespace's channel in the meta group's MuxStateMachine.
 inline constexpr uint8_t kNamespaceChannel = 1;
 
+// The configured members a RegisterNode is checked against; both empty: no check.
+struct NodeRoster {
+  std::vector<NodeId> storage;
+  std::vector<NodeId> meta;
+};
+
 class NamespaceService final : public Service {
  public:
   // REQUIRES: `raft` lives on the same node, outlives this service, and replicates a
   // MuxStateMachine with the namespace on kNamespaceChannel.
-  NamespaceService(Runtime& rt, raft::RaftService& raft);
+  NamespaceService(Runtime& rt, raft::RaftService& raft, NodeRoster roster = {});
 
   static std::vector<MessageType> types();
   std::vector<MessageType> message_types() const override { return types(); }
@@ -34,9 +44,12 @@ class NamespaceService final : public Service {
 
  private:
   void answer(NodeId to, uint64_t request_id, const absl::StatusOr<std::string>& result);
+  // OK if `node` may be registered: see the header comment.
+  absl::Status check_registration(uint32_t node) const;
 
   Runtime& rt_;
   raft::RaftService& raft_;
+  NodeRoster roster_;
 };
 
 }  // namespace cairn::meta

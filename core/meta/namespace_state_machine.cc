@@ -139,6 +139,9 @@ wire::NsResult NamespaceStateMachine::ask(const wire::NsQuery& q) const {
     case wire::NsQuery::kNodes:
       for (const auto& [id, node] : registry_.nodes()) *r.add_nodes() = node;
       r.set_epoch(registry_.epoch());
+      tree_.chunks().each([&](const storage::wire::Layout& layout) {
+        for (const auto& shard : layout.shards()) ++(*r.mutable_shards())[shard.node()];
+      });
       break;
     default:
       st = absl::InvalidArgumentError("namespace: a query without an operation");

@@ -15,7 +15,8 @@
 
 namespace cairn::meta {
 
-absl::Status install(Node& node, raft::RaftServiceConfig config, const kv::MetaOptions& o) {
+absl::Status install(Node& node, raft::RaftServiceConfig config, const kv::MetaOptions& o,
+                     NodeRoster roster) {
   auto machines =
       std::make_unique<raft::MuxStateMachine>(std::make_unique<kv::KvStateMachine>(o.max_sessions));
   machines->add(kNamespaceChannel, std::make_unique<NamespaceStateMachine>(NamespaceOptions{
@@ -28,7 +29,7 @@ absl::Status install(Node& node, raft::RaftServiceConfig config, const kv::MetaO
   if (absl::Status st = node.add(std::make_unique<kv::KvService>(node.runtime(), ref)); !st.ok()) {
     return st;
   }
-  return node.add(std::make_unique<NamespaceService>(node.runtime(), ref));
+  return node.add(std::make_unique<NamespaceService>(node.runtime(), ref, std::move(roster)));
 }
 
 // Repair runs beside the namespace on every meta node and acts on the leader: it needs
@@ -65,7 +66,8 @@ RoleInfo meta_role() {
     CAIRN_ASSERT(o != nullptr);
     raft::RaftServiceConfig config = o->raft.to_config(ctx.members("meta"));
     config.observer = ctx.hooks.get<raft::RaftObserver>();
-    if (auto st = install(node, std::move(config), *o); !st.ok()) return st;
+    NodeRoster roster{.storage = ctx.members("storage"), .meta = ctx.members("meta")};
+    if (auto st = install(node, std::move(config), *o, std::move(roster)); !st.ok()) return st;
     if (auto st = install_repair(node, ctx); !st.ok()) return st;
     return gc::install(node, ctx, o->gc);
   };

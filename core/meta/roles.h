@@ -7,14 +7,17 @@
 #pragma once
 
 #include "core/kv/roles.h"
+#include "core/meta/namespace_service.h"
 #include "core/runtime/role.h"
 
 namespace cairn::meta {
 
 RoleInfo meta_role();
 
-// Adds the RaftService (with both machines) and both fronts to `node`. InvalidArgument if
-// a message type is taken.
-absl::Status install(Node& node, raft::RaftServiceConfig config, const kv::MetaOptions& options);
+// Adds the RaftService (with both machines) and both fronts to `node`; `roster` is what the
+// namespace front checks a client's RegisterNode against (namespace_service.h). InvalidArgument
+// if a message type is taken.
+absl::Status install(Node& node, raft::RaftServiceConfig config, const kv::MetaOptions& options,
+                     NodeRoster roster = {});
 
 }  // namespace cairn::meta

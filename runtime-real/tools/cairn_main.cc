@@ -3,6 +3,7 @@
 //   cairn status --peer HOST:PORT     membership as the node at HOST:PORT (HTTP) sees it
 //   cairn kv put|get|cas|del ...      the meta group's key-value store (tools/cli_kv.h)
 //   cairn put|get|cat|ls|stat|rm|mv|mkdir|rmdir|versions ...   files (tools/cli_files.h)
+//   cairn node list|drain|undrain ...   storage nodes and draining them (tools/cli_node.h)
 //   cairn bench ...                   put/get/metadata workloads, latency percentiles
 //                                     (tools/cli_bench.h)
 //
@@ -19,6 +20,7 @@
 #include "runtime-real/tools/cli_common.h"
 #include "runtime-real/tools/cli_files.h"
 #include "runtime-real/tools/cli_kv.h"
+#include "runtime-real/tools/cli_node.h"
 
 int main(int argc, char** argv) {
   using namespace cairn::real;
@@ -33,6 +35,8 @@ int main(int argc, char** argv) {
   CLI::App* kv = cli::add_kv_command(app, kv_args);
   cli::FileArgs file_args;
   std::vector<CLI::App*> files = cli::add_file_commands(app, file_args);
+  cli::NodeArgs node_args;
+  CLI::App* node = cli::add_node_command(app, node_args);
   cli::BenchArgs bench_args;
   CLI::App* bench = cli::add_bench_command(app, bench_args);
   try {
@@ -41,6 +45,7 @@ int main(int argc, char** argv) {
     return cli::report_parse_error(app, e, cli::json_requested(argc, argv));
   }
   if (*kv) return cli::run_kv_command(kv_args);
+  if (*node) return cli::run_node_command(node_args);
   if (*bench) return cli::run_bench_command(bench_args);
   for (CLI::App* f : files) {
     if (*f) return cli::run_file_command(file_args);

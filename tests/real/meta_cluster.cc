@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "runtime-real/host/http_server.h"
+#include "runtime-real/tools/file_blocking_client.h"
 #include "tests/real/process.h"
 
 namespace cairn::real::testing {
@@ -153,6 +154,33 @@ int MetaCluster::leader() const {
     }
   }
   return best;
+}
+
+std::string start_storage_cluster(MetaCluster& cluster, std::chrono::milliseconds timeout) {
+  cluster.start_all();
+  for (int i = 1; i <= cluster.nodes(); ++i) {
+    if (!wait_until(timeout,
+                    [&] { return cluster.log_lines(i, "kind=storage_ready").size() == 1; })) {
+      return absl::StrCat("n", i, " did not start its store; logs in ", cluster.dir());
+    }
+  }
+  if (!wait_until(timeout, [&] { return cluster.leader() != 0; })) {
+    return absl::StrCat("no meta leader; logs in ", cluster.dir());
+  }
+  return "";
+}
+
+absl::StatusOr<cas::Digest> read_digest(FileBlockingClient& client, const std::string& path,
+                                        uint64_t* bytes) {
+  cas::Digester d;
+  *bytes = 0;
+  auto r = client.get(path, 0, 0, client::FileClient::kToEnd, [&](const Payload& piece) {
+    d.update({reinterpret_cast<const uint8_t*>(piece.data()), piece.view().size()});
+    *bytes += piece.view().size();
+    return absl::OkStatus();
+  });
+  if (!r.ok()) return r.status();
+  return d.finish();
 }
 
 }  // namespace cairn::real::testing

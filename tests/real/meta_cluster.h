@@ -6,12 +6,19 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "core/cas/digest.h"
 #include "runtime-real/host/config.h"
+
+namespace cairn::real {
+class FileBlockingClient;
+}
 
 namespace cairn::real::testing {
 
@@ -68,6 +75,14 @@ class MetaCluster {
   std::map<int, uint16_t> frame_port_, http_port_, client_port_;
   std::map<int, pid_t> pid_;
 };
+
+// Starts every node of a cluster with the storage role and waits up to `timeout` for each
+// store to be ready and then for a meta leader; "" when all is up, else what is missing.
+std::string start_storage_cluster(MetaCluster& cluster, std::chrono::milliseconds timeout);
+
+// The digest of the whole latest version of `path` as `client` reads it, its length in *bytes.
+absl::StatusOr<cas::Digest> read_digest(FileBlockingClient& client, const std::string& path,
+                                        uint64_t* bytes);
 
 // `n` distinct ports free on 127.0.0.1 now, drawn below the kernel's ephemeral range so
 // that no outbound connection can take one while a node is down between kill and restart.

@@ -61,13 +61,8 @@ TEST(RepairKill, ANodeBackWithAnEmptyDiskIsRebuiltInPlace) {
   options.roles = "[membership, meta, storage]";
   options.extra_config = "storage: {replicas: 3, data_shards: 3, parity_shards: 2}\n";
   testing::MetaCluster cluster(tmpl, options);
-  cluster.start_all();
-  for (int i = 1; i <= kNodes; ++i) {
-    ASSERT_TRUE(
-        wait_until(15s, [&] { return cluster.log_lines(i, "kind=storage_ready").size() == 1; }))
-        << "n" << i << " did not start its store; logs in " << tmpl;
-  }
-  ASSERT_TRUE(wait_until(15s, [&] { return cluster.leader() != 0; })) << "no meta leader";
+  const std::string down = testing::start_storage_cluster(cluster, 15s);
+  ASSERT_EQ(down, "");
 
   FileBlockingClientOptions co;
   co.meta = cluster.client_peers();
@@ -160,17 +155,11 @@ TEST(RepairKill, ANodeBackWithAnEmptyDiskIsRebuiltInPlace) {
     ++killed_more;
   }
   for (uint64_t i = 0; i < files; ++i) {
-    cas::Digester d;
     uint64_t bytes = 0;
-    auto r = client.get(
-        absl::StrCat("/r/f", i), 0, 0, client::FileClient::kToEnd, [&](const Payload& piece) {
-          d.update({reinterpret_cast<const uint8_t*>(piece.data()), piece.view().size()});
-          bytes += piece.view().size();
-          return absl::OkStatus();
-        });
-    ASSERT_TRUE(r.ok()) << "/r/f" << i << ": " << r.status() << "; logs in " << tmpl;
+    auto got = testing::read_digest(client, absl::StrCat("/r/f", i), &bytes);
+    ASSERT_TRUE(got.ok()) << "/r/f" << i << ": " << got.status() << "; logs in " << tmpl;
     EXPECT_EQ(bytes, kFileBytes);
-    EXPECT_EQ(d.finish(), expected_digest(i)) << "/r/f" << i << " read back other bytes";
+    EXPECT_EQ(*got, expected_digest(i)) << "/r/f" << i << " read back other bytes";
   }
   EXPECT_TRUE(cluster.stop_all()) << "logs in " << tmpl;
   if (!HasFailure()) std::filesystem::remove_all(tmpl);
