@@ -218,9 +218,12 @@ TEST(FileClient, AClientRegistersOnlyStorageNodesAndSeesTheirShards) {
   EXPECT_EQ(nodes->nodes(0).id(), 103u);
   EXPECT_EQ(nodes->nodes(0).state(), meta::wire::NODE_DRAINING);
   uint64_t shards = 0;
-  for (const auto& [id, n] : nodes->shards()) {
-    EXPECT_TRUE(id >= 101 && id <= 105) << "a shard on n" << id;
-    shards += n;
+  uint32_t previous = 0;
+  for (const auto& p : nodes->node_shards()) {
+    EXPECT_TRUE(p.node() >= 101 && p.node() <= 105) << "a shard on n" << p.node();
+    EXPECT_GT(p.node(), previous) << "node_shards out of node order";
+    previous = p.node();
+    shards += p.shards();
   }
   meta::wire::NsQuery g;
   g.mutable_get_file()->set_path("/f");

@@ -1,5 +1,6 @@
 #include "core/meta/namespace_state_machine.h"
 
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -139,9 +140,17 @@ wire::NsResult NamespaceStateMachine::ask(const wire::NsQuery& q) const {
     case wire::NsQuery::kNodes:
       for (const auto& [id, node] : registry_.nodes()) *r.add_nodes() = node;
       r.set_epoch(registry_.epoch());
-      tree_.chunks().each([&](const storage::wire::Layout& layout) {
-        for (const auto& shard : layout.shards()) ++(*r.mutable_shards())[shard.node()];
-      });
+      {
+        std::map<uint32_t, uint64_t> placed;
+        tree_.chunks().each([&](const storage::wire::Layout& layout) {
+          for (const auto& shard : layout.shards()) ++placed[shard.node()];
+        });
+        for (const auto& [node, count] : placed) {
+          wire::NodeShards* n = r.add_node_shards();
+          n->set_node(node);
+          n->set_shards(count);
+        }
+      }
       break;
     default:
       st = absl::InvalidArgumentError("namespace: a query without an operation");

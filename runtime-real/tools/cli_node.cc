@@ -61,14 +61,18 @@ class Runner {
     if (!r.ok()) return fail(r.status());
     // Registered nodes, and nodes that hold shards without being registered (configured).
     std::map<uint32_t, const StorageNode*> by_id;
+    std::map<uint32_t, uint64_t> placed;
     for (const StorageNode& n : r->nodes()) by_id[n.id()] = &n;
-    for (const auto& [id, count] : r->shards()) by_id.emplace(id, nullptr);
+    for (const auto& p : r->node_shards()) {
+      by_id.emplace(p.node(), nullptr);
+      placed[p.node()] = p.shards();
+    }
     std::string text = absl::StrCat("placement epoch ", r->epoch(), "\n");
     absl::StrAppend(&text, "id  zone        state            weight  shards\n");
     std::string items;
     for (const auto& [id, n] : by_id) {
-      const auto it = r->shards().find(id);
-      const uint64_t shards = it == r->shards().end() ? 0 : it->second;
+      const auto it = placed.find(id);
+      const uint64_t shards = it == placed.end() ? 0 : it->second;
       const std::string zone = n == nullptr ? "" : n->zone();
       const std::string state = n == nullptr ? "up (configured)" : state_name(n->state());
       const double weight = n == nullptr ? 0 : n->weight();
