@@ -186,13 +186,17 @@ void RepairService::drain() {
 
 void RepairService::send(const RebuildTask& t) {
   if (t.move) rt_.metrics().counter("repair_moves_started").add();
-  rt_.log().event(Event{t.move ? "move_start" : "repair_start",
-                        {{"chunk", short_name(t.layout.chunk)},
-                         {"shard", static_cast<int64_t>(t.shard)},
-                         {"from", static_cast<int64_t>(t.from)},
-                         {"to", static_cast<int64_t>(t.to)},
-                         {"bytes", static_cast<int64_t>(t.bytes)},
-                         {"spare", static_cast<int64_t>(t.spare)}}});
+  Event started{t.move ? "move_start" : "repair_start",
+                {{"chunk", short_name(t.layout.chunk)},
+                 {"shard", static_cast<int64_t>(t.shard)},
+                 {"from", static_cast<int64_t>(t.from)},
+                 {"to", static_cast<int64_t>(t.to)},
+                 {"bytes", static_cast<int64_t>(t.bytes)},
+                 {"spare", static_cast<int64_t>(t.spare)}}};
+  if (!t.move && t.copy_from != kNoNode) {  // a mirrored shard copied from its partner
+    started.fields.push_back({"copy_from", static_cast<int64_t>(t.copy_from)});
+  }
+  rt_.log().event(std::move(started));
   rebuilds_.rebuild(
       t.to, t.layout, {t.shard},
       [this, id = t.id, to = t.to, in_place = t.to == t.from, chunk = t.layout.chunk,
@@ -208,7 +212,9 @@ void RepairService::send(const RebuildTask& t) {
         }
         drain();
       },
-      t.move);  // a move's old copy is still in place: copy it rather than rebuild
+      // A move's old copy is still in place, and a mirrored shard's partner holds it: copy
+      // it rather than rebuild.
+      t.copy_from != kNoNode, t.move ? kNoNode : t.copy_from);
 }
 
 void RepairService::audit() {

@@ -80,6 +80,7 @@ void StorageOptions::visit(SettingsVisitor& v) {
   v.count("replica_quorum", coordinator.replica_quorum, 1, 32);
   v.count("extra_quorum", coordinator.extra_quorum, 0, 31);
   v.duration("hedge_after", coordinator.hedge_initial);
+  v.flag("mirror_pairs", coordinator.mirror_pairs);
   v.count("max_transfers", service.max_transfers, 1, 100000);
   v.bytes("frame_bytes", service.frame_bytes);
   v.bytes("window_bytes", service.window_bytes);
@@ -132,6 +133,16 @@ RoleInfo storage_role() {
     const StorageOptions* o = &opts;
     auto placement = storage_placement(ctx);
     if (!placement.ok()) return placement.status();
+    if (const CoordinatorOptions& c = o->coordinator; c.mirror_pairs) {
+      const size_t paired = (*placement)->topology().size() / 2 * 2;
+      const int wanted = 2 * std::max(c.data_shards + c.parity_shards, c.replicas);
+      if (paired < static_cast<size_t>(wanted)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "storage.mirror_pairs: rs(", c.data_shards, ",", c.parity_shards, ") and rep(",
+            c.replicas, ") mirrored need ", wanted, " storage nodes in pairs; ",
+            (*placement)->topology().size(), " are members"));
+      }
+    }
     auto client = std::make_unique<StorageClientService>(
         ctx.runtime, RpcShardClientOptions{.frame_bytes = o->service.frame_bytes,
                                            .window_bytes = o->service.window_bytes});
