@@ -25,6 +25,7 @@ Coordinator::Coordinator(Runtime& rt, ShardClient& shards,
       options_(options) {
   CAIRN_ASSERT(placement_ != nullptr);
   form_pairs();
+  if (options_.mirror_pairs) rt_.metrics().counter("storage_mirror_reads");  // listed from 0
 }
 
 Coordinator::~Coordinator() = default;

@@ -124,6 +124,25 @@ TEST(CoordinatorMirror, APartnerServesALostCopyWithoutTheCode) {
   const uint64_t sb = layout->shard_bytes;
   EXPECT_EQ(f.read(*layout, 2 * sb + 10, 100).value(), data.substr(2 * sb + 10, 100));
   EXPECT_EQ(f.shards.gets - before, 1u);
+  EXPECT_EQ(f.rt.metrics().counter("storage_mirror_reads").value(), 3)
+      << "shard 2, whose first copy is on the down node, is asked of its partner";
+}
+
+TEST(CoordinatorMirror, ASlowCopyIsHedgedToItsPartnerNotToTheCode) {
+  CoordinatorOptions o = mirrored();
+  o.hedge_initial = milliseconds(20);
+  Fixture f(12, o);
+  const std::string data = bytes_of(3 << 20, 9);
+  auto layout = f.put(data, rs(3, 2));
+  ASSERT_TRUE(layout.ok());
+  f.cluster.advance(milliseconds(10));
+  f.shards.node(layout->copy(1, 0).node).latency = std::chrono::seconds(2);
+  const uint64_t gets = f.shards.gets;
+  const Time start = f.cluster.now();
+  EXPECT_EQ(f.read_all(*layout).value(), data);
+  EXPECT_LT(f.cluster.now() - start, milliseconds(100));
+  EXPECT_EQ(f.shards.gets - gets, 4u) << "three data shards and shard 1's partner, no parity";
+  EXPECT_EQ(f.rt.metrics().counter("storage_mirror_reads").value(), 1);
 }
 
 TEST(CoordinatorMirror, AShardWithBothCopiesLostComesBackByTheCode) {

@@ -74,8 +74,10 @@ void Coordinator::read_chunk(const ChunkLayout& layout, uint64_t offset, uint64_
   r->copy_lost.assign(n, false);
   // A mirrored shard is asked first of a copy on an up node.
   for (int i = 0; i < layout.total_shards() && layout.mirrored; ++i) {
-    if (!alive(layout.copy(i, 0).node) && alive(layout.copy(i, 1).node))
+    if (!alive(layout.copy(i, 0).node) && alive(layout.copy(i, 1).node)) {
       r->copy[static_cast<size_t>(i)] = 1;
+      rt_.metrics().counter("storage_mirror_reads").add();
+    }
   }
   ++in_flight_;
   start_read(r);
@@ -206,6 +208,18 @@ void Coordinator::hedge(std::shared_ptr<Read> r) {
   if (r->finished) return;
   for (int w : r->wanted) {
     const auto i = static_cast<size_t>(w);
+    if (r->state[i] == Read::Shard::kAsked && r->layout.mirrored && !r->other_tried[i]) {
+      // A late copy: its partner holds the same bytes, so ask it instead of the code.
+      shards_.cancel(r->calls[i]);
+      r->state[i] = Read::Shard::kIdle;
+      r->other_tried[i] = true;
+      r->copy[i] ^= 1;
+      r->late[i] = !alive(node_of(*r, w));
+      rt_.metrics().counter("storage_mirror_reads").add();
+      rt_.metrics().counter("storage_hedged_reads").add();
+      ask(r, w);
+      continue;
+    }
     if (r->state[i] == Read::Shard::kAsked && !r->late[i]) {
       r->late[i] = true;
       rt_.metrics().counter("storage_hedged_reads").add();
