@@ -9,7 +9,9 @@
 #include "core/raft/mux_state_machine.h"
 #include "core/repair/registry_placement.h"
 #include "core/storage/chunk_wire.h"
+#include "core/storage/placement_listener.h"
 #include "core/storage/storage_codec.h"
+#include "core/wire/message_types.h"
 
 namespace cairn::repair {
 namespace {
@@ -58,6 +60,7 @@ void RepairService::tick() {
     audits_.clear();
     registry_epoch_.reset();
     drained_.clear();
+    pushed_.reset();
     export_gauges();
     return;
   }
@@ -67,6 +70,8 @@ void RepairService::tick() {
   }
   sync_layouts();
   sync_placement();
+  // Again now and then, for a storage node that restarted (or missed it).
+  if (pushed_ != nullptr && ++ticks_since_push_ >= options_.placement_push_every) push_placement();
   sync_liveness();
   planner_->tick();
   drain();
@@ -93,9 +98,20 @@ void RepairService::sync_placement() {
     return;  // the planner keeps the policy it has
   }
   planner_->set_placement(*policy);
+  pushed_ = *policy;
+  push_placement();
   rt_.log().event(Event{"placement_change",
                         {{"epoch", static_cast<int64_t>((*policy)->epoch())},
                          {"nodes", static_cast<int64_t>((*policy)->topology().size())}}});
+}
+
+void RepairService::push_placement() {
+  if (pushed_ == nullptr) return;
+  ticks_since_push_ = 0;
+  Message m;
+  m.type = cairn::wire::kPlacementUpdate;
+  storage::placement_update(*pushed_).SerializeToString(&m.header);
+  for (NodeId id : nodes_) rt_.send(id, m);
 }
 
 void RepairService::check_drains() {

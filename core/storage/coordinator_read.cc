@@ -105,6 +105,9 @@ void Coordinator::start_read(std::shared_ptr<Read> r) {
   }
   top_up(r);
   if (r->finished) return;
+  // A hedge asks another place: with none (one replica, or every shard of a code without
+  // parity already asked) there is nothing to arm it for.
+  if (r->layout.slots() <= static_cast<int>(r->wanted.size())) return;
   r->hedge_timer = rt_.after(hedge_delay(), [this, r, token = std::weak_ptr<bool>(alive_token_)] {
     if (token.expired()) return;
     r->hedge_timer = kNoTimer;

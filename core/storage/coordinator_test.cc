@@ -247,6 +247,23 @@ TEST(Coordinator, ASlowShardIsHedged) {
   EXPECT_EQ(f.rt.metrics().counter("storage_hedged_reads").value(), 1);
 }
 
+TEST(Coordinator, AReadWithNoOtherPlaceToAskIsNeverHedged) {
+  CoordinatorOptions o;
+  o.hedge_initial = milliseconds(20);
+  Fixture f(5, o);
+  WriteOptions one;
+  one.mode = StorageMode::kReplicated;
+  one.replicas = 1;
+  one.quorum = 1;
+  const std::string data = bytes_of(5000, 14);
+  auto layout = f.put(data, one);
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  f.cluster.advance(milliseconds(10));
+  f.shards.node(layout->shards[0].node).latency = milliseconds(200);
+  EXPECT_EQ(f.read_all(*layout).value(), data);
+  EXPECT_EQ(f.rt.metrics().counter("storage_hedged_reads").value(), 0);
+}
+
 TEST(Coordinator, AShardServingWrongBytesNeverReachesTheReader) {
   Fixture f(5);
   const std::string data = bytes_of(2 << 20, 12);

@@ -6,6 +6,7 @@
 #include "core/placement/ring.h"
 #include "core/storage/chunk_service.h"
 #include "core/storage/chunk_workload.h"
+#include "core/storage/placement_listener.h"
 #include "core/storage/rebuild_service.h"
 
 namespace cairn::storage {
@@ -120,6 +121,7 @@ RoleInfo storage_role() {
   r.settings = "storage";
   r.peer_types = StorageService::types();
   for (MessageType t : RebuildService::types()) r.peer_types.push_back(t);
+  for (MessageType t : PlacementListener::types()) r.peer_types.push_back(t);
   for (MessageType t : StorageClientService::types()) r.peer_types.push_back(t);
   r.client_types = ChunkService::types();
   r.client_payload_max = CoordinatorOptions{}.max_chunk_bytes;  // a whole chunk per put or get
@@ -155,10 +157,15 @@ RoleInfo storage_role() {
     auto service = std::make_unique<StorageService>(ctx.runtime, host->store(), o->service);
     auto chunks = std::make_unique<ChunkService>(ctx.runtime, host->coordinator());
     auto rebuilds = std::make_unique<RebuildService>(ctx.runtime, client->client(), host->store());
+    // New writes follow the registry's placement once the meta leader tells it.
+    auto listener = std::make_unique<PlacementListener>(
+        ctx.runtime, (*placement)->epoch(),
+        [coordinator = &host->coordinator()](auto policy) { coordinator->set_placement(policy); });
     if (auto st = node.add(std::move(host)); !st.ok()) return st;
     if (auto st = node.add(std::move(client)); !st.ok()) return st;
     if (auto st = node.add(std::move(service)); !st.ok()) return st;
     if (auto st = node.add(std::move(rebuilds)); !st.ok()) return st;
+    if (auto st = node.add(std::move(listener)); !st.ok()) return st;
     return node.add(std::move(chunks));
   };
   return r;
