@@ -43,8 +43,8 @@ struct RpcShardClientOptions {
   // ranges of a whole 64 MiB chunk (four reads of a client in flight, one more starting
   // while the last answer is still being written out), so large gets do not each fault
   // in fresh memory. A node that served such gets keeps up to this much while idle;
-  // smaller ranges keep less (at most 32 buffers: the
-  // shards of several erasure-coded reads at once).
+  // smaller ranges keep less (at most 32 buffers: the shards of several erasure-coded
+  // reads at once).
   uint64_t reuse_bytes_max = uint64_t{5} * (64 << 20);
 };
 
