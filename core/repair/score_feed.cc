@@ -72,15 +72,15 @@ void ScoreFeed::close_period(Time now) {
   }
 }
 
-double ScoreFeed::bandwidth(const Node& n) {
-  return n.throughputs.empty() ? 0.0
-                               : *std::max_element(n.throughputs.begin(), n.throughputs.end());
+double ScoreFeed::bandwidth(const Node& n) const {
+  if (n.throughputs.empty() || n.throughputs.size() < options_.min_bandwidth_steps) return 0;
+  return *std::max_element(n.throughputs.begin(), n.throughputs.end());
 }
 
 double ScoreFeed::median_bandwidth() const {
   std::vector<double> measured;
   for (const auto& [id, n] : nodes_) {
-    if (!n.throughputs.empty()) measured.push_back(bandwidth(n));
+    if (bandwidth(n) > 0) measured.push_back(bandwidth(n));
   }
   return measured.empty() ? 0.0 : median(std::move(measured));
 }
@@ -92,7 +92,7 @@ std::optional<placement::NodeMeasurements> ScoreFeed::measured(NodeId node) cons
   placement::NodeMeasurements m;
   m.capacity_bytes = n.capacity_bytes;
   m.free_bytes = n.free_bytes;
-  m.bandwidth_bytes_per_s = n.throughputs.empty() ? median_bandwidth() : bandwidth(n);
+  m.bandwidth_bytes_per_s = bandwidth(n) > 0 ? bandwidth(n) : median_bandwidth();
   m.latency_ms = median({n.round_trips_ms.begin(), n.round_trips_ms.end()});
   if (!n.up.empty()) {
     const auto ups = std::count(n.up.begin(), n.up.end(), true);

@@ -11,8 +11,8 @@
 //     the time at least one transfer was under way, so parallel transfers are not counted
 //     as slow ones), per step; the node's best of its last `bandwidth_steps` steps counts
 //     (a transfer has two ends and a slow peer only lowers it, so a node's best shows what
-//     it can do); a node that moved nothing yet counts as the median of the nodes that did
-//     (as the reference while none did);
+//     it can do); a node with fewer than min_bandwidth_steps such steps counts as the
+//     median of the nodes that have them (as the reference while none has);
 //   - uptime and flaps: the failure detector's verdicts, sampled, over the last `window`
 //     samples (the fraction up; down-to-up transitions).
 //
@@ -44,9 +44,10 @@ namespace cairn::repair {
 struct FeedOptions {
   placement::ScoreOptions score;
   placement::ChurnOptions churn;
-  size_t window = 50;           // liveness samples and probe round trips kept per node
-  size_t min_probes = 3;        // probe answers a node needs before it is scored
-  size_t bandwidth_steps = 10;  // steps whose throughput is kept per node (the best counts)
+  size_t window = 50;              // liveness samples and probe round trips kept per node
+  size_t min_probes = 3;           // probe answers a node needs before it is scored
+  size_t bandwidth_steps = 10;     // steps whose throughput is kept per node (the best counts)
+  size_t min_bandwidth_steps = 3;  // kept steps before a node's own best counts
 };
 
 struct WeightChange {
@@ -94,7 +95,7 @@ class ScoreFeed {
     Duration period_busy{0};
     std::deque<double> throughputs;  // bytes per second, one per step with transfers
   };
-  static double bandwidth(const Node& n);  // the best kept throughput (0: none)
+  double bandwidth(const Node& n) const;  // the best kept throughput (0: too few kept)
   double median_bandwidth() const;
 
   FeedOptions options_;

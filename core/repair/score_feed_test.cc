@@ -158,7 +158,9 @@ TEST(ScoreFeed, AFlappingNodeWeighsLess) {
 }
 
 TEST(ScoreFeed, ThroughputCountsBusyTimeOnceAndUnmeasuredNodesTakeTheMedian) {
-  ScoreFeed feed;
+  FeedOptions o;
+  o.min_bandwidth_steps = 1;
+  ScoreFeed feed(o);
   const Time t0{};
   for (NodeId id = 1; id <= 3; ++id) {
     for (int i = 0; i < 3; ++i) feed.probe(id, 0, 0, std::chrono::milliseconds(20));
@@ -188,6 +190,21 @@ TEST(ScoreFeed, ThroughputCountsBusyTimeOnceAndUnmeasuredNodesTakeTheMedian) {
   feed.transfer_end(1, 20'000'000, t0 + std::chrono::seconds(4));
   feed.close_period(t0 + std::chrono::seconds(4));
   EXPECT_NEAR(feed.measured(1)->bandwidth_bytes_per_s, 200e6, 1);
+}
+
+TEST(ScoreFeed, ANodesOwnThroughputCountsAfterMinBandwidthSteps) {
+  ScoreFeed feed;  // min_bandwidth_steps 3
+  for (int i = 0; i < 3; ++i) feed.probe(1, 0, 0, std::chrono::milliseconds(20));
+  Time t{};
+  for (int step = 1; step <= 3; ++step) {
+    feed.transfer_start(1, t);
+    t += std::chrono::seconds(1);
+    feed.transfer_end(1, 10'000'000, t);  // 10 MB/s
+    feed.close_period(t);
+    // 0: not measured (score() then takes the reference); no other node has any either.
+    const double expected = step < 3 ? 0 : 10e6;
+    EXPECT_NEAR(feed.measured(1)->bandwidth_bytes_per_s, expected, 1) << "step " << step;
+  }
 }
 
 TEST(ScoreFeed, OnlyNodesOfferedAreReweighted) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/repair/score_feed.h"
+
 namespace cairn::repair {
 
 void ScoreSettings::visit(SettingsVisitor& v) {

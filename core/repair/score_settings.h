@@ -6,10 +6,11 @@
 
 #include "absl/status/status.h"
 #include "core/base/settings.h"
-#include "core/repair/score_feed.h"
 #include "core/runtime/time.h"
 
 namespace cairn::repair {
+
+struct FeedOptions;  // score_feed.h
 
 // Liveness samples and probes per interval.
 inline constexpr int kScoreSamplesPerInterval = 5;
