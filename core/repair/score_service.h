@@ -20,8 +20,9 @@
 //
 // Records the event score_update (node, old, new, capacity, free, bandwidth, latency_ms,
 // uptime, flaps) per committed change; counters score_updates, score_probes,
-// score_probe_failures, score_commit_failures; gauges score_nodes_scored, score_weight_min,
-// score_weight_max (over the nodes re-weighted; 0 off the leader).
+// score_probe_failures, score_commit_failures, score_bad_responses; gauges
+// score_nodes_scored, score_weight_min, score_weight_max (over the nodes re-weighted; 0 off
+// the leader).
 #pragma once
 
 #include <map>
