@@ -7,6 +7,7 @@
 #include "core/storage/chunk_service.h"
 #include "core/storage/chunk_workload.h"
 #include "core/storage/rebuild_service.h"
+#include "core/storage/stat_service.h"
 
 namespace cairn::storage {
 namespace {
@@ -119,6 +120,7 @@ RoleInfo storage_role() {
   r.settings = "storage";
   r.peer_types = StorageService::types();
   for (MessageType t : RebuildService::types()) r.peer_types.push_back(t);
+  for (MessageType t : StatService::types()) r.peer_types.push_back(t);
   for (MessageType t : StorageClientService::types()) r.peer_types.push_back(t);
   r.client_types = ChunkService::types();
   r.client_payload_max = CoordinatorOptions{}.max_chunk_bytes;  // a whole chunk per put or get
@@ -144,10 +146,12 @@ RoleInfo storage_role() {
     auto service = std::make_unique<StorageService>(ctx.runtime, host->store(), o->service);
     auto chunks = std::make_unique<ChunkService>(ctx.runtime, host->coordinator());
     auto rebuilds = std::make_unique<RebuildService>(ctx.runtime, client->client(), host->store());
+    auto stats = std::make_unique<StatService>(ctx.runtime, host->store());
     if (auto st = node.add(std::move(host)); !st.ok()) return st;
     if (auto st = node.add(std::move(client)); !st.ok()) return st;
     if (auto st = node.add(std::move(service)); !st.ok()) return st;
     if (auto st = node.add(std::move(rebuilds)); !st.ok()) return st;
+    if (auto st = node.add(std::move(stats)); !st.ok()) return st;
     return node.add(std::move(chunks));
   };
   return r;
