@@ -11,10 +11,12 @@ void MetaOptions::visit(SettingsVisitor& v) {
   v.count("max_sessions", max_sessions, 1, 1'000'000);
   v.count("keep_versions", keep_versions, 1, 10'000);
   v.group("gc", [this](SettingsVisitor& g) { gc.visit(g); });
+  v.group("score", [this](SettingsVisitor& g) { score.visit(g); });
 }
 
 absl::Status MetaOptions::validate() const {
   if (absl::Status st = raft.validate(); !st.ok()) return st;
+  if (absl::Status st = score.validate(); !st.ok()) return st;
   return gc.validate();
 }
 

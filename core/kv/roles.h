@@ -12,6 +12,7 @@
 #include "core/base/settings.h"
 #include "core/gc/gc_service.h"
 #include "core/raft/group_options.h"
+#include "core/repair/score_settings.h"
 #include "core/runtime/role.h"
 
 namespace cairn::kv {
@@ -21,6 +22,7 @@ struct MetaOptions final : RoleOptionsBase<MetaOptions> {
   uint64_t max_sessions = 1024;  // client sessions kept (least recently used expire first)
   uint64_t keep_versions = 10;   // namespace: versions kept per file (the newest)
   gc::GcOptions gc;              // garbage collection of shards, run by the leader
+  repair::ScoreSettings score;   // node scoring: placement weights from measurements, on the leader
 
   void visit(SettingsVisitor& v) override;
   absl::Status validate() const override;

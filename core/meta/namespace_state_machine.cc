@@ -90,7 +90,7 @@ wire::NsResult NamespaceStateMachine::execute(const wire::NsCommand& c, uint64_t
       break;
     }
     case wire::NsCommand::kRegisterNode:
-      st = registry_.register_node(c.register_node().node());
+      st = registry_.register_node(c.register_node().node(), c.register_node().only_if_up());
       r.set_epoch(registry_.epoch());
       break;
     default:

@@ -172,6 +172,23 @@ TEST_F(NamespaceTest, RegisterNodeCountsEpochsOfChange) {
   EXPECT_EQ(r.nodes(1).weight(), 2.5);
 }
 
+TEST_F(NamespaceTest, AConditionalRegistrationNeverChangesADrainingNodesState) {
+  // Node scoring re-weights with only_if_up: a drain committed first is kept.
+  wire::NsCommand weigh = register_node(4, "z1", wire::NODE_UP, 0.9);
+  weigh.mutable_register_node()->set_only_if_up(true);
+  EXPECT_EQ(ns_.apply(weigh).epoch(), 1u);  // unregistered: applied
+  EXPECT_EQ(ns_.apply(register_node(4, "z1", wire::NODE_DRAINING, 0.9)).epoch(), 2u);
+  weigh.mutable_register_node()->mutable_node()->set_weight(0.8);
+  EXPECT_EQ(code(ns_.apply(weigh)), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ns_.sm.epoch(), 2u);
+  EXPECT_EQ(ns_.sm.registry().nodes().at(4).state(), wire::NODE_DRAINING);
+  EXPECT_EQ(ns_.sm.registry().nodes().at(4).weight(), 0.9);
+  // Unconditional (an operator's undrain) still applies.
+  EXPECT_EQ(ns_.apply(register_node(4, "z1", wire::NODE_UP, 0.9)).epoch(), 3u);
+  EXPECT_EQ(ns_.apply(weigh).epoch(), 4u);
+  EXPECT_EQ(ns_.sm.registry().nodes().at(4).weight(), 0.8);
+}
+
 // --- sessions -------------------------------------------------------------------------------
 
 wire::NsCommand put_command(const std::string& path, const std::vector<int>& chunks) {

@@ -41,8 +41,13 @@ bool same(const wire::StorageNode& a, const wire::StorageNode& b) {
 
 }  // namespace
 
-absl::Status NodeRegistry::register_node(const wire::StorageNode& node) {
+absl::Status NodeRegistry::register_node(const wire::StorageNode& node, bool only_if_up) {
   if (absl::Status st = check_node(node); !st.ok()) return st;
+  if (auto known = nodes_.find(node.id());
+      only_if_up && known != nodes_.end() && known->second.state() != wire::NODE_UP) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("storage node ", node.id(), " is not registered up: its state stays"));
+  }
   auto [it, inserted] = nodes_.try_emplace(node.id());
   if (!inserted && same(it->second, node)) return absl::OkStatus();
   it->second = placement_fields(node);

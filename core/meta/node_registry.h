@@ -17,8 +17,9 @@ namespace cairn::meta {
 class NodeRegistry {
  public:
   // Adds or updates `node`. InvalidArgument for id 0, an unknown state, or a weight that
-  // is negative or not a number.
-  absl::Status register_node(const wire::StorageNode& node);
+  // is negative or not a number. With only_if_up, FailedPrecondition (and no change) when
+  // the node is registered in a state other than NODE_UP.
+  absl::Status register_node(const wire::StorageNode& node, bool only_if_up = false);
 
   uint64_t epoch() const { return epoch_; }
   const std::map<uint32_t, wire::StorageNode>& nodes() const { return nodes_; }

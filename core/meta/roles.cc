@@ -9,6 +9,7 @@
 #include "core/meta/namespace_state_machine.h"
 #include "core/raft/mux_state_machine.h"
 #include "core/repair/repair_service.h"
+#include "core/repair/score_service.h"
 #include "core/storage/rebuild_service.h"
 #include "core/storage/roles.h"
 #include "core/wire/message_types.h"
@@ -33,8 +34,10 @@ absl::Status install(Node& node, raft::RaftServiceConfig config, const kv::MetaO
 }
 
 // Repair runs beside the namespace on every meta node and acts on the leader: it needs
-// storage nodes to place on, and learns deaths from this node's failure detector.
-absl::Status install_repair(Node& node, const RoleContext& ctx) {
+// storage nodes to place on, and learns deaths from this node's failure detector. Node
+// scoring (when its interval is set) runs beside it and measures repair's transfers.
+absl::Status install_repair(Node& node, const RoleContext& ctx,
+                            const repair::ScoreSettings& score) {
   if (ctx.members("storage").empty()) return absl::OkStatus();
   auto placement = storage::storage_placement(ctx);
   if (!placement.ok()) return placement.status();
@@ -42,9 +45,18 @@ absl::Status install_repair(Node& node, const RoleContext& ctx) {
   CAIRN_ASSERT(raft != nullptr);
   const auto& mux = dynamic_cast<const raft::MuxStateMachine&>(raft->state_machine());
   const auto& ns = dynamic_cast<const NamespaceStateMachine&>(mux.machine(kNamespaceChannel));
+  auto* detector = node.find<membership::Membership>();
   auto client = std::make_unique<storage::RebuildClient>(ctx.runtime);
-  auto repair = std::make_unique<repair::RepairService>(
-      ctx.runtime, *raft, ns, *client, node.find<membership::Membership>(), *placement);
+  auto repair = std::make_unique<repair::RepairService>(ctx.runtime, *raft, ns, *client, detector,
+                                                        *placement);
+  if (score.interval > Duration(0)) {
+    auto scoring =
+        std::make_unique<repair::ScoreService>(ctx.runtime, *raft, ns, detector, *placement, score);
+    repair->set_transfer_observer([s = scoring.get()](NodeId id, bool start, uint64_t bytes) {
+      s->transfer(id, start, bytes);
+    });
+    if (auto st = node.add(std::move(scoring)); !st.ok()) return st;
+  }
   if (auto st = node.add(std::move(client)); !st.ok()) return st;
   return node.add(std::move(repair));
 }
@@ -61,6 +73,7 @@ RoleInfo meta_role() {
   r.make_options = [] { return std::make_unique<kv::MetaOptions>(); };
   // Repair's rebuild and audit answers.
   for (MessageType t : storage::RebuildClient::types()) r.peer_types.push_back(t);
+  r.peer_types.push_back(cairn::wire::kNodeStatDone);  // node scoring's probe answers
   r.install = [](Node& node, const RoleContext& ctx, const RoleOptions* options) {
     const auto* o = dynamic_cast<const kv::MetaOptions*>(options);
     CAIRN_ASSERT(o != nullptr);
@@ -68,7 +81,7 @@ RoleInfo meta_role() {
     config.observer = ctx.hooks.get<raft::RaftObserver>();
     NodeRoster roster{.storage = ctx.members("storage"), .meta = ctx.members("meta")};
     if (auto st = install(node, std::move(config), *o, std::move(roster)); !st.ok()) return st;
-    if (auto st = install_repair(node, ctx); !st.ok()) return st;
+    if (auto st = install_repair(node, ctx, o->score); !st.ok()) return st;
     return gc::install(node, ctx, o->gc);
   };
   return r;

@@ -4,16 +4,13 @@
 #include "core/placement/churn.h"
 
 namespace cairn::repair {
-namespace {
 
 // NODE_UP's placement weight (registry: "0: derived from capacity").
-double weight_of(const meta::wire::StorageNode& n) {
+double registered_weight(const meta::wire::StorageNode& n) {
   if (n.weight() > 0) return n.weight();
   if (n.capacity_bytes() > 0) return static_cast<double>(n.capacity_bytes()) / (1ull << 30);
   return 1.0;
 }
-
-}  // namespace
 
 absl::StatusOr<std::shared_ptr<const placement::PlacementPolicy>> registry_placement(
     std::shared_ptr<const placement::PlacementPolicy> configured,
@@ -32,7 +29,7 @@ absl::StatusOr<std::shared_ptr<const placement::PlacementPolicy>> registry_place
     placement::Node& node = nodes[id];
     node.id = id;
     if (!n.zone().empty()) node.zone = n.zone();
-    node.weight = weight_of(n);
+    node.weight = registered_weight(n);
   }
   for (auto& [id, node] : nodes) m.nodes.push_back(node);
   if (m.nodes.empty()) {

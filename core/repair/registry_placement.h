@@ -24,6 +24,9 @@
 
 namespace cairn::repair {
 
+// The weight a NODE_UP registration places with (its weight; 0: capacity in GiB, else 1).
+double registered_weight(const meta::wire::StorageNode& node);
+
 absl::StatusOr<std::shared_ptr<const placement::PlacementPolicy>> registry_placement(
     std::shared_ptr<const placement::PlacementPolicy> configured,
     const std::map<uint32_t, meta::wire::StorageNode>& registry, uint64_t registry_epoch);

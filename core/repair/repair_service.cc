@@ -213,11 +213,23 @@ void RepairService::send(const RebuildTask& t) {
     started.fields.push_back({"copy_from", static_cast<int64_t>(t.copy_from)});
   }
   rt_.log().event(std::move(started));
+  // A move copies from its source; a repair's source is lost, and rebuilds from survivors.
+  const NodeId source = t.move && t.from != t.to ? t.from : kNoNode;
+  if (transfers_) {
+    transfers_(t.to, true, 0);
+    if (source != kNoNode) transfers_(source, true, 0);
+  }
   rebuilds_.rebuild(
       t.to, t.layout, {t.shard},
       [this, id = t.id, to = t.to, in_place = t.to == t.from, chunk = t.layout.chunk,
-       shard = t.shard, gen = generation_, token = std::weak_ptr<bool>(alive_)](absl::Status st) {
-        if (token.expired() || !planner_ || gen != generation_) return;
+       shard = t.shard, source, bytes = t.bytes, gen = generation_,
+       token = std::weak_ptr<bool>(alive_)](absl::Status st) {
+        if (token.expired()) return;
+        if (transfers_) {
+          transfers_(to, false, st.ok() ? bytes : 0);
+          if (source != kNoNode) transfers_(source, false, st.ok() ? bytes : 0);
+        }
+        if (!planner_ || gen != generation_) return;
         if (!st.ok()) {
           rt_.log().event(Event{"repair_failed",
                                 {{"to", static_cast<int64_t>(to)}, {"status", st.ToString()}}});

@@ -37,6 +37,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -81,6 +82,13 @@ class RepairService final : public Service {
   void check_invariants() const override;
 
   const Planner* planner() const { return planner_.get(); }
+
+  // Told when a rebuild or move task starts and ends (`bytes` moved when it ends, 0 if it
+  // failed), for each node that takes part: the target, and a move's source. Node scoring
+  // measures shard-transfer bandwidth with it (score_service.h). Every start is followed by
+  // one end, on the leader that started it. Empty: nobody is told.
+  using TransferObserver = std::function<void(NodeId node, bool start, uint64_t bytes)>;
+  void set_transfer_observer(TransferObserver observer) { transfers_ = std::move(observer); }
 
  private:
   void tick();
@@ -135,6 +143,7 @@ class RepairService final : public Service {
   std::vector<NodeId> nodes_;               // configured and registered storage nodes, ascending
   std::optional<uint64_t> registry_epoch_;  // the registry epoch the planner follows
   std::set<NodeId> draining_, drained_;     // registered draining; reported drained
+  TransferObserver transfers_;
   TimerId timer_ = kNoTimer;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

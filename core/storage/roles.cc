@@ -8,6 +8,7 @@
 #include "core/storage/chunk_workload.h"
 #include "core/storage/placement_listener.h"
 #include "core/storage/rebuild_service.h"
+#include "core/storage/stat_service.h"
 
 namespace cairn::storage {
 namespace {
@@ -122,6 +123,7 @@ RoleInfo storage_role() {
   r.peer_types = StorageService::types();
   for (MessageType t : RebuildService::types()) r.peer_types.push_back(t);
   for (MessageType t : PlacementListener::types()) r.peer_types.push_back(t);
+  for (MessageType t : StatService::types()) r.peer_types.push_back(t);
   for (MessageType t : StorageClientService::types()) r.peer_types.push_back(t);
   r.client_types = ChunkService::types();
   r.client_payload_max = CoordinatorOptions{}.max_chunk_bytes;  // a whole chunk per put or get
@@ -161,11 +163,13 @@ RoleInfo storage_role() {
     auto listener = std::make_unique<PlacementListener>(
         ctx.runtime, (*placement)->epoch(),
         [coordinator = &host->coordinator()](auto policy) { coordinator->set_placement(policy); });
+    auto stats = std::make_unique<StatService>(ctx.runtime, host->store());
     if (auto st = node.add(std::move(host)); !st.ok()) return st;
     if (auto st = node.add(std::move(client)); !st.ok()) return st;
     if (auto st = node.add(std::move(service)); !st.ok()) return st;
     if (auto st = node.add(std::move(rebuilds)); !st.ok()) return st;
     if (auto st = node.add(std::move(listener)); !st.ok()) return st;
+    if (auto st = node.add(std::move(stats)); !st.ok()) return st;
     return node.add(std::move(chunks));
   };
   return r;

@@ -27,9 +27,9 @@ struct RpcShardClient::Call {
   // get
   std::optional<CreditReceiver> receiver;
   std::shared_ptr<std::string> buffer;  // the real bytes so far, from the pool
-  uint64_t virtual_bytes = 0;          // of a get of a virtual shard: the bytes received
-  std::optional<bool> frames_virtual;  // a get's kind, fixed by its first non-empty frame
-  std::map<uint64_t, Payload> ahead;   // frames that arrived early (reordered), within the window
+  uint64_t virtual_bytes = 0;           // of a get of a virtual shard: the bytes received
+  std::optional<bool> frames_virtual;   // a get's kind, fixed by its first non-empty frame
+  std::map<uint64_t, Payload> ahead;    // frames that arrived early (reordered), within the window
 
   void finish_error(const absl::Status& st) {
     CAIRN_ASSERT(!st.ok());
@@ -46,7 +46,7 @@ struct RpcShardClient::Call {
 namespace {
 
 // Reassembly buffers kept at most (each a get's range, reused once its bytes are dropped).
-constexpr size_t kReuseBuffersMax = 16;
+constexpr size_t kReuseBuffersMax = 32;
 
 // `length` bytes of `p` at `offset`, sharing its owner; virtual bytes stay virtual.
 Payload slice(const Payload& p, uint64_t offset, uint64_t length) {

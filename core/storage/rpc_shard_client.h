@@ -39,8 +39,13 @@ struct RpcShardClientOptions {
   // Digests per find_missing (more: InvalidArgument without sending), as on the node.
   uint32_t max_find_missing = 4096;
   // Gets reassemble their frames into buffers kept for later gets once their bytes are
-  // dropped (core/runtime/buffer_pool.h), up to this much capacity.
-  uint64_t reuse_bytes_max = 64 << 20;
+  // dropped (core/runtime/buffer_pool.h), up to this much capacity in use or idle: five
+  // ranges of a whole 64 MiB chunk (four reads of a client in flight, one more starting
+  // while the last answer is still being written out), so large gets do not each fault
+  // in fresh memory. A node that served such gets keeps up to this much while idle;
+  // smaller ranges keep less (at most 32 buffers: the shards of several erasure-coded
+  // reads at once).
+  uint64_t reuse_bytes_max = uint64_t{5} * (64 << 20);
 };
 
 class RpcShardClient final : public ShardClient {

@@ -2,6 +2,8 @@
 // StorageServices with real ShardStores on nodes 1 and 2.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -287,6 +289,43 @@ TEST_F(StorageRpcTest, AGetReusesAReassemblyBufferOnlyOnceItsBytesAreDropped) {
   EXPECT_EQ(again->view(), b);
   EXPECT_EQ(other->view(), b);
   EXPECT_EQ(client().reused_buffers(), 1u);
+}
+
+// The default pool keeps reassembly buffers of several whole 64 MiB ranges (a client's
+// reads of large chunks in flight together), not one: each of three gets at once, once
+// dropped, is refilled by a later get instead of fresh memory.
+TEST_F(StorageRpcTest, SeveralGetsOfA64MiBRangeReuseTheirBuffersByDefault) {
+  c_.service_options.frame_bytes = c_.client_options.frame_bytes = 256 << 10;
+  c_.service_options.window_bytes = c_.client_options.window_bytes = 1 << 20;
+  c_.client_options.call_timeout = seconds(5);
+  c_.client_options.reuse_bytes_max = RpcShardClientOptions{}.reuse_bytes_max;
+  start();
+  const uint64_t big = 64u << 20;
+  const std::string a = bytes_of(big, 21);
+  ASSERT_TRUE(c_.put(kClient, kNode, a).ok());
+  auto three_at_once = [&] {
+    std::vector<std::optional<absl::StatusOr<Payload>>> out(3);
+    for (auto& o : out) {
+      client().get(kNode, digest_of(a), 0, big, [&o](auto r) { o = std::move(r); });
+    }
+    c_.run_until([&] {
+      return std::all_of(out.begin(), out.end(), [](const auto& o) { return o.has_value(); });
+    });
+    std::set<const char*> buffers;
+    for (auto& o : out) {
+      EXPECT_TRUE(o->ok()) << o->status();
+      if (!o->ok()) continue;
+      EXPECT_TRUE((*o)->view() == a);
+      buffers.insert((*o)->data());
+    }
+    return buffers;
+  };
+  const std::set<const char*> first = three_at_once();  // dropped on return
+  EXPECT_EQ(first.size(), 3u);
+  EXPECT_EQ(client().reused_buffers(), 0u);
+  const std::set<const char*> again = three_at_once();
+  EXPECT_EQ(again, first);
+  EXPECT_EQ(client().reused_buffers(), 3u);
 }
 
 TEST_F(StorageRpcTest, TransfersBeyondTheLimitAreUnavailable) {

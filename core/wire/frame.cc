@@ -252,7 +252,7 @@ absl::Status FrameDecoder::commit(size_t n) {
 void FrameDecoder::start_payload() {
   CAIRN_ASSERT(!payload_ && payload_expected_ > 0);
   // A reused string keeps its size and bytes (absorb() clears it, want() resizes it).
-  payload_ = buffers_.take(payload_expected_ + zero_tail());
+  payload_ = buffers_->take(payload_expected_ + zero_tail());
 }
 
 size_t FrameDecoder::absorb(const char* data, size_t size) {

@@ -31,6 +31,9 @@
 // reference to one, that string is reused for a later payload, so a stream of same-sized
 // frames allocates and zero-fills nothing, even when several payloads are held at once
 // (chunk answers pipelined to a client that hashes and copies each on another thread).
+// Several decoders on one thread may share one pool (a client's links to several nodes):
+// its bounds then hold for them together, and can be sized for payloads of a whole
+// 64 MiB chunk, which the default pool of each decoder never keeps.
 // A fresh large buffer is freshly mapped memory, each 4 KiB page of it faulting on first
 // touch. Receivers must therefore not keep pointers into a payload without holding the
 // Payload (or its owner; no weak_ptrs).
@@ -136,7 +139,13 @@ std::string encode_frame(const Message& message, const FrameMeta& meta);
 
 class FrameDecoder {
  public:
-  explicit FrameDecoder(FrameLimits limits = {}) : limits_(limits) {}
+  // Payload buffers come from `buffers` (shared with other decoders of the same thread),
+  // or, when it is null, from a small pool of this decoder's own.
+  explicit FrameDecoder(FrameLimits limits = {}, std::shared_ptr<BufferPool> buffers = nullptr)
+      : limits_(limits),
+        buffers_(buffers != nullptr
+                     ? std::move(buffers)
+                     : std::make_shared<BufferPool>(kReuseBytesMax, kReuseBuffersMax)) {}
 
   // Payloads of at least kZeroTailFrom bytes get kZeroTailBytes of zeros after them in
   // the same buffer, declared on the Payload (Payload::zero_tail): enough for the padded
@@ -181,8 +190,9 @@ class FrameDecoder {
   // Makes payload_ an empty-or-reused string ready for payload_expected_ bytes.
   void start_payload();
 
-  // Payload buffers kept for reuse: at most this many, of this much capacity in all, so
-  // an idle decoder holds little (enough for four answers of a 4 MiB chunk).
+  // Payload buffers a decoder's own pool keeps for reuse: at most this many, of this much
+  // capacity in all, so an idle decoder holds little (enough for four answers of a 4 MiB
+  // chunk).
   static constexpr size_t kReuseBuffersMax = 8;
   static constexpr uint64_t kReuseBytesMax = 4 * ((4u << 20) + kZeroTailBytes);
   size_t zero_tail() const { return payload_expected_ >= kZeroTailFrom ? kZeroTailBytes : 0; }
@@ -200,8 +210,8 @@ class FrameDecoder {
   // by absorb) or payload_expected_ (sized by want()). Null before the first byte.
   std::shared_ptr<std::string> payload_;
   uint32_t payload_expected_ = 0;
-  // Payloads handed out, each reused once nobody else holds it.
-  BufferPool buffers_{kReuseBytesMax, kReuseBuffersMax};
+  // Payloads handed out, each reused once nobody else holds it. Never null.
+  std::shared_ptr<BufferPool> buffers_;
   FrameError error_ = FrameError::kNone;
   absl::Status status_;
   uint64_t frames_decoded_ = 0;

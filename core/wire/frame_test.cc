@@ -205,6 +205,34 @@ TEST(Frame, LargePayloadBuffersAreReusedOnceDroppedEvenWithOthersHeld) {
   EXPECT_EQ(held[3].view(), std::string(big, 'd'));
 }
 
+// A pool given to several decoders keeps payloads of the size it was made for (over a
+// decoder's own pool of four 4 MiB payloads), and a payload one decoder produced is reused
+// by another once dropped.
+TEST(Frame, DecodersSharingAPoolReuseEachOthersLargePayloads) {
+  const size_t huge = 20u << 20;  // over a decoder's own pool (four 4 MiB payloads)
+  auto decode = [&](FrameDecoder& d, char fill) {
+    const std::string bytes = encode_frame(make_message(5, "h", std::string(huge, fill)), {});
+    std::vector<Frame> out;
+    EXPECT_TRUE(d.feed(bytes.data(), bytes.size(), &out).ok());
+    EXPECT_EQ(out.size(), 1u);
+    return out.at(0).message.payload;
+  };
+  auto pool =
+      std::make_shared<BufferPool>(2 * (huge + FrameDecoder::kZeroTailBytes), /*buffers_max=*/4);
+  FrameDecoder one({}, pool), two({}, pool);
+  Payload first = decode(one, 'c');
+  Payload second = decode(two, 'd');  // `first` held: another buffer
+  EXPECT_NE(second.data(), first.data());
+  const char* from_one = first.data();
+  first = Payload();
+  const Payload third = decode(two, 'e');
+  EXPECT_EQ(third.data(), from_one);  // decoded by `one`, dropped, reused by `two`
+  EXPECT_EQ(third.view(), std::string(huge, 'e'));
+  EXPECT_EQ(second.view(), std::string(huge, 'd'));
+  EXPECT_EQ(pool->reused(), 1u);
+  EXPECT_EQ(pool->pooled_buffers(), 2u);
+}
+
 // Large payloads carry zeros after them (Payload::zero_tail) so an erasure coder reads a
 // padded shard in place; a recycled buffer that held other bytes there is zeroed again.
 TEST(Frame, LargePayloadsComeWithAZeroTail) {

@@ -30,6 +30,12 @@ std::string_view message_type_name(MessageType type) {
       return "shard_rebuild";
     case kShardRebuildDone:
       return "shard_rebuild_done";
+    case kNodeStat:
+      return "node_stat";
+    case kNodeStatDone:
+      return "node_stat_done";
+    case kPlacementUpdate:
+      return "placement_update";
     case kChunkRequest:
       return "chunk_request";
     case kChunkResponse:

@@ -31,8 +31,12 @@ inline constexpr MessageType kShardRebuildDone = 0x0308;  // storage::wire::Rebu
 // Repair's audit: which of these shards does this node lack (served by RebuildService).
 inline constexpr MessageType kShardAudit = 0x0309;      // storage::wire::AuditRequest
 inline constexpr MessageType kShardAuditDone = 0x030A;  // storage::wire::AuditResponse
+// The node-stat probe (core/storage/node_stat.proto): the meta leader's node scoring asks,
+// storage::StatService answers.
+inline constexpr MessageType kNodeStat = 0x030B;      // storage::wire::NodeStatRequest
+inline constexpr MessageType kNodeStatDone = 0x030C;  // storage::wire::NodeStatResponse
 // The registry's placement, from the meta leader (served by storage::PlacementListener).
-inline constexpr MessageType kPlacementUpdate = 0x030B;  // storage::wire::PlacementUpdate
+inline constexpr MessageType kPlacementUpdate = 0x030D;  // storage::wire::PlacementUpdate
 // 0x038x: the chunk protocol between clients and coordinators
 // (core/storage/chunk.proto), served by storage::ChunkService.
 inline constexpr MessageType kChunkRequest = 0x0381;   // storage::wire::ChunkRequest

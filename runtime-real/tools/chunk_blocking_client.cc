@@ -1,5 +1,6 @@
 #include "runtime-real/tools/chunk_blocking_client.h"
 
+#include <cstring>
 #include <future>
 #include <random>
 
@@ -48,8 +49,8 @@ absl::StatusOr<ChunkLayout> ChunkBlockingClient::put(std::string bytes,
   return future.get();
 }
 
-absl::StatusOr<std::string> ChunkBlockingClient::read(const ChunkLayout& layout, uint64_t offset,
-                                                      uint64_t length) {
+absl::StatusOr<Payload> ChunkBlockingClient::read_payload(const ChunkLayout& layout,
+                                                          uint64_t offset, uint64_t length) {
   std::promise<absl::StatusOr<Payload>> answer;
   std::future<absl::StatusOr<Payload>> future = answer.get_future();
   host_->runtime().post([this, &answer, &layout, offset, length] {
@@ -62,7 +63,22 @@ absl::StatusOr<std::string> ChunkBlockingClient::read(const ChunkLayout& layout,
     return absl::DataLossError(
         absl::StrCat("asked for ", length, " bytes, got ", got->view().size()));
   }
+  return got;
+}
+
+absl::StatusOr<std::string> ChunkBlockingClient::read(const ChunkLayout& layout, uint64_t offset,
+                                                      uint64_t length) {
+  absl::StatusOr<Payload> got = read_payload(layout, offset, length);
+  if (!got.ok()) return got.status();
   return std::string(got->view());
+}
+
+absl::Status ChunkBlockingClient::read_into(const ChunkLayout& layout, uint64_t offset,
+                                            std::span<char> out) {
+  absl::StatusOr<Payload> got = read_payload(layout, offset, out.size());
+  if (!got.ok()) return got.status();
+  if (!out.empty()) std::memcpy(out.data(), got->view().data(), out.size());
+  return absl::OkStatus();
 }
 
 }  // namespace cairn::real

@@ -13,16 +13,21 @@
 // which its attempt timeouts bound. put() hashes the bytes on the caller's thread and
 // returns the layout only once the coordinator acknowledged the write quorum; read()
 // returns exactly the bytes asked for, or an error (never short or wrong bytes: the
-// coordinator checks shard digests, and this client checks the length).
+// coordinator checks shard digests, and this client checks the length). read_into() is
+// read() into the caller's memory: the answer is copied once, from the buffer it arrived
+// in, and that buffer is free for the next answer as soon as the call returns (read()
+// copies it into a fresh string, whose pages fault in on first touch).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/runtime/message.h"
 #include "core/storage/chunk_layout.h"
 #include "core/storage/coordinator.h"
 #include "runtime-real/host/asio.h"
@@ -56,8 +61,15 @@ class ChunkBlockingClient {
   // `length` bytes of the chunk from `offset`.
   absl::StatusOr<std::string> read(const storage::ChunkLayout& layout, uint64_t offset,
                                    uint64_t length);
+  // out.size() bytes of the chunk from `offset`, written to `out`; on an error `out` is
+  // left as it was.
+  absl::Status read_into(const storage::ChunkLayout& layout, uint64_t offset, std::span<char> out);
 
  private:
+  // The answer as it arrived, checked to be `length` real bytes.
+  absl::StatusOr<Payload> read_payload(const storage::ChunkLayout& layout, uint64_t offset,
+                                       uint64_t length);
+
   const ChunkBlockingClientOptions options_;
   std::unique_ptr<ClientHost> host_;
   std::unique_ptr<storage::ChunkSession> session_;  // loop thread only

@@ -14,6 +14,8 @@ namespace cairn::real {
 namespace {
 
 constexpr size_t kReadBytes = 64 * 1024;
+// Slots of the shared payload pool: small answers come and go between the large ones.
+constexpr size_t kPayloadBuffersMax = 16;
 
 }  // namespace
 
@@ -43,7 +45,11 @@ ClientLinks::ClientLinks(AsioRuntime& rt, std::vector<HostPort> peers, uint64_t 
       limits_{
           wire::FrameLimits{}.max_header_bytes,
           static_cast<uint32_t>(std::min<uint64_t>(std::max<uint64_t>(max_payload_bytes, 1u << 20),
-                                                   wire::FrameLimits{}.max_payload_bytes))} {
+                                                   wire::FrameLimits{}.max_payload_bytes))},
+      payload_buffers_(std::make_shared<BufferPool>(
+          kKeptPayloads *
+              (uint64_t{limits_.max_payload_bytes} + wire::FrameDecoder::kZeroTailBytes),
+          kPayloadBuffersMax)) {
   CAIRN_ASSERT(!peers.empty());
   for (size_t i = 0; i < peers.size(); ++i) {
     links_.push_back(std::make_unique<Link>(rt_.io(), endpoint_of(i), std::move(peers[i])));
@@ -80,7 +86,7 @@ void ClientLinks::send(NodeId endpoint, Message message) {
 void ClientLinks::connect(Link& link) {
   CAIRN_ASSERT(link.state == Link::State::kIdle);
   link.state = Link::State::kConnecting;
-  link.decoder = std::make_unique<wire::FrameDecoder>(limits_);
+  link.decoder = std::make_unique<wire::FrameDecoder>(limits_, payload_buffers_);
   const uint64_t gen = ++link.generation;
   link.resolver.async_resolve(
       link.at.host, std::to_string(link.at.port),

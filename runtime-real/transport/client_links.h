@@ -9,6 +9,12 @@
 // greeted), so the client core speaks only of endpoints. Fire and forget, like
 // Runtime::send: messages to an endpoint that cannot be reached are dropped and `on_down`
 // is told. Loop thread only, except the constructor.
+//
+// The links' frame decoders share one pool of payload buffers (core/runtime/buffer_pool.h)
+// of kKeptPayloads payloads of the largest size: answers of whole chunks, up to 64 MiB,
+// land in memory an earlier answer filled once the caller dropped it, instead of freshly
+// mapped memory (each page of which faults and is zeroed on first touch). A client that
+// read large chunks several at a time keeps up to that much memory while idle.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +38,9 @@ class ClientLinks {
  public:
   using OnDown = std::function<void(NodeId endpoint)>;
   static constexpr size_t kMaxQueued = 64;  // messages waiting for a connection
+  // Payload buffers of the largest size the links keep for reuse, together: four calls in
+  // flight and one more answer arriving.
+  static constexpr uint64_t kKeptPayloads = 5;
 
   // REQUIRES: peers non-empty; rt outlives this object. Answers may carry payloads of up
   // to max_payload_bytes (a whole chunk for the chunk protocol).
@@ -58,6 +67,7 @@ class ClientLinks {
 
   AsioRuntime& rt_;
   const wire::FrameLimits limits_;
+  const std::shared_ptr<BufferPool> payload_buffers_;  // shared by the links' decoders
   std::vector<std::unique_ptr<Link>> links_;
   std::map<NodeId, NodeId> endpoint_of_node_;  // learnt from Hellos
   OnDown on_down_;

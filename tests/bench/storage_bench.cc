@@ -12,10 +12,16 @@
 //     fio divided by the storage overhead ((k+m)/k, or r). A put is acknowledged at its
 //     write quorum (k+1 shards, 2 replicas); the rest completes in the background and is
 //     counted in the disk time of later puts.
-// Each read is compared with what was written.
+// Each read is compared with what was written. Reads go through read_into() into a buffer
+// each calling thread keeps (--read-api string: through read(), a fresh string per call);
+// --get-rounds N reads everything N times (the figure is their mean), long enough to attach
+// perf to a node: each phase is announced on stderr as it starts.
 //
 //   storage_bench [--dir DIR] [--mib 1024] [--cluster-mib 512] [--parallel 4] [--no-cluster]
+//                 [--read-api into|string] [--get-rounds 1]
 // DIR (default build/bench-storage) holds fio's file and the nodes' data while they run.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -104,28 +110,41 @@ struct Goodput {
   bool ok = true;
 };
 
+struct LoadOptions {
+  int parallel = 4;
+  bool read_into = true;
+  int get_rounds = 1;
+};
+
 // Puts every chunk, then reads every one back, `parallel` calls at a time.
 Goodput run_load(ChunkBlockingClient& client, const std::vector<std::string>& chunks,
-                 int parallel) {
+                 const LoadOptions& o, const std::string& what) {
   std::vector<storage::ChunkLayout> layouts(chunks.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> ok{true};
   uint64_t total = 0;
   for (const auto& c : chunks) total += c.size();
-  auto phase = [&](auto&& one) {
-    next = 0;
+  auto phase = [&](const char* name, int rounds, auto&& one) {
+    std::fprintf(stderr, "%s: %s (pid %d)\n", what.c_str(), name, static_cast<int>(getpid()));
     const auto t0 = Clock::now();
     std::vector<std::thread> threads;
-    for (int p = 0; p < parallel; ++p) {
-      threads.emplace_back([&] {
-        for (size_t i = next++; i < chunks.size(); i = next++) one(i);
-      });
+    // Each calling thread's read buffer, kept across rounds as a caller would keep it.
+    std::vector<std::string> buffers(static_cast<size_t>(o.parallel));
+    for (int r = 0; r < rounds; ++r) {
+      next = 0;
+      for (std::string& mine : buffers) {
+        threads.emplace_back([&] {
+          for (size_t i = next++; i < chunks.size(); i = next++) one(i, mine);
+        });
+      }
+      for (auto& t : threads) t.join();
+      threads.clear();
     }
-    for (auto& t : threads) t.join();
-    return static_cast<double>(total) / std::chrono::duration<double>(Clock::now() - t0).count();
+    return static_cast<double>(total) * rounds /
+           std::chrono::duration<double>(Clock::now() - t0).count();
   };
   Goodput g;
-  g.put_bps = phase([&](size_t i) {
+  g.put_bps = phase("put", 1, [&](size_t i, std::string&) {
     auto r = client.put(chunks[i]);
     if (!r.ok()) {
       std::printf("put %zu: %s\n", i, r.status().ToString().c_str());
@@ -135,10 +154,18 @@ Goodput run_load(ChunkBlockingClient& client, const std::vector<std::string>& ch
     layouts[i] = *r;
   });
   if (!ok) return Goodput{0, 0, false};
-  g.get_bps = phase([&](size_t i) {
-    auto r = client.read(layouts[i], 0, chunks[i].size());
-    if (!r.ok() || *r != chunks[i]) {
-      std::printf("read %zu: %s\n", i, r.ok() ? "different bytes" : r.status().ToString().c_str());
+  g.get_bps = phase("get", o.get_rounds, [&](size_t i, std::string& mine) {
+    absl::Status st;
+    if (o.read_into) {
+      mine.resize(chunks[i].size());
+      st = client.read_into(layouts[i], 0, mine);
+    } else {
+      absl::StatusOr<std::string> r = client.read(layouts[i], 0, chunks[i].size());
+      st = r.status();
+      if (r.ok()) mine = *std::move(r);
+    }
+    if (!st.ok() || mine != chunks[i]) {
+      std::printf("read %zu: %s\n", i, st.ok() ? "different bytes" : st.ToString().c_str());
       ok = false;
     }
   });
@@ -177,6 +204,7 @@ void row(const char* what, double bps, double baseline, double aim) {
   const double ratio = bps / baseline;
   std::printf("| %s | %.0f MB/s | %.0f MB/s | %.2f | %.2f | %s |\n", what, bps / 1e6,
               baseline / 1e6, ratio, aim, ratio >= aim ? "met" : "not met");
+  std::fflush(stdout);
 }
 
 }  // namespace
@@ -188,14 +216,20 @@ int main(int argc, char** argv) {
   CLI::App app{"storage_bench: cairnd storage goodput against fio"};
   std::string dir = "build/bench-storage";
   uint64_t mib = 1024, cluster_mib = 512;
-  int parallel = 4;
+  LoadOptions load;
+  std::string read_api = "into";
   bool no_cluster = false;
   app.add_option("--dir", dir, "a directory on the file system to measure");
   app.add_option("--mib", mib, "MiB written by fio and by each single-node run (default 1024)");
   app.add_option("--cluster-mib", cluster_mib, "MiB written by each cluster run (default 512)");
-  app.add_option("--parallel", parallel, "client calls in flight (default 4)");
+  app.add_option("--parallel", load.parallel, "client calls in flight (default 4)");
+  app.add_option("--read-api", read_api, "into: read_into() a kept buffer; string: read()")
+      ->check(CLI::IsMember({"into", "string"}));
+  app.add_option("--get-rounds", load.get_rounds, "times every chunk is read (default 1)")
+      ->check(CLI::PositiveNumber);
   app.add_flag("--no-cluster", no_cluster, "skip the 5-node runs");
   CLI11_PARSE(app, argc, argv);
+  load.read_into = read_api == "into";
   fs::create_directories(dir);
   dir = fs::canonical(dir).string();
   const uint64_t bytes = mib * kMiB;
@@ -213,7 +247,8 @@ int main(int argc, char** argv) {
                                 "scrub_per_second: 0B}");
     for (uint64_t chunk_mib : {4, 64}) {
       const auto chunks = make_chunks(bytes, chunk_mib * kMiB, chunk_mib);
-      const Goodput g = run_load(*one.client, chunks, parallel);
+      const Goodput g =
+          run_load(*one.client, chunks, load, absl::StrCat("1 node, ", chunk_mib, " MiB"));
       if (!g.ok) status = 1;
       const std::string put = absl::StrCat("1 node, rep(1), ", chunk_mib, " MiB chunks: put");
       const std::string get = absl::StrCat("1 node, rep(1), ", chunk_mib, " MiB chunks: get");
@@ -240,7 +275,7 @@ int main(int argc, char** argv) {
       const std::string at = absl::StrCat(dir, "/five-", code.overhead > 2 ? "rep" : "rs");
       Cluster five = start_cluster(at, 5, code.storage);
       const auto chunks = make_chunks(cluster_mib * kMiB, 4 * kMiB, 7 + code.overhead * 10);
-      const Goodput g = run_load(*five.client, chunks, parallel);
+      const Goodput g = run_load(*five.client, chunks, load, code.name);
       if (!g.ok) status = 1;
       row(absl::StrCat(code.name, ", 4 MiB chunks: put").c_str(), g.put_bps,
           fio.write_bps / code.overhead, 0.5);
