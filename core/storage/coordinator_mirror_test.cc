@@ -8,10 +8,7 @@
 #include "core/base/test_bytes.h"
 #include "core/cas/shard_store_testing.h"
 #include "core/placement/mirror.h"
-#include "core/runtime/manual_runtime.h"
-#include "core/storage/coordinator.h"
-#include "core/storage/testing/fake_shards.h"
-#include "core/storage/testing/ring.h"
+#include "core/storage/testing/coordinator_fixture.h"
 
 namespace cairn::storage {
 namespace {
@@ -28,40 +25,14 @@ CoordinatorOptions mirrored() {
   return o;
 }
 
-struct Fixture {
+struct Fixture : testing::CoordinatorFixture {
   explicit Fixture(int nodes, CoordinatorOptions options = mirrored(), uint64_t seed = 1)
-      : cluster(seed),
-        rt(cluster.add_node(100)),
-        shards(rt),
-        ring(ring_of(nodes)),
-        coordinator(rt, shards, ring, options) {}
-
-  absl::StatusOr<ChunkLayout> put(const std::string& bytes, WriteOptions options = {}) {
-    std::optional<absl::StatusOr<ChunkLayout>> out;
-    coordinator.put_chunk(digest_of(bytes), Payload(bytes), options,
-                          [&](auto r) { out = std::move(r); });
-    while (!out) cluster.advance(milliseconds(1));
-    return *out;
-  }
-  absl::StatusOr<std::string> read(const ChunkLayout& l, uint64_t offset, uint64_t length) {
-    std::optional<absl::StatusOr<Payload>> out;
-    coordinator.read_chunk(l, offset, length, [&](auto r) { out = std::move(r); });
-    while (!out) cluster.advance(milliseconds(1));
-    if (!out->ok()) return out->status();
-    return std::string((*out)->view());
-  }
-  absl::StatusOr<std::string> read_all(const ChunkLayout& l) {
-    return read(l, 0, l.chunk.size_bytes());
-  }
+      : CoordinatorFixture(nodes, options, seed) {}
   void lose(const ChunkLayout& l, int shard, int copy) {
     shards.lose(l.copy(shard, copy).node, l.copy(shard, copy).digest);
   }
-
-  ManualCluster cluster;
-  ManualRuntime& rt;
-  FakeShards shards;
-  std::shared_ptr<const placement::PlacementPolicy> ring;
-  Coordinator coordinator;
+  // A chunk of rs(3,2) whose shards `both` have lost both copies.
+  std::pair<std::string, ChunkLayout> doubly_lost(uint32_t seed, std::initializer_list<int> both);
 };
 
 WriteOptions rs(int k, int m) {
@@ -70,6 +41,19 @@ WriteOptions rs(int k, int m) {
   o.data_shards = k;
   o.parity_shards = m;
   return o;
+}
+
+std::pair<std::string, ChunkLayout> Fixture::doubly_lost(uint32_t seed,
+                                                         std::initializer_list<int> both) {
+  std::string data = bytes_of(3 << 20, seed);
+  auto layout = put(data, rs(3, 2));
+  EXPECT_TRUE(layout.ok()) << layout.status();
+  cluster.advance(milliseconds(10));
+  for (int shard : both) {
+    lose(*layout, shard, 0);
+    lose(*layout, shard, 1);
+  }
+  return {std::move(data), *layout};
 }
 
 TEST(CoordinatorMirror, EveryShardIsWrittenToBothNodesOfAPair) {
@@ -147,35 +131,21 @@ TEST(CoordinatorMirror, ASlowCopyIsHedgedToItsPartnerNotToTheCode) {
 
 TEST(CoordinatorMirror, AShardWithBothCopiesLostComesBackByTheCode) {
   Fixture f(12);
-  const std::string data = bytes_of(3 << 20, 4);
-  auto layout = f.put(data, rs(3, 2));
-  ASSERT_TRUE(layout.ok());
-  f.cluster.advance(milliseconds(10));
-  for (int shard : {0, 1}) {
-    f.lose(*layout, shard, 0);
-    f.lose(*layout, shard, 1);
-  }
-  EXPECT_EQ(f.read_all(*layout).value(), data);
+  const auto [data, layout] = f.doubly_lost(4, {0, 1});
+  EXPECT_EQ(f.read_all(layout).value(), data);
   // A third shard gone in both copies is more than the code bears.
-  f.lose(*layout, 4, 0);
-  f.lose(*layout, 4, 1);
-  auto lost = f.read_all(*layout);
+  f.lose(layout, 4, 0);
+  f.lose(layout, 4, 1);
+  auto lost = f.read_all(layout);
   EXPECT_TRUE(absl::IsDataLoss(lost.status())) << lost.status();
 }
 
 TEST(CoordinatorMirror, ACopyOnADownNodeIsUnavailableNotLost) {
   Fixture f(12);
-  const std::string data = bytes_of(3 << 20, 5);
-  auto layout = f.put(data, rs(3, 2));
-  ASSERT_TRUE(layout.ok());
-  f.cluster.advance(milliseconds(10));
-  for (int shard : {0, 1}) {
-    f.lose(*layout, shard, 0);
-    f.lose(*layout, shard, 1);
-  }
-  f.lose(*layout, 2, 0);
-  f.shards.node(layout->copy(2, 1).node).down = true;  // it may come back
-  auto r = f.read_all(*layout);
+  const auto [data, layout] = f.doubly_lost(5, {0, 1});
+  f.lose(layout, 2, 0);
+  f.shards.node(layout.copy(2, 1).node).down = true;  // it may come back
+  auto r = f.read_all(layout);
   EXPECT_TRUE(absl::IsUnavailable(r.status())) << r.status();
 }
 

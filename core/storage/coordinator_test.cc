@@ -11,8 +11,7 @@
 #include "core/cas/shard_store_testing.h"
 #include "core/placement/ring.h"
 #include "core/runtime/manual_runtime.h"
-#include "core/storage/testing/fake_shards.h"
-#include "core/storage/testing/ring.h"
+#include "core/storage/testing/coordinator_fixture.h"
 
 namespace cairn::storage {
 namespace {
@@ -25,39 +24,7 @@ using testing::FakeShards;
 using testing::ring_of;
 using testing::zone_of;
 
-struct Fixture {
-  explicit Fixture(int nodes, CoordinatorOptions options = {}, uint64_t seed = 1)
-      : cluster(seed),
-        rt(cluster.add_node(100)),
-        shards(rt),
-        coordinator(rt, shards, ring_of(nodes), options) {}
-
-  absl::StatusOr<ChunkLayout> put(const std::string& bytes, WriteOptions options = {}) {
-    return put_as(digest_of(bytes), bytes, options);
-  }
-  absl::StatusOr<ChunkLayout> put_as(const cas::Digest& d, const std::string& bytes,
-                                     WriteOptions options = {}) {
-    std::optional<absl::StatusOr<ChunkLayout>> out;
-    coordinator.put_chunk(d, Payload(bytes), options, [&](auto r) { out = std::move(r); });
-    while (!out) cluster.advance(milliseconds(1));
-    return *out;
-  }
-  absl::StatusOr<std::string> read(const ChunkLayout& l, uint64_t offset, uint64_t length) {
-    std::optional<absl::StatusOr<Payload>> out;
-    coordinator.read_chunk(l, offset, length, [&](auto r) { out = std::move(r); });
-    while (!out) cluster.advance(milliseconds(1));
-    if (!out->ok()) return out->status();
-    return std::string((*out)->view());
-  }
-  absl::StatusOr<std::string> read_all(const ChunkLayout& l) {
-    return read(l, 0, l.chunk.size_bytes());
-  }
-
-  ManualCluster cluster;
-  ManualRuntime& rt;
-  FakeShards shards;
-  Coordinator coordinator;
-};
+using Fixture = testing::CoordinatorFixture;
 
 WriteOptions rs(int k, int m) {
   WriteOptions o;
