@@ -1,6 +1,7 @@
 #include "runtime-sim/redundancy_check.h"
 
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "core/meta/namespace_service.h"
@@ -46,13 +47,13 @@ void RedundancyProbe::sample(Time now, const std::vector<SimNode*>& nodes) {
     auto layout = storage::from_wire(wire);
     if (!layout.ok()) return;
     ++chunks;
-    int intact = 0;
+    std::set<int> intact;  // shards of the code with a copy held (a mirrored one has two)
     for (size_t i = 0; i < layout->shards.size(); ++i) {
       const storage::ShardPlace& place = layout->shards[i];
       auto it = stores.find(place.node);
       const bool down = it == stores.end();
       if (!down && it->second->contains(place.digest)) {
-        ++intact;
+        intact.insert(layout->shard_of(static_cast<int>(i)));
         continue;
       }
       if (degraded++ == 0) {
@@ -60,7 +61,7 @@ void RedundancyProbe::sample(Time now, const std::vector<SimNode*>& nodes) {
                                " on n", place.node, down ? " (down)" : " (not held there)");
       }
     }
-    ++spares_[std::max(-1, intact - layout->data_shards)];
+    ++spares_[std::max(-1, static_cast<int>(intact.size()) - layout->data_shards)];
   });
   last_example_ = example;
   last_sample_ = now;

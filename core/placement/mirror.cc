@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -25,6 +26,48 @@ std::vector<NodePair> suggest_pairs(const Membership& membership) {
     pairs.emplace_back(interleaved[i], interleaved[i + 1]);
   }
   return pairs;
+}
+
+std::vector<NodePair> re_pair(const std::vector<NodePair>& pairs, const Membership& now) {
+  std::map<NodeId, std::string> zone;
+  for (const Node& node : now.nodes) zone[node.id] = node.zone;
+  std::vector<NodePair> out;
+  std::set<NodeId> paired;
+  for (const auto& [a, b] : pairs) {
+    if (zone.count(a) == 0 || zone.count(b) == 0 || paired.count(a) || paired.count(b)) continue;
+    out.emplace_back(a, b);
+    paired.insert(a);
+    paired.insert(b);
+  }
+  std::vector<NodeId> single;  // in id order (zone is a sorted map)
+  for (const auto& [id, z] : zone) {
+    if (paired.count(id) == 0) single.push_back(id);
+  }
+  while (single.size() >= 2) {
+    const NodeId a = single.front();
+    auto other = std::find_if(single.begin() + 1, single.end(),
+                              [&](NodeId id) { return zone.at(id) != zone.at(a); });
+    if (other == single.end()) other = single.begin() + 1;
+    out.emplace_back(a, *other);
+    single.erase(other);
+    single.erase(single.begin());
+  }
+  return out;
+}
+
+Membership membership_of(const Topology& topology) {
+  Membership m;
+  m.epoch = topology.epoch();
+  for (uint32_t i = 0; i < topology.size(); ++i) m.nodes.push_back(topology.node(i));
+  return m;
+}
+
+absl::StatusOr<std::shared_ptr<const MirrorPairs>> mirror_over(const Topology& first,
+                                                               const Topology& now) {
+  const Membership members = membership_of(now);
+  auto built = MirrorPairs::build(members, re_pair(suggest_pairs(membership_of(first)), members));
+  if (!built.ok()) return built.status();
+  return std::make_shared<const MirrorPairs>(std::move(*built));
 }
 
 MirrorPairs::MirrorPairs(Topology topology, std::vector<NodePair> pairs)

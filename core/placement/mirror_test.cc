@@ -30,6 +30,40 @@ RC_GTEST_PROP(Mirror, BalancedZonesGivePartnersInDifferentZones, ()) {
   for (const auto& [a, b] : suggest_pairs(membership)) RC_ASSERT(a / 1000 != b / 1000);
 }
 
+RC_GTEST_PROP(Mirror, RePairKeepsWholePairsAndPairsEveryOtherMember, ()) {
+  const auto before =
+      testing::random_membership(*rc::gen::inRange(2, 30), *rc::gen::inRange(1, 4), true);
+  const auto pairs = suggest_pairs(before);
+  // Some members leave, some join.
+  Membership now{before.epoch + 1, {}};
+  for (const Node& node : before.nodes) {
+    if (*rc::gen::inRange(0, 4) != 0) now.nodes.push_back(node);
+  }
+  const int joins = *rc::gen::inRange(0, 5);
+  for (int i = 0; i < joins; ++i) now.nodes.push_back({NodeId(90000 + i), "z", "", 1});
+  std::set<NodeId> members;
+  for (const Node& node : now.nodes) members.insert(node.id);
+  const auto after = re_pair(pairs, now);
+  RC_ASSERT(after.size() == now.nodes.size() / 2);
+  std::set<NodeId> seen;
+  for (const auto& [a, b] : after) {
+    RC_ASSERT(members.count(a) == 1 && members.count(b) == 1);
+    RC_ASSERT(seen.insert(a).second && seen.insert(b).second);
+  }
+  std::set<NodePair> kept(after.begin(), after.end());
+  for (const auto& [a, b] : pairs) {
+    if (members.count(a) != 0 && members.count(b) != 0) RC_ASSERT(kept.count({a, b}) == 1);
+  }
+  RC_ASSERT(re_pair(pairs, now) == after);  // the same on every node
+}
+
+TEST(Mirror, APartnerLeftIsPairedAcrossZones) {
+  // Pairs (1,2) (3,4); node 2 leaves and 5 (zone b) joins: 1 pairs with 5.
+  const std::vector<NodePair> pairs{{1, 2}, {3, 4}};
+  Membership now{2, {{1, "a", "", 1}, {3, "a", "", 1}, {4, "b", "", 1}, {5, "b", "", 1}}};
+  EXPECT_EQ(re_pair(pairs, now), (std::vector<NodePair>{{3, 4}, {1, 5}}));
+}
+
 TEST(Mirror, RejectsBadPairs) {
   Membership m{1, {{1, "a", "r", 1}, {2, "b", "r", 1}, {3, "c", "r", 1}}};
   EXPECT_FALSE(MirrorPairs::build(m, {}).ok());

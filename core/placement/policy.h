@@ -28,6 +28,8 @@ class PlacementPolicy {
   // Nodes for `count` shards of the stripe `key`, in shard order. InvalidArgument if
   // count exceeds the node count (or the policy's own limit).
   virtual absl::StatusOr<std::vector<NodeId>> place(uint64_t key, int count) const = 0;
+  // The largest count place() takes: every node, unless the policy holds fewer.
+  virtual int max_count() const { return static_cast<int>(topology().size()); }
 };
 
 struct ShardMove {

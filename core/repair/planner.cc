@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/placement/mirror.h"
 
 namespace cairn::repair {
 
@@ -19,8 +20,14 @@ Planner::Planner(PlannerOptions options,
 
 void Planner::set_placement(std::shared_ptr<const placement::PlacementPolicy> placement) {
   CAIRN_ASSERT(placement != nullptr);
-  if (placement_ != nullptr && placement->epoch() > placement_->epoch()) before_ = placement_;
+  if (placement_ != nullptr && placement->epoch() > placement_->epoch()) {
+    before_ = placement_;
+    mirror_before_ = mirror_;
+  }
   placement_ = std::move(placement);
+  if (!first_) first_ = placement_->topology();
+  auto mirror = placement::mirror_over(*first_, placement_->topology());
+  mirror_ = mirror.ok() ? *mirror : nullptr;
   zone_.clear();
   const auto& topo = placement_->topology();
   for (uint32_t i = 0; i < topo.size(); ++i) zone_[topo.node(i).id] = topo.zone_of(i);
@@ -34,6 +41,26 @@ size_t Planner::stripes_on(NodeId node) const {
 
 bool Planner::lost(const Stripe& s, int shard) const {
   return s.corrupt.count(shard) != 0 || dead(s.layout.shards[static_cast<size_t>(shard)].node);
+}
+
+int Planner::intact(const Stripe& s) const {
+  int n = 0;
+  for (int i = 0; i < s.layout.total_shards(); ++i) {
+    bool any = false;
+    for (int c = 0; c < s.layout.copies() && !any; ++c) any = !lost(s, i * s.layout.copies() + c);
+    n += any ? 1 : 0;
+  }
+  return n;
+}
+
+bool Planner::copyable(const Stripe& s, int slot) const {
+  const int partner = s.layout.partner_slot(slot);
+  return partner >= 0 && !lost(s, partner);
+}
+
+uint64_t Planner::task_bytes(const Stripe& s, int slot) const {
+  const auto k = static_cast<uint64_t>(copyable(s, slot) ? 1 : s.layout.data_shards);
+  return s.layout.shard_bytes * k;
 }
 
 bool Planner::dead(NodeId node) const {
@@ -67,7 +94,7 @@ std::vector<int> Planner::lost_shards(const cas::Digest& chunk) const {
   std::vector<int> out;
   auto it = stripes_.find(chunk);
   if (it == stripes_.end()) return out;
-  for (int i = 0; i < it->second.layout.total_shards(); ++i) {
+  for (int i = 0; i < it->second.layout.slots(); ++i) {
     if (lost(it->second, i)) out.push_back(i);
   }
   return out;
@@ -102,8 +129,8 @@ absl::Status Planner::set_layout(const storage::ChunkLayout& layout) {
   Stripe& s = it->second;
   if (fresh) s.since = now_;
   if (!fresh) {
-    const bool same_code = s.layout.total_shards() == layout.total_shards();
-    for (int i = 0; i < layout.total_shards(); ++i) {
+    const bool same_code = s.layout.slots() == layout.slots();
+    for (int i = 0; i < layout.slots(); ++i) {
       const auto at = static_cast<size_t>(i);
       const bool changed = !same_code || s.layout.shards[at].node != layout.shards[at].node ||
                            s.layout.shards[at].digest != layout.shards[at].digest;
@@ -125,11 +152,11 @@ absl::Status Planner::set_layout(const storage::ChunkLayout& layout) {
   index(s.layout, true);
   // A task aimed at a node the new layout already uses would put two shards there (a
   // rebuild in place aims at its own shard's node, which the layout still names).
-  for (int i = 0; i < layout.total_shards(); ++i) {
+  for (int i = 0; i < layout.slots(); ++i) {
     auto t = by_shard_.find({layout.chunk, i});
     if (t == by_shard_.end()) continue;
     const NodeId to = tasks_.at(t->second).to;
-    for (int j = 0; j < layout.total_shards(); ++j) {
+    for (int j = 0; j < layout.slots(); ++j) {
       if (j == i && tasks_.at(t->second).from == to) continue;
       if (layout.shards[static_cast<size_t>(j)].node == to) {
         drop_task(t->second);
@@ -145,7 +172,7 @@ absl::Status Planner::set_layout(const storage::ChunkLayout& layout) {
 void Planner::drop_chunk(const cas::Digest& chunk) {
   auto it = stripes_.find(chunk);
   if (it == stripes_.end()) return;
-  for (int i = 0; i < it->second.layout.total_shards(); ++i) {
+  for (int i = 0; i < it->second.layout.slots(); ++i) {
     if (auto t = by_shard_.find({chunk, i}); t != by_shard_.end()) drop_task(t->second);
     retry_.erase({chunk, i});
   }
@@ -185,7 +212,7 @@ absl::Status Planner::report_corrupt(const cas::Digest& chunk, int shard, NodeId
     return absl::NotFoundError(absl::StrCat("chunk ", chunk.format(), " has no layout"));
   }
   Stripe& s = it->second;
-  if (shard < 0 || shard >= s.layout.total_shards() ||
+  if (shard < 0 || shard >= s.layout.slots() ||
       s.layout.shards[static_cast<size_t>(shard)].node != node) {
     return absl::FailedPreconditionError(absl::StrCat("chunk ", chunk.format(), " has no shard ",
                                                       shard, " on n", node, " (stale report)"));
@@ -273,7 +300,7 @@ void Planner::release(const Task& t) {
 
 void Planner::shard_restored(const cas::Digest& chunk, int shard, NodeId node) {
   auto it = stripes_.find(chunk);
-  if (it == stripes_.end() || shard < 0 || shard >= it->second.layout.total_shards()) return;
+  if (it == stripes_.end() || shard < 0 || shard >= it->second.layout.slots()) return;
   Stripe& s = it->second;
   if (s.layout.shards[static_cast<size_t>(shard)].node != node || s.corrupt.erase(shard) == 0) {
     return;
@@ -305,7 +332,7 @@ AuditBatch Planner::shards_on(NodeId node, const std::optional<cas::Digest>& aft
     const Stripe& s = stripes_.at(*it);
     out.next_after = *it;
     if (now_ - s.since < min_age_ticks) continue;
-    for (int i = 0; i < s.layout.total_shards(); ++i) {
+    for (int i = 0; i < s.layout.slots(); ++i) {
       const auto& place = s.layout.shards[static_cast<size_t>(i)];
       if (place.node != node || lost(s, i) || by_shard_.count({*it, i}) != 0) continue;
       out.shards.push_back({*it, i, place.digest});

@@ -32,6 +32,16 @@
 //   - once faults stop and tasks succeed, every stripe with at least k intact shards is
 //     back to k + m shards on distinct live nodes.
 //
+// Mirror pairs (chunk_layout.h): a mirrored layout's unit of repair is a slot (one copy).
+// A shard counts intact while either copy is; a lost copy whose partner is intact is copied
+// from the partner (a task of shard_bytes) to the partner's new pair: the partner's pair in
+// the mirror pairs over the current members if that node is free, otherwise the first
+// free node in an order keyed by the partner, in another zone than the partner's where one
+// is left, so an orphaned partner is re-paired with the same node in every stripe that
+// node holds no shard of. When both
+// copies are lost, the even slot is rebuilt from k other shards first and the odd one is
+// then copied from it. Moves of mirrored stripes follow those mirror pairs.
+//
 // Moves (planner_move.cc): when the placement changes, each stripe's wanted moves are the
 // per-stripe step of placement::moved_shards (reassign()) from its layout toward the new
 // policy's nodes for it, keeping only shards whose node the change asks to leave: one the
@@ -89,6 +99,9 @@ struct RebuildTask {
   uint64_t bytes = 0;     // k * shard_bytes
   int spare = 0;          // shards the stripe could still lose when planned (priority)
   bool move = false;      // a placement change's move, not a repair
+  // Copy the shard from here first (rebuild from survivors only if that fails): a move's
+  // old node, or the surviving copy of a mirrored shard. kNoNode: rebuild.
+  NodeId copy_from = kNoNode;
 };
 
 // A shard the layouts place on a node, for repair's audit of that node (shards_on()).
@@ -227,7 +240,14 @@ class Planner {
   };
 
   // planner.cc
-  bool lost(const Stripe& s, int shard) const;
+  bool lost(const Stripe& s, int shard) const;  // a slot
+  // Shards of the code with at least one copy not lost.
+  int intact(const Stripe& s) const;
+  // A lost slot whose partner copy is intact: it is copied, not rebuilt.
+  bool copyable(const Stripe& s, int slot) const;
+  uint64_t task_bytes(const Stripe& s, int slot) const;
+  NodeId pick_partner(const Stripe& s, int slot, uint64_t bytes) const;
+  NodeId pick_partner(const Stripe& s, int slot, uint64_t bytes, bool avoid_failed) const;
   void index(const storage::ChunkLayout& layout, bool add);
   void drop_task(uint64_t id);
   void fail_task(uint64_t id);
@@ -248,6 +268,11 @@ class Planner {
   PlannerOptions options_;
   std::shared_ptr<const placement::PlacementPolicy> placement_;
   std::shared_ptr<const placement::PlacementPolicy> before_;  // the previous epoch's, if any
+  // Mirror pairs (placement::mirror_over) over the first policy's members and placement_'s,
+  // and before_'s: what mirrored stripes follow (null when too few nodes).
+  std::optional<placement::Topology> first_;
+  std::shared_ptr<const placement::PlacementPolicy> mirror_;
+  std::shared_ptr<const placement::PlacementPolicy> mirror_before_;
   std::map<NodeId, int> zone_;  // of each node in the placement's topology
   uint64_t now_ = 0;
   uint64_t next_task_ = 1;

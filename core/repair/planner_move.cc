@@ -17,13 +17,17 @@ bool contains(const std::vector<NodeId>& v, NodeId id) {
 void Planner::want_moves(const Stripe& s) {
   const cas::Digest& chunk = s.layout.chunk;
   wanted_.erase(wanted_.lower_bound({chunk, 0}), wanted_.lower_bound({chunk, INT_MAX}));
-  const int n = s.layout.total_shards();
+  const int n = s.layout.slots();
   const uint64_t key = chunk.prefix64();
-  auto target = placement_->place(key, n);
+  // A mirrored stripe follows the mirror pairs over the same members.
+  const auto& now = s.layout.mirrored ? mirror_ : placement_;
+  const auto& then = s.layout.mirrored ? mirror_before_ : before_;
+  if (now == nullptr) return;
+  auto target = now->place(key, n);
   if (!target.ok()) return;  // fewer nodes than shards: nothing better to move to
   std::vector<NodeId> before;
-  if (before_ != nullptr) {
-    if (auto b = before_->place(key, n); b.ok()) before = std::move(*b);
+  if (then != nullptr) {
+    if (auto b = then->place(key, n); b.ok()) before = std::move(*b);
   }
   std::vector<NodeId> nodes;
   for (const auto& place : s.layout.shards) nodes.push_back(place.node);
@@ -45,7 +49,7 @@ void Planner::plan_moves() {
     if (tasks_.size() >= options_.max_tasks_in_flight) return;
     if (by_shard_.count(key) != 0) continue;
     const Stripe& s = stripes_.at(key.first);
-    const int n = s.layout.total_shards();
+    const int n = s.layout.slots();
     bool whole = true;
     for (int i = 0; i < n && whole; ++i) whole = !lost(s, i);
     if (!whole) continue;  // repair first
@@ -66,7 +70,7 @@ void Planner::plan_moves() {
       }
     }
     if (taken) continue;
-    start(s, Work{n - s.layout.data_shards, key.first, key.second}, to, bytes, true);
+    start(s, Work{intact(s) - s.layout.data_shards, key.first, key.second}, to, bytes, true);
     ++reading[from];
   }
 }

@@ -3,6 +3,7 @@
 #include <tuple>
 
 #include "core/base/assert.h"
+#include "core/placement/mirror.h"
 #include "core/repair/planner.h"
 
 namespace cairn::repair {
@@ -17,13 +18,13 @@ std::vector<Planner::Work> Planner::work() const {
   std::vector<Work> out;
   for (const cas::Digest& chunk : damaged_) {
     const Stripe& s = stripes_.at(chunk);
-    const int n = s.layout.total_shards();
-    int lost_count = 0;
-    for (int i = 0; i < n; ++i) lost_count += lost(s, i) ? 1 : 0;
-    const int spare = n - lost_count - s.layout.data_shards;
+    const int spare = intact(s) - s.layout.data_shards;
     if (spare < 0) continue;  // fewer than k intact: nothing to rebuild from
-    for (int i = 0; i < n; ++i) {
+    for (int i = 0; i < s.layout.slots(); ++i) {
       if (!lost(s, i) || by_shard_.count({chunk, i}) != 0) continue;
+      // Both copies lost: the even slot is rebuilt first, the odd one then copied from it.
+      const int partner = s.layout.partner_slot(i);
+      if (partner >= 0 && i % 2 == 1 && lost(s, partner)) continue;
       auto r = retry_.find({chunk, i});
       if (r != retry_.end() && r->second.not_before > now_) continue;
       out.push_back({spare, chunk, i});
@@ -44,12 +45,12 @@ void Planner::plan() {
       continue;
     }
     Stripe& stripe = s->second;
-    const int n = stripe.layout.total_shards();
+    const int n = stripe.layout.slots();
     int lost_count = 0;
     for (int i = 0; i < n; ++i) lost_count += lost(stripe, i) ? 1 : 0;
     bool tasks = false;
     for (int i = 0; i < n && !tasks; ++i) tasks = by_shard_.count({*it, i}) != 0;
-    if (n - lost_count < stripe.layout.data_shards && !stripe.reported_unrecoverable) {
+    if (intact(stripe) < stripe.layout.data_shards && !stripe.reported_unrecoverable) {
       stripe.reported_unrecoverable = true;
       out_.unrecoverable.push_back(*it);
     }
@@ -58,7 +59,7 @@ void Planner::plan() {
   for (const Work& w : work()) {
     if (tasks_.size() >= options_.max_tasks_in_flight) return;
     const Stripe& s = stripes_.at(w.chunk);
-    const uint64_t bytes = s.layout.shard_bytes * static_cast<uint64_t>(s.layout.data_shards);
+    const uint64_t bytes = task_bytes(s, w.shard);
     // Waiting for the total budget holds back everything less urgent (moves included), so
     // priority holds.
     if (!fits(total_bytes_, bytes, options_.total_bytes_max)) return;
@@ -86,15 +87,61 @@ NodeId Planner::pick_target(const Stripe& s, int shard, uint64_t bytes) const {
                                        from) != r->second.excluded.end();
     if (!failed_there) return fits_node(from, bytes) ? from : kNoNode;
   }
+  if (copyable(s, shard)) return pick_partner(s, shard, bytes);
   // Nodes where this shard's rebuild failed before are avoided while others remain.
   const NodeId to = pick_target(s, shard, bytes, true);
   return to != kNoNode ? to : pick_target(s, shard, bytes, false);
 }
 
+NodeId Planner::pick_partner(const Stripe& s, int slot, uint64_t bytes) const {
+  // Nodes where this copy failed before are avoided while others remain.
+  const NodeId to = pick_partner(s, slot, bytes, true);
+  return to != kNoNode ? to : pick_partner(s, slot, bytes, false);
+}
+
+NodeId Planner::pick_partner(const Stripe& s, int slot, uint64_t bytes, bool avoid_failed) const {
+  const NodeId partner = s.layout.shards[static_cast<size_t>(s.layout.partner_slot(slot))].node;
+  std::set<NodeId> taken;
+  for (int i = 0; i < s.layout.slots(); ++i) {
+    taken.insert(s.layout.shards[static_cast<size_t>(i)].node);
+    if (auto t = by_shard_.find({s.layout.chunk, i}); t != by_shard_.end()) {
+      taken.insert(tasks_.at(t->second).to);
+    }
+  }
+  const std::vector<NodeId>* excluded = nullptr;
+  if (auto r = retry_.find({s.layout.chunk, slot}); avoid_failed && r != retry_.end()) {
+    excluded = &r->second.excluded;
+  }
+  auto candidate = [&](NodeId node) {
+    return taken.count(node) == 0 && down_.count(node) == 0 && zone_.count(node) != 0 &&
+           (excluded == nullptr ||
+            std::find(excluded->begin(), excluded->end(), node) == excluded->end());
+  };
+  // The partner's pair over the current members, when the pairs were formed again.
+  if (const auto* pairs = dynamic_cast<const placement::MirrorPairs*>(mirror_.get())) {
+    if (auto mate = pairs->partner(partner); mate && candidate(*mate)) {
+      return fits_node(*mate, bytes) ? *mate : kNoNode;
+    }
+  }
+  // Otherwise one node for every stripe of this partner that it holds no shard of: the
+  // first free in the partner's own order, in another zone first. A node held back by its
+  // budget is waited for.
+  auto order = placement_->place(placement::mix64(partner), placement_->max_count());
+  if (!order.ok()) return kNoNode;
+  const int zone = zone_.count(partner) != 0 ? zone_.at(partner) : -1;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (NodeId node : *order) {
+      if (!candidate(node) || (pass == 0 && zone_.at(node) == zone)) continue;
+      return fits_node(node, bytes) ? node : kNoNode;
+    }
+  }
+  return kNoNode;
+}
+
 NodeId Planner::pick_target(const Stripe& s, int shard, uint64_t bytes, bool avoid_failed) const {
   std::set<NodeId> taken;
   std::set<int> zones;
-  for (int i = 0; i < s.layout.total_shards(); ++i) {
+  for (int i = 0; i < s.layout.slots(); ++i) {
     const NodeId node = s.layout.shards[static_cast<size_t>(i)].node;
     taken.insert(node);
     if (!lost(s, i) && zone_.count(node) != 0) zones.insert(zone_.at(node));
@@ -108,8 +155,7 @@ NodeId Planner::pick_target(const Stripe& s, int shard, uint64_t bytes, bool avo
   if (auto r = retry_.find({s.layout.chunk, shard}); avoid_failed && r != retry_.end()) {
     excluded = &r->second.excluded;
   }
-  auto order =
-      placement_->place(s.layout.chunk.prefix64(), static_cast<int>(placement_->topology().size()));
+  auto order = placement_->place(s.layout.chunk.prefix64(), placement_->max_count());
   if (!order.ok()) return kNoNode;
   auto candidate = [&](NodeId node) {
     if (taken.count(node) != 0 || down_.count(node) != 0) return false;
@@ -141,12 +187,17 @@ void Planner::start(const Stripe& s, const Work& w, NodeId to, uint64_t bytes, b
   t.bytes = bytes;
   t.deadline = now_ + static_cast<uint64_t>(options_.task_timeout_ticks);
   t.move = move;
+  const NodeId copy_from =
+      move ? t.from
+      : copyable(s, w.shard)
+          ? s.layout.shards[static_cast<size_t>(s.layout.partner_slot(w.shard))].node
+          : kNoNode;
   tasks_.emplace(id, t);
   by_shard_[{w.chunk, w.shard}] = id;
   node_bytes_[to] += bytes;
   total_bytes_ += bytes;
   if (move) move_bytes_ += bytes;
-  out_.tasks.push_back({id, s.layout, w.shard, t.from, to, bytes, w.spare, move});
+  out_.tasks.push_back({id, s.layout, w.shard, t.from, to, bytes, w.spare, move, copy_from});
 }
 
 void Planner::check_invariants() const {
@@ -162,7 +213,7 @@ void Planner::check_invariants() const {
     auto b = by_shard_.find({t.chunk, t.shard});
     CAIRN_ASSERT(b != by_shard_.end() && b->second == id);
     const Stripe& s = stripes_.at(t.chunk);
-    CAIRN_ASSERT(t.shard >= 0 && t.shard < s.layout.total_shards());
+    CAIRN_ASSERT(t.shard >= 0 && t.shard < s.layout.slots());
     if (t.move) CAIRN_ASSERT(t.to != t.from && t.to != kNoNode);
     if (t.state != TaskState::kRunning) continue;
     if (t.move) moving += t.bytes, ++moves_running, ++moves_from[t.from];
@@ -190,7 +241,7 @@ void Planner::check_invariants() const {
   std::map<cas::Digest, std::set<NodeId>> targets;
   for (const auto& [id, t] : tasks_) {
     const Stripe& s = stripes_.at(t.chunk);
-    for (int i = 0; i < s.layout.total_shards(); ++i) {
+    for (int i = 0; i < s.layout.slots(); ++i) {
       const NodeId node = s.layout.shards[static_cast<size_t>(i)].node;
       CAIRN_ASSERT(node != t.to || (i == t.shard && t.from == t.to));
     }

@@ -103,7 +103,7 @@ class World {
     for (const auto& [chunk, l] : layouts_) {
       if (!repairable_.count(chunk)) continue;
       std::set<NodeId> nodes;
-      for (int i = 0; i < l.total_shards(); ++i) {
+      for (int i = 0; i < l.slots(); ++i) {
         const NodeId n = l.shards[static_cast<size_t>(i)].node;
         if (down_.count(n) || corrupt_.count({chunk, i, n}) || !nodes.insert(n).second) {
           return false;
@@ -119,12 +119,12 @@ class World {
   void freeze_repairable() {
     while (!moves_.empty()) deliver(0, true), drain();
     for (const auto& [chunk, l] : layouts_) {
-      int intact = 0;
-      for (int i = 0; i < l.total_shards(); ++i) {
+      std::set<int> intact;  // shards of the code with a copy left
+      for (int i = 0; i < l.slots(); ++i) {
         const NodeId n = l.shards[static_cast<size_t>(i)].node;
-        intact += down_.count(n) || corrupt_.count({chunk, i, n}) ? 0 : 1;
+        if (!down_.count(n) && !corrupt_.count({chunk, i, n})) intact.insert(l.shard_of(i));
       }
-      if (intact >= l.data_shards) repairable_.insert(chunk);
+      if (static_cast<int>(intact.size()) >= l.data_shards) repairable_.insert(chunk);
     }
   }
   size_t repairable() const { return repairable_.size(); }
@@ -133,8 +133,9 @@ class World {
     std::string out;
     for (NodeId n : down_) absl::StrAppend(&out, "down n", n, "\n");
     for (const auto& [chunk, l] : layouts_) {
-      absl::StrAppend(&out, chunk.format().substr(7, 8), " ", l.code_name(), ":");
-      for (int i = 0; i < l.total_shards(); ++i) {
+      absl::StrAppend(&out, chunk.format().substr(7, 8), " ", l.code_name(),
+                      l.mirrored ? " mirrored" : "", ":");
+      for (int i = 0; i < l.slots(); ++i) {
         const NodeId n = l.shards[static_cast<size_t>(i)].node;
         absl::StrAppend(&out, " n", n, corrupt_.count({chunk, i, n}) ? "(bad)" : "");
       }
@@ -189,7 +190,7 @@ class World {
     auto it = layouts_.begin();
     std::advance(it, static_cast<long>(static_cast<size_t>(chunk_pick) % layouts_.size()));
     const auto& l = it->second;
-    const int shard = shard_pick % l.total_shards();
+    const int shard = shard_pick % l.slots();
     const NodeId node = l.shards[static_cast<size_t>(shard)].node;
     corrupt_.insert({l.chunk, shard, node});
     RC_ASSERT(planner_->report_corrupt(l.chunk, shard, node).ok());
@@ -209,7 +210,13 @@ class World {
     for (const RebuildTask& t : r.tasks) {
       RC_ASSERT(!down_.count(t.to));
       const auto& l = layouts_.at(t.layout.chunk);
-      for (int i = 0; i < l.total_shards(); ++i) {
+      // A copy comes from the partner that holds it, a move from the old node.
+      if (t.copy_from != kNoNode && !t.move) {
+        RC_ASSERT(l.mirrored &&
+                  l.shards[static_cast<size_t>(l.partner_slot(t.shard))].node == t.copy_from);
+        RC_ASSERT(t.bytes == l.shard_bytes);
+      }
+      for (int i = 0; i < l.slots(); ++i) {
         const NodeId n = l.shards[static_cast<size_t>(i)].node;
         RC_ASSERT(n != t.to || (i == t.shard && t.from == t.to));  // in place: its own node
       }
@@ -280,10 +287,14 @@ RC_GTEST_PROP(PlannerProperty, SafeUnderFaultsAndWholeOnceTheyStop, ()) {
   World world(o, policy, faulty);
   const int chunks = *rc::gen::inRange(1, 16);
   for (int c = 0; c < chunks; ++c) {
-    const int k = *rc::gen::inRange(1, width_max);
-    const int m = *rc::gen::inRange(1, width_max - k + 1);
+    // Mirrored stripes (two slots per shard) where the width allows k + m >= 2 pairs.
+    const bool mirrored = width_max >= 4 && *rc::gen::arbitrary<bool>();
+    const int width = mirrored ? width_max / 2 : width_max;
+    const int k = *rc::gen::inRange(1, width);
+    const int m = *rc::gen::inRange(1, width - k + 1);
     const uint64_t bytes = *rc::gen::inRange<uint64_t>(1, 3 * 4096);
-    world.add(testing::placed_layout(*policy, c, k, m, bytes));
+    world.add(mirrored ? testing::mirrored_layout(*policy, c, k, m, bytes)
+                       : testing::placed_layout(*policy, c, k, m, bytes));
   }
   const auto steps = *rc::gen::container<std::vector<Step>>(gen_step());
   for (const Step& s : steps) world.step(s);

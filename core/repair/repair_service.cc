@@ -9,7 +9,9 @@
 #include "core/raft/mux_state_machine.h"
 #include "core/repair/registry_placement.h"
 #include "core/storage/chunk_wire.h"
+#include "core/storage/placement_listener.h"
 #include "core/storage/storage_codec.h"
+#include "core/wire/message_types.h"
 
 namespace cairn::repair {
 namespace {
@@ -58,6 +60,7 @@ void RepairService::tick() {
     audits_.clear();
     registry_epoch_.reset();
     drained_.clear();
+    pushed_.reset();
     export_gauges();
     return;
   }
@@ -67,6 +70,8 @@ void RepairService::tick() {
   }
   sync_layouts();
   sync_placement();
+  // Again now and then, for a storage node that restarted (or missed it).
+  if (pushed_ != nullptr && ++ticks_since_push_ >= options_.placement_push_every) push_placement();
   sync_liveness();
   planner_->tick();
   drain();
@@ -93,9 +98,20 @@ void RepairService::sync_placement() {
     return;  // the planner keeps the policy it has
   }
   planner_->set_placement(*policy);
+  pushed_ = *policy;
+  push_placement();
   rt_.log().event(Event{"placement_change",
                         {{"epoch", static_cast<int64_t>((*policy)->epoch())},
                          {"nodes", static_cast<int64_t>((*policy)->topology().size())}}});
+}
+
+void RepairService::push_placement() {
+  if (pushed_ == nullptr) return;
+  ticks_since_push_ = 0;
+  Message m;
+  m.type = cairn::wire::kPlacementUpdate;
+  storage::placement_update(*pushed_).SerializeToString(&m.header);
+  for (NodeId id : nodes_) rt_.send(id, m);
 }
 
 void RepairService::check_drains() {
@@ -186,13 +202,17 @@ void RepairService::drain() {
 
 void RepairService::send(const RebuildTask& t) {
   if (t.move) rt_.metrics().counter("repair_moves_started").add();
-  rt_.log().event(Event{t.move ? "move_start" : "repair_start",
-                        {{"chunk", short_name(t.layout.chunk)},
-                         {"shard", static_cast<int64_t>(t.shard)},
-                         {"from", static_cast<int64_t>(t.from)},
-                         {"to", static_cast<int64_t>(t.to)},
-                         {"bytes", static_cast<int64_t>(t.bytes)},
-                         {"spare", static_cast<int64_t>(t.spare)}}});
+  Event started{t.move ? "move_start" : "repair_start",
+                {{"chunk", short_name(t.layout.chunk)},
+                 {"shard", static_cast<int64_t>(t.shard)},
+                 {"from", static_cast<int64_t>(t.from)},
+                 {"to", static_cast<int64_t>(t.to)},
+                 {"bytes", static_cast<int64_t>(t.bytes)},
+                 {"spare", static_cast<int64_t>(t.spare)}}};
+  if (!t.move && t.copy_from != kNoNode) {  // a mirrored shard copied from its partner
+    started.fields.push_back({"copy_from", static_cast<int64_t>(t.copy_from)});
+  }
+  rt_.log().event(std::move(started));
   // A move copies from its source; a repair's source is lost, and rebuilds from survivors.
   const NodeId source = t.move && t.from != t.to ? t.from : kNoNode;
   if (transfers_) {
@@ -220,7 +240,9 @@ void RepairService::send(const RebuildTask& t) {
         }
         drain();
       },
-      t.move);  // a move's old copy is still in place: copy it rather than rebuild
+      // A move's old copy is still in place, and a mirrored shard's partner holds it: copy
+      // it rather than rebuild.
+      t.copy_from != kNoNode, t.move ? kNoNode : t.copy_from);
 }
 
 void RepairService::audit() {

@@ -25,6 +25,9 @@
 // is given the configured policy first and the registry's next, so a new leader resumes
 // the moves. A node registered NODE_DRAINING is drained once no layout places a shard on
 // it: the event drain_done (node) once per leader, the counter repair_drains_done.
+// Once the registry amends the placement, the leader sends it to every storage node
+// (kPlacementUpdate, storage::PlacementListener) at each change and every
+// placement_push_every ticks, so coordinators place new writes on it too.
 //
 // Records the events repair_dead (node), repair_start and repair_done (chunk, shard,
 // from/to, bytes), move_start and move_done (the same fields, for a placement change's
@@ -57,9 +60,10 @@ namespace cairn::repair {
 struct RepairOptions {
   Duration tick_interval = std::chrono::seconds(1);
   PlannerOptions planner;
-  size_t audit_batch = 1024;     // shards asked of a node per tick (0: no audits)
-  uint64_t audit_interval = 10;  // ticks from the end of a pass to the next
-  uint64_t audit_min_age = 10;   // ticks a layout is known before its shards are asked
+  size_t audit_batch = 1024;           // shards asked of a node per tick (0: no audits)
+  uint64_t audit_interval = 10;        // ticks from the end of a pass to the next
+  uint64_t placement_push_every = 10;  // ticks between re-sends of the registry's placement
+  uint64_t audit_min_age = 10;         // ticks a layout is known before its shards are asked
 };
 
 class RepairService final : public Service {
@@ -92,6 +96,7 @@ class RepairService final : public Service {
   void sync_liveness();
   void sync_placement();  // the registry's policy, when its epoch changed
   void check_drains();
+  void push_placement();
   void drain();
   void send(const RebuildTask& task);
   void propose(const LayoutMove& move);
@@ -132,7 +137,9 @@ class RepairService final : public Service {
   // The namespace's applied index when seen_ was last synced: the chunk table changes only
   // by applying entries (or a snapshot), so an unchanged index means nothing to re-read.
   std::optional<uint64_t> synced_index_;
-  std::map<NodeId, Audit> audits_;          // per storage node, while leading
+  std::map<NodeId, Audit> audits_;                            // per storage node, while leading
+  std::shared_ptr<const placement::PlacementPolicy> pushed_;  // the registry's, once one
+  uint64_t ticks_since_push_ = 0;
   std::vector<NodeId> nodes_;               // configured and registered storage nodes, ascending
   std::optional<uint64_t> registry_epoch_;  // the registry epoch the planner follows
   std::set<NodeId> draining_, drained_;     // registered draining; reported drained

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/placement/mirror.h"
 #include "core/placement/rendezvous.h"
 #include "core/placement/testing.h"
 #include "core/repair/planner.h"
@@ -38,6 +39,25 @@ inline storage::ChunkLayout placed_layout(const placement::PlacementPolicy& poli
     l.shards.push_back({storage::virtual_shard_digest(l.chunk, i, l.shard_bytes),
                         (*nodes)[static_cast<size_t>(i)]});
   }
+  return l;
+}
+
+// The same, mirrored (chunk_layout.h): each shard on the two nodes of a pair of the mirror
+// pairs over the policy's members, as a coordinator with mirror_pairs writes it.
+inline storage::ChunkLayout mirrored_layout(const placement::PlacementPolicy& policy, int n, int k,
+                                            int m, uint64_t bytes = 4096) {
+  storage::ChunkLayout l = placed_layout(policy, n, k, m, bytes);
+  auto pairs = placement::mirror_over(policy.topology(), policy.topology());
+  CAIRN_ASSERT(pairs.ok());
+  auto nodes = (*pairs)->place(l.chunk.prefix64(), 2 * (k + m));
+  CAIRN_ASSERT(nodes.ok());
+  l.mirrored = true;
+  std::vector<storage::ShardPlace> slots;
+  for (int i = 0; i < 2 * (k + m); ++i) {
+    slots.push_back(
+        {l.shards[static_cast<size_t>(i / 2)].digest, (*nodes)[static_cast<size_t>(i)]});
+  }
+  l.shards = std::move(slots);
   return l;
 }
 

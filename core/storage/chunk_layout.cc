@@ -37,8 +37,9 @@ absl::Status validate(const ChunkLayout& l) {
     return bad("k = ", l.data_shards, ", m = ", l.parity_shards,
                " (need 1 <= k, 0 <= m, k + m <= ", erasure::kMaxShards, ")");
   }
-  if (l.shards.size() != static_cast<size_t>(l.total_shards())) {
-    return bad(l.shards.size(), " shards listed for ", l.code_name());
+  if (l.shards.size() != static_cast<size_t>(l.total_shards() * l.copies())) {
+    return bad(l.shards.size(), " places listed for ", l.code_name(),
+               l.mirrored ? " mirrored" : "");
   }
   const uint64_t size = l.chunk.size_bytes();
   if (l.mode == StorageMode::kReplicated) {
@@ -54,6 +55,14 @@ absl::Status validate(const ChunkLayout& l) {
                  l.shard_bytes);
     }
     if (l.shards[i].node == kNoNode) return bad("shard ", i, " has no node");
+    if (l.mirrored && i % 2 == 1) {
+      if (l.shards[i].digest != l.shards[i - 1].digest) {
+        return bad("the copies of shard ", i / 2, " have different digests");
+      }
+      if (l.shards[i].node == l.shards[i - 1].node) {
+        return bad("both copies of shard ", i / 2, " on n", l.shards[i].node);
+      }
+    }
   }
   return absl::OkStatus();
 }

@@ -13,6 +13,7 @@ wire::Layout to_wire(const ChunkLayout& l) {
   out.set_parity_shards(static_cast<uint32_t>(l.parity_shards));
   out.set_shard_bytes(l.shard_bytes);
   out.set_epoch(l.epoch);
+  out.set_mirrored(l.mirrored);
   for (const ShardPlace& s : l.shards) {
     wire::ShardPlace* p = out.add_shards();
     digest_to(s.digest, p->mutable_digest());
@@ -37,6 +38,7 @@ absl::StatusOr<ChunkLayout> from_wire(const wire::Layout& in) {
   l.parity_shards = static_cast<int>(in.parity_shards());
   l.shard_bytes = in.shard_bytes();
   l.epoch = in.epoch();
+  l.mirrored = in.mirrored();
   for (const wire::ShardPlace& p : in.shards()) {
     auto d = digest_from(p.digest());
     if (!d.ok()) return d.status();

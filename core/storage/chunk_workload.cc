@@ -16,10 +16,11 @@ Duration since_start(Runtime& rt) { return rt.now().time_since_epoch(); }
 // length, read from shards named after the chunk's digest.
 absl::Status check_virtual_read(const ChunkLayout& layout, const Payload& got) {
   if (!got.view().empty()) return absl::DataLossError("a virtual chunk read back with bytes");
-  for (int i = 0; i < layout.total_shards(); ++i) {
-    const cas::Digest want = layout.mode == StorageMode::kReplicated
-                                 ? layout.chunk
-                                 : virtual_shard_digest(layout.chunk, i, layout.shard_bytes);
+  for (int i = 0; i < layout.slots(); ++i) {
+    const cas::Digest want =
+        layout.mode == StorageMode::kReplicated
+            ? layout.chunk
+            : virtual_shard_digest(layout.chunk, layout.shard_of(i), layout.shard_bytes);
     if (layout.shards[static_cast<size_t>(i)].digest != want) {
       return absl::DataLossError(absl::StrCat("shard ", i, " of a virtual chunk is named ",
                                               layout.shards[static_cast<size_t>(i)].digest.format(),

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/placement/mirror.h"
 #include "core/storage/coordinator_internal.h"
 #include "core/storage/costs.h"
 
@@ -17,8 +18,14 @@ std::string node_name(NodeId id) { return absl::StrCat("n", id); }
 Coordinator::Coordinator(Runtime& rt, ShardClient& shards,
                          std::shared_ptr<const placement::PlacementPolicy> placement,
                          CoordinatorOptions options)
-    : rt_(rt), shards_(shards), placement_(std::move(placement)), options_(options) {
+    : rt_(rt),
+      shards_(shards),
+      placement_(std::move(placement)),
+      first_(placement_->topology()),
+      options_(options) {
   CAIRN_ASSERT(placement_ != nullptr);
+  form_pairs();
+  if (options_.mirror_pairs) rt_.metrics().counter("storage_mirror_reads");  // listed from 0
 }
 
 Coordinator::~Coordinator() = default;
@@ -26,6 +33,14 @@ Coordinator::~Coordinator() = default;
 void Coordinator::set_placement(std::shared_ptr<const placement::PlacementPolicy> placement) {
   CAIRN_ASSERT(placement != nullptr);
   placement_ = std::move(placement);
+  form_pairs();
+}
+
+void Coordinator::form_pairs() {
+  if (!options_.mirror_pairs) return;
+  auto pairs = placement::mirror_over(first_, placement_->topology());
+  mirror_error_ = pairs.status();
+  mirror_ = pairs.ok() ? *pairs : nullptr;
 }
 
 absl::StatusOr<erasure::StripeEncoder*> Coordinator::encoder(int k, int m) {
@@ -92,7 +107,9 @@ void Coordinator::put_chunk(const cas::Digest& digest, Payload bytes, const Writ
     if (!enc.ok()) return fail(enc.status());
     w->encoder = *enc;
   }
-  w->placement = placement_;
+  if (options_.mirror_pairs && mirror_ == nullptr) return fail(mirror_error_);
+  w->copies = options_.mirror_pairs ? 2 : 1;
+  w->placement = options_.mirror_pairs ? mirror_ : placement_;
   w->chunk = std::move(bytes);
   w->done = std::move(done);
   ++in_flight_;
@@ -137,8 +154,16 @@ void Coordinator::encode_and_hash(Write& w) {
   w.layout.data_shards = w.k;
   w.layout.parity_shards = w.m;
   w.layout.shard_bytes = shard_bytes;
-  w.layout.shards.resize(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) w.layout.shards[static_cast<size_t>(i)].digest = digests[i];
+  w.layout.mirrored = w.copies == 2;
+  w.layout.shards.resize(static_cast<size_t>(n * w.copies));
+  for (int i = 0; i < n * w.copies; ++i) {
+    w.layout.shards[static_cast<size_t>(i)].digest = digests[static_cast<size_t>(i / w.copies)];
+  }
+  if (w.copies == 2) {  // one payload per slot: the two copies share the bytes
+    std::vector<Payload> per_slot;
+    for (const Payload& p : w.payloads) per_slot.insert(per_slot.end(), 2, p);
+    w.payloads = std::move(per_slot);
+  }
 }
 
 void Coordinator::encoded(std::shared_ptr<Write> w) {
@@ -146,29 +171,44 @@ void Coordinator::encoded(std::shared_ptr<Write> w) {
     return finish_write(w, absl::InvalidArgumentError(
                                absl::StrCat("chunk bytes do not hash to ", w->digest.format())));
   }
-  const int n = w->k + w->m;
-  const auto& topo = w->placement->topology();
-  auto order = w->placement->place(w->digest.prefix64(), static_cast<int>(topo.size()));
+  const int n = (w->k + w->m) * w->copies;  // slots
+  auto order = w->placement->place(w->digest.prefix64(), w->placement->max_count());
   if (!order.ok()) return finish_write(w, order.status());
   w->layout.epoch = w->placement->epoch();
-  // Up nodes first, keeping the policy's order within each group.
-  std::stable_partition(order->begin(), order->end(), [&](NodeId id) { return alive(id); });
+  const int quorum = w->quorum * w->copies;
   const auto up = static_cast<int>(
       std::count_if(order->begin(), order->end(), [&](NodeId id) { return alive(id); }));
-  if (std::min(up, n) < w->quorum || static_cast<int>(order->size()) < n) {
-    return finish_write(w, absl::UnavailableError(absl::StrCat(
-                               "only ", up, " of ", order->size(), " storage nodes are up; ",
-                               w->layout.code_name(), " needs ", w->quorum, " for its quorum")));
+  if (std::min(up, n) < quorum || static_cast<int>(order->size()) < n) {
+    return finish_write(
+        w, absl::UnavailableError(absl::StrCat(
+               "only ", up, " of ", order->size(), " storage nodes are up; ", w->layout.code_name(),
+               w->copies == 2
+                   ? absl::StrCat(" mirrored needs ", n, " places in pairs and ", quorum, " up")
+                   : absl::StrCat(" needs ", quorum),
+               " for its quorum")));
+  }
+  w->quorum = quorum;
+  w->next_candidate = static_cast<size_t>(n);
+  if (w->copies == 1) {
+    // Up nodes first, keeping the policy's order within each group.
+    std::stable_partition(order->begin(), order->end(), [&](NodeId id) { return alive(id); });
   }
   w->order = std::move(*order);
-  w->next_candidate = static_cast<size_t>(n);
   w->state.assign(static_cast<size_t>(n), Write::Shard::kPending);
   w->moves.assign(static_cast<size_t>(n), 0);
   w->attempts.assign(static_cast<size_t>(n), 0);
   w->pending = n;
   for (int i = 0; i < n; ++i) w->layout.shards[static_cast<size_t>(i)].node = w->order[i];
+  // Mirrored, a slot keeps its pair's place; one on a down node moves to the next up node
+  // of the order (so the pair is broken only where a node is down).
+  for (int i = 0; i < n && w->copies == 2; ++i) {
+    auto& node = w->layout.shards[static_cast<size_t>(i)].node;
+    while (!alive(node) && w->next_candidate < w->order.size()) {
+      node = w->order[w->next_candidate++];
+    }
+  }
   for (int i = 0; i < n; ++i) {
-    if (i < up) {
+    if (alive(w->layout.shards[static_cast<size_t>(i)].node)) {
       send_shard(w, i);
     } else {
       // No live node left for it: it waits for its node, like a shard that failed late.
@@ -201,14 +241,14 @@ void Coordinator::shard_stored(std::shared_ptr<Write> w, int index, absl::Status
     ++w->stored;
     if (!w->acked && w->stored >= w->quorum) {
       w->acked = true;
-      if (w->stored < w->k + w->m) incomplete_[w->digest] = w;
+      if (w->stored < w->layout.slots()) incomplete_[w->digest] = w;
       // Shards that found no node before the acknowledgement now wait for theirs.
-      for (int s = 0; s < w->k + w->m; ++s) {
+      for (int s = 0; s < w->layout.slots(); ++s) {
         if (w->state[static_cast<size_t>(s)] == Write::Shard::kFailed) retry_in_background(w, s);
       }
       finish_write(w, w->layout);
     }
-    if (w->acked && w->stored == w->k + w->m) incomplete_.erase(w->digest);
+    if (w->acked && w->stored == w->layout.slots()) incomplete_.erase(w->digest);
     return;
   }
   w->state[i] = Write::Shard::kFailed;

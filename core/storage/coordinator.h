@@ -15,10 +15,14 @@
 //      2 of 3 replicas; at most all). Shards still in flight finish in the background;
 //      one that fails is retried on its node with back-off, and the chunk is listed by
 //      incomplete() until every shard is stored (repair takes over from there).
+//   With mirror_pairs, slots 2i and 2i + 1 of shard i go to the two nodes of one pair
+//   (a slot whose node is down moves to the next up node of the pairs' order).
 //   A write that can no longer reach its quorum fails: ResourceExhausted if every refusal
 //   was a full node, Unavailable otherwise. Nothing acknowledged is ever taken back.
 //
 // Read (read_chunk, any byte range):
+//   - the two copies of a mirrored shard are alternatives: a copy that fails (or sits on a
+//     down node) is replaced by its partner before the code is used;
 //   - only the shards holding the range are asked for (for a range inside one data shard,
 //     only that shard and only those bytes; a range across shards reads those shards
 //     whole); replicas are alternatives of one another;
@@ -65,6 +69,10 @@ struct CoordinatorOptions {
   uint64_t max_chunk_bytes = 64ull << 20;
   uint32_t max_chunks_in_flight = 32;
   int moves_per_shard = 2;  // before the acknowledgement, nodes a failed shard may move to
+  // Mirror pairs (chunk_layout.h): every shard is also written to its node's partner, on
+  // pairs formed over the placement's members (placement::mirror_over). The write quorum
+  // then counts copies: q shards means 2q copies stored.
+  bool mirror_pairs = false;
   // Hedging: a shard read later than the p95 of recent reads (at least hedge_min, and
   // hedge_initial until hedge_samples reads were seen) gets one extra request.
   Duration hedge_min = std::chrono::milliseconds(2);
@@ -126,6 +134,7 @@ class Coordinator {
   absl::StatusOr<erasure::StripeEncoder*> encoder(int k, int m);
   absl::StatusOr<const erasure::Codec*> codec(int k, int m);
   bool alive(NodeId id) const;
+  void form_pairs();
   void later(std::function<void()> fn);
   static void encode_and_hash(Write& w);
   void encoded(std::shared_ptr<Write> w);
@@ -137,6 +146,7 @@ class Coordinator {
 
   void start_read(std::shared_ptr<Read> r);
   void ask(std::shared_ptr<Read> r, int index);
+  static NodeId node_of(const Read& r, int shard);  // of the copy asked
   void shard_read(std::shared_ptr<Read> r, int index, Time asked, absl::StatusOr<Payload> got);
   // Asks more shards until the ones asked and not late could complete the read.
   void top_up(std::shared_ptr<Read> r);
@@ -152,6 +162,9 @@ class Coordinator {
   Runtime& rt_;
   ShardClient& shards_;
   std::shared_ptr<const placement::PlacementPolicy> placement_;
+  const placement::Topology first_;  // the first placement's members: pairs form over them
+  std::shared_ptr<const placement::PlacementPolicy> mirror_;  // pairs over placement_'s
+  absl::Status mirror_error_;
   CoordinatorOptions options_;
   Alive alive_;
   std::map<std::pair<int, int>, Codes> encoders_;  // by (k, m)

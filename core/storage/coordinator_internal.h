@@ -18,11 +18,12 @@ struct Coordinator::Write {
   StorageMode mode = StorageMode::kErasure;
   int k = 1;
   int m = 0;
-  int quorum = 1;
+  int quorum = 1;                             // shards; copies once placed
+  int copies = 1;                             // 2 with mirror pairs
   erasure::StripeEncoder* encoder = nullptr;  // null when replicated
   std::shared_ptr<const placement::PlacementPolicy> placement;
   bool bad_digest = false;
-  std::vector<Payload> payloads;  // per shard; dropped once stored or given up
+  std::vector<Payload> payloads;  // per slot; dropped once stored or given up
   ChunkLayout layout;
   std::vector<NodeId> order;  // every node, in the policy's preference for this chunk
   size_t next_candidate = 0;  // the next node of `order` a failed shard may move to
@@ -52,8 +53,11 @@ struct Coordinator::Read {
   std::vector<bool> late;
   std::vector<Payload> got;
   std::vector<CallId> calls;
+  std::vector<int> copy;          // the copy of each shard asked (mirrored: 0 or 1)
+  std::vector<bool> other_tried;  // mirrored: the shard's other copy was asked too
+  std::vector<bool> copy_lost;    // mirrored: the first copy asked was lost, not unreachable
   int ok = 0;
-  int lost = 0;         // NotFound, DataLoss or a shard that does not fit the layout
+  int lost = 0;         // NotFound, DataLoss or a shard that does not fit the layout (every copy)
   int unreachable = 0;  // Unavailable, no answer, anything else
   TimerId hedge_timer = kNoTimer;
   bool finished = false;

@@ -10,6 +10,10 @@
 
 namespace cairn::storage {
 
+NodeId Coordinator::node_of(const Read& r, int shard) {
+  return r.layout.copy(shard, r.copy[static_cast<size_t>(shard)]).node;
+}
+
 absl::StatusOr<const erasure::Codec*> Coordinator::codec(int k, int m) {
   auto enc = encoder(k, m);
   if (!enc.ok()) return enc.status();
@@ -65,6 +69,16 @@ void Coordinator::read_chunk(const ChunkLayout& layout, uint64_t offset, uint64_
   r->late.assign(n, false);
   r->got.resize(n);
   r->calls.assign(n, 0);
+  r->copy.assign(n, 0);
+  r->other_tried.assign(n, false);
+  r->copy_lost.assign(n, false);
+  // A mirrored shard is asked first of a copy on an up node.
+  for (int i = 0; i < layout.total_shards() && layout.mirrored; ++i) {
+    if (!alive(layout.copy(i, 0).node) && alive(layout.copy(i, 1).node)) {
+      r->copy[static_cast<size_t>(i)] = 1;
+      rt_.metrics().counter("storage_mirror_reads").add();
+    }
+  }
   ++in_flight_;
   start_read(r);
 }
@@ -76,7 +90,7 @@ void Coordinator::start_read(std::shared_ptr<Read> r) {
   if (r->codec == nullptr) {
     int first = 0;
     for (int i = 0; i < r->layout.total_shards(); ++i) {
-      if (alive(r->layout.shards[static_cast<size_t>(i)].node)) {
+      if (alive(node_of(*r, i))) {
         first = i;
         break;
       }
@@ -85,12 +99,15 @@ void Coordinator::start_read(std::shared_ptr<Read> r) {
   }
   for (int i : r->wanted) {
     ask(r, i);
-    if (!alive(r->layout.shards[static_cast<size_t>(i)].node)) {
+    if (!alive(node_of(*r, i))) {
       r->late[static_cast<size_t>(i)] = true;
     }
   }
   top_up(r);
   if (r->finished) return;
+  // A hedge asks another place: with none (one replica, or every shard of a code without
+  // parity already asked) there is nothing to arm it for.
+  if (r->layout.slots() <= static_cast<int>(r->wanted.size())) return;
   r->hedge_timer = rt_.after(hedge_delay(), [this, r, token = std::weak_ptr<bool>(alive_token_)] {
     if (token.expired()) return;
     r->hedge_timer = kNoTimer;
@@ -102,7 +119,7 @@ void Coordinator::ask(std::shared_ptr<Read> r, int index) {
   const auto i = static_cast<size_t>(index);
   CAIRN_ASSERT(r->state[i] == Read::Shard::kIdle);
   r->state[i] = Read::Shard::kAsked;
-  const ShardPlace& place = r->layout.shards[i];
+  const ShardPlace& place = r->layout.copy(index, r->copy[i]);
   const Time asked = rt_.now();
   r->calls[i] = shards_.get(place.node, place.digest, r->s0, r->s1 - r->s0,
                             [this, r, index, asked, token = std::weak_ptr<bool>(alive_token_)](
@@ -129,10 +146,21 @@ void Coordinator::shard_read(std::shared_ptr<Read> r, int index, Time asked,
     r->state[i] = Read::Shard::kFailed;
     const bool lost = absl::IsNotFound(got.status()) || absl::IsDataLoss(got.status()) ||
                       absl::IsOutOfRange(got.status());
-    ++(lost ? r->lost : r->unreachable);
     absl::StrAppend(&r->failures, r->failures.empty() ? "" : "; ", "shard ", index, " on n",
-                    r->layout.shards[i].node, ": ", got.status().ToString());
+                    node_of(*r, index), ": ", got.status().ToString());
     rt_.metrics().counter("storage_shard_read_errors").add();
+    if (r->layout.mirrored && !r->other_tried[i]) {
+      // The partner holds the same shard: ask it before the code is needed.
+      r->other_tried[i] = true;
+      r->copy_lost[i] = lost;
+      r->copy[i] ^= 1;
+      r->state[i] = Read::Shard::kIdle;
+      r->late[i] = !alive(node_of(*r, index));
+      rt_.metrics().counter("storage_mirror_reads").add();
+      ask(r, index);
+      return top_up(r);
+    }
+    ++(lost && (!r->layout.mirrored || r->copy_lost[i]) ? r->lost : r->unreachable);
   }
   if (complete(*r)) return assemble(r);
   top_up(r);
@@ -161,7 +189,7 @@ void Coordinator::top_up(std::shared_ptr<Read> r) {
       for (int i = 0; i < r->layout.total_shards() && have < need; ++i) {
         const auto s = static_cast<size_t>(i);
         if (r->state[s] != Read::Shard::kIdle) continue;
-        if ((pass == 0) != alive(r->layout.shards[s].node)) continue;
+        if ((pass == 0) != alive(node_of(*r, i))) continue;
         ask(r, i);
         ++have;
       }
@@ -183,6 +211,18 @@ void Coordinator::hedge(std::shared_ptr<Read> r) {
   if (r->finished) return;
   for (int w : r->wanted) {
     const auto i = static_cast<size_t>(w);
+    if (r->state[i] == Read::Shard::kAsked && r->layout.mirrored && !r->other_tried[i]) {
+      // A late copy: its partner holds the same bytes, so ask it instead of the code.
+      shards_.cancel(r->calls[i]);
+      r->state[i] = Read::Shard::kIdle;
+      r->other_tried[i] = true;
+      r->copy[i] ^= 1;
+      r->late[i] = !alive(node_of(*r, w));
+      rt_.metrics().counter("storage_mirror_reads").add();
+      rt_.metrics().counter("storage_hedged_reads").add();
+      ask(r, w);
+      continue;
+    }
     if (r->state[i] == Read::Shard::kAsked && !r->late[i]) {
       r->late[i] = true;
       rt_.metrics().counter("storage_hedged_reads").add();

@@ -11,8 +11,7 @@
 #include "core/cas/shard_store_testing.h"
 #include "core/placement/ring.h"
 #include "core/runtime/manual_runtime.h"
-#include "core/storage/testing/fake_shards.h"
-#include "core/storage/testing/ring.h"
+#include "core/storage/testing/coordinator_fixture.h"
 
 namespace cairn::storage {
 namespace {
@@ -25,39 +24,7 @@ using testing::FakeShards;
 using testing::ring_of;
 using testing::zone_of;
 
-struct Fixture {
-  explicit Fixture(int nodes, CoordinatorOptions options = {}, uint64_t seed = 1)
-      : cluster(seed),
-        rt(cluster.add_node(100)),
-        shards(rt),
-        coordinator(rt, shards, ring_of(nodes), options) {}
-
-  absl::StatusOr<ChunkLayout> put(const std::string& bytes, WriteOptions options = {}) {
-    return put_as(digest_of(bytes), bytes, options);
-  }
-  absl::StatusOr<ChunkLayout> put_as(const cas::Digest& d, const std::string& bytes,
-                                     WriteOptions options = {}) {
-    std::optional<absl::StatusOr<ChunkLayout>> out;
-    coordinator.put_chunk(d, Payload(bytes), options, [&](auto r) { out = std::move(r); });
-    while (!out) cluster.advance(milliseconds(1));
-    return *out;
-  }
-  absl::StatusOr<std::string> read(const ChunkLayout& l, uint64_t offset, uint64_t length) {
-    std::optional<absl::StatusOr<Payload>> out;
-    coordinator.read_chunk(l, offset, length, [&](auto r) { out = std::move(r); });
-    while (!out) cluster.advance(milliseconds(1));
-    if (!out->ok()) return out->status();
-    return std::string((*out)->view());
-  }
-  absl::StatusOr<std::string> read_all(const ChunkLayout& l) {
-    return read(l, 0, l.chunk.size_bytes());
-  }
-
-  ManualCluster cluster;
-  ManualRuntime& rt;
-  FakeShards shards;
-  Coordinator coordinator;
-};
+using Fixture = testing::CoordinatorFixture;
 
 WriteOptions rs(int k, int m) {
   WriteOptions o;
@@ -245,6 +212,23 @@ TEST(Coordinator, ASlowShardIsHedged) {
   EXPECT_EQ(f.read_all(*layout).value(), data);
   EXPECT_LT(f.cluster.now() - start, milliseconds(100));
   EXPECT_EQ(f.rt.metrics().counter("storage_hedged_reads").value(), 1);
+}
+
+TEST(Coordinator, AReadWithNoOtherPlaceToAskIsNeverHedged) {
+  CoordinatorOptions o;
+  o.hedge_initial = milliseconds(20);
+  Fixture f(5, o);
+  WriteOptions one;
+  one.mode = StorageMode::kReplicated;
+  one.replicas = 1;
+  one.quorum = 1;
+  const std::string data = bytes_of(5000, 14);
+  auto layout = f.put(data, one);
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  f.cluster.advance(milliseconds(10));
+  f.shards.node(layout->shards[0].node).latency = milliseconds(200);
+  EXPECT_EQ(f.read_all(*layout).value(), data);
+  EXPECT_EQ(f.rt.metrics().counter("storage_hedged_reads").value(), 0);
 }
 
 TEST(Coordinator, AShardServingWrongBytesNeverReachesTheReader) {

@@ -15,10 +15,13 @@ struct Rebuilder::Job {
   enum class Shard { kIdle, kAsked, kOk, kFailed, kWanted };
 
   ChunkLayout layout;
-  std::vector<int> wanted;
+  std::vector<int> wanted;  // slots
+  NodeId copy_from = kNoNode;
   Done done;
   const erasure::Codec* codec = nullptr;
-  std::vector<Shard> state;
+  std::vector<Shard> state;  // per shard of the code
+  std::vector<int> copy;     // the copy asked of each shard (mirrored: 0 or 1)
+  std::vector<bool> other_tried;
   std::vector<Payload> got;
   std::vector<Payload> rebuilt;  // per wanted shard, once decoded
   int ok = 0;
@@ -46,14 +49,15 @@ absl::StatusOr<const erasure::Codec*> Rebuilder::codec(const ChunkLayout& layout
 }
 
 void Rebuilder::rebuild(const ChunkLayout& layout, std::vector<int> shards, Done done,
-                        bool copy_first) {
+                        bool copy_first, NodeId copy_from) {
   auto fail = [&](absl::Status st) { rt_.after(Duration(0), [done, st] { done(st); }); };
   if (auto st = validate(layout); !st.ok()) return fail(st);
   std::set<int> seen;
   for (int i : shards) {
-    if (i < 0 || i >= layout.total_shards() || !seen.insert(i).second) {
+    if (i < 0 || i >= layout.slots() || !seen.insert(layout.shard_of(i)).second) {
       return fail(absl::InvalidArgumentError(
-          absl::StrCat("shard index ", i, " repeated or out of range for ", layout.code_name())));
+          absl::StrCat("shard index ", i, " repeated or out of range for ", layout.code_name(),
+                       layout.mirrored ? " mirrored (a node holds one copy of a shard)" : "")));
     }
   }
   if (shards.empty()) return fail(absl::InvalidArgumentError("no shard to rebuild"));
@@ -69,13 +73,16 @@ void Rebuilder::rebuild(const ChunkLayout& layout, std::vector<int> shards, Done
   j->codec = *c;
   const auto n = static_cast<size_t>(layout.total_shards());
   j->state.assign(n, Job::Shard::kIdle);
+  j->copy.assign(n, 0);
+  j->other_tried.assign(n, false);
   j->got.resize(n);
-  for (int i : j->wanted) j->state[static_cast<size_t>(i)] = Job::Shard::kWanted;
+  for (int i : j->wanted) j->state[static_cast<size_t>(layout.shard_of(i))] = Job::Shard::kWanted;
   ++in_flight_;
   rt_.metrics().counter("storage_rebuilds_started").add();
   if (copy_first && j->wanted.size() == 1) {
     const ShardPlace& place = layout.shards[static_cast<size_t>(j->wanted[0])];
-    shards_.get(place.node, place.digest, 0, layout.shard_bytes,
+    j->copy_from = copy_from != kNoNode ? copy_from : place.node;
+    shards_.get(j->copy_from, place.digest, 0, layout.shard_bytes,
                 [this, j, token = std::weak_ptr<bool>(alive_)](absl::StatusOr<Payload> bytes) {
                   if (token.expired()) return;
                   copied(j, std::move(bytes));
@@ -96,11 +103,11 @@ void Rebuilder::copied(std::shared_ptr<Job> j, absl::StatusOr<Payload> bytes) {
   }
   if (!bytes.ok()) {
     // The old copy is gone or bad: rebuild it from survivors as for a lost shard.
-    absl::StrAppend(&j->failures, "copy from n", place.node, ": ", bytes.status().ToString());
+    absl::StrAppend(&j->failures, "copy from n", j->copy_from, ": ", bytes.status().ToString());
     rt_.metrics().counter("storage_copy_fallbacks").add();
-    rt_.log().event(
-        Event{"rebuild_copy_failed",
-              {{"from", static_cast<int64_t>(place.node)}, {"status", bytes.status().ToString()}}});
+    rt_.log().event(Event{
+        "rebuild_copy_failed",
+        {{"from", static_cast<int64_t>(j->copy_from)}, {"status", bytes.status().ToString()}}});
     return ask_more(j);
   }
   rt_.metrics().counter("storage_copied_shards").add();
@@ -115,14 +122,8 @@ void Rebuilder::ask_more(std::shared_ptr<Job> j) {
   for (int i = 0; i < j->layout.total_shards() && have < k; ++i) {
     const auto at = static_cast<size_t>(i);
     if (j->state[at] != Job::Shard::kIdle) continue;
-    j->state[at] = Job::Shard::kAsked;
     ++have;
-    const ShardPlace& place = j->layout.shards[at];
-    shards_.get(place.node, place.digest, 0, j->layout.shard_bytes,
-                [this, j, i, token = std::weak_ptr<bool>(alive_)](absl::StatusOr<Payload> bytes) {
-                  if (token.expired()) return;
-                  got(j, i, std::move(bytes));
-                });
+    ask(j, i);
   }
   if (have >= k) return;
   // Nothing left to ask: more shards gone than the code bears, or some out of reach.
@@ -134,10 +135,21 @@ void Rebuilder::ask_more(std::shared_ptr<Job> j) {
                                    j->ok, " of ", k, " survivors answered (", j->failures, ")")));
 }
 
+void Rebuilder::ask(std::shared_ptr<Job> j, int index) {
+  const auto at = static_cast<size_t>(index);
+  j->state[at] = Job::Shard::kAsked;
+  const ShardPlace& place = j->layout.copy(index, j->copy[at]);
+  shards_.get(place.node, place.digest, 0, j->layout.shard_bytes,
+              [this, j, index, token = std::weak_ptr<bool>(alive_)](absl::StatusOr<Payload> bytes) {
+                if (token.expired()) return;
+                got(j, index, std::move(bytes));
+              });
+}
+
 void Rebuilder::got(std::shared_ptr<Job> j, int index, absl::StatusOr<Payload> bytes) {
   const auto at = static_cast<size_t>(index);
   if (j->finished || j->state[at] != Job::Shard::kAsked) return;
-  const ShardPlace& place = j->layout.shards[at];
+  const ShardPlace& place = j->layout.copy(index, j->copy[at]);
   if (bytes.ok() && bytes->size() != j->layout.shard_bytes) {
     bytes = absl::DataLossError(absl::StrCat("answered ", bytes->size(), " bytes"));
   } else if (bytes.ok() && bytes->virtual_bytes == 0 &&
@@ -151,9 +163,14 @@ void Rebuilder::got(std::shared_ptr<Job> j, int index, absl::StatusOr<Payload> b
   } else {
     j->state[at] = Job::Shard::kFailed;
     const absl::Status& st = bytes.status();
-    if (absl::IsNotFound(st) || absl::IsDataLoss(st) || absl::IsOutOfRange(st)) ++j->lost;
     absl::StrAppend(&j->failures, j->failures.empty() ? "" : "; ", "shard ", index, " on n",
                     place.node, ": ", st.ToString());
+    if (j->layout.mirrored && !j->other_tried[at]) {  // its partner holds the same bytes
+      j->other_tried[at] = true;
+      j->copy[at] ^= 1;
+      return ask(j, index);
+    }
+    if (absl::IsNotFound(st) || absl::IsDataLoss(st) || absl::IsOutOfRange(st)) ++j->lost;
   }
   if (j->ok >= j->layout.data_shards) return decode(j);
   ask_more(j);
@@ -184,7 +201,9 @@ void Rebuilder::decode(std::shared_ptr<Job> j) {
         present[i] = reinterpret_cast<const uint8_t*>(j->got[i].data());
       }
     }
-    auto rebuilt = reconstruct_shards(*j->codec, present, j->wanted, sb);
+    std::vector<int> wanted;  // the code's shards of the wanted slots
+    for (int slot : j->wanted) wanted.push_back(j->layout.shard_of(slot));
+    auto rebuilt = reconstruct_shards(*j->codec, present, wanted, sb);
     if (!rebuilt.ok()) {
       *result = rebuilt.status();
       return;

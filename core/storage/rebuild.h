@@ -15,8 +15,11 @@
 //     a store failure is passed on unchanged (ResourceExhausted: this node is full);
 //   - InvalidArgument for a layout that does not validate, or indices out of range,
 //     repeated or empty; Unavailable beyond max_rebuilds at once;
+//   - a mirrored layout's shard is fetched from one copy and, if that fails, from the other
+//     before another shard is asked;
 //   - with copy_first and one wanted shard (a move: the node the layout names for it still
-//     holds it), that shard is first fetched from there: whole (shard_bytes long, hashing
+//     holds it; or a mirrored shard whose partner holds it), that shard is first fetched
+//     from there: whole (shard_bytes long, hashing
 //     to its digest) it is stored as is, one read instead of k; otherwise the rebuild goes
 //     on from survivors as above.
 // Threading: the node's thread; `done` runs later, never inside the call.
@@ -53,8 +56,11 @@ class Rebuilder {
   Rebuilder(const Rebuilder&) = delete;
   Rebuilder& operator=(const Rebuilder&) = delete;
 
+  // `shards` are slots of the layout (a mirrored shard's two copies are two slots, and one
+  // node holds at most one of them). With copy_first, `copy_from` names the node to copy
+  // from (kNoNode: the wanted slot's own node, a move's old place).
   void rebuild(const ChunkLayout& layout, std::vector<int> shards, Done done,
-               bool copy_first = false);
+               bool copy_first = false, NodeId copy_from = kNoNode);
   uint32_t in_flight() const { return in_flight_; }
 
   struct Job;
@@ -62,6 +68,7 @@ class Rebuilder {
  private:
   absl::StatusOr<const erasure::Codec*> codec(const ChunkLayout& layout);
   void ask_more(std::shared_ptr<Job> j);
+  void ask(std::shared_ptr<Job> j, int index);
   void got(std::shared_ptr<Job> j, int index, absl::StatusOr<Payload> bytes);
   void copied(std::shared_ptr<Job> j, absl::StatusOr<Payload> bytes);
   void decode(std::shared_ptr<Job> j);

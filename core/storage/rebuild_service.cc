@@ -66,7 +66,7 @@ void RebuildService::on_rebuild(NodeId from, const Message& message) {
   if (!layout.ok()) return reply(from, id, layout.status());
   std::vector<int> shards;
   for (uint32_t s : request.shards()) {
-    if (s >= static_cast<uint32_t>(layout->total_shards())) {
+    if (s >= static_cast<uint32_t>(layout->slots())) {
       return reply(from, id,
                    absl::InvalidArgumentError(
                        absl::StrCat("shard ", s, " out of range for ", layout->code_name())));
@@ -79,7 +79,7 @@ void RebuildService::on_rebuild(NodeId from, const Message& message) {
         if (token.expired()) return;
         reply(from, id, st);
       },
-      request.copy_first());
+      request.copy_first(), static_cast<NodeId>(request.copy_from()));
 }
 
 void RebuildService::reply(NodeId to, uint64_t request_id, const absl::Status& status) {
@@ -106,11 +106,12 @@ std::vector<MessageType> RebuildClient::types() {
 }
 
 void RebuildClient::rebuild(NodeId node, const ChunkLayout& layout, const std::vector<int>& shards,
-                            Done done, bool copy_first) {
+                            Done done, bool copy_first, NodeId copy_from) {
   const uint64_t id = next_id_++;
   wire::RebuildRequest request;
   request.set_request_id(id);
   request.set_copy_first(copy_first);
+  request.set_copy_from(copy_from);
   *request.mutable_layout() = to_wire(layout);
   for (int s : shards) request.add_shards(static_cast<uint32_t>(s));
   Message m;

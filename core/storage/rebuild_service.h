@@ -73,7 +73,7 @@ class RebuildClient final : public Service {
   // Asks `node` to rebuild shards `shards` of `layout` into its store (copy_first: a move,
   // Rebuilder::rebuild).
   void rebuild(NodeId node, const ChunkLayout& layout, const std::vector<int>& shards, Done done,
-               bool copy_first = false);
+               bool copy_first = false, NodeId copy_from = kNoNode);
   // Asks `node` which of `shards` (at most RebuildService::kMaxAuditShards) it lacks.
   void audit(NodeId node, const std::vector<cas::Digest>& shards, AuditDone done);
   size_t pending() const { return pending_.size(); }

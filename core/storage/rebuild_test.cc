@@ -26,11 +26,12 @@ constexpr NodeId kSelf = 100;
 using testing::ring_of;
 
 struct Fixture {
-  explicit Fixture(RebuilderOptions options = {})
+  explicit Fixture(RebuilderOptions options = {}, bool mirrored = false)
       : cluster(1),
         rt(cluster.add_node(kSelf)),
         shards(rt),
-        coordinator(rt, shards, ring_of(6), {}),
+        coordinator(rt, shards, ring_of(mirrored ? 12 : 6),
+                    CoordinatorOptions{.mirror_pairs = mirrored}),
         store(rt, cas::ShardStoreOptions{}),
         rebuilder(rt, shards, store, options) {
     bool recovered = false;
@@ -57,10 +58,11 @@ struct Fixture {
     const auto& p = l.shards[static_cast<size_t>(i)];
     return std::string(shards.node(p.node).shards.at(p.digest).view());
   }
-  absl::Status rebuild(const ChunkLayout& l, std::vector<int> which, bool copy_first = false) {
+  absl::Status rebuild(const ChunkLayout& l, std::vector<int> which, bool copy_first = false,
+                       NodeId copy_from = kNoNode) {
     std::optional<absl::Status> out;
     rebuilder.rebuild(
-        l, std::move(which), [&](absl::Status st) { out = st; }, copy_first);
+        l, std::move(which), [&](absl::Status st) { out = st; }, copy_first, copy_from);
     EXPECT_FALSE(out.has_value()) << "answered inside the call";
     while (!out) cluster.advance(milliseconds(1));
     EXPECT_EQ(rebuilder.in_flight(), 0u);
@@ -176,6 +178,34 @@ TEST(Rebuild, MalformedRequestsAreInvalidArgument) {
   ChunkLayout bad = l;
   bad.shards.pop_back();
   EXPECT_TRUE(absl::IsInvalidArgument(f.rebuild(bad, {0})));
+}
+
+TEST(Rebuild, AMirroredCopyIsCopiedFromItsPartner) {
+  Fixture f({}, true);
+  auto l = f.put(bytes_of(3 << 20, 21), StorageMode::kErasure, 3, 2);
+  ASSERT_TRUE(l.mirrored);
+  const std::string want = f.shard(l, 2);  // slot 2: shard 1, first copy
+  f.shards.lose(l.shards[2].node, l.shards[2].digest);
+  const uint64_t gets = f.shards.gets;
+  ASSERT_TRUE(f.rebuild(l, {2}, true, l.shards[3].node).ok());
+  EXPECT_EQ(f.shards.gets - gets, 1u) << "one read, from the partner";
+  EXPECT_EQ(f.stored(l.shards[2].digest).value(), want);
+}
+
+TEST(Rebuild, AMirroredShardWithBothCopiesLostComesFromTheOtherShardsEitherCopy) {
+  Fixture f({}, true);
+  auto l = f.put(bytes_of(3 << 20, 22), StorageMode::kErasure, 3, 2);
+  const std::string want = f.shard(l, 2);
+  for (int slot : {2, 3, 0}) f.shards.lose(l.shards[slot].node, l.shards[slot].digest);
+  const uint64_t gets = f.shards.gets;
+  // The partner copy is gone too: the copy fails, then shard 0 is read from its second copy.
+  ASSERT_TRUE(f.rebuild(l, {2}, true, l.shards[3].node).ok());
+  EXPECT_EQ(f.shards.gets - gets, 5u) << "the failed copy, shard 0 twice, shards 2 and 3";
+  EXPECT_EQ(f.stored(l.shards[2].digest).value(), want);
+  EXPECT_EQ(f.rt.metrics().counter("storage_copy_fallbacks").value(), 1);
+  // A node holds one copy of a shard: both slots of shard 1 in one request are refused.
+  EXPECT_TRUE(absl::IsInvalidArgument(f.rebuild(l, {2, 3})));
+  EXPECT_TRUE(absl::IsInvalidArgument(f.rebuild(l, {10})));
 }
 
 TEST(Rebuild, BeyondMaxRebuildsIsUnavailable) {

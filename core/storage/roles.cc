@@ -6,6 +6,7 @@
 #include "core/placement/ring.h"
 #include "core/storage/chunk_service.h"
 #include "core/storage/chunk_workload.h"
+#include "core/storage/placement_listener.h"
 #include "core/storage/rebuild_service.h"
 #include "core/storage/stat_service.h"
 
@@ -81,6 +82,7 @@ void StorageOptions::visit(SettingsVisitor& v) {
   v.count("replica_quorum", coordinator.replica_quorum, 1, 32);
   v.count("extra_quorum", coordinator.extra_quorum, 0, 31);
   v.duration("hedge_after", coordinator.hedge_initial);
+  v.flag("mirror_pairs", coordinator.mirror_pairs);
   v.count("max_transfers", service.max_transfers, 1, 100000);
   v.bytes("frame_bytes", service.frame_bytes);
   v.bytes("window_bytes", service.window_bytes);
@@ -120,6 +122,7 @@ RoleInfo storage_role() {
   r.settings = "storage";
   r.peer_types = StorageService::types();
   for (MessageType t : RebuildService::types()) r.peer_types.push_back(t);
+  for (MessageType t : PlacementListener::types()) r.peer_types.push_back(t);
   for (MessageType t : StatService::types()) r.peer_types.push_back(t);
   for (MessageType t : StorageClientService::types()) r.peer_types.push_back(t);
   r.client_types = ChunkService::types();
@@ -134,6 +137,16 @@ RoleInfo storage_role() {
     const StorageOptions* o = &opts;
     auto placement = storage_placement(ctx);
     if (!placement.ok()) return placement.status();
+    if (const CoordinatorOptions& c = o->coordinator; c.mirror_pairs) {
+      const size_t paired = (*placement)->topology().size() / 2 * 2;
+      const int wanted = 2 * std::max(c.data_shards + c.parity_shards, c.replicas);
+      if (paired < static_cast<size_t>(wanted)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "storage.mirror_pairs: rs(", c.data_shards, ",", c.parity_shards, ") and rep(",
+            c.replicas, ") mirrored need ", wanted, " storage nodes in pairs; ",
+            (*placement)->topology().size(), " are members"));
+      }
+    }
     auto client = std::make_unique<StorageClientService>(
         ctx.runtime, RpcShardClientOptions{.frame_bytes = o->service.frame_bytes,
                                            .window_bytes = o->service.window_bytes});
@@ -146,11 +159,16 @@ RoleInfo storage_role() {
     auto service = std::make_unique<StorageService>(ctx.runtime, host->store(), o->service);
     auto chunks = std::make_unique<ChunkService>(ctx.runtime, host->coordinator());
     auto rebuilds = std::make_unique<RebuildService>(ctx.runtime, client->client(), host->store());
+    // New writes follow the registry's placement once the meta leader tells it.
+    auto listener = std::make_unique<PlacementListener>(
+        ctx.runtime, (*placement)->epoch(),
+        [coordinator = &host->coordinator()](auto policy) { coordinator->set_placement(policy); });
     auto stats = std::make_unique<StatService>(ctx.runtime, host->store());
     if (auto st = node.add(std::move(host)); !st.ok()) return st;
     if (auto st = node.add(std::move(client)); !st.ok()) return st;
     if (auto st = node.add(std::move(service)); !st.ok()) return st;
     if (auto st = node.add(std::move(rebuilds)); !st.ok()) return st;
+    if (auto st = node.add(std::move(listener)); !st.ok()) return st;
     if (auto st = node.add(std::move(stats)); !st.ok()) return st;
     return node.add(std::move(chunks));
   };

@@ -34,6 +34,8 @@ std::string_view message_type_name(MessageType type) {
       return "node_stat";
     case kNodeStatDone:
       return "node_stat_done";
+    case kPlacementUpdate:
+      return "placement_update";
     case kChunkRequest:
       return "chunk_request";
     case kChunkResponse:

@@ -35,6 +35,8 @@ inline constexpr MessageType kShardAuditDone = 0x030A;  // storage::wire::AuditR
 // storage::StatService answers.
 inline constexpr MessageType kNodeStat = 0x030B;      // storage::wire::NodeStatRequest
 inline constexpr MessageType kNodeStatDone = 0x030C;  // storage::wire::NodeStatResponse
+// The registry's placement, from the meta leader (served by storage::PlacementListener).
+inline constexpr MessageType kPlacementUpdate = 0x030D;  // storage::wire::PlacementUpdate
 // 0x038x: the chunk protocol between clients and coordinators
 // (core/storage/chunk.proto), served by storage::ChunkService.
 inline constexpr MessageType kChunkRequest = 0x0381;   // storage::wire::ChunkRequest

@@ -14,7 +14,7 @@ TEST(MessageTypes, EveryTypeHasItsOwnName) {
                              kAdminResponse,    kShardRequest,  kShardPutFrame,  kShardControl,
                              kShardResponse,    kShardGetFrame, kShardPutCredit, kChunkRequest,
                              kChunkResponse,    kNsRequest,     kNsResponse,     kShardRebuild,
-                             kShardRebuildDone, kNodeStat,      kNodeStatDone};
+                             kShardRebuildDone, kNodeStat,      kNodeStatDone,   kPlacementUpdate};
   std::set<std::string> names;
   for (MessageType t : all) {
     const std::string name(message_type_name(t));

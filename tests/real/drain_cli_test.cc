@@ -3,7 +3,9 @@
 // stripe). Files are written; `cairn node drain 6` registers n6 draining, and `cairn node
 // list` must show 0 shards on n6 within 30 s (repair moved them all). Then n6 and one more
 // node are killed -9 and every file reads back byte-identical, which needs the moved shards
-// (three of the four left per stripe). An id that is no storage node is refused (exit 3).
+// (three of the four left per stripe). Files written after the drain place nothing on n6:
+// the leader told every coordinator the registry's placement. An id that is no storage
+// node is refused (exit 3).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -27,6 +29,7 @@ using testing::wait_until;
 constexpr uint64_t kSeed = 20261127;
 constexpr uint64_t kFileBytes = 3 << 20;
 constexpr uint64_t kFiles = 20;
+constexpr uint64_t kLaterFiles = 8;  // written once n6 is drained
 constexpr int kNodes = 6;
 constexpr int kDrained = 6;
 
@@ -107,11 +110,20 @@ TEST(DrainCli, ADrainedNodeCanBeKilledWithoutLosingAFile) {
       << listed;
   std::fputs(listed.c_str(), stdout);
 
+  for (uint64_t i = kFiles; i < kFiles + kLaterFiles; ++i) {
+    auto r = client.put(absl::StrCat("/d/f", i),
+                        std::make_shared<testing::SeededSource>(kSeed, i, kFileBytes),
+                        client::PutOptions{});
+    ASSERT_TRUE(r.ok()) << "put /d/f" << i << ": " << r.status() << "; logs in " << tmpl;
+    EXPECT_EQ(shards_on(cluster, kDrained), 0)
+        << "a write after the drain placed a shard on n" << kDrained << "; logs in " << tmpl;
+  }
+
   ASSERT_TRUE(cluster.kill9(kDrained));
   const int leader = cluster.leader();
   const int other = leader == 1 ? 2 : 1;
   ASSERT_TRUE(cluster.kill9(other));
-  for (uint64_t i = 0; i < kFiles; ++i) {
+  for (uint64_t i = 0; i < kFiles + kLaterFiles; ++i) {
     uint64_t bytes = 0;
     auto got = testing::read_digest(client, absl::StrCat("/d/f", i), &bytes);
     ASSERT_TRUE(got.ok()) << "/d/f" << i << ": " << got.status() << "; logs in " << tmpl;
