@@ -61,6 +61,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -246,6 +247,10 @@ class Planner {
   // A lost slot whose partner copy is intact: it is copied, not rebuilt.
   bool copyable(const Stripe& s, int slot) const;
   uint64_t task_bytes(const Stripe& s, int slot) const;
+  // Whether a node may take slot `slot`: it holds no place of the stripe and is no task's
+  // target for it, is up and in the placement, and (avoid_failed) no task for the slot
+  // failed there.
+  std::function<bool(NodeId)> free_for(const Stripe& s, int slot, bool avoid_failed) const;
   NodeId pick_partner(const Stripe& s, int slot, uint64_t bytes) const;
   NodeId pick_partner(const Stripe& s, int slot, uint64_t bytes, bool avoid_failed) const;
   void index(const storage::ChunkLayout& layout, bool add);

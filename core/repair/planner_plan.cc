@@ -1,5 +1,6 @@
 // The repair planner's planning pass: which lost shards to rebuild now, and where.
 #include <algorithm>
+#include <functional>
 #include <tuple>
 
 #include "core/base/assert.h"
@@ -93,6 +94,24 @@ NodeId Planner::pick_target(const Stripe& s, int shard, uint64_t bytes) const {
   return to != kNoNode ? to : pick_target(s, shard, bytes, false);
 }
 
+std::function<bool(NodeId)> Planner::free_for(const Stripe& s, int slot, bool avoid_failed) const {
+  std::set<NodeId> taken;
+  for (int i = 0; i < s.layout.slots(); ++i) {
+    taken.insert(s.layout.shards[static_cast<size_t>(i)].node);
+    if (auto t = by_shard_.find({s.layout.chunk, i}); t != by_shard_.end()) {
+      taken.insert(tasks_.at(t->second).to);
+    }
+  }
+  std::vector<NodeId> excluded;
+  if (auto r = retry_.find({s.layout.chunk, slot}); avoid_failed && r != retry_.end()) {
+    excluded = r->second.excluded;
+  }
+  return [this, taken = std::move(taken), excluded = std::move(excluded)](NodeId node) {
+    return taken.count(node) == 0 && down_.count(node) == 0 && zone_.count(node) != 0 &&
+           std::find(excluded.begin(), excluded.end(), node) == excluded.end();
+  };
+}
+
 NodeId Planner::pick_partner(const Stripe& s, int slot, uint64_t bytes) const {
   // Nodes where this copy failed before are avoided while others remain.
   const NodeId to = pick_partner(s, slot, bytes, true);
@@ -101,22 +120,7 @@ NodeId Planner::pick_partner(const Stripe& s, int slot, uint64_t bytes) const {
 
 NodeId Planner::pick_partner(const Stripe& s, int slot, uint64_t bytes, bool avoid_failed) const {
   const NodeId partner = s.layout.shards[static_cast<size_t>(s.layout.partner_slot(slot))].node;
-  std::set<NodeId> taken;
-  for (int i = 0; i < s.layout.slots(); ++i) {
-    taken.insert(s.layout.shards[static_cast<size_t>(i)].node);
-    if (auto t = by_shard_.find({s.layout.chunk, i}); t != by_shard_.end()) {
-      taken.insert(tasks_.at(t->second).to);
-    }
-  }
-  const std::vector<NodeId>* excluded = nullptr;
-  if (auto r = retry_.find({s.layout.chunk, slot}); avoid_failed && r != retry_.end()) {
-    excluded = &r->second.excluded;
-  }
-  auto candidate = [&](NodeId node) {
-    return taken.count(node) == 0 && down_.count(node) == 0 && zone_.count(node) != 0 &&
-           (excluded == nullptr ||
-            std::find(excluded->begin(), excluded->end(), node) == excluded->end());
-  };
+  const auto candidate = free_for(s, slot, avoid_failed);
   // The partner's pair over the current members, when the pairs were formed again.
   if (const auto* pairs = dynamic_cast<const placement::MirrorPairs*>(mirror_.get())) {
     if (auto mate = pairs->partner(partner); mate && candidate(*mate)) {
@@ -139,29 +143,18 @@ NodeId Planner::pick_partner(const Stripe& s, int slot, uint64_t bytes, bool avo
 }
 
 NodeId Planner::pick_target(const Stripe& s, int shard, uint64_t bytes, bool avoid_failed) const {
-  std::set<NodeId> taken;
-  std::set<int> zones;
+  std::set<int> zones;  // of the stripe's intact shards and of its tasks' targets
   for (int i = 0; i < s.layout.slots(); ++i) {
     const NodeId node = s.layout.shards[static_cast<size_t>(i)].node;
-    taken.insert(node);
     if (!lost(s, i) && zone_.count(node) != 0) zones.insert(zone_.at(node));
     if (auto t = by_shard_.find({s.layout.chunk, i}); t != by_shard_.end()) {
       const NodeId target = tasks_.at(t->second).to;
-      taken.insert(target);
       if (zone_.count(target) != 0) zones.insert(zone_.at(target));
     }
   }
-  const std::vector<NodeId>* excluded = nullptr;
-  if (auto r = retry_.find({s.layout.chunk, shard}); avoid_failed && r != retry_.end()) {
-    excluded = &r->second.excluded;
-  }
+  const auto candidate = free_for(s, shard, avoid_failed);
   auto order = placement_->place(s.layout.chunk.prefix64(), placement_->max_count());
   if (!order.ok()) return kNoNode;
-  auto candidate = [&](NodeId node) {
-    if (taken.count(node) != 0 || down_.count(node) != 0) return false;
-    return excluded == nullptr ||
-           std::find(excluded->begin(), excluded->end(), node) == excluded->end();
-  };
   // First a node in a zone the stripe does not use yet, then any candidate. A node held
   // back only by its budget is not passed over for a less diverse one: wait for it.
   bool diverse_exists = false;

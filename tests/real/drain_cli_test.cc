@@ -58,12 +58,7 @@ int64_t shards_on(const testing::MetaCluster& c, int node) {
 TEST(DrainCli, ADrainedNodeCanBeKilledWithoutLosingAFile) {
   char tmpl[] = "/tmp/cairn-drain-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  testing::MetaClusterOptions options;
-  options.cairnd = CAIRND_PATH;
-  options.nodes = kNodes;
-  options.roles = "[membership, meta, storage]";
-  options.extra_config = "storage: {replicas: 3, data_shards: 3, parity_shards: 2}\n";
-  testing::MetaCluster cluster(tmpl, options);
+  testing::MetaCluster cluster(tmpl, testing::rs_cluster_options(CAIRND_PATH, kNodes));
   const std::string down = testing::start_storage_cluster(cluster, 15s);
   ASSERT_EQ(down, "");
 

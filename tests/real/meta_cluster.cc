@@ -156,6 +156,15 @@ int MetaCluster::leader() const {
   return best;
 }
 
+MetaClusterOptions rs_cluster_options(const std::string& cairnd, int nodes) {
+  MetaClusterOptions options;
+  options.cairnd = cairnd;
+  options.nodes = nodes;
+  options.roles = "[membership, meta, storage]";
+  options.extra_config = "storage: {replicas: 3, data_shards: 3, parity_shards: 2}\n";
+  return options;
+}
+
 std::string start_storage_cluster(MetaCluster& cluster, std::chrono::milliseconds timeout) {
   cluster.start_all();
   for (int i = 1; i <= cluster.nodes(); ++i) {

@@ -76,6 +76,10 @@ class MetaCluster {
   std::map<int, pid_t> pid_;
 };
 
+// `nodes` cairnd nodes at `cairnd`, each [membership, meta, storage], storing chunks as
+// three replicas or Reed-Solomon 3+2: the cluster the repair, drain and kill tests start.
+MetaClusterOptions rs_cluster_options(const std::string& cairnd, int nodes);
+
 // Starts every node of a cluster with the storage role and waits up to `timeout` for each
 // store to be ready and then for a meta leader; "" when all is up, else what is missing.
 std::string start_storage_cluster(MetaCluster& cluster, std::chrono::milliseconds timeout);
