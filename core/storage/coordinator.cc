@@ -11,6 +11,9 @@
 namespace cairn::storage {
 namespace {
 
+// Buffers of assembled read ranges kept for reuse (see Coordinator::assembled_).
+constexpr size_t kAssemblyBuffersMax = 8;
+
 std::string node_name(NodeId id) { return absl::StrCat("n", id); }
 
 }  // namespace
@@ -22,7 +25,8 @@ Coordinator::Coordinator(Runtime& rt, ShardClient& shards,
       shards_(shards),
       placement_(std::move(placement)),
       first_(placement_->topology()),
-      options_(options) {
+      options_(options),
+      assembled_(4 * options_.max_chunk_bytes, kAssemblyBuffersMax) {
   CAIRN_ASSERT(placement_ != nullptr);
   form_pairs();
   if (options_.mirror_pairs) rt_.metrics().counter("storage_mirror_reads");  // listed from 0

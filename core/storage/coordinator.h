@@ -53,6 +53,7 @@
 #include "core/erasure/codec.h"
 #include "core/erasure/stripe_encoder.h"
 #include "core/placement/policy.h"
+#include "core/runtime/buffer_pool.h"
 #include "core/runtime/runtime.h"
 #include "core/storage/chunk_layout.h"
 #include "core/storage/shard_client.h"
@@ -121,6 +122,8 @@ class Coordinator {
   // Acknowledged chunks with shards not yet stored, and which shard indices those are.
   std::vector<std::pair<ChunkLayout, std::vector<int>>> incomplete() const;
   uint32_t in_flight() const { return in_flight_; }
+  // Reads across shards whose bytes were assembled in a buffer an earlier read had filled.
+  uint64_t reused_assembly_buffers() const { return assembled_.reused(); }
   const CoordinatorOptions& options() const { return options_; }
 
   struct Write;
@@ -170,6 +173,10 @@ class Coordinator {
   std::map<std::pair<int, int>, Codes> encoders_;  // by (k, m)
   std::map<cas::Digest, std::shared_ptr<Write>> incomplete_;
   std::deque<Duration> latencies_;  // recent successful shard reads
+  // A read across shards assembles its range here: four ranges of max_chunk_bytes (reads
+  // in flight while answers are written out), so that each erasure-coded get does not
+  // fault in a fresh chunk-sized buffer (docs/performance.md). Kept while idle.
+  BufferPool assembled_;
   uint32_t in_flight_ = 0;
   std::shared_ptr<bool> alive_token_ = std::make_shared<bool>(true);
 };

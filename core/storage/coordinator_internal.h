@@ -2,6 +2,7 @@
 // (coordinator.cc, coordinator_read.cc). Not part of the public interface.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,8 @@ struct Coordinator::Read {
   TimerId hedge_timer = kNoTimer;
   bool finished = false;
   std::string failures;  // "shard 2 on n4: ...; "
+  // A range across shards is copied into this pooled buffer (taken on the node's thread).
+  std::shared_ptr<std::string> assembly;
 };
 
 }  // namespace cairn::storage

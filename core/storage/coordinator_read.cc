@@ -259,6 +259,7 @@ void Coordinator::assemble(std::shared_ptr<Read> r) {
   }
   bool real = true;
   for (const Payload& p : r->got) real = real && p.virtual_bytes == 0;
+  if (real && r->codec != nullptr && r->wanted.size() > 1) r->assembly = assembled_.take(r->length);
   const Cost cost{
       (missing > 0 ? encode_cost((r->s1 - r->s0) * r->layout.data_shards, missing).flops : 0) +
       (whole && real ? cas::sha256_cost(r->length).flops : 0)};
@@ -279,6 +280,7 @@ void Coordinator::finish_read(std::shared_ptr<Read> r, absl::StatusOr<Payload> r
   rt_.metrics().counter(result.ok() ? "storage_chunks_read" : "storage_chunk_read_errors").add();
   auto done = std::move(r->done);
   r->got.clear();
+  r->assembly.reset();  // the answer holds it while needed; then the pool may reuse it
   done(std::move(result));
 }
 
@@ -326,15 +328,16 @@ absl::StatusOr<Payload> Coordinator::rebuild(const Read& r) {
       // The range spans shards, each read whole (s0 = 0): take each shard's part of it.
       const uint64_t sb = r.layout.shard_bytes;
       const uint64_t end = r.offset + r.length;
-      std::string bytes;
-      bytes.reserve(r.length);
+      CAIRN_ASSERT(r.assembly != nullptr);
+      std::string& bytes = *r.assembly;
+      bytes.clear();  // a reused buffer keeps its capacity
       for (int w : r.wanted) {
         const uint64_t start = static_cast<uint64_t>(w) * sb;
         const uint64_t from = std::max(r.offset, start);
         const uint64_t to = std::min(end, start + sb);
         bytes.append(shard_view(w).substr(from - start, to - from));
       }
-      out = Payload(std::move(bytes));
+      out = Payload(std::shared_ptr<const std::string>(r.assembly));
     }
   }
   CAIRN_ASSERT(out.size() == r.length);

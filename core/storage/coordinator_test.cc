@@ -4,6 +4,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <numeric>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -88,6 +89,36 @@ TEST(Coordinator, ARangeReadTouchesOnlyTheShardsHoldingIt) {
   gets = f.shards.gets;
   EXPECT_EQ(f.read(*layout, sb - 10, 30).value(), data.substr(sb - 10, 30));
   EXPECT_EQ(f.shards.gets - gets, 2u);
+}
+
+TEST(Coordinator, RangesAcrossShardsReuseBuffersButNeverOneAReaderStillHolds) {
+  Fixture f(5);
+  const std::string a = bytes_of(3 << 20, 4);
+  const std::string b = bytes_of(3 << 20, 5);
+  auto la = f.put(a, rs(3, 2));
+  auto lb = f.put(b, rs(3, 2));
+  ASSERT_TRUE(la.ok() && lb.ok());
+  auto read_payload = [&](const ChunkLayout& l) {
+    std::optional<absl::StatusOr<Payload>> out;
+    f.coordinator.read_chunk(l, 0, l.chunk.size_bytes(), [&](auto r) { out = std::move(r); });
+    while (!out) f.cluster.advance(milliseconds(1));
+    return *std::move(out);
+  };
+  // A held answer keeps its buffer: the next read assembles elsewhere.
+  absl::StatusOr<Payload> held = read_payload(*la);
+  ASSERT_TRUE(held.ok());
+  absl::StatusOr<Payload> other = read_payload(*lb);
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(held->view(), a);
+  EXPECT_EQ(other->view(), b);
+  EXPECT_EQ(f.coordinator.reused_assembly_buffers(), 0u);
+  // Once dropped, a buffer is filled again, with the new read's bytes only.
+  held = absl::UnknownError("dropped");
+  other = read_payload(*la);
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->view(), a);
+  EXPECT_EQ(f.coordinator.reused_assembly_buffers(), 1u);
+  EXPECT_EQ(f.read(*lb, 100, (2 << 20)).value(), b.substr(100, 2 << 20));
 }
 
 TEST(Coordinator, BytesThatDoNotHashToTheDigestAreRefusedAndNothingIsStored) {

@@ -116,12 +116,13 @@ absl::Status ClientConn::read_some(Clock::time_point deadline) {
 absl::Status ClientConn::read_available(std::vector<Message>* out) {
   ssize_t n = 0;
   do {
-    n = ::recv(fd_, buf_.data(), buf_.size(), 0);
+    const std::span<char> into = reader_.next();
+    n = ::recv(fd_, into.data(), into.size(), 0);
   } while (n < 0 && errno == EINTR);
   if (n == 0) return absl::UnavailableError(absl::StrCat(where_, ": the node closed"));
   if (n < 0) return absl::UnavailableError(absl::StrCat(where_, ": ", std::strerror(errno)));
   std::vector<wire::Frame> frames;
-  const absl::Status s = decoder_.feed(buf_.data(), static_cast<size_t>(n), &frames);
+  const absl::Status s = reader_.landed(static_cast<size_t>(n), &frames);
   for (wire::Frame& f : frames) out->push_back(std::move(f.message));
   if (!s.ok()) return absl::InternalError(absl::StrCat(where_, ": bad frame: ", s.message()));
   return absl::OkStatus();

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "core/runtime/message.h"
 #include "core/wire/frame.h"
+#include "core/wire/frame_reader.h"
 #include "runtime-real/host/config.h"
 
 namespace cairn::real {
@@ -47,9 +48,8 @@ class ClientConn {
   std::string where_;
   NodeId node_ = kNoNode;
   uint32_t sequence_ = 0;
-  wire::FrameDecoder decoder_{wire::FrameLimits{wire::FrameLimits{}.max_header_bytes, 1u << 20}};
+  wire::FrameReader reader_{wire::FrameLimits{wire::FrameLimits{}.max_header_bytes, 1u << 20}};
   std::deque<Message> ready_;
-  std::vector<char> buf_ = std::vector<char>(64 * 1024);
 };
 
 }  // namespace cairn::real

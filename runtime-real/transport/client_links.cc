@@ -13,7 +13,6 @@
 namespace cairn::real {
 namespace {
 
-constexpr size_t kReadBytes = 64 * 1024;
 // Slots of the shared payload pool: small answers come and go between the large ones.
 constexpr size_t kPayloadBuffersMax = 16;
 
@@ -36,8 +35,7 @@ struct ClientLinks::Link {
   std::string writing;  // the bytes of the write in progress
   bool write_busy = false;
   uint32_t frame_sequence = 0;
-  std::unique_ptr<wire::FrameDecoder> decoder;
-  std::vector<char> buf = std::vector<char>(kReadBytes);
+  std::unique_ptr<wire::FrameReader> reader;  // a fresh one per connection
 };
 
 ClientLinks::ClientLinks(AsioRuntime& rt, std::vector<HostPort> peers, uint64_t max_payload_bytes)
@@ -86,7 +84,7 @@ void ClientLinks::send(NodeId endpoint, Message message) {
 void ClientLinks::connect(Link& link) {
   CAIRN_ASSERT(link.state == Link::State::kIdle);
   link.state = Link::State::kConnecting;
-  link.decoder = std::make_unique<wire::FrameDecoder>(limits_, payload_buffers_);
+  link.reader = std::make_unique<wire::FrameReader>(limits_, payload_buffers_);
   const uint64_t gen = ++link.generation;
   link.resolver.async_resolve(
       link.at.host, std::to_string(link.at.port),
@@ -130,18 +128,20 @@ void ClientLinks::flush(Link& link) {
 
 void ClientLinks::start_read(Link& link) {
   const uint64_t gen = link.generation;
-  link.socket.async_read_some(
-      asio::buffer(link.buf), [this, &link, gen](const boost::system::error_code& ec, size_t n) {
-        if (closed_ || gen != link.generation) return;
-        if (ec == asio::error::eof) return fail(link, "the node closed");
-        if (ec) return fail(link, ec.message());
-        std::vector<wire::Frame> frames;
-        const absl::Status s = link.decoder->feed(link.buf.data(), n, &frames);
-        on_frames(link, frames);
-        if (closed_ || gen != link.generation) return;
-        if (!s.ok()) return fail(link, absl::StrCat("bad frame: ", s.message()));
-        start_read(link);
-      });
+  const std::span<char> into = link.reader->next();
+  link.socket.async_read_some(asio::buffer(into.data(), into.size()),
+                              [this, &link, gen](const boost::system::error_code& ec, size_t n) {
+                                if (closed_ || gen != link.generation) return;
+                                if (ec == asio::error::eof) return fail(link, "the node closed");
+                                if (ec) return fail(link, ec.message());
+                                std::vector<wire::Frame> frames;
+                                const absl::Status s = link.reader->landed(n, &frames);
+                                on_frames(link, frames);
+                                if (closed_ || gen != link.generation) return;
+                                if (!s.ok())
+                                  return fail(link, absl::StrCat("bad frame: ", s.message()));
+                                start_read(link);
+                              });
 }
 
 void ClientLinks::on_frames(Link& link, std::vector<wire::Frame>& frames) {

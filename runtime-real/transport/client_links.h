@@ -27,6 +27,7 @@
 
 #include "core/runtime/message.h"
 #include "core/wire/frame.h"
+#include "core/wire/frame_reader.h"
 #include "runtime-real/host/asio.h"
 #include "runtime-real/host/config.h"
 

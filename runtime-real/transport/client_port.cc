@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
 #include "core/wire/frame.h"
+#include "core/wire/frame_reader.h"
 #include "runtime-real/host/asio_runtime.h"
 #include "runtime-real/transport/transport.pb.h"
 #include "runtime-real/transport/transport_types.h"
@@ -27,11 +28,10 @@ class ClientPort::Conn : public std::enable_shared_from_this<Conn> {
       : port_(port),
         id_(id),
         socket_(std::move(socket)),
-        decoder_(wire::FrameLimits{
+        reader_(wire::FrameLimits{
             wire::FrameLimits{}.max_header_bytes,
             static_cast<uint32_t>(std::min<uint64_t>(port.options_.max_payload_bytes,
-                                                     wire::FrameLimits{}.max_payload_bytes))}),
-        buf_(64 * 1024) {}
+                                                     wire::FrameLimits{}.max_payload_bytes))}) {}
 
   void start() {
     Hello hello;
@@ -68,7 +68,8 @@ class ClientPort::Conn : public std::enable_shared_from_this<Conn> {
 
  private:
   void read() {
-    socket_.async_read_some(asio::buffer(buf_),
+    const std::span<char> into = reader_.next();
+    socket_.async_read_some(asio::buffer(into.data(), into.size()),
                             [self = shared_from_this()](const boost::system::error_code& ec,
                                                         size_t n) { self->on_read(ec, n); });
   }
@@ -77,7 +78,7 @@ class ClientPort::Conn : public std::enable_shared_from_this<Conn> {
     if (closed_) return;
     if (ec) return close(ec == asio::error::eof ? "goodbye" : ec.message());
     std::vector<wire::Frame> frames;
-    const absl::Status s = decoder_.feed(buf_.data(), n, &frames);
+    const absl::Status s = reader_.landed(n, &frames);
     for (wire::Frame& f : frames) {
       if (closed_) return;
       if (!port_.options_.accepted.contains(f.message.type)) {
@@ -136,9 +137,8 @@ class ClientPort::Conn : public std::enable_shared_from_this<Conn> {
   ClientPort& port_;
   const NodeId id_;
   tcp::socket socket_;
-  wire::FrameDecoder decoder_;
-  std::vector<char> buf_;
-  std::deque<Out> out_;  // answers; the first writing_ are being written
+  wire::FrameReader reader_;  // a put's chunk lands in place, not through 64 KiB copies
+  std::deque<Out> out_;       // answers; the first writing_ are being written
   std::vector<asio::const_buffer> gather_;
   uint64_t out_bytes_ = 0;
   size_t writing_ = 0;
