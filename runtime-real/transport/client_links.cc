@@ -7,6 +7,7 @@
 #include "core/kv/kv_client.pb.h"
 #include "core/wire/message_types.h"
 #include "runtime-real/host/asio_runtime.h"
+#include "runtime-real/transport/frame_queue.h"
 #include "runtime-real/transport/transport.pb.h"
 #include "runtime-real/transport/transport_types.h"
 
@@ -31,9 +32,7 @@ struct ClientLinks::Link {
   State state = State::kIdle;
   uint64_t generation = 0;  // completions of an older connection are ignored
   std::deque<Message> queued;
-  std::string pending;  // encoded frames not yet handed to a write
-  std::string writing;  // the bytes of the write in progress
-  bool write_busy = false;
+  FrameQueue out;  // frames of the connection, written from where their payloads lie
   uint32_t frame_sequence = 0;
   std::unique_ptr<wire::FrameReader> reader;  // a fresh one per connection
 };
@@ -107,20 +106,14 @@ void ClientLinks::connect(Link& link) {
 
 void ClientLinks::flush(Link& link) {
   CAIRN_ASSERT(link.state == Link::State::kUp);
-  for (const Message& m : link.queued) {
-    link.pending += wire::encode_frame(m, wire::FrameMeta{link.frame_sequence++});
-  }
+  for (const Message& m : link.queued) link.out.push(m, wire::FrameMeta{link.frame_sequence++});
   link.queued.clear();
-  if (link.write_busy || link.pending.empty()) return;
-  link.writing.swap(link.pending);
-  link.pending.clear();
-  link.write_busy = true;
+  if (link.out.writing() || link.out.empty()) return;
   const uint64_t gen = link.generation;
-  asio::async_write(link.socket, asio::buffer(link.writing), TransferAllUncapped{},
+  asio::async_write(link.socket, link.out.start_write(), TransferAllUncapped{},
                     [this, &link, gen](const boost::system::error_code& ec, size_t) {
                       if (closed_ || gen != link.generation) return;
-                      link.write_busy = false;
-                      link.writing.clear();
+                      link.out.written();
                       if (ec) return fail(link, ec.message());
                       flush(link);
                     });
@@ -176,9 +169,7 @@ void ClientLinks::fail(Link& link, const std::string& why) {
   link.resolver.cancel();
   link.state = Link::State::kIdle;
   link.queued.clear();
-  link.pending.clear();
-  link.writing.clear();
-  link.write_busy = false;
+  link.out.clear();
   if (on_down_) on_down_(link.endpoint);
 }
 

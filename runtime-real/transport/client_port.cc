@@ -13,6 +13,7 @@
 #include "core/wire/frame.h"
 #include "core/wire/frame_reader.h"
 #include "runtime-real/host/asio_runtime.h"
+#include "runtime-real/transport/frame_queue.h"
 #include "runtime-real/transport/transport.pb.h"
 #include "runtime-real/transport/transport_types.h"
 
@@ -43,15 +44,10 @@ class ClientPort::Conn : public std::enable_shared_from_this<Conn> {
 
   void send(const Message& m) {
     if (closed_) return;
-    const uint64_t bytes = m.wire_size();
-    if (out_bytes_ + bytes > port_.options_.queue_bytes_max) {
+    if (out_.bytes() + m.wire_size() > port_.options_.queue_bytes_max) {
       return close("the client does not read its answers");
     }
-    out_bytes_ += bytes;
-    out_.push_back(Out{
-        wire::encode_frame_header(
-            m, wire::FrameMeta{seq_++, static_cast<uint64_t>(to_seconds(port_.rt_.now()) * 1e6)}),
-        m.header, m.payload, bytes});
+    out_.push(m, wire::FrameMeta{seq_++, static_cast<uint64_t>(to_seconds(port_.rt_.now()) * 1e6)});
     write();
   }
 
@@ -97,18 +93,8 @@ class ClientPort::Conn : public std::enable_shared_from_this<Conn> {
   }
 
   void write() {
-    if (writing_ > 0 || out_.empty() || closed_) return;
-    gather_.clear();
-    writing_ = 0;
-    for (const Out& o : out_) {
-      gather_.push_back(asio::buffer(o.head));
-      if (!o.header.empty()) gather_.push_back(asio::buffer(o.header));
-      if (!o.payload.view().empty()) {
-        gather_.push_back(asio::buffer(o.payload.data(), o.payload.view().size()));
-      }
-      if (++writing_ == kGatherFramesMax) break;
-    }
-    asio::async_write(socket_, gather_, TransferAllUncapped{},
+    if (out_.writing() || out_.empty() || closed_) return;
+    asio::async_write(socket_, out_.start_write(), TransferAllUncapped{},
                       [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                         self->on_written(ec);
                       });
@@ -117,31 +103,15 @@ class ClientPort::Conn : public std::enable_shared_from_this<Conn> {
   void on_written(const boost::system::error_code& ec) {
     if (closed_) return;
     if (ec) return close(ec.message());
-    for (; writing_ > 0; --writing_) {
-      out_bytes_ -= out_.front().bytes;
-      out_.pop_front();
-    }
+    out_.written();
     write();
   }
-
-  // An answer waiting to be written: its frame header, protobuf header and payload.
-  struct Out {
-    std::array<char, wire::kFrameHeaderSize> head;
-    std::string header;
-    Payload payload;
-    uint64_t bytes = 0;  // on the wire
-  };
-
-  static constexpr size_t kGatherFramesMax = 64;
 
   ClientPort& port_;
   const NodeId id_;
   tcp::socket socket_;
   wire::FrameReader reader_;  // a put's chunk lands in place, not through 64 KiB copies
-  std::deque<Out> out_;       // answers; the first writing_ are being written
-  std::vector<asio::const_buffer> gather_;
-  uint64_t out_bytes_ = 0;
-  size_t writing_ = 0;
+  FrameQueue out_;            // answers, written from where their payloads lie
   uint32_t seq_ = 0;
   bool closed_ = false;
 };
