@@ -62,20 +62,11 @@ TEST(DrainCli, ADrainedNodeCanBeKilledWithoutLosingAFile) {
   const std::string down = testing::start_storage_cluster(cluster, 15s);
   ASSERT_EQ(down, "");
 
-  FileBlockingClientOptions co;
-  co.meta = cluster.client_peers();
-  co.deadline = 30s;
-  co.chunk_attempt_timeout = 20s;
-  FileBlockingClient client(co);
-  meta::wire::NsCommand mkdir;
-  mkdir.mutable_mkdir()->set_path("/d");
-  ASSERT_TRUE(client.command(mkdir).ok());
-  for (uint64_t i = 0; i < kFiles; ++i) {
-    auto r = client.put(absl::StrCat("/d/f", i),
-                        std::make_shared<testing::SeededSource>(kSeed, i, kFileBytes),
-                        client::PutOptions{});
-    ASSERT_TRUE(r.ok()) << "put /d/f" << i << ": " << r.status() << "; logs in " << tmpl;
-  }
+  FileBlockingClient client(testing::patient_client_options(cluster, 30s));
+  const testing::SeededFiles files{
+      .dir = "/d", .seed = kSeed, .first = 0, .count = kFiles, .bytes = kFileBytes};
+  const absl::Status put = testing::put_seeded_files(client, files, /*make_dir=*/true);
+  ASSERT_TRUE(put.ok()) << put << "; logs in " << tmpl;
   const int64_t before = shards_on(cluster, kDrained);
   ASSERT_GT(before, 0) << "n" << kDrained << " holds no shard to drain";
 
@@ -106,10 +97,9 @@ TEST(DrainCli, ADrainedNodeCanBeKilledWithoutLosingAFile) {
   std::fputs(listed.c_str(), stdout);
 
   for (uint64_t i = kFiles; i < kFiles + kLaterFiles; ++i) {
-    auto r = client.put(absl::StrCat("/d/f", i),
-                        std::make_shared<testing::SeededSource>(kSeed, i, kFileBytes),
-                        client::PutOptions{});
-    ASSERT_TRUE(r.ok()) << "put /d/f" << i << ": " << r.status() << "; logs in " << tmpl;
+    const absl::Status later = testing::put_seeded_files(
+        client, {.dir = "/d", .seed = kSeed, .first = i, .count = 1, .bytes = kFileBytes}, false);
+    ASSERT_TRUE(later.ok()) << later << "; logs in " << tmpl;
     EXPECT_EQ(shards_on(cluster, kDrained), 0)
         << "a write after the drain placed a shard on n" << kDrained << "; logs in " << tmpl;
   }
@@ -118,14 +108,10 @@ TEST(DrainCli, ADrainedNodeCanBeKilledWithoutLosingAFile) {
   const int leader = cluster.leader();
   const int other = leader == 1 ? 2 : 1;
   ASSERT_TRUE(cluster.kill9(other));
-  for (uint64_t i = 0; i < kFiles + kLaterFiles; ++i) {
-    uint64_t bytes = 0;
-    auto got = testing::read_digest(client, absl::StrCat("/d/f", i), &bytes);
-    ASSERT_TRUE(got.ok()) << "/d/f" << i << ": " << got.status() << "; logs in " << tmpl;
-    EXPECT_EQ(bytes, kFileBytes);
-    EXPECT_EQ(*got, testing::SeededSource(kSeed, i, kFileBytes).digest())
-        << "/d/f" << i << " read back other bytes";
-  }
+  const absl::Status read = testing::check_seeded_files(
+      client,
+      {.dir = "/d", .seed = kSeed, .first = 0, .count = kFiles + kLaterFiles, .bytes = kFileBytes});
+  EXPECT_TRUE(read.ok()) << read << "; logs in " << tmpl;
   EXPECT_TRUE(cluster.stop_all()) << "logs in " << tmpl;
   if (!HasFailure()) std::filesystem::remove_all(tmpl);
 }

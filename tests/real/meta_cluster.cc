@@ -13,6 +13,7 @@
 #include "runtime-real/host/http_server.h"
 #include "runtime-real/tools/file_blocking_client.h"
 #include "tests/real/process.h"
+#include "tests/real/seeded_source.h"
 
 namespace cairn::real::testing {
 
@@ -190,6 +191,49 @@ absl::StatusOr<cas::Digest> read_digest(FileBlockingClient& client, const std::s
   });
   if (!r.ok()) return r.status();
   return d.finish();
+}
+
+FileBlockingClientOptions patient_client_options(const MetaCluster& cluster,
+                                                 std::chrono::seconds deadline) {
+  FileBlockingClientOptions co;
+  co.meta = cluster.client_peers();
+  co.deadline = deadline;
+  co.chunk_attempt_timeout = std::chrono::seconds(20);
+  return co;
+}
+
+absl::Status put_seeded_files(FileBlockingClient& client, const SeededFiles& files, bool make_dir) {
+  if (make_dir) {
+    meta::wire::NsCommand mkdir;
+    mkdir.mutable_mkdir()->set_path(files.dir);
+    auto made = client.command(mkdir);
+    if (!made.ok()) return made.status();
+  }
+  for (uint64_t i = files.first; i < files.first + files.count; ++i) {
+    const std::string path = absl::StrCat(files.dir, "/f", i);
+    auto r = client.put(path, std::make_shared<SeededSource>(files.seed, i, files.bytes),
+                        client::PutOptions{});
+    if (!r.ok())
+      return absl::Status(r.status().code(),
+                          absl::StrCat("put ", path, ": ", r.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status check_seeded_files(FileBlockingClient& client, const SeededFiles& files) {
+  for (uint64_t i = files.first; i < files.first + files.count; ++i) {
+    const std::string path = absl::StrCat(files.dir, "/f", i);
+    uint64_t bytes = 0;
+    auto got = read_digest(client, path, &bytes);
+    if (!got.ok()) {
+      return absl::Status(got.status().code(), absl::StrCat(path, ": ", got.status().message()));
+    }
+    if (bytes != files.bytes || *got != SeededSource(files.seed, i, files.bytes).digest()) {
+      return absl::DataLossError(absl::StrCat(path, " read back ", bytes, " bytes hashing to ",
+                                              got->format(), ", not what was written"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace cairn::real::testing

@@ -18,7 +18,8 @@
 
 namespace cairn::real {
 class FileBlockingClient;
-}
+struct FileBlockingClientOptions;
+}  // namespace cairn::real
 
 namespace cairn::real::testing {
 
@@ -87,6 +88,24 @@ std::string start_storage_cluster(MetaCluster& cluster, std::chrono::millisecond
 // The digest of the whole latest version of `path` as `client` reads it, its length in *bytes.
 absl::StatusOr<cas::Digest> read_digest(FileBlockingClient& client, const std::string& path,
                                         uint64_t* bytes);
+
+// Files of SeededSource bytes (seeded_source.h) named `dir`/f<i>, i in [first, first +
+// count), each `bytes` long: what the kill tests write and check.
+struct SeededFiles {
+  std::string dir;
+  uint64_t seed = 0;
+  uint64_t first = 0;
+  uint64_t count = 0;
+  uint64_t bytes = 0;
+};
+// Options of a file client of `cluster` patient enough for nodes being killed.
+FileBlockingClientOptions patient_client_options(const MetaCluster& cluster,
+                                                 std::chrono::seconds deadline);
+// Writes the files (making `dir` first when `make_dir`); OK or the first failure.
+absl::Status put_seeded_files(FileBlockingClient& client, const SeededFiles& files, bool make_dir);
+// Reads every file back; OK when each has its length and its digest, else the first that
+// does not (or could not be read).
+absl::Status check_seeded_files(FileBlockingClient& client, const SeededFiles& files);
 
 // `n` distinct ports free on 127.0.0.1 now, drawn below the kernel's ephemeral range so
 // that no outbound connection can take one while a node is down between kill and restart.

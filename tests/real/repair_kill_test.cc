@@ -36,10 +36,6 @@ constexpr uint64_t kMiB = 1 << 20;
 constexpr uint64_t kFileBytes = 32 * kMiB;
 constexpr int kNodes = 5;
 
-cas::Digest expected_digest(uint64_t index) {
-  return testing::SeededSource(kSeed, index, kFileBytes).digest();
-}
-
 uint64_t total_mib() {
   uint64_t mib = 96;
   if (const char* v = std::getenv("CAIRN_REPAIR_MIB"); v != nullptr) {
@@ -59,25 +55,20 @@ TEST(RepairKill, ANodeBackWithAnEmptyDiskIsRebuiltInPlace) {
   const std::string down = testing::start_storage_cluster(cluster, 15s);
   ASSERT_EQ(down, "");
 
-  FileBlockingClientOptions co;
-  co.meta = cluster.client_peers();
-  co.deadline = 60s;
-  co.chunk_attempt_timeout = 20s;
+  FileBlockingClientOptions co = testing::patient_client_options(cluster, 60s);
   co.file.window = 4;
   FileBlockingClient client(co);
-  meta::wire::NsCommand mkdir;
-  mkdir.mutable_mkdir()->set_path("/r");
-  ASSERT_TRUE(client.command(mkdir).ok());
-  const uint64_t files = total_mib() * kMiB / kFileBytes;
+  const testing::SeededFiles files{.dir = "/r",
+                                   .seed = kSeed,
+                                   .first = 0,
+                                   .count = total_mib() * kMiB / kFileBytes,
+                                   .bytes = kFileBytes};
   const auto written = Clock::now();
-  for (uint64_t i = 0; i < files; ++i) {
-    auto r = client.put(absl::StrCat("/r/f", i),
-                        std::make_shared<testing::SeededSource>(kSeed, i, kFileBytes),
-                        client::PutOptions{});
-    ASSERT_TRUE(r.ok()) << "put /r/f" << i << ": " << r.status() << "; logs in " << tmpl;
-  }
+  const absl::Status put = testing::put_seeded_files(client, files, /*make_dir=*/true);
+  ASSERT_TRUE(put.ok()) << put << "; logs in " << tmpl;
   std::printf("wrote %llu MiB in %.1f s\n",
-              static_cast<unsigned long long>(files * kFileBytes / kMiB), seconds_since(written));
+              static_cast<unsigned long long>(files.count * kFileBytes / kMiB),
+              seconds_since(written));
 
   // Every layout is old enough to be audited (audit_min_age) once each node has had two
   // passes since the writes.
@@ -140,7 +131,7 @@ TEST(RepairKill, ANodeBackWithAnEmptyDiskIsRebuiltInPlace) {
       "kill; rebuilt at %.1f MiB/s\n",
       victim, missing, rebuilt / kMiB, detected, whole, rebuilt / kMiB / (whole - detected));
   EXPECT_GT(missing, 0);
-  EXPECT_GE(rebuilt, static_cast<double>(files * kFileBytes) / 3 * 0.9);
+  EXPECT_GE(rebuilt, static_cast<double>(files.count * kFileBytes) / 3 * 0.9);
 
   // Two other nodes go for good: three of five shards left per stripe, the victim's among them.
   int killed_more = 0;
@@ -149,13 +140,8 @@ TEST(RepairKill, ANodeBackWithAnEmptyDiskIsRebuiltInPlace) {
     ASSERT_TRUE(cluster.kill9(i));
     ++killed_more;
   }
-  for (uint64_t i = 0; i < files; ++i) {
-    uint64_t bytes = 0;
-    auto got = testing::read_digest(client, absl::StrCat("/r/f", i), &bytes);
-    ASSERT_TRUE(got.ok()) << "/r/f" << i << ": " << got.status() << "; logs in " << tmpl;
-    EXPECT_EQ(bytes, kFileBytes);
-    EXPECT_EQ(*got, expected_digest(i)) << "/r/f" << i << " read back other bytes";
-  }
+  const absl::Status read = testing::check_seeded_files(client, files);
+  EXPECT_TRUE(read.ok()) << read << "; logs in " << tmpl;
   EXPECT_TRUE(cluster.stop_all()) << "logs in " << tmpl;
   if (!HasFailure()) std::filesystem::remove_all(tmpl);
 }
