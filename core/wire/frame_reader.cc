@@ -5,16 +5,16 @@
 namespace cairn::wire {
 
 FrameReader::FrameReader(FrameLimits limits, std::shared_ptr<BufferPool> buffers,
-                         size_t staging_bytes)
-    : decoder_(limits, std::move(buffers)), staging_(staging_bytes) {
-  CAIRN_ASSERT(staging_bytes > 0);
+                         size_t staging_bytes, size_t direct_min)
+    : decoder_(limits, std::move(buffers)), staging_(staging_bytes), direct_min_(direct_min) {
+  CAIRN_ASSERT(staging_bytes > 0 && direct_min > 0);
 }
 
 std::span<char> FrameReader::next() {
   // want() is empty only after an error (frames are taken as soon as they are whole);
   // the staging buffer then takes the read, and landed() reports the error again.
   const std::span<char> want = decoder_.want();
-  direct_ = want.size() >= kDirectMin && decoder_.mid_frame() && !decoder_.has_frame();
+  direct_ = want.size() >= direct_min_ && decoder_.mid_frame() && !decoder_.has_frame();
   return direct_ ? want : std::span<char>(staging_);
 }
 

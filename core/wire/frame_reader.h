@@ -24,11 +24,11 @@ namespace cairn::wire {
 
 class FrameReader {
  public:
+  // A payload part of at least `direct_min` bytes is read in place. REQUIRES: both > 0.
   explicit FrameReader(FrameLimits limits = {}, std::shared_ptr<BufferPool> buffers = nullptr,
-                       size_t staging_bytes = kStagingBytes);
+                       size_t staging_bytes = kStagingBytes, size_t direct_min = kDirectMin);
 
   static constexpr size_t kStagingBytes = 64 << 10;
-  // A payload part at least this long is read in place.
   static constexpr size_t kDirectMin = 16 << 10;
 
   // Where the next read's bytes must go (never empty, never past what the stream may
@@ -45,6 +45,7 @@ class FrameReader {
  private:
   FrameDecoder decoder_;
   std::vector<char> staging_;
+  size_t direct_min_;
   bool direct_ = false;
   uint64_t direct_reads_ = 0;
 };
