@@ -36,6 +36,8 @@ Rebuilder::Rebuilder(Runtime& rt, ShardClient& shards, cas::ShardStore& store,
 
 Rebuilder::~Rebuilder() = default;
 
+bool Rebuilder::up(NodeId node) const { return up_ == nullptr || up_(node); }
+
 absl::StatusOr<const erasure::Codec*> Rebuilder::codec(const ChunkLayout& layout) {
   auto& slot = codecs_[{layout.mode, layout.data_shards, layout.parity_shards}];
   if (slot == nullptr) {
@@ -77,6 +79,12 @@ void Rebuilder::rebuild(const ChunkLayout& layout, std::vector<int> shards, Done
   j->other_tried.assign(n, false);
   j->got.resize(n);
   for (int i : j->wanted) j->state[static_cast<size_t>(layout.shard_of(i))] = Job::Shard::kWanted;
+  // A mirrored shard is asked first of a copy on an up node.
+  for (int i = 0; i < layout.total_shards() && layout.mirrored; ++i) {
+    if (!up(layout.copy(i, 0).node) && up(layout.copy(i, 1).node)) {
+      j->copy[static_cast<size_t>(i)] = 1;
+    }
+  }
   ++in_flight_;
   rt_.metrics().counter("storage_rebuilds_started").add();
   if (copy_first && j->wanted.size() == 1) {
@@ -119,11 +127,15 @@ void Rebuilder::ask_more(std::shared_ptr<Job> j) {
   const int k = j->layout.data_shards;
   int have = j->ok;
   for (auto s : j->state) have += s == Job::Shard::kAsked ? 1 : 0;
-  for (int i = 0; i < j->layout.total_shards() && have < k; ++i) {
-    const auto at = static_cast<size_t>(i);
-    if (j->state[at] != Job::Shard::kIdle) continue;
-    ++have;
-    ask(j, i);
+  // Shards on up nodes first, then the rest, each in index order.
+  for (int pass = 0; pass < 2 && have < k; ++pass) {
+    for (int i = 0; i < j->layout.total_shards() && have < k; ++i) {
+      const auto at = static_cast<size_t>(i);
+      if (j->state[at] != Job::Shard::kIdle) continue;
+      if ((pass == 0) != up(j->layout.copy(i, j->copy[at]).node)) continue;
+      ++have;
+      ask(j, i);
+    }
   }
   if (have >= k) return;
   // Nothing left to ask: more shards gone than the code bears, or some out of reach.

@@ -17,6 +17,9 @@
 //     repeated or empty; Unavailable beyond max_rebuilds at once;
 //   - a mirrored layout's shard is fetched from one copy and, if that fails, from the other
 //     before another shard is asked;
+//   - survivors on nodes the failure detector holds down (set_alive) are asked only when
+//     those on up nodes are not enough, and a mirrored shard is asked first of a copy on an
+//     up node: a dead node is not waited for until the call times out;
 //   - with copy_first and one wanted shard (a move: the node the layout names for it still
 //     holds it; or a mirrored shard whose partner holds it), that shard is first fetched
 //     from there: whole (shard_bytes long, hashing
@@ -48,6 +51,7 @@ struct RebuilderOptions {
 class Rebuilder {
  public:
   using Done = std::function<void(absl::Status)>;
+  using Alive = std::function<bool(NodeId)>;
 
   // REQUIRES: rt, shards and store outlive the rebuilder; the store is recovered.
   Rebuilder(Runtime& rt, ShardClient& shards, cas::ShardStore& store,
@@ -62,11 +66,14 @@ class Rebuilder {
   void rebuild(const ChunkLayout& layout, std::vector<int> shards, Done done,
                bool copy_first = false, NodeId copy_from = kNoNode);
   uint32_t in_flight() const { return in_flight_; }
+  // Which nodes are believed up (the failure detector's view); default: all.
+  void set_alive(Alive alive) { up_ = std::move(alive); }
 
   struct Job;
 
  private:
   absl::StatusOr<const erasure::Codec*> codec(const ChunkLayout& layout);
+  bool up(NodeId node) const;
   void ask_more(std::shared_ptr<Job> j);
   void ask(std::shared_ptr<Job> j, int index);
   void got(std::shared_ptr<Job> j, int index, absl::StatusOr<Payload> bytes);
@@ -81,6 +88,7 @@ class Rebuilder {
   RebuilderOptions options_;
   std::map<std::tuple<StorageMode, int, int>, std::unique_ptr<erasure::Codec>> codecs_;
   uint32_t in_flight_ = 0;
+  Alive up_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

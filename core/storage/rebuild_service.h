@@ -37,6 +37,8 @@ class RebuildService final : public Service {
   void start() override {}
   void on_message(NodeId from, const Message& message) override;
   const Rebuilder& rebuilder() const { return rebuilder_; }
+  // The failure detector's view of which nodes are up (Rebuilder::set_alive).
+  void set_alive(Rebuilder::Alive alive) { rebuilder_.set_alive(std::move(alive)); }
 
   static constexpr size_t kMaxAuditShards = 4096;
 

@@ -158,6 +158,30 @@ TEST(Rebuild, FewerThanKSurvivorsIsUnavailableWhenSomeAreOutOfReach) {
   EXPECT_TRUE(absl::IsUnavailable(st)) << st;
 }
 
+TEST(Rebuild, SurvivorsOnNodesHeldDownAreAskedOnlyWhenTheOthersAreNotEnough) {
+  Fixture f;
+  auto l = f.put(bytes_of(3 << 20, 15), StorageMode::kErasure, 3, 2);
+  const std::string want = f.shard(l, 0);
+  f.shards.lose(l.shards[0].node, l.shards[0].digest);
+  const NodeId dead = l.shards[1].node;
+  f.shards.node(dead).down = true;
+  f.rebuilder.set_alive([dead](NodeId id) { return id != dead; });
+  const Time start = f.rt.now();
+  const uint64_t gets = f.shards.gets;
+  ASSERT_TRUE(f.rebuild(l, {0}).ok());
+  EXPECT_EQ(f.shards.gets - gets, 3u) << "shards 2, 3 and 4, never the dead node's";
+  EXPECT_LT(f.rt.now() - start, f.shards.timeout) << "waited for the dead node";
+  EXPECT_EQ(f.stored(l.shards[0].digest).value(), want);
+
+  // With too few up, the node held down is asked too (it may be up after all).
+  auto l2 = f.put(bytes_of(3 << 20, 16), StorageMode::kErasure, 3, 2);
+  f.shards.lose(l2.shards[0].node, l2.shards[0].digest);
+  f.shards.lose(l2.shards[1].node, l2.shards[1].digest);
+  const NodeId slow = l2.shards[2].node;
+  f.rebuilder.set_alive([slow](NodeId id) { return id != slow; });
+  ASSERT_TRUE(f.rebuild(l2, {0}).ok());
+}
+
 TEST(Rebuild, ReplicaIsCopiedFromAnyIntactReplica) {
   Fixture f;
   const std::string data = bytes_of(5000, 6);

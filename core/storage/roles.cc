@@ -151,14 +151,16 @@ RoleInfo storage_role() {
         ctx.runtime, RpcShardClientOptions{.frame_bytes = o->service.frame_bytes,
                                            .window_bytes = o->service.window_bytes});
     auto host = std::make_unique<StorageHost>(ctx.runtime, *o, client->client(), *placement);
-    if (auto* detector = node.find<membership::Membership>()) {
-      host->coordinator().set_alive([detector](NodeId id) {
-        return detector->table().get(id).state != membership::State::kDead;
-      });
-    }
     auto service = std::make_unique<StorageService>(ctx.runtime, host->store(), o->service);
     auto chunks = std::make_unique<ChunkService>(ctx.runtime, host->coordinator());
     auto rebuilds = std::make_unique<RebuildService>(ctx.runtime, client->client(), host->store());
+    if (auto* detector = node.find<membership::Membership>()) {
+      auto up = [detector](NodeId id) {
+        return detector->table().get(id).state != membership::State::kDead;
+      };
+      host->coordinator().set_alive(up);
+      rebuilds->set_alive(up);
+    }
     // New writes follow the registry's placement once the meta leader tells it.
     auto listener = std::make_unique<PlacementListener>(
         ctx.runtime, (*placement)->epoch(),
