@@ -550,18 +550,23 @@ void ShardStore::verify_blocks(const Digest& digest, uint64_t offset, uint64_t l
   const uint64_t blocks = crcs.size() / kCrcBytes;
   const std::string_view bytes = data.view();
   CAIRN_ASSERT(bytes.size() > (blocks - 1) * kBlockBytes && bytes.size() <= blocks * kBlockBytes);
+  uint32_t whole = 0;  // the CRC32C of all the blocks read, from theirs
   for (uint64_t b = 0; b < blocks; ++b) {
     const uint64_t at = b * kBlockBytes;
     const uint64_t n = std::min<uint64_t>(kBlockBytes, bytes.size() - at);
-    if (wire::crc32c(bytes.data() + at, n) != load_u32(crcs.data() + kCrcBytes * b)) {
+    const uint32_t block_crc = load_u32(crcs.data() + kCrcBytes * b);
+    if (wire::crc32c(bytes.data() + at, n) != block_crc) {
       return end(rotten(digest, absl::StrCat("block ", first_block + b, " checksum mismatch")));
     }
+    whole = b == 0 ? block_crc : wire::crc32c_combine(whole, block_crc, n);
   }
   const uint64_t skip = offset - first_block * kBlockBytes;
   CAIRN_ASSERT(skip + length <= bytes.size());
   rt_.metrics().counter("cas_read_bytes").add(static_cast<int64_t>(length));
-  if (skip == 0 && length == bytes.size()) return end(std::move(data));  // whole blocks
-  end(Payload::alias(data.owner(), bytes.substr(skip, length)));         // shares, never copies
+  // Whole blocks carry their (just verified) CRC, so a frame encoder need not read them
+  // again; a range within blocks is an alias of them, shared, never copied.
+  if (skip == 0 && length == bytes.size()) return end(data.with_crc32c(whole));
+  end(Payload::alias(data.owner(), bytes.substr(skip, length)));
 }
 
 // ---- remove and quarantine ----

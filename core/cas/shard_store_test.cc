@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "core/cas/blob_format.h"
 #include "core/cas/shard_store_testing.h"
+#include "core/wire/crc32c.h"
 
 namespace cairn::cas {
 namespace {
@@ -82,6 +83,27 @@ TEST(ShardStore, PutThenReadWholeAndRangesAcrossBlocks) {
   EXPECT_EQ(h.store().stats().used_bytes, file_bytes_for(bytes.size()));
   EXPECT_EQ(h.files(), std::vector<std::string>{blob_name("cas", d)});
   h.store().check_invariants();
+}
+
+TEST(ShardStore, WholeBlocksReadCarryTheirCrcAndRangesWithinBlocksDoNot) {
+  StoreHarness h;
+  ASSERT_TRUE(h.open().ok());
+  const std::string bytes = bytes_of(3 * kBlockBytes + 123, 8);
+  const Digest d = digest_of(bytes);
+  ASSERT_TRUE(h.put(bytes).ok());
+  for (auto [off, len] : {std::pair<uint64_t, uint64_t>{0, bytes.size()},
+                          {kBlockBytes, kBlockBytes},
+                          {2 * kBlockBytes, kBlockBytes + 123}}) {
+    absl::StatusOr<Payload> p = h.payload(d, off, len);
+    ASSERT_TRUE(p.ok()) << p.status();
+    ASSERT_TRUE(p->has_crc32c()) << off << "+" << len;
+    EXPECT_EQ(p->crc32c(), wire::crc32c(p->data(), p->view().size())) << off << "+" << len;
+    EXPECT_EQ(p->view(), bytes.substr(off, len));
+  }
+  absl::StatusOr<Payload> inner = h.payload(d, 5, kBlockBytes);
+  ASSERT_TRUE(inner.ok());
+  EXPECT_FALSE(inner->has_crc32c());
+  EXPECT_EQ(inner->view(), bytes.substr(5, kBlockBytes));
 }
 
 TEST(ShardStore, EmptyBlobIsStoredAndRead) {

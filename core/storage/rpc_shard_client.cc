@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/wire/crc32c.h"
 #include "core/wire/message_types.h"
 
 namespace cairn::storage {
@@ -27,9 +28,11 @@ struct RpcShardClient::Call {
   // get
   std::optional<CreditReceiver> receiver;
   std::shared_ptr<std::string> buffer;  // the real bytes so far, from the pool
-  uint64_t virtual_bytes = 0;           // of a get of a virtual shard: the bytes received
-  std::optional<bool> frames_virtual;   // a get's kind, fixed by its first non-empty frame
-  std::map<uint64_t, Payload> ahead;    // frames that arrived early (reordered), within the window
+  uint32_t crc = 0;                     // their CRC32C, while every frame carried one
+  bool crc_known = true;
+  uint64_t virtual_bytes = 0;          // of a get of a virtual shard: the bytes received
+  std::optional<bool> frames_virtual;  // a get's kind, fixed by its first non-empty frame
+  std::map<uint64_t, Payload> ahead;   // frames that arrived early (reordered), within the window
 
   void finish_error(const absl::Status& st) {
     CAIRN_ASSERT(!st.ok());
@@ -269,6 +272,7 @@ void RpcShardClient::on_frame(NodeId from, Frame f) {
   if (!c->receiver->complete()) return;
   std::unique_ptr<Call> done = take(f.id);
   Payload got(std::shared_ptr<const std::string>(std::move(done->buffer)));
+  if (done->crc_known && !got.view().empty()) got = got.with_crc32c(done->crc);
   got.virtual_bytes = done->virtual_bytes;
   done->read_done(std::move(got));
 }
@@ -280,7 +284,13 @@ void RpcShardClient::gather(Call& c, const Payload& bytes) {
     c.buffer = buffers_.take(c.receiver->total_bytes());
     c.buffer->clear();  // a reused buffer keeps its capacity
   }
-  if (!bytes.view().empty()) c.buffer->append(bytes.view());
+  if (!bytes.view().empty()) {
+    c.buffer->append(bytes.view());
+    // The range's CRC32C, from its frames' when each carries one (a local store's do).
+    c.crc_known = c.crc_known && bytes.has_crc32c();
+    if (c.crc_known)
+      c.crc = cairn::wire::crc32c_combine(c.crc, bytes.crc32c(), bytes.view().size());
+  }
   c.virtual_bytes += bytes.virtual_bytes;
   CAIRN_ASSERT(c.buffer == nullptr || c.buffer->size() <= c.receiver->total_bytes());
 }

@@ -11,6 +11,7 @@
 #include "core/cas/shard_store_testing.h"
 #include "core/storage/storage_codec.h"
 #include "core/storage/testing/storage_harness.h"
+#include "core/wire/crc32c.h"
 #include "core/wire/message_types.h"
 
 namespace cairn::storage {
@@ -289,6 +290,32 @@ TEST_F(StorageRpcTest, AGetReusesAReassemblyBufferOnlyOnceItsBytesAreDropped) {
   EXPECT_EQ(again->view(), b);
   EXPECT_EQ(other->view(), b);
   EXPECT_EQ(client().reused_buffers(), 1u);
+}
+
+TEST_F(StorageRpcTest, AGetOfWholeBlocksCarriesTheCrcOfItsFramesCombined) {
+  // Frames of whole 64 KiB blocks (the default 256 KiB frames are): each carries the CRC
+  // its blocks were verified with, and the range's is their combination.
+  c_.service_options.frame_bytes = 128 << 10;
+  c_.service_options.window_bytes = 256 << 10;
+  c_.client_options.window_bytes = 256 << 10;
+  start();
+  const std::string a = bytes_of(300'000, 14);  // three frames, the last a part block
+  ASSERT_TRUE(c_.put(kClient, kNode, a).ok());
+  auto get = [&](uint64_t offset, uint64_t length) {
+    std::optional<absl::StatusOr<Payload>> out;
+    client().get(kNode, digest_of(a), offset, length, [&](auto r) { out = std::move(r); });
+    c_.run_until([&] { return out.has_value(); });
+    return std::move(*out);
+  };
+  absl::StatusOr<Payload> whole = get(0, a.size());
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_EQ(whole->view(), a);
+  ASSERT_TRUE(whole->has_crc32c());
+  EXPECT_EQ(whole->crc32c(), cairn::wire::crc32c(a.data(), a.size()));
+  absl::StatusOr<Payload> inner = get(100, 200'000);  // frames starting within blocks
+  ASSERT_TRUE(inner.ok());
+  EXPECT_EQ(inner->view(), a.substr(100, 200'000));
+  EXPECT_FALSE(inner->has_crc32c());
 }
 
 // The default pool keeps reassembly buffers of several whole 64 MiB ranges (a client's
