@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/wire/frame_reader.h"
 #include "runtime-real/transport/tcp_transport.h"
 
 namespace cairn::real {
@@ -67,22 +68,14 @@ class TcpTransport::Inbound : public std::enable_shared_from_this<Inbound> {
 
  private:
   void read();
-  void on_read(const boost::system::error_code& ec, size_t n, bool direct);
-  bool drain_staging();
-  bool take_frames();
+  void on_read(const boost::system::error_code& ec, size_t n);
   void refuse(const absl::Status& why);
-
-  static constexpr size_t kStagingBytes = 64 * 1024;
-  // Reads at least this large go straight into the frame's own buffer (no staging copy).
-  static constexpr size_t kDirectReadMin = 16 * 1024;
 
   TcpTransport& t_;
   tcp::socket socket_;
   std::string remote_;
-  wire::FrameDecoder decoder_;
-  std::vector<char> staging_;
-  size_t staged_begin_ = 0;
-  size_t staged_end_ = 0;
+  // Large payloads are read straight into their frame's buffer, the rest through staging.
+  wire::FrameReader reader_;
   NodeId from_ = kNoNode;
   bool closed_ = false;
 };

@@ -7,7 +7,7 @@
 namespace cairn::real {
 
 TcpTransport::Inbound::Inbound(TcpTransport& t, tcp::socket socket)
-    : t_(t), socket_(std::move(socket)), decoder_(t.options_.limits), staging_(kStagingBytes) {
+    : t_(t), socket_(std::move(socket)), reader_(t.options_.limits) {
   boost::system::error_code ec;
   const auto ep = socket_.remote_endpoint(ec);
   remote_ = ec ? "?" : absl::StrCat(ep.address().to_string(), ":", ep.port());
@@ -19,23 +19,21 @@ std::string TcpTransport::Inbound::describe() const {
 
 void TcpTransport::Inbound::read() {
   if (closed_) return;
-  const std::span<char> want = decoder_.want();
-  const bool direct = staged_begin_ == staged_end_ && want.size() >= kDirectReadMin;
-  auto buffer = direct ? asio::buffer(want.data(), want.size()) : asio::buffer(staging_);
-  socket_.async_read_some(
-      buffer, [self = shared_from_this(), direct](const boost::system::error_code& ec, size_t n) {
-        self->on_read(ec, n, direct);
-      });
+  const std::span<char> into = reader_.next();
+  socket_.async_read_some(asio::buffer(into.data(), into.size()),
+                          [self = shared_from_this()](const boost::system::error_code& ec,
+                                                      size_t n) { self->on_read(ec, n); });
 }
 
-void TcpTransport::Inbound::on_read(const boost::system::error_code& ec, size_t n, bool direct) {
+void TcpTransport::Inbound::on_read(const boost::system::error_code& ec, size_t n) {
   if (closed_ || t_.closed_) return;
+  wire::FrameDecoder& decoder = reader_.decoder();
   if (ec) {
     // A peer that closes between frames is a normal goodbye; in the middle of one it is not.
-    if (ec == asio::error::eof && !decoder_.mid_frame()) {
+    if (ec == asio::error::eof && !decoder.mid_frame()) {
       close();
     } else if (ec == asio::error::eof) {
-      refuse(decoder_.finish());
+      refuse(decoder.finish());
     } else {
       t_.rt_.logger().debug("n{} inbound {} closed: {}", t_.rt_.self(), describe(), ec.message());
       close();
@@ -43,36 +41,15 @@ void TcpTransport::Inbound::on_read(const boost::system::error_code& ec, size_t 
     return;
   }
   t_.counters_.bytes_received->add(static_cast<int64_t>(n));
-  if (direct) {
-    if (absl::Status s = decoder_.commit(n); !s.ok()) return refuse(s);
-    if (!take_frames()) return;
-  } else {
-    staged_begin_ = 0;
-    staged_end_ = n;
-    if (!drain_staging()) return;
+  std::vector<wire::Frame> frames;
+  const absl::Status s = reader_.landed(n, &frames);
+  // Frames before a bad one are delivered; a frame may close the connection (a bad Hello).
+  for (wire::Frame& f : frames) {
+    t_.on_frame(*this, std::move(f));
+    if (closed_ || t_.closed_) return;
   }
+  if (!s.ok()) return refuse(s);
   read();
-}
-
-// Moves staged bytes into the decoder, frame by frame. False if the connection closed.
-bool TcpTransport::Inbound::drain_staging() {
-  while (staged_begin_ < staged_end_) {
-    // absorb() appends to the payload's string: no zero-fill of what is still to come.
-    staged_begin_ += decoder_.absorb(staging_.data() + staged_begin_, staged_end_ - staged_begin_);
-    if (!decoder_.status().ok()) {
-      refuse(decoder_.status());
-      return false;
-    }
-    if (!take_frames()) return false;
-  }
-  staged_begin_ = staged_end_ = 0;
-  return true;
-}
-
-bool TcpTransport::Inbound::take_frames() {
-  if (!decoder_.has_frame()) return true;
-  t_.on_frame(*this, decoder_.take());
-  return !closed_ && !t_.closed_;
 }
 
 void TcpTransport::Inbound::refuse(const absl::Status& why) {
