@@ -182,9 +182,9 @@ void Planner::drop_chunk(const cas::Digest& chunk) {
   stripes_.erase(it);
 }
 
-void Planner::node_down(NodeId node) {
+void Planner::node_down(NodeId node, uint64_t down_for_ticks) {
   if (down_.count(node) != 0) return;
-  down_[node] = NodeState{now_, false};
+  down_[node] = NodeState{static_cast<int64_t>(now_) - static_cast<int64_t>(down_for_ticks), false};
   // A rebuild running on a node that went down will not answer: try elsewhere now.
   std::vector<uint64_t> failed;
   for (const auto& [id, task] : tasks_) {
@@ -247,7 +247,8 @@ bool Planner::task_done(uint64_t task, const absl::Status& status) {
 void Planner::tick() {
   ++now_;
   for (auto& [node, state] : down_) {
-    if (state.dead || now_ - state.down_since < static_cast<uint64_t>(options_.grace_ticks)) {
+    if (state.dead || static_cast<int64_t>(now_) - state.down_since <
+                          static_cast<int64_t>(options_.grace_ticks)) {
       continue;
     }
     state.dead = true;

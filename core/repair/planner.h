@@ -162,7 +162,10 @@ class Planner {
   // validate (nothing changes).
   absl::Status set_layout(const storage::ChunkLayout& layout);
   void drop_chunk(const cas::Digest& chunk);
-  void node_down(NodeId node);
+  // `node` is down, and was seen down `down_for_ticks` ticks before this call (by whoever
+  // watched before this planner existed: a new leader's own failure detector), so its
+  // grace runs from then, not from this planner's first view.
+  void node_down(NodeId node, uint64_t down_for_ticks = 0);
   void node_up(NodeId node);
   // Shard `shard` of `chunk` on `node` is bad or missing. NotFound for an unknown chunk;
   // FailedPrecondition if the layout no longer has `node` at `shard` (a stale report).
@@ -230,7 +233,7 @@ class Planner {
     std::vector<NodeId> excluded;
   };
   struct NodeState {
-    uint64_t down_since = 0;
+    int64_t down_since = 0;  // a tick; before this planner's first when seen earlier
     bool dead = false;
   };
   using ShardKey = std::pair<cas::Digest, int>;

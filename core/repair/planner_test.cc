@@ -61,6 +61,24 @@ TEST_F(PlannerTest, NodeBackWithinTheGraceCostsNoRepair) {
   EXPECT_FALSE(planner().dead(l.shards[0].node));
 }
 
+TEST_F(PlannerTest, ANodeSeenDownBeforeThePlannerExistedUsesUpItsGraceFromThen) {
+  auto l = add(1);
+  const NodeId gone = l.shards[2].node;
+  // A new leader's planner: its detector held the node dead for grace - 1 ticks already.
+  planner().node_down(gone, static_cast<uint64_t>(options_.grace_ticks - 1));
+  EXPECT_TRUE(planner().ready().declared_dead.empty());
+  ticks(1);
+  Ready r = planner().ready();
+  EXPECT_EQ(r.declared_dead, std::vector<NodeId>{gone});
+  EXPECT_EQ(r.tasks.size(), 1u);
+  // Seen long ago: dead at the next tick, not a whole grace later.
+  const NodeId other = l.shards[3].node;
+  planner().node_down(other, 1000);
+  ticks(1);
+  r = planner().ready();
+  EXPECT_EQ(r.declared_dead, std::vector<NodeId>{other});
+}
+
 TEST_F(PlannerTest, NodeDownForTheGraceIsDeadAndItsShardsAreRebuiltElsewhere) {
   auto l = add(1);
   const NodeId gone = l.shards[1].node;

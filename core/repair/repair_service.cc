@@ -53,6 +53,7 @@ void RepairService::check_invariants() const {
 }
 
 void RepairService::tick() {
+  watch_deaths();
   if (!raft_.is_leader()) {
     planner_.reset();
     seen_.clear();
@@ -163,6 +164,19 @@ void RepairService::sync_layouts() {
   }
 }
 
+void RepairService::watch_deaths() {
+  if (detector_ == nullptr) return;
+  const auto& members = detector_->table().members();
+  for (NodeId id : members) {
+    if (id == rt_.self()) continue;
+    if (detector_->table().get(id).state == membership::State::kDead) {
+      dead_since_.try_emplace(id, rt_.now());
+    } else {
+      dead_since_.erase(id);
+    }
+  }
+}
+
 void RepairService::sync_liveness() {
   if (detector_ == nullptr) return;
   for (NodeId id : nodes_) {
@@ -170,7 +184,10 @@ void RepairService::sync_liveness() {
     const auto& members = detector_->table().members();
     if (!std::binary_search(members.begin(), members.end(), id)) continue;
     if (detector_->table().get(id).state == membership::State::kDead) {
-      planner_->node_down(id);
+      // Down since this node's detector first held it dead (perhaps before it led).
+      auto seen = dead_since_.find(id);
+      const Duration down_for = seen == dead_since_.end() ? Duration(0) : rt_.now() - seen->second;
+      planner_->node_down(id, static_cast<uint64_t>(down_for / options_.tick_interval));
     } else if (detector_->table().get(id).state == membership::State::kAlive) {
       planner_->node_up(id);
     }

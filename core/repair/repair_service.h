@@ -94,6 +94,9 @@ class RepairService final : public Service {
   void tick();
   void sync_layouts();
   void sync_liveness();
+  // On every node, leader or not: when this node's failure detector first held each
+  // storage node dead, so that a new leader's grace counts from then.
+  void watch_deaths();
   void sync_placement();  // the registry's policy, when its epoch changed
   void check_drains();
   void push_placement();
@@ -143,6 +146,7 @@ class RepairService final : public Service {
   std::vector<NodeId> nodes_;               // configured and registered storage nodes, ascending
   std::optional<uint64_t> registry_epoch_;  // the registry epoch the planner follows
   std::set<NodeId> draining_, drained_;     // registered draining; reported drained
+  std::map<NodeId, Time> dead_since_;       // held dead by the local detector since
   TransferObserver transfers_;
   TimerId timer_ = kNoTimer;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
