@@ -166,15 +166,13 @@ void RepairService::sync_layouts() {
 
 void RepairService::watch_deaths() {
   if (detector_ == nullptr) return;
-  const auto& members = detector_->table().members();
-  for (NodeId id : members) {
-    if (id == rt_.self()) continue;
-    if (detector_->table().get(id).state == membership::State::kDead) {
-      dead_since_.try_emplace(id, rt_.now());
-    } else {
-      dead_since_.erase(id);
-    }
+  std::map<NodeId, Time> dead;  // members held dead now, each since it first was
+  for (NodeId id : detector_->table().members()) {
+    if (id == rt_.self() || detector_->table().get(id).state != membership::State::kDead) continue;
+    auto seen = dead_since_.find(id);
+    dead[id] = seen == dead_since_.end() ? rt_.now() : seen->second;
   }
+  dead_since_ = std::move(dead);
 }
 
 void RepairService::sync_liveness() {

@@ -288,8 +288,9 @@ void RpcShardClient::gather(Call& c, const Payload& bytes) {
     c.buffer->append(bytes.view());
     // The range's CRC32C, from its frames' when each carries one (a local store's do).
     c.crc_known = c.crc_known && bytes.has_crc32c();
-    if (c.crc_known)
+    if (c.crc_known) {
       c.crc = cairn::wire::crc32c_combine(c.crc, bytes.crc32c(), bytes.view().size());
+    }
   }
   c.virtual_bytes += bytes.virtual_bytes;
   CAIRN_ASSERT(c.buffer == nullptr || c.buffer->size() <= c.receiver->total_bytes());
