@@ -4,7 +4,8 @@
 // Baseline: fio sequential write of --mib MiB in 4 MiB blocks with an fsync after each
 // (`fio --name=seqwrite --rw=write --bs=4M --size=1G --fsync=1 --directory=DIR
 // --output-format=json`), then a sequential read of the same file (page cache warm, as
-// cairnd's reads of what it just wrote are).
+// cairnd's reads of what it just wrote are), --fio-runs times (default 3): each figure's
+// median is the baseline.
 // Cairn: --mib MiB put then read back through ChunkBlockingClient (`--parallel` calls in
 // flight), every put acknowledged only after its shards were fsync'd (file and directory):
 //   - one node, replication factor 1, in 4 MiB and in 64 MiB chunks: ratio to fio;
@@ -18,11 +19,12 @@
 // perf to a node: each phase is announced on stderr as it starts.
 //
 //   storage_bench [--dir DIR] [--mib 1024] [--cluster-mib 512] [--parallel 4] [--no-cluster]
-//                 [--read-api into|string] [--get-rounds 1]
+//                 [--read-api into|string] [--get-rounds 1] [--fio-runs 3]
 // DIR (default build/bench-storage) holds fio's file and the nodes' data while they run.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -62,28 +64,50 @@ double largest_bw(const std::string& json) {
   return best;
 }
 
-Fio run_fio(const std::string& dir, uint64_t bytes) {
+Fio run_fio(const std::string& dir, uint64_t bytes, bool show_commands) {
   const std::string size = absl::StrCat(bytes / kMiB, "M");
   int code = 0;
   Fio f;
-  std::printf(
-      "$ fio --name=seqwrite --rw=write --bs=4M --size=%s --fsync=1 --directory=%s "
-      "--output-format=json\n",
-      size.c_str(), dir.c_str());
+  if (show_commands) {
+    std::printf(
+        "$ fio --name=seqwrite --rw=write --bs=4M --size=%s --fsync=1 --directory=%s "
+        "--output-format=json\n",
+        size.c_str(), dir.c_str());
+  }
   f.write_bps = largest_bw(real::testing::run_capture(
       {"fio", "--name=seqwrite", "--rw=write", "--bs=4M", "--size=" + size, "--fsync=1",
        "--directory=" + dir, "--output-format=json"},
       &code));
-  std::printf(
-      "$ fio --name=seqwrite --rw=read --bs=4M --size=%s --directory=%s "
-      "--output-format=json\n",
-      size.c_str(), dir.c_str());
+  if (show_commands) {
+    std::printf(
+        "$ fio --name=seqwrite --rw=read --bs=4M --size=%s --directory=%s "
+        "--output-format=json\n",
+        size.c_str(), dir.c_str());
+  }
   f.read_bps = largest_bw(
       real::testing::run_capture({"fio", "--name=seqwrite", "--rw=read", "--bs=4M",
                                   "--size=" + size, "--directory=" + dir, "--output-format=json"},
                                  &code));
   fs::remove(fs::path(dir) / "seqwrite.0.0");
   return f;
+}
+
+// fio `runs` times; the baseline is the median of each figure (fio's fsync'd write on a
+// virtual disk can differ by 5x from one run to the next: docs/performance.md).
+Fio median_fio(const std::string& dir, uint64_t bytes, int runs) {
+  std::vector<double> writes, reads;
+  for (int i = 0; i < runs; ++i) {
+    const Fio f = run_fio(dir, bytes, i == 0);
+    std::printf("fio run %d: write+fsync %.0f MB/s, read %.0f MB/s\n", i + 1, f.write_bps / 1e6,
+                f.read_bps / 1e6);
+    writes.push_back(f.write_bps);
+    reads.push_back(f.read_bps);
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  return Fio{.write_bps = median(writes), .read_bps = median(reads)};
 }
 
 // Distinct chunks (content addressing would deduplicate equal ones): random bytes with the
@@ -228,15 +252,18 @@ int main(int argc, char** argv) {
   app.add_option("--get-rounds", load.get_rounds, "times every chunk is read (default 1)")
       ->check(CLI::PositiveNumber);
   app.add_flag("--no-cluster", no_cluster, "skip the 5-node runs");
+  int fio_runs = 3;
+  app.add_option("--fio-runs", fio_runs, "fio runs; the baseline is their median (default 3)")
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
   load.read_into = read_api == "into";
   fs::create_directories(dir);
   dir = fs::canonical(dir).string();
   const uint64_t bytes = mib * kMiB;
 
-  const Fio fio = run_fio(dir, bytes);
-  std::printf("fio: write+fsync %.0f MB/s, read %.0f MB/s\n\n", fio.write_bps / 1e6,
-              fio.read_bps / 1e6);
+  const Fio fio = median_fio(dir, bytes, fio_runs);
+  std::printf("fio: write+fsync %.0f MB/s, read %.0f MB/s (median of %d runs)\n\n",
+              fio.write_bps / 1e6, fio.read_bps / 1e6, fio_runs);
   std::printf(
       "| run | cairn goodput | baseline | ratio | aim | |\n| --- | --- | --- | --- | --- | --- "
       "|\n");
