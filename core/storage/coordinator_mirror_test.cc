@@ -200,30 +200,13 @@ RC_GTEST_PROP(CoordinatorMirrorProperty, AtMostMShardsWithBothCopiesLostReadBack
     for (int c = 0; c < 2; ++c) {
       if (*rc::gen::inRange(0, 3) != 0) continue;
       ++bad;
-      const ShardPlace& p = layout->copy(i, c);
-      if (*rc::gen::arbitrary<bool>()) {
-        f.shards.lose(p.node, p.digest);
-      } else {
-        f.shards.node(p.node).corrupt.insert(p.digest);
-      }
+      f.spoil(layout->copy(i, c), *rc::gen::arbitrary<bool>());
     }
     gone += bad == 2 ? 1 : 0;
   }
   const uint64_t offset = *rc::gen::inRange<uint64_t>(0, size);
   const uint64_t length = *rc::gen::inRange<uint64_t>(0, size - offset + 1);
-  auto whole = f.read_all(*layout);
-  auto part = f.read(*layout, offset, length);
-  if (gone <= m) {
-    RC_ASSERT(whole.ok());
-    RC_ASSERT(*whole == data);
-    RC_ASSERT(part.ok());
-    RC_ASSERT(*part == data.substr(offset, length));
-  } else {
-    const bool whole_refused = absl::IsDataLoss(whole.status());
-    const bool part_right = !part.ok() || *part == data.substr(offset, length);
-    RC_ASSERT(whole_refused);
-    RC_ASSERT(part_right);
-  }
+  f.check_reads(*layout, data, offset, length, gone <= m);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/storage/ask_order.h"
 #include "core/storage/coordinator.h"
 #include "core/storage/coordinator_internal.h"
 #include "core/storage/costs.h"
@@ -184,16 +185,10 @@ void Coordinator::top_up(std::shared_ptr<Read> r) {
   int have = 0;
   for (size_t i = 0; i < r->state.size(); ++i) have += usable(i) ? 1 : 0;
   if (!direct) {
-    // Shards on up nodes first, then the rest, each in index order.
-    for (int pass = 0; pass < 2 && have < need; ++pass) {
-      for (int i = 0; i < r->layout.total_shards() && have < need; ++i) {
-        const auto s = static_cast<size_t>(i);
-        if (r->state[s] != Read::Shard::kIdle) continue;
-        if ((pass == 0) != alive(node_of(*r, i))) continue;
-        ask(r, i);
-        ++have;
-      }
-    }
+    ask_up_first(
+        r->layout.total_shards(), need, have,
+        [&](int i) { return r->state[static_cast<size_t>(i)] == Read::Shard::kIdle; },
+        [&](int i) { return alive(node_of(*r, i)); }, [&](int i) { ask(r, i); });
   }
   const bool waiting = std::any_of(r->state.begin(), r->state.end(),
                                    [](Read::Shard s) { return s == Read::Shard::kAsked; });

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/assert.h"
+#include "core/storage/ask_order.h"
 #include "core/storage/costs.h"
 #include "core/storage/reconstruct.h"
 
@@ -127,16 +128,11 @@ void Rebuilder::ask_more(std::shared_ptr<Job> j) {
   const int k = j->layout.data_shards;
   int have = j->ok;
   for (auto s : j->state) have += s == Job::Shard::kAsked ? 1 : 0;
-  // Shards on up nodes first, then the rest, each in index order.
-  for (int pass = 0; pass < 2 && have < k; ++pass) {
-    for (int i = 0; i < j->layout.total_shards() && have < k; ++i) {
-      const auto at = static_cast<size_t>(i);
-      if (j->state[at] != Job::Shard::kIdle) continue;
-      if ((pass == 0) != up(j->layout.copy(i, j->copy[at]).node)) continue;
-      ++have;
-      ask(j, i);
-    }
-  }
+  have = ask_up_first(
+      j->layout.total_shards(), k, have,
+      [&](int i) { return j->state[static_cast<size_t>(i)] == Job::Shard::kIdle; },
+      [&](int i) { return up(j->layout.copy(i, j->copy[static_cast<size_t>(i)]).node); },
+      [&](int i) { ask(j, i); });
   if (have >= k) return;
   // Nothing left to ask: more shards gone than the code bears, or some out of reach.
   const int wanted = static_cast<int>(j->wanted.size());

@@ -3,6 +3,8 @@
 // answer arrives.
 #pragma once
 
+#include <rapidcheck.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +44,34 @@ struct CoordinatorFixture {
   }
   absl::StatusOr<std::string> read_all(const ChunkLayout& l) {
     return read(l, 0, l.chunk.size_bytes());
+  }
+  // The place's node loses its shard (`lose`), or keeps bytes that fail their check.
+  void spoil(const ShardPlace& p, bool lose) {
+    if (lose) {
+      shards.lose(p.node, p.digest);
+    } else {
+      shards.node(p.node).corrupt.insert(p.digest);
+    }
+  }
+  // For the durability properties: reads `data`'s chunk whole and [offset, +length). With
+  // enough shards left (`readable`) both give exactly `data`'s bytes; otherwise the whole
+  // read is DataLoss (an empty chunk needs no shard) and the range is never wrong bytes.
+  void check_reads(const ChunkLayout& l, const std::string& data, uint64_t offset, uint64_t length,
+                   bool readable) {
+    auto whole = read_all(l);
+    auto part = read(l, offset, length);
+    if (readable) {
+      RC_ASSERT(whole.ok());
+      RC_ASSERT(*whole == data);
+      RC_ASSERT(part.ok());
+      RC_ASSERT(*part == data.substr(offset, length));
+      return;
+    }
+    // (RC_ASSERT does not short-circuit ||: decide first.)
+    const bool whole_refused = data.empty() || absl::IsDataLoss(whole.status());
+    const bool part_right = !part.ok() || *part == data.substr(offset, length);
+    RC_ASSERT(whole_refused);
+    RC_ASSERT(part_right);
   }
 
   ManualCluster cluster;
