@@ -18,6 +18,7 @@ using cas::testing::digest_of;
 using std::chrono::milliseconds;
 using testing::FakeShards;
 using testing::ring_of;
+using testing::rs;
 
 CoordinatorOptions mirrored() {
   CoordinatorOptions o;
@@ -34,14 +35,6 @@ struct Fixture : testing::CoordinatorFixture {
   // A chunk of rs(3,2) whose shards `both` have lost both copies.
   std::pair<std::string, ChunkLayout> doubly_lost(uint32_t seed, std::initializer_list<int> both);
 };
-
-WriteOptions rs(int k, int m) {
-  WriteOptions o;
-  o.mode = StorageMode::kErasure;
-  o.data_shards = k;
-  o.parity_shards = m;
-  return o;
-}
 
 std::pair<std::string, ChunkLayout> Fixture::doubly_lost(uint32_t seed,
                                                          std::initializer_list<int> both) {

@@ -23,18 +23,10 @@ using std::chrono::milliseconds;
 using testing::FakeShards;
 
 using testing::ring_of;
+using testing::rs;
 using testing::zone_of;
 
 using Fixture = testing::CoordinatorFixture;
-
-WriteOptions rs(int k, int m) {
-  WriteOptions o;
-  o.mode = StorageMode::kErasure;
-  o.data_shards = k;
-  o.parity_shards = m;
-  o.no_parity = m == 0;
-  return o;
-}
 
 TEST(Coordinator, SmallChunksAreReplicatedOnDistinctNodesAndZones) {
   Fixture f(5);

@@ -17,6 +17,16 @@
 
 namespace cairn::storage::testing {
 
+// Reed-Solomon k + m chosen for one write (m = 0: no parity).
+inline WriteOptions rs(int k, int m) {
+  WriteOptions o;
+  o.mode = StorageMode::kErasure;
+  o.data_shards = k;
+  o.parity_shards = m;
+  o.no_parity = m == 0;
+  return o;
+}
+
 struct CoordinatorFixture {
   explicit CoordinatorFixture(int nodes, CoordinatorOptions options = {}, uint64_t seed = 1)
       : cluster(seed),
