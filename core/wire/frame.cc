@@ -251,8 +251,12 @@ absl::Status FrameDecoder::commit(size_t n) {
 
 void FrameDecoder::start_payload() {
   CAIRN_ASSERT(!payload_ && payload_expected_ > 0);
-  // A reused string keeps its size and bytes (absorb() clears it, want() resizes it).
   payload_ = buffers_->take(payload_expected_ + zero_tail());
+  // A reused string at least this long is cut to length now (shrinking zero-fills
+  // nothing): absorb() and want() then write into it in place. Left longer or shorter, the
+  // first bytes absorbed (a stream reader's staged read) would shrink it and the next
+  // want() zero-fill the rest of the payload just before the socket overwrites it.
+  if (payload_->size() >= payload_expected_) payload_->resize(payload_expected_);
 }
 
 size_t FrameDecoder::absorb(const char* data, size_t size) {

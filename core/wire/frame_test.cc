@@ -205,6 +205,36 @@ TEST(Frame, LargePayloadBuffersAreReusedOnceDroppedEvenWithOthersHeld) {
   EXPECT_EQ(held[3].view(), std::string(big, 'd'));
 }
 
+// A stream reader feeds the start of a payload from its staging buffer (absorb) and reads
+// the rest in place (want). In a reused buffer, want() then points at the bytes its last
+// user left there: the buffer was not shrunk by the first bytes and zero-filled again.
+TEST(Frame, ReusedPayloadBufferIsWrittenInPlaceWhenItsStartWasAbsorbed) {
+  const size_t big = 4u << 20;
+  FrameDecoder d;
+  const std::string first = encode_frame(make_message(5, "h", std::string(big, 'a')), {});
+  std::vector<Frame> out;
+  ASSERT_TRUE(d.feed(first.data(), first.size(), &out).ok());
+  const char* buffer = out.at(0).message.payload.data();
+  out.clear();  // the payload dropped: its buffer goes back to the decoder's pool
+
+  const std::string second = encode_frame(make_message(5, "h", std::string(big, 'b')), {});
+  const size_t staged = kFrameHeaderSize + 1 + 1000;  // header, "h", 1000 payload bytes
+  for (size_t at = 0; at < staged;) {
+    const size_t n = d.absorb(second.data() + at, staged - at);  // one part at a time
+    ASSERT_GT(n, 0u);
+    at += n;
+  }
+  const std::span<char> rest = d.want();
+  ASSERT_EQ(rest.size(), big - 1000);
+  EXPECT_EQ(rest.data(), buffer + 1000);  // the same buffer, in place
+  EXPECT_EQ(rest[0], 'a');                // not zero-filled
+  EXPECT_EQ(rest[rest.size() - 1], 'a');
+  std::memcpy(rest.data(), second.data() + staged, rest.size());
+  ASSERT_TRUE(d.commit(rest.size()).ok());
+  ASSERT_TRUE(d.has_frame());
+  EXPECT_EQ(d.take().message.payload.view(), std::string(big, 'b'));
+}
+
 // A pool given to several decoders keeps payloads of the size it was made for (over a
 // decoder's own pool of four 4 MiB payloads), and a payload one decoder produced is reused
 // by another once dropped.
