@@ -174,7 +174,8 @@ TEST(CoordinatorMirror, TooFewNodesForPairsIsUnavailableAndSaysWhy) {
 }
 
 // For any k + m and any lost or corrupt copies that leave at most m shards with no copy,
-// the chunk and any range of it read back byte-identical; beyond, never wrong bytes.
+// the chunk and any range of it read back byte-identical; beyond, DataLoss (unless none of
+// the data shards holding the range is gone), never wrong bytes.
 RC_GTEST_PROP(CoordinatorMirrorProperty, AtMostMShardsWithBothCopiesLostReadBackIdentical, ()) {
   const int k = *rc::gen::inRange(1, 5);
   const int m = *rc::gen::inRange(1, 4);
@@ -187,7 +188,7 @@ RC_GTEST_PROP(CoordinatorMirrorProperty, AtMostMShardsWithBothCopiesLostReadBack
   auto layout = f.put(data, w);
   RC_ASSERT(layout.ok());
   f.cluster.advance(milliseconds(10));
-  int gone = 0;  // shards with no copy left
+  std::set<int> gone;  // shards with no copy left
   for (int i = 0; i < layout->total_shards(); ++i) {
     int bad = 0;
     for (int c = 0; c < 2; ++c) {
@@ -195,11 +196,11 @@ RC_GTEST_PROP(CoordinatorMirrorProperty, AtMostMShardsWithBothCopiesLostReadBack
       ++bad;
       f.spoil(layout->copy(i, c), *rc::gen::arbitrary<bool>());
     }
-    gone += bad == 2 ? 1 : 0;
+    if (bad == 2) gone.insert(i);
   }
   const uint64_t offset = *rc::gen::inRange<uint64_t>(0, size);
   const uint64_t length = *rc::gen::inRange<uint64_t>(0, size - offset + 1);
-  f.check_reads(*layout, data, offset, length, gone <= m);
+  f.check_reads(*layout, data, offset, length, gone);
 }
 
 }  // namespace
