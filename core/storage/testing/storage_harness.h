@@ -117,19 +117,22 @@ class StorageCluster {
     run_until([&] { return out.has_value(); });
     return out.value_or(absl::InternalError("put did not complete"));
   }
+  // Waits up to `limit` of simulated time (a get in 1-byte frames with a 1-byte window
+  // takes a round trip per byte).
   absl::StatusOr<std::string> get(NodeId from, NodeId to, const cas::Digest& d, uint64_t offset,
-                                  uint64_t length) {
+                                  uint64_t length, Duration limit = std::chrono::seconds(60)) {
     std::optional<absl::StatusOr<Payload>> out;
     at(from).client->get(to, d, offset, length,
                          [&](absl::StatusOr<Payload> r) { out = std::move(r); });
     EXPECT_FALSE(out.has_value()) << "completed inline";
-    run_until([&] { return out.has_value(); });
+    run_until([&] { return out.has_value(); }, limit);
     if (!out) return absl::InternalError("get did not complete");
     if (!out->ok()) return out->status();
     return std::string((*out)->view());
   }
-  absl::StatusOr<std::string> get(NodeId from, NodeId to, const cas::Digest& d) {
-    return get(from, to, d, 0, d.size_bytes());
+  absl::StatusOr<std::string> get(NodeId from, NodeId to, const cas::Digest& d,
+                                  Duration limit = std::chrono::seconds(60)) {
+    return get(from, to, d, 0, d.size_bytes(), limit);
   }
   absl::StatusOr<std::vector<cas::Digest>> find_missing(NodeId from, NodeId to,
                                                         std::vector<cas::Digest> ds) {
