@@ -59,8 +59,10 @@ std::vector<Group> draw_permutation(const Topology& t, int size, Rng& rng) {
 }
 
 // Tops the permutation's partial last group up to `size` with nodes from its full groups:
-// first the nodes that have topped up fewest copysets so far (so no node gains scatter
-// twice while others have not once), then nodes of zones the group lacks.
+// first nodes of zones the group lacks (so a topped-up copyset spans as many zones as a
+// full one), then, among those, the nodes that have topped up fewest copysets so far (so no
+// node gains scatter twice while others have not once). Scatter giving way to zones: a
+// copyset with two nodes in one zone loses two shards of each of its stripes with that zone.
 Group top_up(const Topology& t, const std::vector<Group>& full_groups, Group group, int size,
              std::vector<int>& topups) {
   std::vector<uint32_t> head;
@@ -69,7 +71,7 @@ Group top_up(const Topology& t, const std::vector<Group>& full_groups, Group gro
     auto cost = [&](uint32_t i) {
       bool zone_present = false;
       for (uint32_t j : group) zone_present = zone_present || t.zone_of(j) == t.zone_of(i);
-      return std::pair(topups[i], zone_present);
+      return std::pair(zone_present, topups[i]);
     };
     const uint32_t* best = nullptr;
     for (const uint32_t& i : head) {

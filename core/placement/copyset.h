@@ -9,11 +9,13 @@
 // configuration kept beside the membership, not recomputed per epoch.
 //
 // Promises: the same membership, options and seed always give the same copysets; every
-// node belongs to at least one copyset; no copyset is listed twice; a full copyset spans
+// node belongs to at least one copyset; no copyset is listed twice; a copyset spans
 // min(R, zones) zones whenever the zone sizes allow it (always for balanced zones); a
 // node's scatter width is at most P * (R - 1) when R divides N; otherwise each
-// permutation's last, partial copyset is topped up with nodes of the rest of it, spread so
-// that no node tops up twice while P * R <= N, which bounds scatter by (P + 1) * (R - 1).
+// permutation's last, partial copyset is topped up with nodes of the rest of it, of zones
+// it lacks first, then spread so that no node tops up twice while P * R <= N: with one
+// zone that bounds scatter by (P + 1) * (R - 1), with several by 2 P (R - 1) (a node may
+// top up once per permutation when few nodes lie in the zones a partial copyset lacks).
 // place() puts a stripe of at most R shards inside a single copyset: the primary is drawn
 // by the key's hash in proportion to node weight, then rendezvous hashing picks one of the
 // primary's copysets. Unlike the ring, a membership change needs new copysets, which move

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/placement/testing.h"
+#include "core/placement/topology.h"
 
 namespace cairn::placement {
 namespace {
@@ -81,8 +82,14 @@ RC_GTEST_PROP(Copyset, ScatterWidthIsBoundedByThePermutations, ()) {
   const int p = permutations(d.options);
   RC_ASSERT(static_cast<int>(copysets.size()) <= p * ((n + r - 1) / r));
   RC_ASSERT(static_cast<int>(copysets.size()) >= (n + r - 1) / r);
-  // Top-ups never reuse a node while P * R <= N; past that only N - 1 bounds the scatter.
-  const int bound = n % r == 0 ? p * (r - 1) : p * r <= n ? (p + 1) * (r - 1) : n - 1;
+  // With one zone, top-ups never reuse a node while P * R <= N; past that only N - 1
+  // bounds the scatter. With several, zones come first: a node may top up once per
+  // permutation.
+  const bool one_zone = Topology::build(d.membership)->zone_count() == 1;
+  const int bound = n % r == 0               ? p * (r - 1)
+                    : one_zone && p * r <= n ? (p + 1) * (r - 1)
+                    : one_zone               ? n - 1
+                                             : 2 * p * (r - 1);
   for (const Node& node : d.membership.nodes) {
     const int s = scatter_width(copysets, node.id);
     RC_ASSERT(s <= std::min(bound, n - 1));
@@ -102,6 +109,20 @@ RC_GTEST_PROP(Copyset, BalancedZonesGiveCopysetsOfDistinctZones, ()) {
     std::set<NodeId> zone_ids;
     for (NodeId id : c) zone_ids.insert(id / 1000);  // balanced_membership: zone z -> 1000 z + i
     RC_ASSERT(static_cast<int>(zone_ids.size()) == r);
+  }
+}
+
+// Soak seed 5039102913593871941 shrank to this: five zones of two nodes, copysets of four.
+// Each permutation leaves a partial copyset of two, and its top-up took the nodes that had
+// topped up least, one of them from a zone the copyset already held.
+TEST(Copyset, ATopUpTakesNodesOfTheZonesItsCopysetLacks) {
+  const auto membership = testing::balanced_membership(5, 2);
+  const auto copysets = make_copysets(membership, {4, 10, 2079012});
+  ASSERT_TRUE(copysets.ok()) << copysets.status();
+  for (const Copyset& c : *copysets) {
+    std::set<NodeId> zone_ids;
+    for (NodeId id : c) zone_ids.insert(id / 1000);
+    EXPECT_EQ(zone_ids.size(), 4u);
   }
 }
 
