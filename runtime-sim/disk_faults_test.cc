@@ -1,6 +1,7 @@
 // Disk faults in cairn-sim: a scenario's `disk:` entries reach the nodes' disks, each
 // fault does what docs/scenarios.md says and nothing else, and the trace records them.
-// Also the platform's `disk: {parallel: N}`: operations beyond N wait their turn.
+// Also the platform's `disk: {parallel: N}`: operations beyond N wait their turn; and every
+// kind of read takes the disk's time.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -227,6 +228,63 @@ TEST(DiskParallel, BadValuesAreRefused) {
       "bad.yaml");
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(has(std::string(s.status().message()), "disk parallel")) << s.status();
+}
+
+// Reads take the disk's time whatever call makes them: a node stores 1 MB, then at 1 s
+// reads it whole (read), as a range (read_range) and as a payload (read_payload), one
+// after the other, reporting each completion as a `read_done` event. read_range() was
+// once charged nothing (its size was taken after its bytes had moved into the callback).
+class ReadTimer final : public Service {
+ public:
+  explicit ReadTimer(Runtime& rt) : rt_(rt) {}
+  std::vector<MessageType> message_types() const override { return {}; }
+  void start() override {
+    rt_.disk().write("probe/big", Payload(std::string(kBytes, 'x')), [this](absl::Status st) {
+      EXPECT_TRUE(st.ok()) << st;
+      rt_.after(std::chrono::seconds(1), [this] { whole(); });
+    });
+  }
+  void on_message(NodeId, const Message&) override {}
+  static constexpr uint64_t kBytes = 1'000'000;
+
+ private:
+  void whole() {
+    rt_.disk().read("probe/big", [this](absl::StatusOr<std::string> got) {
+      done("read", got.ok() && got->size() == kBytes);
+      rt_.disk().read_range("probe/big", 0, kBytes, [this](absl::StatusOr<std::string> r) {
+        done("read_range", r.ok() && r->size() == kBytes);
+        rt_.disk().read_payload("probe/big", 0, kBytes, [this](absl::StatusOr<RangeBytes> p) {
+          done("read_payload", p.ok() && p->bytes.size() == kBytes);
+        });
+      });
+    });
+  }
+  void done(const std::string& call, bool ok) {
+    rt_.log().event(Event{"read_done", {{"call", call}, {"ok", ok}}});
+  }
+  Runtime& rt_;
+};
+
+TEST(DiskTime, EveryKindOfReadTakesTheDisksTime) {
+  const std::vector<Line> lines = run_with_probe(
+      "name: disk-reads\nduration: 3s\nplatform:\n  nodes: [{count: 1}]\n"
+      "  disk: {read: 100MBps, write: 100MBps}\n",
+      [](Runtime& rt, const NodeSpec&) {
+        return std::unique_ptr<Service>(std::make_unique<ReadTimer>(rt));
+      });
+  std::vector<double> at;
+  for (const Line& l : lines) {
+    if (!has(l.text, "\"kind\":\"read_done\"")) continue;
+    EXPECT_TRUE(has(l.text, "\"ok\":true")) << l.text;
+    at.push_back(l.t);
+  }
+  ASSERT_EQ(at.size(), 3u);
+  // 1 MB at 100 MB/s is 10 ms each, one after the other from about 1 s.
+  double before = 1.010;  // the write took 10 ms, then a second passed
+  for (double t : at) {
+    EXPECT_NEAR(t - before, 0.010, 0.001) << t;
+    before = t;
+  }
 }
 
 // Counts its node's boots on the node's own disk: each start reads probe/boots (absent:

@@ -40,17 +40,20 @@ class SimNode::SimDisk final : public Disk {
     io(size.ok() ? size->size_bytes : 0, true,
        [this, name, done = std::move(done)] { done(n_.mem_disk_.read(name)); });
   }
+  // The size charged is taken before `bytes` moves into the callback: as arguments of one
+  // call, the two may be evaluated in either order (GCC moved first, so every read_range()
+  // was charged nothing).
   void read_range(const std::string& name, uint64_t offset, uint64_t length,
                   ReadDone done) override {
     auto bytes = n_.mem_disk_.read_range(name, offset, length);
-    io(bytes.ok() ? bytes->size() : 0, true,
-       [done = std::move(done), bytes = std::move(bytes)] { done(bytes); });
+    const uint64_t charged = bytes.ok() ? bytes->size() : 0;
+    io(charged, true, [done = std::move(done), bytes = std::move(bytes)] { done(bytes); });
   }
   void read_payload(const std::string& name, uint64_t offset, uint64_t length,
                     PayloadDone done) override {
     auto bytes = n_.mem_disk_.read_payload(name, offset, length);
-    io(bytes.ok() ? bytes->bytes.size() : 0, true,
-       [done = std::move(done), bytes = std::move(bytes)] { done(bytes); });
+    const uint64_t charged = bytes.ok() ? bytes->bytes.size() : 0;
+    io(charged, true, [done = std::move(done), bytes = std::move(bytes)] { done(bytes); });
   }
   void stat(const std::string& name, StatDone done) override {
     wait(n_.disk_latency_, [done = std::move(done), st = n_.mem_disk_.stat(name)] { done(st); });
