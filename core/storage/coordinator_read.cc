@@ -85,18 +85,20 @@ void Coordinator::read_chunk(const ChunkLayout& layout, uint64_t offset, uint64_
 }
 
 void Coordinator::start_read(std::shared_ptr<Read> r) {
-  // A replicated chunk asks one replica (the first on an up node); an erasure-coded range
-  // asks the data shards that hold it. A wanted shard on a node held down counts as late
-  // at once, so others are asked beside it.
+  // A replicated chunk asks one replica: this node's own when it holds one (its bytes cross
+  // no network), else the first on an up node. An erasure-coded range asks the data shards
+  // that hold it. A wanted shard on a node held down counts as late at once, so others are
+  // asked beside it.
   if (r->codec == nullptr) {
-    int first = 0;
-    for (int i = 0; i < r->layout.total_shards(); ++i) {
-      if (alive(node_of(*r, i))) {
-        first = i;
-        break;
-      }
+    const int n = r->layout.total_shards();
+    int first = -1;
+    for (int i = 0; i < n && first < 0; ++i) {
+      if (node_of(*r, i) == rt_.self()) first = i;
     }
-    r->wanted = {first};
+    for (int i = 0; i < n && first < 0; ++i) {
+      if (alive(node_of(*r, i))) first = i;
+    }
+    r->wanted = {std::max(first, 0)};
   }
   for (int i : r->wanted) {
     ask(r, i);

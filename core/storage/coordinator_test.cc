@@ -51,6 +51,31 @@ TEST(Coordinator, SmallChunksAreReplicatedOnDistinctNodesAndZones) {
   EXPECT_EQ(f.read(*layout, 10, 20).value(), data.substr(10, 20));
 }
 
+TEST(Coordinator, AReplicatedChunkIsReadFromThisNodesOwnReplicaWhenItHoldsOne) {
+  const std::string data = bytes_of(1000, 21);
+  Fixture outside(5);  // runs on a node outside the ring: reads the first replica
+  auto layout = outside.put(data);
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  outside.cluster.advance(milliseconds(10));
+  EXPECT_EQ(outside.read_all(*layout).value(), data);
+  EXPECT_EQ(outside.shards.node(layout->shards[0].node).gets, 1u);
+  for (int i = 0; i < 3; ++i) {
+    const NodeId holder = layout->shards[static_cast<size_t>(i)].node;
+    Fixture f(5, {}, 1, holder);
+    auto mine = f.put(data);
+    ASSERT_TRUE(mine.ok()) << mine.status();
+    ASSERT_EQ(mine->shards[static_cast<size_t>(i)].node, holder) << "placement ignores the writer";
+    f.cluster.advance(milliseconds(10));
+    EXPECT_EQ(f.read_all(*mine).value(), data);
+    EXPECT_EQ(f.read(*mine, 10, 20).value(), data.substr(10, 20));
+    EXPECT_EQ(f.shards.gets, 2u);
+    EXPECT_EQ(f.shards.node(holder).gets, 2u) << "replica " << i << " on n" << holder;
+    // This node's replica gone: another replica answers instead.
+    f.shards.lose(holder, mine->shards[static_cast<size_t>(i)].digest);
+    EXPECT_EQ(f.read_all(*mine).value(), data);
+  }
+}
+
 TEST(Coordinator, LargeChunksAreErasureCodedAndReadBack) {
   Fixture f(5);
   const std::string data = bytes_of(3 << 20, 2);

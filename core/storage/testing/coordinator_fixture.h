@@ -30,9 +30,11 @@ inline WriteOptions rs(int k, int m) {
 }
 
 struct CoordinatorFixture {
-  explicit CoordinatorFixture(int nodes, CoordinatorOptions options = {}, uint64_t seed = 1)
+  // The coordinator runs as node `self`: by default none of the ring's (1..nodes).
+  explicit CoordinatorFixture(int nodes, CoordinatorOptions options = {}, uint64_t seed = 1,
+                              NodeId self = 100)
       : cluster(seed),
-        rt(cluster.add_node(100)),
+        rt(cluster.add_node(self)),
         shards(rt),
         ring(ring_of(nodes)),
         coordinator(rt, shards, ring, options) {}

@@ -32,6 +32,7 @@ class FakeShards final : public ShardClient {
     std::set<cas::Digest> corrupt;        // detected: DataLoss
     std::set<cas::Digest> lying;          // undetected: flipped bytes
     std::map<cas::Digest, Time> touched;  // last put (stored or deduplicated)
+    uint64_t gets = 0;                    // get calls made to this node
   };
 
   NodeState& node(NodeId id) { return nodes_[id]; }
@@ -69,6 +70,7 @@ class FakeShards final : public ShardClient {
   CallId get(NodeId id, const cas::Digest& digest, uint64_t offset, uint64_t length,
              ReadDone done) override {
     ++gets;
+    ++nodes_[id].gets;
     return answer(
         id,
         [this, id, digest, offset, length, done] {
