@@ -87,6 +87,7 @@ void StorageOptions::visit(SettingsVisitor& v) {
   v.bytes("frame_bytes", service.frame_bytes);
   v.bytes("window_bytes", service.window_bytes);
   v.duration("idle_timeout", service.idle_timeout);
+  v.duration("working_notice", service.working_notice);
   v.bytes("scrub_per_second", scrub_bytes_per_second);
   v.duration("scrub_rest", scrub_rest);
 }
@@ -111,6 +112,12 @@ absl::Status StorageOptions::validate() const {
   }
   if (service.idle_timeout <= Duration(0)) {
     return absl::InvalidArgumentError("idle_timeout must be positive");
+  }
+  if (const Duration limit = RpcShardClientOptions{}.call_timeout;
+      service.working_notice <= Duration(0) || service.working_notice >= limit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("working_notice must lie in (0, ", to_seconds(limit),
+                     " s): a shard client gives up on a node silent that long"));
   }
   return absl::OkStatus();
 }

@@ -14,6 +14,7 @@ struct RpcShardClient::Call {
   NodeId node = kNoNode;
   RequestKind kind = RequestKind::kStat;
   TimerId timer = kNoTimer;
+  Time progressed;    // when the call last moved: started, or a frame, credit or answer came
   bool sent = false;  // its request went out (a refused call never reaches the node)
   // Exactly one of these is set, by kind.
   PutDone put_done;
@@ -208,7 +209,17 @@ void RpcShardClient::on_message(NodeId from, const Message& m) {
   }
   if (auto* r = std::get_if<Response>(&*got)) return on_response(from, std::move(*r));
   if (auto* f = std::get_if<Frame>(&*got)) return on_frame(from, std::move(*f));
-  on_credit(from, std::get<Control>(*got));
+  const Control& c = std::get<Control>(*got);
+  if (c.working) return on_working(from, c.id);
+  on_credit(from, c);
+}
+
+void RpcShardClient::on_working(NodeId from, CallId id) {
+  Call* c = find(from, id);
+  if (c == nullptr) return;
+  rt_.metrics().counter("storage_client_working_notices").add();
+  // Past the progress limit the silence timer runs out as if the node were quiet.
+  if (rt_.now() - c->progressed < options_.progress_timeout) arm(id, *c);
 }
 
 void RpcShardClient::on_response(NodeId from, Response r) {
@@ -326,6 +337,11 @@ void RpcShardClient::pump_put(CallId id, Call& c) {
 }
 
 void RpcShardClient::touch(CallId id, Call& c) {
+  c.progressed = rt_.now();
+  arm(id, c);
+}
+
+void RpcShardClient::arm(CallId id, Call& c) {
   rt_.cancel(c.timer);
   c.timer = rt_.after(options_.call_timeout, [this, id] {
     auto it = calls_.find(id);
@@ -361,7 +377,8 @@ RpcShardClient::Call* RpcShardClient::find(NodeId from, uint64_t id) {
 }
 
 std::vector<MessageType> StorageClientService::types() {
-  return {cairn::wire::kShardResponse, cairn::wire::kShardGetFrame, cairn::wire::kShardPutCredit};
+  return {cairn::wire::kShardResponse, cairn::wire::kShardGetFrame, cairn::wire::kShardPutCredit,
+          cairn::wire::kShardWorking};
 }
 
 }  // namespace cairn::storage

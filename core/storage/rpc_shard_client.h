@@ -7,7 +7,10 @@
 // node (stream.h): never more than `window_bytes` sent and unacknowledged.
 //
 // Promises (beyond ShardClient's): a call that hears nothing from its node for
-// `call_timeout` ends Unavailable and tells the node to drop its transfer; cancel() does
+// `call_timeout` ends Unavailable and tells the node to drop its transfer. A node whose
+// disk still owes the transfer says so (a working notice, kShardWorking) and is waited
+// for, but a call that makes no progress (no frame, credit or answer) for
+// `progress_timeout` ends Unavailable all the same; cancel() does
 // the same without a callback; a get returns its bytes only once every frame arrived in
 // order, and a frame the protocol does not allow ends the call InvalidArgument.
 //
@@ -34,8 +37,12 @@ struct RpcShardClientOptions {
   uint64_t frame_bytes = 256 << 10;
   // Unacknowledged bytes per transfer in either direction (the node may ask for fewer).
   uint64_t window_bytes = 4 * (256 << 10);
-  // A call with no message from its node for this long ends Unavailable.
+  // A call with no message from its node for this long ends Unavailable. REQUIRES: above
+  // the nodes' working_notice (StorageServiceOptions), or a slow disk ends calls.
   Duration call_timeout = std::chrono::seconds(5);
+  // A call with nothing but working notices for this long ends Unavailable: a node whose
+  // disk does not serve one frame in a minute is as good as lost to the caller.
+  Duration progress_timeout = std::chrono::seconds(60);
   // Digests per find_missing (more: InvalidArgument without sending), as on the node.
   uint32_t max_find_missing = 4096;
   // Gets reassemble their frames into buffers kept for later gets once their bytes are
@@ -85,7 +92,11 @@ class RpcShardClient final : public ShardClient {
   // Appends a get frame's bytes (accepted, in order) to the call's buffer.
   void gather(Call& c, const Payload& bytes);
   void pump_put(CallId id, Call& c);
+  // The call progressed: its silence and progress clocks restart.
   void touch(CallId id, Call& c);
+  // Its silence clock (call_timeout) restarts.
+  void arm(CallId id, Call& c);
+  void on_working(NodeId from, CallId id);
   // Ends call `id` with `status` (not OK), telling the node to drop its transfer.
   void fail(CallId id, absl::Status status);
   std::unique_ptr<Call> take(CallId id);

@@ -215,6 +215,16 @@ absl::StatusOr<ClientBound> decode_client_bound(const Message& m, const DecodeLi
       if (c.ok() && c->cancel) return invalid("a cancel sent to a client");
       return lift<ClientBound>(std::move(c));
     }
+    case mt::kShardWorking: {
+      peek_id<wire::ShardControl>(m, request_id);
+      absl::StatusOr<Control> c = decode_control(m);
+      if (c.ok() &&
+          (c->cancel || c->acked_bytes != 0 || c->window_bytes != 0 || c->frame_bytes != 0)) {
+        return invalid("a working notice carrying credit or a cancel");
+      }
+      if (c.ok()) c->working = true;
+      return lift<ClientBound>(std::move(c));
+    }
     default:
       return invalid(absl::StrCat("type ", m.type, " is not a client-bound storage message"));
   }
@@ -275,6 +285,9 @@ Message encode_put_frame(const Frame& f) { return frame_message(mt::kShardPutFra
 Message encode_get_frame(const Frame& f) { return frame_message(mt::kShardGetFrame, f); }
 Message encode_control(const Control& c) { return control_message(mt::kShardControl, c); }
 Message encode_put_credit(const Control& c) { return control_message(mt::kShardPutCredit, c); }
+Message encode_working(uint64_t id) {
+  return control_message(mt::kShardWorking, Control{.id = id});
+}
 
 Message encode(const Response& r) {
   wire::ShardResponse w;

@@ -53,11 +53,13 @@ struct Frame {
   Payload bytes;
 };
 
-// Credit (kShardControl for a get, kShardPutCredit for a put), or a cancel (node-bound).
+// Credit (kShardControl for a get, kShardPutCredit for a put), a cancel (node-bound), or
+// a working notice (kShardWorking, client-bound: the node's disk still owes the transfer).
 struct Control {
   uint64_t id = 0;
   uint64_t acked_bytes = 0;
   bool cancel = false;
+  bool working = false;
   uint64_t window_bytes = 0;  // put credit: the transfer's window
   uint64_t frame_bytes = 0;   // put credit: the largest frame accepted
 };
@@ -91,6 +93,7 @@ Message encode_put_frame(const Frame& f);
 Message encode_get_frame(const Frame& f);
 Message encode_control(const Control& c);     // node-bound
 Message encode_put_credit(const Control& c);  // client-bound
+Message encode_working(uint64_t id);          // client-bound
 Message encode(const Response& r);
 
 }  // namespace cairn::storage

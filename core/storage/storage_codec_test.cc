@@ -104,6 +104,25 @@ TEST(StorageCodec, ResponsesFramesAndControlsRoundTrip) {
   EXPECT_EQ(std::get<Control>(*c).acked_bytes, 8u);
   EXPECT_EQ(std::get<Control>(*c).window_bytes, 4u);
   EXPECT_EQ(std::get<Control>(*c).frame_bytes, 2u);
+  EXPECT_FALSE(std::get<Control>(*c).working);
+
+  uint64_t id = 0;
+  auto w = decode_client_bound(encode_working(12), DecodeLimits{}, &id);
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ(id, 12u);
+  EXPECT_EQ(std::get<Control>(*w).id, 12u);
+  EXPECT_TRUE(std::get<Control>(*w).working);
+}
+
+TEST(StorageCodec, AWorkingNoticeCarriesNothingButItsRequestId) {
+  const Message credit = encode_put_credit({.id = 13, .acked_bytes = 8});
+  uint64_t id = 0;
+  auto got = decode_client_bound(
+      Message{.type = cairn::wire::kShardWorking, .header = credit.header}, DecodeLimits{}, &id);
+  EXPECT_TRUE(absl::IsInvalidArgument(got.status())) << got.status();
+  EXPECT_EQ(id, 13u);
+  auto node = decode_node_bound(encode_working(14), DecodeLimits{}, &id);
+  EXPECT_TRUE(absl::IsInvalidArgument(node.status())) << "a notice is client-bound";
 }
 
 TEST(StorageCodec, BadMessagesAreInvalidArgumentWithTheirIdWhenReadable) {

@@ -35,6 +35,7 @@ class StorageRpcTest : public ::testing::Test {
     c_.service_options.frame_bytes = 4 << 10;
     c_.service_options.window_bytes = 16 << 10;
     c_.service_options.idle_timeout = seconds(2);
+    c_.service_options.working_notice = milliseconds(500);
     c_.client_options.frame_bytes = 4 << 10;
     c_.client_options.window_bytes = 16 << 10;
     c_.client_options.call_timeout = seconds(1);
@@ -231,6 +232,50 @@ TEST_F(StorageRpcTest, ANodeThatCrashesMidGetIsUnavailable) {
   c_.run_until([&] { return out.has_value(); });
   ASSERT_TRUE(out.has_value());
   EXPECT_TRUE(absl::IsUnavailable(out->status())) << out->status();
+  EXPECT_EQ(client().calls(), 0u);
+}
+
+TEST_F(StorageRpcTest, ASlowDiskIsWaitedForWhileTheNodeSaysItIsWorkingOnIt) {
+  c_.service_options.working_notice = milliseconds(300);
+  start();
+  const std::string a = bytes_of(20'000, 31);
+  ASSERT_TRUE(c_.put(kClient, kNode, a).ok());
+  Metrics& node_metrics = c_.cluster().node(kNode).metrics();
+  Metrics& client_metrics = c_.cluster().node(kClient).metrics();
+  EXPECT_EQ(node_metrics.counter("storage_working_notices").value(), 0) << "a fast disk owes none";
+  // Every disk operation now outlasts the client's call timeout (1 s) and the node's idle
+  // timeout (2 s): the client hears only working notices while each runs.
+  c_.cluster().node(kNode).set_disk_latency(seconds(3));
+  auto got = c_.get(kClient, kNode, digest_of(a), seconds(120));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, a);
+  const std::string b = bytes_of(20'000, 32);
+  auto put = c_.put(kClient, kNode, b);
+  ASSERT_TRUE(put.ok()) << put.status();
+  EXPECT_TRUE(store().contains(digest_of(b)));
+  EXPECT_GT(node_metrics.counter("storage_working_notices").value(), 0);
+  EXPECT_EQ(client_metrics.counter("storage_client_working_notices").value(),
+            node_metrics.counter("storage_working_notices").value());
+  EXPECT_EQ(client_metrics.counter("storage_client_timeouts").value(), 0);
+  EXPECT_EQ(node_metrics.counter("storage_transfers_idle").value(), 0);
+  EXPECT_EQ(service().transfers(), 0u);
+}
+
+TEST_F(StorageRpcTest, ACallWithNothingButWorkingNoticesEndsAfterTheProgressTimeout) {
+  c_.service_options.working_notice = milliseconds(300);
+  c_.client_options.progress_timeout = seconds(10);
+  start();
+  const std::string a = bytes_of(20'000, 33);
+  ASSERT_TRUE(c_.put(kClient, kNode, a).ok());
+  c_.cluster().node(kNode).set_disk_latency(seconds(100));  // a disk that serves nothing
+  const Time start = c_.cluster().now();
+  auto got = c_.get(kClient, kNode, digest_of(a), seconds(60));
+  EXPECT_TRUE(absl::IsUnavailable(got.status())) << got.status();
+  const Duration took = c_.cluster().now() - start;
+  EXPECT_GE(took, seconds(10));
+  EXPECT_LE(took, seconds(12));  // the progress limit, then one call timeout (1 s)
+  EXPECT_GT(c_.cluster().node(kClient).metrics().counter("storage_client_working_notices").value(),
+            0);
   EXPECT_EQ(client().calls(), 0u);
 }
 

@@ -21,8 +21,10 @@ struct StorageService::Transfer {
   RequestKind kind = RequestKind::kPut;
   cas::Digest digest;
   TimerId idle = kNoTimer;
-  bool busy = false;    // a store step (append, commit, read) is in flight
-  bool ending = false;  // ended while busy: abort and free when the step returns
+  TimerId notice = kNoTimer;  // armed while store steps run (owe())
+  Time last_sent;             // the last message to the client about this transfer
+  bool busy = false;          // a store step (append, commit, read) is in flight
+  bool ending = false;        // ended while busy: abort and free when the step returns
   // put
   cas::ShardStore::PutId put_id = 0;
   std::optional<CreditReceiver> receiver;
@@ -47,6 +49,7 @@ StorageService::StorageService(Runtime& rt, cas::ShardStore& store, StorageServi
 StorageService::~StorageService() {
   for (auto& [key, t] : transfers_) {
     rt_.cancel(t->idle);
+    rt_.cancel(t->notice);
     if (t->put_id != 0 && !t->busy) store_.abort(t->put_id, [](absl::Status) {});
   }
 }
@@ -139,6 +142,7 @@ StorageService::Transfer* StorageService::open(NodeId from, const Request& r) {
   t->key = {from, r.id};
   t->kind = r.kind;
   t->digest = r.digest;
+  t->last_sent = rt_.now();
   Transfer* raw = t.get();
   transfers_[t->key] = std::move(t);
   touch(*raw);
@@ -234,6 +238,7 @@ void StorageService::pump_put(Transfer& t) {
     Frame f = std::move(t.queue.front());
     t.queue.pop_front();
     t.busy = true;
+    owe(t);
     const size_t length = f.bytes.size();
     return store_.append(t.put_id, std::move(f.bytes), [this, life, key, length](absl::Status st) {
       if (!life.expired()) appended(key, length, st);
@@ -241,6 +246,7 @@ void StorageService::pump_put(Transfer& t) {
   }
   if (t.receiver->received_bytes() < t.receiver->total_bytes()) return;
   t.busy = true;
+  owe(t);
   store_.commit(t.put_id, [this, life, key](absl::StatusOr<cas::PutResult> r) {
     if (life.expired()) return;
     Transfer* cur = find(key);
@@ -273,11 +279,31 @@ void StorageService::appended(Key key, size_t length, absl::Status st) {
 
 // Every credit repeats the window and frame size, so a client reads them from whichever
 // credit reaches it first.
-void StorageService::send_put_credit(const Transfer& t) {
-  rt_.send(t.key.first, encode_put_credit(Control{.id = t.key.second,
-                                                  .acked_bytes = t.receiver->consumed_bytes(),
-                                                  .window_bytes = t.receiver->window_bytes(),
-                                                  .frame_bytes = options_.frame_bytes}));
+void StorageService::send_put_credit(Transfer& t) {
+  send_to_client(t, encode_put_credit(Control{.id = t.key.second,
+                                              .acked_bytes = t.receiver->consumed_bytes(),
+                                              .window_bytes = t.receiver->window_bytes(),
+                                              .frame_bytes = options_.frame_bytes}));
+}
+
+void StorageService::send_to_client(Transfer& t, Message m) {
+  t.last_sent = rt_.now();
+  rt_.send(t.key.first, std::move(m));
+}
+
+void StorageService::owe(Transfer& t) {
+  if (t.notice != kNoTimer) return;
+  t.notice = rt_.after(options_.working_notice, [this, key = t.key] {
+    Transfer* cur = find(key);
+    if (cur == nullptr) return;
+    cur->notice = kNoTimer;
+    if (cur->ending || !cur->stepping()) return;
+    if (rt_.now() - cur->last_sent >= options_.working_notice) {
+      rt_.metrics().counter("storage_working_notices").add();
+      send_to_client(*cur, encode_working(key.second));
+    }
+    owe(*cur);
+  });
 }
 
 void StorageService::pump_get(Transfer& t) {
@@ -290,6 +316,7 @@ void StorageService::pump_get(Transfer& t) {
     if (!span) return;
     peak_outstanding_ = std::max(peak_outstanding_, t.sender->outstanding_bytes());
     ++t.reads;
+    owe(t);
     std::weak_ptr<int> life = life_;
     store_.read_payload(t.digest, t.offset + span->offset, span->length,
                         [this, life, key = t.key, span = *span](absl::StatusOr<Payload> bytes) {
@@ -305,8 +332,8 @@ void StorageService::read_done(Key key, FrameSpan span, absl::StatusOr<Payload> 
   if (t->ending) return t->stepping() ? void() : erase(key);
   if (!bytes.ok()) return end(key, bytes.status(), true);
   CAIRN_ASSERT(bytes->size() == span.length);
-  rt_.send(key.first, encode_get_frame(Frame{
-                          .id = key.second, .offset = span.offset, .bytes = std::move(*bytes)}));
+  send_to_client(*t, encode_get_frame(Frame{
+                         .id = key.second, .offset = span.offset, .bytes = std::move(*bytes)}));
   rt_.metrics().counter("storage_get_bytes").add(static_cast<int64_t>(span.length));
   pump_get(*t);
 }
@@ -317,6 +344,7 @@ void StorageService::touch(Transfer& t) {
     Transfer* cur = find(key);
     if (cur == nullptr) return;
     cur->idle = kNoTimer;
+    if (cur->stepping() && !cur->ending) return touch(*cur);  // the node owes, not the client
     rt_.metrics().counter("storage_transfers_idle").add();
     end(key,
         absl::UnavailableError(
@@ -333,6 +361,8 @@ void StorageService::end(Key key, const absl::Status& status, bool answer) {
   t->queue.clear();
   rt_.cancel(t->idle);
   t->idle = kNoTimer;
+  rt_.cancel(t->notice);
+  t->notice = kNoTimer;
   if (t->stepping()) return;  // the step's completion frees it
   erase(key);
 }
@@ -342,6 +372,7 @@ void StorageService::erase(Key key) {
   CAIRN_ASSERT(it != transfers_.end() && !it->second->stepping());
   Transfer& t = *it->second;
   rt_.cancel(t.idle);
+  rt_.cancel(t.notice);
   // An ended put still open in the store is aborted: nothing half-stored stays.
   if (t.ending && t.put_id != 0) store_.abort(t.put_id, [](absl::Status) {});
   transfers_.erase(it);

@@ -13,9 +13,13 @@
 //   - a get reads the store only as the client's credit allows: at most `window_bytes`
 //     sent (or being read) and unacknowledged per transfer; only bytes the store verified
 //     are sent;
-//   - at most max_transfers puts and gets at once (beyond: Unavailable); a transfer with
-//     no message for idle_timeout is ended (its put aborted, its reservation released)
-//     and answered Unavailable; a cancel from the client ends it silently.
+//   - at most max_transfers puts and gets at once (beyond: Unavailable); a transfer whose
+//     client says nothing for idle_timeout while the node owes it nothing is ended (its
+//     put aborted, its reservation released) and answered Unavailable; a cancel from the
+//     client ends it silently;
+//   - while a transfer waits on the store (a slow disk), its client hears a working notice
+//     (kShardWorking) every working_notice in which nothing else was sent to it, so a slow
+//     node is not taken for a silent one.
 // REQUIRES: the store lives on the same node, is recovered, and outlives this service.
 #pragma once
 
@@ -41,8 +45,12 @@ struct StorageServiceOptions {
   uint64_t window_bytes = 4 * (256 << 10);
   // Puts and gets open at once on this node; one more is Unavailable.
   uint32_t max_transfers = 32;
-  // A transfer that hears nothing from its client for this long is ended.
+  // A transfer that hears nothing from its client for this long is ended (not while the
+  // node's store is still working for it: the client then has nothing to say).
   Duration idle_timeout = std::chrono::seconds(10);
+  // While a store step of a transfer runs, a working notice goes to its client after this
+  // long without any other message to it. REQUIRES: below the clients' call_timeout.
+  Duration working_notice = std::chrono::seconds(2);
   // Header size and FindMissing batch bounds (max_frame_bytes is set from frame_bytes).
   DecodeLimits limits;
 };
@@ -81,11 +89,15 @@ class StorageService final : public Service {
   // REQUIRES: !refuse_if_full.
   Transfer* open(NodeId from, const Request& r);
   void pump_put(Transfer& t);
-  void send_put_credit(const Transfer& t);
+  void send_put_credit(Transfer& t);
   void pump_get(Transfer& t);
   void appended(Key key, size_t length, absl::Status st);
   void read_done(Key key, FrameSpan span, absl::StatusOr<Payload> bytes);
   void touch(Transfer& t);
+  // A store step for `t` starts: its client hears a working notice if it outlasts
+  // working_notice with nothing else sent.
+  void owe(Transfer& t);
+  void send_to_client(Transfer& t, Message m);
   // Ends a transfer: answers `status` if `answer`, aborts its put (once no store step is
   // in flight), frees it.
   void end(Key key, const absl::Status& status, bool answer);

@@ -36,6 +36,8 @@ std::string_view message_type_name(MessageType type) {
       return "node_stat_done";
     case kPlacementUpdate:
       return "placement_update";
+    case kShardWorking:
+      return "shard_working";
     case kChunkRequest:
       return "chunk_request";
     case kChunkResponse:

@@ -37,6 +37,8 @@ inline constexpr MessageType kNodeStat = 0x030B;      // storage::wire::NodeStat
 inline constexpr MessageType kNodeStatDone = 0x030C;  // storage::wire::NodeStatResponse
 // The registry's placement, from the meta leader (served by storage::PlacementListener).
 inline constexpr MessageType kPlacementUpdate = 0x030D;  // storage::wire::PlacementUpdate
+// Node to client: a transfer waits on the node's disk (ShardControl, request id only).
+inline constexpr MessageType kShardWorking = 0x030E;
 // 0x038x: the chunk protocol between clients and coordinators
 // (core/storage/chunk.proto), served by storage::ChunkService.
 inline constexpr MessageType kChunkRequest = 0x0381;   // storage::wire::ChunkRequest

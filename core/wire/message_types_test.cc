@@ -9,12 +9,12 @@ namespace cairn::wire {
 namespace {
 
 TEST(MessageTypes, EveryTypeHasItsOwnName) {
-  const MessageType all[] = {kHeartbeat,        kGossip,        kSyncRequest,    kSyncResponse,
-                             kRaftMessage,      kKvRequest,     kKvResponse,     kAdminRequest,
-                             kAdminResponse,    kShardRequest,  kShardPutFrame,  kShardControl,
-                             kShardResponse,    kShardGetFrame, kShardPutCredit, kChunkRequest,
-                             kChunkResponse,    kNsRequest,     kNsResponse,     kShardRebuild,
-                             kShardRebuildDone, kNodeStat,      kNodeStatDone,   kPlacementUpdate};
+  const MessageType all[] = {
+      kHeartbeat,        kGossip,        kSyncRequest,   kSyncResponse,    kRaftMessage,
+      kKvRequest,        kKvResponse,    kAdminRequest,  kAdminResponse,   kShardRequest,
+      kShardPutFrame,    kShardControl,  kShardResponse, kShardGetFrame,   kShardPutCredit,
+      kChunkRequest,     kChunkResponse, kNsRequest,     kNsResponse,      kShardRebuild,
+      kShardRebuildDone, kNodeStat,      kNodeStatDone,  kPlacementUpdate, kShardWorking};
   std::set<std::string> names;
   for (MessageType t : all) {
     const std::string name(message_type_name(t));

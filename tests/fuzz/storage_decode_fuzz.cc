@@ -31,9 +31,11 @@ void same_request(const Request& a, const Request& b) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 4) return 0;
-  // Byte 0: the type (0x0300 + 0..7, both directions and two strangers); byte 1: where
-  // the header ends; the rest is header then payload.
-  const cairn::MessageType type = static_cast<cairn::MessageType>(0x0300 + data[0] % 8);
+  // Byte 0: the type (0x0300 + 0..7, both directions and two strangers, or the working
+  // notice); byte 1: where the header ends; the rest is header then payload.
+  const int pick = data[0] % 9;
+  const cairn::MessageType type =
+      pick == 8 ? cairn::wire::kShardWorking : static_cast<cairn::MessageType>(0x0300 + pick);
   const char* rest = reinterpret_cast<const char*>(data + 2);
   const size_t n = size - 2;
   const size_t split = data[1] == 255 ? n : std::min<size_t>(n, data[1] * n / 254);
@@ -64,7 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const Response& b = std::get<Response>(*again);
     require(b.status.code() == r->status.code() && b.missing == r->missing);
   } else if (auto* c = std::get_if<Control>(&*client)) {
-    require(!c->cancel);
+    require(!c->cancel && id == c->id && c->id != 0);
+    require(c->working == (type == cairn::wire::kShardWorking));
+    if (c->working) require(c->acked_bytes == 0 && c->window_bytes == 0 && c->frame_bytes == 0);
   }
   // A type belongs to one direction at most.
   require(!(node.ok() && client.ok()));
