@@ -132,5 +132,54 @@ RC_GTEST_PROP(StorageRpcProperty, CallsFinishOnceAndOnlyVerifiedBytesAreServed, 
   }
 }
 
+// Slow disks, a quiet network: a node whose disk takes longer than the client's call
+// timeout for every operation is waited for (working notices), never taken for dead. Every
+// put succeeds and every get returns exactly the shard's bytes, with no call timed out.
+RC_GTEST_PROP(StorageRpcProperty, SlowDisksAreWaitedForNotTakenForDead, ()) {
+  const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
+  testing::StorageCluster c(seed);
+  Rng rng(seed);
+  c.service_options.frame_bytes = *rc::gen::inRange<uint64_t>(4 << 10, 16 << 10);
+  c.service_options.window_bytes = *rc::gen::inRange<uint64_t>(4 << 10, 40 << 10);
+  c.service_options.idle_timeout = seconds(2);
+  c.service_options.working_notice = milliseconds(*rc::gen::inRange<int64_t>(100, 900));
+  c.client_options.frame_bytes = *rc::gen::inRange<uint64_t>(4 << 10, 16 << 10);
+  c.client_options.window_bytes = *rc::gen::inRange<uint64_t>(4 << 10, 40 << 10);
+  c.client_options.call_timeout = seconds(1);
+  for (NodeId n : {NodeId{1}, NodeId{2}, kClient}) c.up(n);
+  for (NodeId n : {NodeId{1}, NodeId{2}}) {
+    c.cluster().node(n).set_disk_latency(milliseconds(*rc::gen::inRange<int64_t>(0, 3000)));
+  }
+
+  std::vector<Shard> shards(*rc::gen::inRange<size_t>(1, 4));
+  for (Shard& s : shards) {
+    s.bytes = random_bytes(rng, *rc::gen::inRange<uint64_t>(1, 20'000));
+    s.digest = digest_of(s.bytes);
+    s.node = *rc::gen::element<NodeId>(1, 2);
+  }
+  size_t done = 0;
+  for (Shard& s : shards) {
+    c.at(kClient).client->put(s.node, s.digest, Payload(s.bytes), [&](auto r) {
+      ++done;
+      if (!r.ok()) RC_FAIL("a put to a slow disk failed: " + r.status().ToString());
+    });
+  }
+  RC_ASSERT(c.run_until([&] { return done == shards.size(); }, seconds(600)));
+  for (Shard& s : shards) {
+    const uint64_t offset = rng.below(s.bytes.size());
+    const uint64_t length = rng.below(s.bytes.size() - offset) + 1;
+    c.at(kClient).client->get(
+        s.node, s.digest, offset, length, [&, offset, length](absl::StatusOr<Payload> r) {
+          ++done;
+          if (!r.ok()) RC_FAIL("a get failed: " + r.status().ToString());
+          RC_ASSERT(r->view() == std::string_view(s.bytes).substr(offset, length));
+        });
+  }
+  RC_ASSERT(c.run_until([&] { return done == 2 * shards.size(); }, seconds(600)));
+  RC_ASSERT(c.cluster().node(kClient).metrics().counter("storage_client_timeouts").value() == 0);
+  c.run_for(seconds(3));
+  for (NodeId n : {NodeId{1}, NodeId{2}}) RC_ASSERT(c.at(n).service->transfers() == 0u);
+}
+
 }  // namespace
 }  // namespace cairn::storage

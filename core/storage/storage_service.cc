@@ -293,7 +293,10 @@ void StorageService::send_to_client(Transfer& t, Message m) {
 
 void StorageService::owe(Transfer& t) {
   if (t.notice != kNoTimer) return;
-  t.notice = rt_.after(options_.working_notice, [this, key = t.key] {
+  // Due one working_notice after the last message to the client, not one after this call:
+  // the client never waits longer than that between two messages.
+  const Duration due = t.last_sent + options_.working_notice - rt_.now();
+  t.notice = rt_.after(std::max(due, Duration(0)), [this, key = t.key] {
     Transfer* cur = find(key);
     if (cur == nullptr) return;
     cur->notice = kNoTimer;

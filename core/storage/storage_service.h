@@ -18,8 +18,8 @@
 //     put aborted, its reservation released) and answered Unavailable; a cancel from the
 //     client ends it silently;
 //   - while a transfer waits on the store (a slow disk), its client hears a working notice
-//     (kShardWorking) every working_notice in which nothing else was sent to it, so a slow
-//     node is not taken for a silent one.
+//     (kShardWorking) whenever working_notice has passed since the last message sent to
+//     it, so a slow node is not taken for a silent one.
 // REQUIRES: the store lives on the same node, is recovered, and outlives this service.
 #pragma once
 
