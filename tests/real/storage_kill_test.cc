@@ -362,6 +362,14 @@ TEST(StorageConfig, ReadsTheStorageSectionAndZones) {
             0u);
   EXPECT_EQ(error(base + "storage: {replicas: 2, replica_quorum: 3}\n"),
             "n1.yaml:8: replica_quorum is above replicas");
+  auto notice = parse_node_config(base + "storage: {working_notice: 1s}\n", "n1.yaml");
+  ASSERT_TRUE(notice.ok()) << notice.status();
+  EXPECT_EQ(notice->role_options.get_or_default<storage::StorageOptions>("storage")
+                .service.working_notice,
+            std::chrono::seconds(1));
+  EXPECT_EQ(error(base + "storage: {working_notice: 5s}\n"),
+            "n1.yaml:8: working_notice must lie in (0, 5 s): a shard client gives up on a node "
+            "silent that long");
   EXPECT_EQ(error("node: 1\ndata_dir: /x\nstorage: {replicas: 2}\n"),
             "n1.yaml:3: 'storage' given but 'storage' is no role of this node");
   EXPECT_EQ(error("node: 1\ndata_dir: /x\npeers:\n  - {node: 2, address: h:1, rack: b}\n")
