@@ -261,6 +261,20 @@ TEST_F(StorageRpcTest, ASlowDiskIsWaitedForWhileTheNodeSaysItIsWorkingOnIt) {
   EXPECT_EQ(service().transfers(), 0u);
 }
 
+// Soak seeds 9808671232020378079 and 6293719256100985493: the node counted its own
+// append against the client. With a window of one frame, the client has nothing to send
+// until the append ends; the idle clock now starts when it does.
+TEST_F(StorageRpcTest, AnAppendAlmostAsLongAsTheIdleTimeoutDoesNotEndThePut) {
+  c_.service_options.window_bytes = 4 << 10;  // one frame: the client waits for each append
+  start();
+  c_.cluster().node(kNode).set_disk_latency(milliseconds(1999));  // idle_timeout is 2 s
+  const std::string a = bytes_of((4 << 10) + 1, 34);
+  auto put = c_.put(kClient, kNode, a);
+  ASSERT_TRUE(put.ok()) << put.status();
+  EXPECT_TRUE(store().contains(digest_of(a)));
+  EXPECT_EQ(c_.cluster().node(kNode).metrics().counter("storage_transfers_idle").value(), 0);
+}
+
 TEST_F(StorageRpcTest, ACallWithNothingButWorkingNoticesEndsAfterTheProgressTimeout) {
   c_.service_options.working_notice = milliseconds(300);
   c_.client_options.progress_timeout = seconds(10);

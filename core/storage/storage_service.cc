@@ -22,6 +22,7 @@ struct StorageService::Transfer {
   cas::Digest digest;
   TimerId idle = kNoTimer;
   TimerId notice = kNoTimer;  // armed while store steps run (owe())
+  Time client_turn;           // since when the node has waited for its client (touch())
   Time last_sent;             // the last message to the client about this transfer
   bool busy = false;          // a store step (append, commit, read) is in flight
   bool ending = false;        // ended while busy: abort and free when the step returns
@@ -272,6 +273,7 @@ void StorageService::appended(Key key, size_t length, absl::Status st) {
     return erase(key);
   }
   if (t->ending) return end(key, absl::CancelledError(), false);
+  touch(*t);  // the client's turn: its credit is on the way
   t->receiver->consume(length);
   send_put_credit(*t);
   pump_put(*t);
@@ -335,6 +337,7 @@ void StorageService::read_done(Key key, FrameSpan span, absl::StatusOr<Payload> 
   if (t->ending) return t->stepping() ? void() : erase(key);
   if (!bytes.ok()) return end(key, bytes.status(), true);
   CAIRN_ASSERT(bytes->size() == span.length);
+  touch(*t);  // the client's turn: to acknowledge this frame
   send_to_client(*t, encode_get_frame(Frame{
                          .id = key.second, .offset = span.offset, .bytes = std::move(*bytes)}));
   rt_.metrics().counter("storage_get_bytes").add(static_cast<int64_t>(span.length));
@@ -342,12 +345,20 @@ void StorageService::read_done(Key key, FrameSpan span, absl::StatusOr<Payload> 
 }
 
 void StorageService::touch(Transfer& t) {
-  rt_.cancel(t.idle);
-  t.idle = rt_.after(options_.idle_timeout, [this, key = t.key] {
+  t.client_turn = rt_.now();
+  if (t.idle == kNoTimer) arm_idle(t, options_.idle_timeout);
+}
+
+void StorageService::arm_idle(Transfer& t, Duration after) {
+  t.idle = rt_.after(after, [this, key = t.key] {
     Transfer* cur = find(key);
     if (cur == nullptr) return;
     cur->idle = kNoTimer;
-    if (cur->stepping() && !cur->ending) return touch(*cur);  // the node owes, not the client
+    // While a store step runs the node owes, not the client: the step's end restarts the
+    // client's clock (touch) and arms the timer again.
+    if (cur->stepping()) return;
+    const Duration quiet = rt_.now() - cur->client_turn;
+    if (quiet < options_.idle_timeout) return arm_idle(*cur, options_.idle_timeout - quiet);
     rt_.metrics().counter("storage_transfers_idle").add();
     end(key,
         absl::UnavailableError(

@@ -14,8 +14,9 @@
 //     sent (or being read) and unacknowledged per transfer; only bytes the store verified
 //     are sent;
 //   - at most max_transfers puts and gets at once (beyond: Unavailable); a transfer whose
-//     client says nothing for idle_timeout while the node owes it nothing is ended (its
-//     put aborted, its reservation released) and answered Unavailable; a cancel from the
+//     client says nothing for idle_timeout while the node owes it nothing (no store step
+//     running, counted from the last message or the last step's end) is ended (its put
+//     aborted, its reservation released) and answered Unavailable; a cancel from the
 //     client ends it silently;
 //   - while a transfer waits on the store (a slow disk), its client hears a working notice
 //     (kShardWorking) whenever working_notice has passed since the last message sent to
@@ -93,7 +94,9 @@ class StorageService final : public Service {
   void pump_get(Transfer& t);
   void appended(Key key, size_t length, absl::Status st);
   void read_done(Key key, FrameSpan span, absl::StatusOr<Payload> bytes);
+  // The client spoke, or a store step ended: the client's silence is counted from now.
   void touch(Transfer& t);
+  void arm_idle(Transfer& t, Duration after);
   // A store step for `t` starts: its client hears a working notice if it outlasts
   // working_notice with nothing else sent.
   void owe(Transfer& t);
