@@ -301,8 +301,8 @@ void StorageService::owe(Transfer& t) {
   t.notice = rt_.after(std::max(due, Duration(0)), [this, key = t.key] {
     Transfer* cur = find(key);
     if (cur == nullptr) return;
-    cur->notice = kNoTimer;
-    if (cur->ending || !cur->stepping()) return;
+    cur->notice = kNoTimer;  // end() cancels it: an ending transfer never gets here
+    if (!cur->stepping()) return;
     if (rt_.now() - cur->last_sent >= options_.working_notice) {
       rt_.metrics().counter("storage_working_notices").add();
       send_to_client(*cur, encode_working(key.second));

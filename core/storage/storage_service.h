@@ -46,8 +46,9 @@ struct StorageServiceOptions {
   uint64_t window_bytes = 4 * (256 << 10);
   // Puts and gets open at once on this node; one more is Unavailable.
   uint32_t max_transfers = 32;
-  // A transfer that hears nothing from its client for this long is ended (not while the
-  // node's store is still working for it: the client then has nothing to say).
+  // A transfer whose client says nothing for this long is ended, counted from the client's
+  // last message or the end of the node's last store step for it (while a step runs, the
+  // client has nothing to say).
   Duration idle_timeout = std::chrono::seconds(10);
   // While a store step of a transfer runs, a working notice goes to its client after this
   // long without any other message to it. REQUIRES: below the clients' call_timeout.
